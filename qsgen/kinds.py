@@ -1,0 +1,140 @@
+"""The record kinds of DESIGN.md §3 and their fields, declared once as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LEVEL_ALIASES = {
+    "national": "national", "国家级": "national", "国家": "national", "国家级别": "national",
+    "provincial": "provincial", "省级": "provincial", "省": "provincial",
+    "city": "city", "市级": "city", "市": "city",
+    "county": "county", "县级": "county", "县": "county",
+}
+PROCEDURE_ALIASES = {
+    "general": "general", "一般": "general", "一般程序": "general",
+    "simple": "simple", "简易": "simple", "简易程序": "simple",
+}
+FOUND_BY_ALIASES = {
+    "review": "review", "复议": "review", "行政复议": "review",
+    "litigation": "litigation", "诉讼": "litigation", "行政诉讼": "litigation",
+    "supervision": "supervision", "执法监督": "supervision", "监督检查": "supervision",
+    "执法监督检查": "supervision",
+}
+TEAM_ALIASES = {"一中队": "一中队", "二中队": "二中队", "1": "一中队", "2": "二中队"}
+COMMENDATION_ALIASES = {c: c for c in ("B1", "B2", "B3", "B4")}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A front-matter field. ``type`` is one of:
+    text, date, int, decimal (exact, e.g. money), bool, enum (``choices``: alias -> canonical;
+    ``choices`` = "case_category" means the rules' case categories), path_list,
+    adopted_by (list of {outlet, level}).
+    """
+
+    type: str
+    required: bool = False
+    choices: dict[str, str] | str | None = None
+    min: int | None = None
+    max: int | None = None
+    label: str = ""  # Chinese name shown in errors, templates and on the site
+    help: str = ""  # Chinese comment used by `qsgen new`
+
+
+COMMON = {
+    "kind": FieldSpec("text", True, label="类型", help="记录类型，须与文件名开头一致"),
+    "title": FieldSpec("text", True, label="标题", help="一句话说明这条记录"),
+    "date": FieldSpec("date", True, label="日期", help="发生日期，格式 2023-06-02"),
+    "unit": FieldSpec("text", False, label="单位", help="可不填，由所在文件夹决定"),
+    "attachments": FieldSpec("path_list", False, label="附件",
+                             help="附件路径列表，相对于本文件，须在 records/ 之内"),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    name: str  # Chinese
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+
+    @property
+    def all_fields(self) -> dict[str, FieldSpec]:
+        return {**COMMON, **self.fields}
+
+
+LEVEL = FieldSpec("enum", True, LEVEL_ALIASES, label="级别",
+                  help="national/provincial/city/county，或 国家级/省级/市级/县级")
+ISSUER = FieldSpec("text", True, label="发文单位", help="表彰或通报的单位")
+POINTS_5_10 = FieldSpec("int", True, min=5, max=10, label="扣分", help="5 到 10 之间的整数")
+
+KINDS: dict[str, Kind] = {k.id: k for k in [
+    Kind("evidence", "工作佐证", {
+        "task": FieldSpec("text", True, label="任务项", help="本单位任务项编号，如 t03 或 s04-3"),
+        "count": FieldSpec("int", False, min=0, label="数量", help="可选：本次完成的数量，如检查 5 家"),
+        "rate": FieldSpec("decimal", False, min=0, max=100, label="比率",
+                          help="可选：达到的百分比，如 96.5"),
+    }),
+    Kind("news", "信息报道", {
+        "level": LEVEL,
+        "outlet": FieldSpec("text", True, label="刊发媒体", help="刊发或采用的媒体名称"),
+        "url": FieldSpec("text", False, label="链接", help="可选：网上地址，以 http:// 或 https:// 开头"),
+        "adopted_by": FieldSpec("adopted_by", False, label="被采用",
+                                help="可选：被其他媒体采用的列表，每项写 outlet 和 level"),
+    }),
+    Kind("case", "案件", {
+        "case_no": FieldSpec("text", True, label="案号", help="行政处罚决定书文号，全局唯一"),
+        "category": FieldSpec("enum", True, "case_category", label="案件类别",
+                              help="如 知识产权、广告、合同、网络、餐饮、特种设备、过期食品、药品、"
+                                   "医疗器械、化妆品、无照经营、价格、其他"),
+        "procedure": FieldSpec("enum", True, PROCEDURE_ALIASES, label="程序",
+                               help="general（一般程序）或 simple（简易程序）"),
+        "fine": FieldSpec("decimal", True, min=0, label="罚没款（元）",
+                          help="罚没款金额，单位元，只写数字，如 12000；没有罚款写 0"),
+        "transferred": FieldSpec("bool", False, label="移送司法机关",
+                                 help="可选：已移送司法机关写 true"),
+        "sampling_assigned": FieldSpec("bool", False, label="抽检交办",
+                                       help="可选：属抽检交办案件写 true"),
+        "team": FieldSpec("enum", False, TEAM_ALIASES, label="中队",
+                          help="仅综合行政执法队填写：一中队 或 二中队"),
+    }),
+    Kind("case-lead", "案件线索", {
+        "handed_to": FieldSpec("text", False, label="移交对象", help="可选：线索移交给哪个单位"),
+    }),
+    Kind("commendation", "表彰", {
+        "category": FieldSpec("enum", True, COMMENDATION_ALIASES, label="加分类别",
+                              help="B1 表彰、B2 交流经验、B3 大型活动、B4 专项执法行动"),
+        "level": LEVEL,
+        "issuer": ISSUER,
+        "document": FieldSpec("text", False, label="文件", help="可选：表彰文件文号"),
+        "quota_allocated": FieldSpec("bool", False, label="名额分配表彰",
+                                     help="可选：属名额分配表彰写 true（不加分）"),
+    }),
+    Kind("discretionary", "局班子会议加分", {
+        "points": FieldSpec("int", True, min=1, max=10, label="加分", help="1 到 10 之间的整数"),
+        "meeting": FieldSpec("text", True, label="会议", help="局班子会议纪要文号或日期"),
+    }),
+    Kind("criticism", "通报批评", {"level": LEVEL, "issuer": ISSUER}),
+    Kind("media-exposure", "媒体曝光", {"level": LEVEL, "issuer": ISSUER}),
+    Kind("accountability", "失职渎职追责", {
+        "persons": FieldSpec("int", True, min=1, label="人次", help="被追责的人次，整数"),
+    }),
+    Kind("enforcement-error", "执法不规范", {
+        "found_by": FieldSpec("enum", True, FOUND_BY_ALIASES, label="发现途径",
+                              help="review（复议）、litigation（诉讼）或 supervision（执法监督检查）"),
+    }),
+    Kind("attendance", "签到请销假不落实", {}),
+    Kind("absence", "无故不参加集体活动", {}),
+    Kind("misconduct", "人员不良行为", {"points": POINTS_5_10}),
+    Kind("exam-rules", "考学制度不落实", {"points": POINTS_5_10}),
+]}
+
+# Kinds ordered longest first so that "case-lead-x.md" is a case-lead, not a case.
+KIND_PREFIXES = sorted(KINDS, key=len, reverse=True)
+
+
+def kind_of_filename(name: str) -> str | None:
+    """The kind a record's file name announces (its prefix before '-' or '.'), or None."""
+    for k in KIND_PREFIXES:
+        if name == f"{k}.md" or name.startswith(f"{k}-") or name.startswith(f"{k}_"):
+            return k
+    return None

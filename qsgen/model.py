@@ -1,0 +1,361 @@
+"""Plain domain data passed between the pipeline stages: rules, records, scores."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+# Canonical (English) values of enumerations; Chinese spellings are aliases
+# accepted on input (see qsgen/kinds.py) and shown on the site.
+LEVELS = ("national", "provincial", "city", "county")  # highest first
+LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级"}
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where a thing was written: repository-relative POSIX path, 1-based line/col."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+# --------------------------------------------------------------------- rules
+
+
+@dataclass
+class Amount:
+    """How much one matching record (or one unit of a measure) is worth.
+
+    Exactly one form is set (validated by the rules loader):
+    - ``constant``: a fixed amount;
+    - ``by`` + ``values``: look the record field (or measure key) ``by`` up in ``values``;
+    - ``by`` + ``times``: per-key rate multiplied by the measure's count for that key;
+    - ``field`` + ``min``/``max``: the amount is the record's own field, within the range;
+    - ``field`` + ``times``: the record's field multiplied by ``times``;
+    - ``times``: a rate multiplied by a measure's count;
+    - ``tiers`` (with ``field``): [(lower_bound_inclusive, amount), ...] on a record field,
+      the highest bound reached wins, below the first bound gives nothing;
+    - ``steps``: the same on a measure's count (applied once to the whole count).
+    """
+
+    constant: Fraction | None = None
+    by: str | None = None
+    values: dict[str, Fraction] | None = None
+    field: str | None = None
+    min: Fraction | None = None
+    max: Fraction | None = None
+    times: Fraction | dict[str, Fraction] | None = None
+    tiers: list[tuple[Fraction, Fraction]] | None = None
+    steps: list[tuple[Fraction, Fraction]] | None = None
+
+
+@dataclass
+class Part:
+    """One way an adjustment or an item extra earns points.
+
+    ``per`` is ``"record"`` (each record of ``kind`` matching ``where`` contributes),
+    ``"flag"`` (the assessor sets ``id: true`` in assessment.yaml), or the name of a
+    measure computed by the scoring engine: ``news_surplus``, ``news_shortfall``,
+    ``lead_surplus``, ``lead_shortfall``, ``case_surplus_general``, ``case_shortfall``.
+    """
+
+    id: str
+    per: str
+    label: str = ""
+    kind: str | None = None
+    where: dict[str, Any] = field(default_factory=dict)
+    amount: Amount = field(default_factory=Amount)
+    zero_when: dict[str, Any] = field(default_factory=dict)
+    once: bool = False
+    source: Source | None = None
+
+
+@dataclass
+class AdjustmentRule:
+    """A bonus (B1..B7) or deduction (D1..D10) of the method."""
+
+    id: str
+    sign: int  # +1 bonus, -1 deduction
+    title: str
+    text: str  # the method's own words
+    responsible: str  # department id (see Rules.departments)
+    parts: list[Part]
+    cap: Fraction | None = None
+    applies_to: dict[str, Any] = field(default_factory=dict)  # e.g. {"case_quota": False}
+    note: str = ""  # 口径 written in Chinese, shown on the rules page
+    source: Source | None = None
+
+    @property
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.parts if p.kind}
+
+
+@dataclass
+class QuotaPart:
+    """One quota scope: the whole unit (name None) or one team of 执法队."""
+
+    name: str | None
+    total: int
+    minimums: dict[str, int] = field(default_factory=dict)  # category -> minimum
+
+
+@dataclass
+class Quota:
+    parts: list[QuotaPart]
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.parts)
+
+
+@dataclass
+class Progress:
+    """What the site computes from evidence next to an item.
+
+    type: ``news`` (unit news quota by level), ``leads`` (lead target), ``cases``
+    (the unit's case quota), ``count`` (sum of ``count`` of evidence records for the item,
+    against ``target``), ``rate`` (latest ``rate`` of evidence records, against ``target`` %).
+    """
+
+    type: str
+    target: Fraction | None = None
+    unit: str = ""  # e.g. 家, 次, 家次
+
+
+@dataclass
+class Item:
+    id: str  # t01 / s04-3
+    text: str
+    max: Fraction
+    method: str = "assessed"  # or "quota"
+    section: str | None = None
+    quota: Quota | None = None
+    progress: Progress | None = None
+    extras: list[Part] = field(default_factory=list)
+    source: Source | None = None
+
+
+@dataclass
+class Section:
+    id: str  # s01
+    title: str
+    items: list[Item]
+    weight: Fraction = Fraction(1)
+
+
+@dataclass
+class Unit:
+    slug: str
+    name: str
+    group: str  # group id
+    items: list[Item]  # all items in method order (for 所: every section's items)
+    sections: list[Section] = field(default_factory=list)  # empty for 机关 units
+    news_quota: dict[str, int] | None = None  # level -> count
+    lead_target: int | None = None
+    teams: list[str] = field(default_factory=list)
+    source: Source | None = None
+
+    @property
+    def case_quota(self) -> Quota | None:
+        for item in self.items:
+            if item.quota is not None:
+                return item.quota
+        return None
+
+    def item(self, item_id: str) -> Item | None:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        return None
+
+
+@dataclass
+class Group:
+    id: str
+    name: str
+
+
+@dataclass
+class Interpretation:
+    """A 口径: a choice made where the method is silent."""
+
+    id: str
+    title: str
+    text: str
+
+
+@dataclass
+class Rules:
+    year: int
+    title: str
+    document: str
+    period: tuple[_dt.date, _dt.date]
+    places: int
+    rounding: str  # a decimal module rounding constant name, e.g. ROUND_HALF_UP
+    groups: list[Group]
+    departments: dict[str, str]  # id -> Chinese name
+    case_categories: dict[str, str]  # alias (incl. canonical) -> canonical category
+    units: list[Unit]
+    adjustments: list[AdjustmentRule]
+    interpretations: list[Interpretation]
+    root: str = "rules/2023"
+
+    def unit(self, slug: str) -> Unit | None:
+        for u in self.units:
+            if u.slug == slug:
+                return u
+        return None
+
+    def group_name(self, group_id: str) -> str:
+        for g in self.groups:
+            if g.id == group_id:
+                return g.name
+        return group_id
+
+
+# ------------------------------------------------------------------- records
+
+
+@dataclass
+class Record:
+    """One evidence or event file: records/<year>/<unit>/<kind>-<name>.md."""
+
+    id: str  # "<unit>/<file stem>", unique within a year, used in URLs
+    path: str  # repository-relative POSIX path
+    unit: str
+    kind: str
+    title: str
+    date: _dt.date
+    fields: dict[str, Any]  # kind-specific fields, typed and canonical (see kinds.py)
+    body: str  # Markdown source of the body
+    attachments: list[str] = field(default_factory=list)  # repo-relative paths
+    lines: dict[str, int] = field(default_factory=dict)  # field -> line in the file
+    body_line: int = 1  # line where the body starts
+
+
+@dataclass
+class Judgement:
+    score: Fraction
+    note: str = ""
+    flags: dict[str, bool] = field(default_factory=dict)  # item extras of per: flag
+    line: int = 1
+
+
+@dataclass
+class Assessment:
+    """The assessment office's judged scores: records/<year>/<unit>/assessment.yaml."""
+
+    unit: str
+    path: str
+    assessor: str = ""
+    date: _dt.date | None = None
+    items: dict[str, Judgement] = field(default_factory=dict)
+
+
+@dataclass
+class RecordSet:
+    year: int
+    records: list[Record]  # sorted by path
+    assessments: dict[str, Assessment]  # unit slug -> assessment
+
+    def by_unit(self, slug: str) -> list[Record]:
+        return [r for r in self.records if r.unit == slug]
+
+
+# -------------------------------------------------------------------- scores
+
+
+@dataclass
+class Line:
+    """One contribution to an adjustment or an item extra, traced to its records."""
+
+    rule: str  # B6a / D9 / s01-3:unlicensed_case
+    part: str  # part id
+    amount: Fraction  # >= 0; the sign comes from the rule
+    records: list[str] = field(default_factory=list)  # record ids
+    explain: str = ""  # Chinese, e.g. "罚没款 12000 元 ≥ 10000 元：+1"
+
+
+@dataclass
+class AdjustmentScore:
+    rule: AdjustmentRule
+    lines: list[Line]
+    raw: Fraction  # sum of lines
+    amount: Fraction  # after the cap; >= 0
+
+    @property
+    def signed(self) -> Fraction:
+        return self.rule.sign * self.amount
+
+
+@dataclass
+class ProgressValue:
+    """Progress computed from evidence, e.g. news 国家级 1/1, 省级 2/3."""
+
+    label: str  # 国家级 / 知识产权 / 线索 / 检查
+    done: Fraction
+    target: Fraction | None
+    records: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemScore:
+    item: Item
+    state: str  # "judged" | "pending" | "computed"
+    score: Fraction | None  # None while pending; includes extras
+    judged: Fraction | None = None  # the assessor's score (assessed items)
+    extras: list[Line] = field(default_factory=list)
+    progress: list[ProgressValue] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)  # record ids of kind evidence for it
+    note: str = ""
+    explain: str = ""  # how the score was computed (Chinese)
+
+
+@dataclass
+class SectionScore:
+    section: Section
+    items: list[ItemScore]
+    score: Fraction  # sum of item scores (pending counts as 0 and marks provisional)
+
+
+@dataclass
+class UnitScore:
+    unit: Unit
+    items: list[ItemScore]
+    sections: list[SectionScore]
+    base: Fraction
+    bonus: Fraction
+    deduction: Fraction  # >= 0, subtracted
+    total: Fraction
+    adjustments: list[AdjustmentScore]  # every rule that applies, in rule order
+    provisional: bool
+    computation: list[str] = field(default_factory=list)  # Chinese lines a reader can redo
+    rank: int = 0
+    group_rank: int = 0
+
+
+@dataclass
+class Results:
+    rules: Rules
+    records: RecordSet
+    units: list[UnitScore]  # in overall rank order, ties by unit order in the rules
+
+    def unit(self, slug: str) -> UnitScore | None:
+        for u in self.units:
+            if u.unit.slug == slug:
+                return u
+        return None
+
+
+def to_fraction(value: Decimal | int | str | Fraction) -> Fraction:
+    """Exact conversion; never goes through a binary float."""
+    if isinstance(value, Fraction):
+        return value
+    return Fraction(Decimal(value)) if isinstance(value, str) else Fraction(value)
