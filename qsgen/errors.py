@@ -47,7 +47,7 @@ class Diagnostics:
     def warning(self, path: str, line: int, col: int, message: str, hint: str = "") -> None:
         self.items.append(Diagnostic(path, max(1, line), max(1, col), message, hint, "warning"))
 
-    def extend(self, other: "Diagnostics | list[Diagnostic]") -> None:
+    def extend(self, other: Diagnostics | list[Diagnostic]) -> None:
         self.items.extend(other.items if isinstance(other, Diagnostics) else other)
 
     @property
