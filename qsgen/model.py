@@ -289,6 +289,7 @@ class AdjustmentScore:
     lines: list[Line]
     raw: Fraction  # sum of lines
     amount: Fraction  # after the cap; >= 0
+    explain: str = ""  # Chinese summary, e.g. "合计 6.2，超过上限 5，按 5 计"
 
     @property
     def signed(self) -> Fraction:
