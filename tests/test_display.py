@@ -4,9 +4,9 @@ from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
+from helpers_rules import jiguan, make_rules
 
 from qsgen.display import fmt, fmt_money, fmt_plain, fmt_signed, to_decimal
-from helpers_rules import jiguan, make_rules
 
 
 def test_fmt_two_places():
