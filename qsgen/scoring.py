@@ -220,7 +220,9 @@ class _UnitContext:
                 if target is None:
                     return []
                 return [("", Fraction(max(0, target - len(leads))), [])]
-            extra = max(0, len(leads) - (target or 0))
+            if target is None:
+                return []  # no lead target: nothing to exceed (B6b needs a target)
+            extra = max(0, len(leads) - target)
             return [("", Fraction(extra), [r.id for r in leads[len(leads) - extra:]] if extra else [])]
         if name == "case_surplus_general":
             rows = []
@@ -454,7 +456,7 @@ def _record_amount(ctx: _UnitContext, part: Part, r: Record, sign: int) -> tuple
     if a.by is not None and a.values is not None:
         key = _field(r, a.by)
         amt = Fraction(a.values.get(key, 0)) if key is not None else ZERO
-        return amt, f"{who} {_key_name(key)}：{_signed_plain(ctx, amt, sign)}"
+        return amt, f"{who} {_key_name(r.kind, a.by, key)}：{_signed_plain(ctx, amt, sign)}"
     if a.field is not None and (a.min is not None or a.max is not None):
         value = _frac(_field(r, a.field)) or ZERO
         amt = value
@@ -659,12 +661,20 @@ def _bound_text(r: Record, name: str, value: Fraction) -> str:
     return f"{fmt_plain(value)}{(' ' + unit) if unit else ''}"
 
 
-def _key_name(key: Any) -> str:
+def _key_name(kind: str, name: str, key: Any) -> str:
+    """A canonical enum value in Chinese: the first Chinese alias the record kind accepts for it."""
     if key is None:
         return "（未填）"
     if isinstance(key, bool):
         return "是" if key else "否"
-    return LEVEL_NAMES.get(key, str(key))
+    if key in LEVEL_NAMES:
+        return LEVEL_NAMES[key]
+    spec = KINDS[kind].all_fields.get("level" if name == "effective_level" else name) if kind in KINDS else None
+    if spec is not None and isinstance(spec.choices, dict):
+        for alias, canonical in spec.choices.items():
+            if canonical == key and not alias.isascii():
+                return alias
+    return str(key)
 
 
 # ------------------------------------------------------------- computation

@@ -112,7 +112,7 @@ def standard_adjustments() -> list[AdjustmentRule]:
             part("fine_tier", kind="case", amount=Amount(field="fine", tiers=list(FINE_TIERS))),
         ], applies_to={"case_quota": False}),
         rule("B6b", +1, [part("lead_surplus", per="lead_surplus", amount=Amount(times=F("0.1")))],
-             cap=5, applies_to={"lead_target": True}),
+             cap=5),
         rule("B6c", +1, [
             part("general_surplus", per="case_surplus_general", amount=Amount(times=F("0.3"))),
             part("fine_tier", kind="case", amount=Amount(field="fine", tiers=list(FINE_TIERS))),

@@ -559,3 +559,18 @@ def test_tiers_below_first_bound_give_no_line_and_steps_on_any_measure():
     assert len(t.lines) == 1 and t.amount == 2
     s = adj(r, "longgang", "S")
     assert s.amount == 2 and s.lines[0].explain == "案件少 3 件（3 件及以上）：−2"
+
+
+def test_lead_surplus_needs_a_target():
+    u = jiguan("fagui")   # no lead target
+    r = run([u], [lead("fagui") for _ in range(10)])
+    assert adj(r, "fagui", "B6b").amount == 0
+    assert adj(r, "fagui", "D10").amount == 0
+
+
+def test_by_values_explain_in_chinese():
+    d4 = rule("D4", -1, [part("e", kind="enforcement-error", amount=Amount(
+        by="found_by", values={"review": F(3), "litigation": F(3), "supervision": F(2)}))])
+    r = run([jiguan("fagui")], [rec("fagui", "enforcement-error", title="某案", found_by="supervision")],
+            adjustments=[d4])
+    assert adj(r, "fagui", "D4").lines[0].explain == "执法不规范《某案》 执法监督：−2"
