@@ -340,7 +340,7 @@ def test_unit_without_records_lists_every_applicable_rule_at_zero():
     lg = station("longgang", case_quota=quota(25), news_quota=NEWS_31)
     r = run([fg, lg], [])
     ids = [a.rule.id for a in r.unit("fagui").adjustments]
-    assert ids == ["B1", "B2", "B3", "B4", "B5", "B6a", "B6d", "B7",
+    assert ids == ["B1", "B2", "B3", "B4", "B5", "B6a", "B6b", "B6d", "B7",
                    "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10"]
     assert all(a.amount == 0 and a.lines == [] for a in r.unit("fagui").adjustments)
     lg_ids = [a.rule.id for a in r.unit("longgang").adjustments]
