@@ -451,7 +451,6 @@ FILES = {
 
 # ---------------------------------------------------------------- amounts
 
-PAIR_LIST = ListOf(ListOf(Number()))
 AMOUNT_KEYS = ("by", "values", "field", "min", "max", "times", "tiers", "steps")
 RECORD_FORMS = {"values", "range", "field_times", "tiers"}
 MEASURE_FORMS = {"by_times", "times", "steps"}
@@ -530,12 +529,13 @@ def convert_amount(node: Node, ctx: Ctx) -> tuple[Amount, str]:
 
 
 def _pairs(node: Node, ctx: Ctx) -> list[tuple[Fraction, Fraction]]:
-    rows = PAIR_LIST.convert(node, ctx)
+    if not node.is_list:
+        raise Invalid("这里应是列表，每一档写成 [下限, 分值]，例如 [[10000, 1], [50000, 2]]", node=node)
     out = []
-    for row, child in zip(rows, node.value):
-        if len(row) != 2:
+    for child in node.value:
+        if not child.is_list or len(child.value) != 2:
             raise Invalid("每一档写成 [下限, 分值]，例如 [10000, 1]", node=child)
-        out.append((row[0], row[1]))
+        out.append((Number().convert(child.value[0], ctx), Number(min=0).convert(child.value[1], ctx)))
     lows = [lo for lo, _ in out]
     if lows != sorted(lows) or len(set(lows)) != len(lows):
         raise Invalid("各档的下限必须从小到大排列、不能重复", node=node)
