@@ -574,3 +574,91 @@ def test_by_values_explain_in_chinese():
     r = run([jiguan("fagui")], [rec("fagui", "enforcement-error", title="某案", found_by="supervision")],
             adjustments=[d4])
     assert adj(r, "fagui", "D4").lines[0].explain == "执法不规范《某案》 执法监督：−2"
+
+
+# ------------------------------------------------------- the real 2023 rules
+
+REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def real_rules():
+    rules_mod = pytest.importorskip("qsgen.rules")
+    if not (REPO / "rules" / "2023").is_dir():
+        pytest.skip("rules/2023 not present")
+    rules_, diags = rules_mod.load_rules(REPO, 2023)
+    assert rules_ is not None, [d.format_text() for d in diags]
+    return rules_
+
+
+def test_real_rules_station_hand_worked():
+    rules_ = real_rules()
+    lg = rules_.unit("longgang")
+    mins = {"知识产权": 2, "广告": 1, "合同": 1, "餐饮": 2, "特种设备": 2, "过期食品": 3, "药品": 3,
+            "化妆品": 2, "医疗器械": 1}          # 医疗器械 one short of its minimum 2
+    recs = [case("longgang", c) for c, n in mins.items() for _ in range(n)]               # 17
+    recs += [case("longgang", "药品", fine="50000")]                                     # 药品 1 beyond
+    recs += [case("longgang", "其他") for _ in range(9)] + [case("longgang", "无照经营", fine="12000")]
+    recs += ([news("longgang", "national")] + [news("longgang", "provincial") for _ in range(10)]
+             + [news("longgang", "city") for _ in range(10)] + [news("longgang", "county") for _ in range(12)])
+    judged = judge_all(lg)
+    judged["s01-3"] = 28
+    rs = records(recs, {"longgang": judged}, flags={"longgang": {"s04-4": {"insurance_full": True}}})
+    u = score(rules_, rs).unit("longgang")
+    # cases: 17 within the minimums (医疗器械 1 of 2) + min(药品 1 beyond + 10 uncategorised, 25 − 18) = 24
+    s11 = {i.item.id: i for i in u.items}
+    assert s11["s11-1"].score == 96
+    assert s11["s01-3"].score == 28 + F("1.5")
+    assert s11["s04-4"].score == 15 + 5
+    assert u.base == (F("99.5") + 105 + 96 + 12 * 100) / 15
+    # B5: surplus 2 → 0.1, one national item +0.5; B6c: 28 − 25 = 3 beyond, all general → 0.9,
+    # fine tiers 50,000 → 2 and 12,000 → 1
+    assert adj_of(u, "B5").amount == F("0.6")
+    assert adj_of(u, "B6c").amount == F("0.9") + 3
+    assert adj_of(u, "D10").amount == F("0.3")
+    assert adj_of(u, "D9").amount == 0
+    assert u.total == F("1500.5") / 15 + F("0.6") + F("3.9") - F("0.3")
+    assert fmt_total(rules_, u) == "104.23"
+    assert u.computation[-1] == "总分 = 基础分 100.03 + 加分 4.50 − 减分 0.30 = 104.23"
+    assert not u.provisional
+
+
+def test_real_rules_zhifadui_hand_worked():
+    rules_ = real_rules()
+    zf = rules_.unit("zhifadui")
+    mins = zf.case_quota.parts[0].minimums            # the same for both teams, 17 cases
+    assert sum(mins.values()) == 17
+    recs = []
+    for team in ("一中队", "二中队"):
+        for c, n in mins.items():
+            if team == "二中队" and c == "药品":
+                continue                                  # 二中队: no 药品 case (3 short)
+            recs += [case("zhifadui", c, team=team, procedure="simple") for _ in range(n)]
+        recs += [case("zhifadui", "其他", team=team, procedure="simple") for _ in range(20)]
+    recs += [case("zhifadui", "其他", team="二中队", transferred=True, sampling_assigned=True),
+             case("zhifadui", "其他", team="二中队", transferred=True)]
+    recs += [news("zhifadui", "county") for _ in range(3)]
+    rs = records(recs, {"zhifadui": judge_all(zf)})
+    result = score(rules_, rs)
+    u = result.unit("zhifadui")
+    # 一中队 37 cases → 36; 二中队 14 + min(22, 19) = 33; counted 69 of 72
+    t06 = {i.item.id: i for i in u.items}["t06"]
+    assert t06.score == F(50 * 69, 72)
+    assert t06.explain == "计入 69 件（一中队 36/36，二中队 33/36）；50 × 69/72 = 47.92"
+    assert adj_of(u, "D10").amount == F("0.9")
+    assert adj_of(u, "B6c").amount == 0                 # 一中队 beyond by 1 but only simple cases (口径8)
+    assert adj_of(u, "B6d").amount == 5
+    assert adj_of(u, "B5").amount == F("0.1")           # no news quota: every item is surplus (口径12)
+    assert adj_of(u, "D9").amount == 0
+    assert u.total == 50 + F(50 * 69, 72) + F("5.1") - F("0.9")
+    assert fmt_total(rules_, u) == "102.12"
+    assert u.rank == 1 + sum(1 for o in result.units if o.total > u.total)
+
+
+def adj_of(u, rule_id):
+    (a,) = [a for a in u.adjustments if a.rule.id == rule_id]
+    return a
+
+
+def fmt_total(rules_, u):
+    from qsgen.display import fmt
+    return fmt(u.total, rules_)
