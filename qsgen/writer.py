@@ -1,0 +1,223 @@
+"""Writing the site: guarded output directory, built beside it, swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+from .errors import QsgenError
+
+MARKER = ".qsgen-site"  # written into every site qsgen builds; only such directories are replaced
+MARKER_TEXT = b"This directory is a site built by qsgen; it is replaced on every build.\n"
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+# Repository folders that hold sources: an output there would overwrite or delete them.
+PROTECTED = ("records", "rules", "site_templates", ".git")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SiteFiles(dict):
+    """{site-relative POSIX path: bytes}; adding the same path twice is an error (like Pelican)."""
+
+    def __init__(self, items: Mapping[str, bytes] | Iterable[tuple[str, bytes]] = ()) -> None:
+        super().__init__()
+        self.update(items)
+
+    def __setitem__(self, path: str, data: bytes) -> None:
+        problem = path_problem(path)
+        if problem:
+            raise QsgenError(problem)
+        if path in self:
+            raise QsgenError(f"同一个输出文件生成了两次：{path}")
+        super().__setitem__(path, _as_bytes(path, data))
+
+    def add(self, path: str, data: bytes | str) -> None:
+        self[path] = data  # type: ignore[assignment]
+
+    def update(self, items=(), **kw) -> None:  # type: ignore[override]
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for k, v in pairs:
+            self[k] = v
+        for k, v in kw.items():
+            self[k] = v
+
+    def setdefault(self, path, data=None):  # type: ignore[override]
+        if path not in self:
+            self[path] = data
+        return self[path]
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a file of the site (Chinese), or None when it can."""
+    if not isinstance(path, str) or not path:
+        return f"输出文件路径为空或不是文本：{path!r}"
+    if _CONTROL.search(path):
+        return f"输出文件路径含控制字符：{path!r}"
+    if "\\" in path:
+        return f"输出文件路径须用 / 分隔，不能含反斜杠：{path}"
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return f"输出文件路径须是相对路径：{path}"
+    parts = path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return f"输出文件路径不能含空段、. 或 ..：{path}"
+    if parts[-1] == MARKER:
+        return f"输出文件不能叫 {MARKER}（qsgen 用它标记站点目录）：{path}"
+    return None
+
+
+def write_site(files: Mapping[str, bytes], out: Path, root: Path) -> None:
+    """Write ``files`` as the whole site at ``out``; on any failure the previous site is untouched.
+
+    Refuses an ``out`` that is ``/``, the home directory, the repository root or one of its
+    parents, inside records/, rules/, site_templates/ or .git/, not a directory, or an existing
+    non-empty directory without the ``.qsgen-site`` marker of a previous qsgen build.
+    """
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))  # a symlinked output replaces the directory it points to
+    plan = _plan(files)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
+    except OSError as e:
+        raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+    try:
+        _write_all(tmp, plan)
+        _swap(tmp, out, parent)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise QsgenError(f"写入站点失败，原有站点未改动：{e.strerror or e}"
+                             f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+        raise
+
+
+def _as_bytes(path: str, data) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    raise QsgenError(f"输出文件的内容须是字节或文本：{path}（得到 {type(data).__name__}）")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    real = Path(os.path.realpath(out))
+    root_real = Path(os.path.realpath(root))
+    home = Path(os.path.realpath(Path.home()))
+    shown = str(out)
+    hint = "请用 --out 指定一个新的目录，或以前由 qsgen 生成的目录，例如 _site"
+    if real == Path(real.anchor):
+        raise QsgenError(f"输出目录不能是根目录 {shown}。{hint}")
+    if real == home:
+        raise QsgenError(f"输出目录不能是主目录 {shown}。{hint}")
+    if real == root_real:
+        raise QsgenError(f"输出目录不能是仓库根目录 {shown}：生成站点会删掉仓库。{hint}")
+    if real in root_real.parents:
+        raise QsgenError(f"输出目录 {shown} 包含了仓库，不能用作输出目录。{hint}")
+    for name in PROTECTED:
+        protected = root_real / name
+        if real == protected or protected in real.parents:
+            raise QsgenError(f"输出目录不能在 {name}/ 之内：{shown}。{hint}")
+    if os.path.lexists(real):
+        if not real.is_dir():
+            raise QsgenError(f"输出路径 {shown} 已存在且不是目录。{hint}")
+        if (real / MARKER).is_file():
+            return
+        try:
+            empty = not any(os.scandir(real))
+        except OSError as e:
+            raise QsgenError(f"无法读取输出目录 {shown}：{e.strerror or e}") from e
+        if not empty:
+            raise QsgenError(
+                f"输出目录 {shown} 不是空目录，也不是以前由 qsgen 生成的站点（没有 {MARKER} 标记文件），"
+                f"为免误删其中文件，拒绝写入。{hint}")
+
+
+def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
+    """Validate every path before anything is written; sorted for deterministic writes."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    plan: list[tuple[str, bytes]] = []
+    for path in sorted(files):
+        problem = path_problem(path)
+        if problem:
+            problems.append(problem)
+            continue
+        # Two names that one file system (macOS, Windows) treats as the same file.
+        folded = unicodedata.normalize("NFC", path).casefold()
+        if folded in seen:
+            problems.append(f"两个输出文件只差大小写或 Unicode 写法，部分服务器上会互相覆盖："
+                            f"{seen[folded]} 与 {path}")
+            continue
+        seen[folded] = path
+        plan.append((path, _as_bytes(path, files[path])))
+    folders = {"/".join(p.split("/")[:i]) for p, _ in plan for i in range(1, p.count("/") + 1)}
+    for path, _ in plan:
+        if path in folders:
+            problems.append(f"输出路径既是文件又是目录：{path}")
+    if problems:
+        raise QsgenError("站点文件有误，未写入任何文件：\n" + "\n".join(problems))
+    return plan
+
+
+def _write_all(tmp: Path, plan: list[tuple[str, bytes]]) -> None:
+    os.chmod(tmp, DIR_MODE)
+    made: set[str] = set()
+    for path, data in plan:
+        parent = str(PurePosixPath(path).parent)
+        if parent != "." and parent not in made:
+            parts = parent.split("/")
+            for i in range(1, len(parts) + 1):
+                sub = "/".join(parts[:i])
+                if sub not in made:
+                    d = tmp / sub
+                    if not d.is_dir():
+                        d.mkdir()
+                    os.chmod(d, DIR_MODE)
+                    made.add(sub)
+        target = os.path.join(tmp, path)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, FILE_MODE)  # whatever the umask
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        if not hasattr(os, "fchmod"):
+            os.chmod(target, FILE_MODE)
+    marker = tmp / MARKER
+    marker.write_bytes(MARKER_TEXT)
+    os.chmod(marker, FILE_MODE)
+
+
+def _swap(tmp: Path, out: Path, parent: Path) -> None:
+    """Move the old site aside, the new one in, then delete the old one."""
+    if not os.path.lexists(out):
+        os.rename(tmp, out)
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-old-", dir=parent))
+    old = trash / "site"
+    try:
+        os.rename(out, old)
+    except OSError:
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)  # put the previous site back exactly as it was
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
+    shutil.rmtree(trash, ignore_errors=True)

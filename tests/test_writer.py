@@ -1,0 +1,254 @@
+"""Writing the site: guards on the output directory, atomic swap, determinism."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from qsgen import writer
+from qsgen.errors import QsgenError
+from qsgen.writer import MARKER, SiteFiles, write_site
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for d in ("records/2023/longgang", "rules/2023", "site_templates", ".git"):
+        (root / d).mkdir(parents=True)
+    (root / "records/2023/longgang/case-1.md").write_text("x", encoding="utf-8")
+    (root / "rules/2023/assessment.yaml").write_text("year: 2023\n", encoding="utf-8")
+    return root
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+SITE = {
+    "index.html": "<h1>排名</h1>".encode(),
+    "units/longgang/index.html": "<h1>龙港所</h1>".encode(),
+    "records/longgang/case-罚款一.html": b"<p>x</p>",
+    "search/index.js": b"var x=1;",
+    "scores.json": b"{}",
+}
+
+
+def test_writes_files_and_marker(repo):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    got = tree(out)
+    assert got.pop(MARKER) == writer.MARKER_TEXT
+    assert got == SITE
+    assert not [p for p in repo.iterdir() if p.name.startswith("._site")]
+
+
+def test_fixed_modes_whatever_the_umask(repo):
+    old = os.umask(0o077)
+    try:
+        write_site(SITE, repo / "_site", repo)
+    finally:
+        os.umask(old)
+    out = repo / "_site"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+    for p in out.rglob("*"):
+        want = 0o755 if p.is_dir() else 0o644
+        assert stat.S_IMODE(p.stat().st_mode) == want, p
+
+
+def test_replaces_previous_site_entirely(repo):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    write_site({"index.html": b"new"}, out, repo)
+    assert tree(out) == {"index.html": b"new", MARKER: writer.MARKER_TEXT}
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "_site", "records", "rules", "site_templates"]
+
+
+def test_deterministic(repo, tmp_path):
+    write_site(SITE, repo / "a", repo)
+    write_site(dict(reversed(list(SITE.items()))), repo / "b", repo)
+    assert tree(repo / "a") == tree(repo / "b")
+
+
+def test_new_output_with_missing_parents(repo, tmp_path):
+    out = tmp_path / "deploy" / "www" / "site"
+    write_site(SITE, out, repo)
+    assert (out / "index.html").read_bytes() == SITE["index.html"]
+
+
+def test_empty_existing_directory_is_accepted(repo):
+    (repo / "_site").mkdir()
+    write_site(SITE, repo / "_site", repo)
+    assert (repo / "_site" / MARKER).is_file()
+
+
+def test_relative_out(repo, monkeypatch):
+    monkeypatch.chdir(repo)
+    write_site(SITE, Path("_site"), Path("."))
+    assert (repo / "_site/index.html").is_file()
+
+
+@pytest.mark.parametrize("rel", [".", "records", "records/2023", "records/2023/longgang/site", "rules",
+                                 "rules/2023", "rules/new", "site_templates", ".git", ".git/x"])
+def test_refuses_source_directories(repo, rel):
+    before = tree(repo)
+    with pytest.raises(QsgenError) as e:
+        write_site(SITE, repo / rel, repo)
+    assert "输出目录" in e.value.message
+    assert tree(repo) == before
+
+
+def test_refuses_a_parent_of_the_repository(repo):
+    with pytest.raises(QsgenError, match="包含了仓库"):
+        write_site(SITE, repo.parent, repo)
+
+
+def test_refuses_filesystem_root(repo):
+    with pytest.raises(QsgenError, match="根目录"):
+        write_site(SITE, Path("/"), repo)
+
+
+def test_refuses_home(repo, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(QsgenError, match="主目录"):
+        write_site(SITE, home, repo)
+
+
+def test_refuses_non_empty_directory_without_marker(repo, tmp_path):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(QsgenError, match=MARKER):
+        write_site(SITE, out, repo)
+    assert tree(out) == {"notes.txt": b"mine"}
+
+
+def test_refuses_a_file(repo, tmp_path):
+    f = tmp_path / "file.html"
+    f.write_text("x", encoding="utf-8")
+    with pytest.raises(QsgenError, match="不是目录"):
+        write_site(SITE, f, repo)
+
+
+def test_refuses_through_a_symlink_to_the_repository(repo, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(repo / "records")
+    with pytest.raises(QsgenError):
+        write_site(SITE, link, repo)
+
+
+def test_symlinked_output_replaces_its_target(repo, tmp_path):
+    target = tmp_path / "www"
+    write_site(SITE, target, repo)
+    link = repo / "_site"
+    link.symlink_to(target)
+    write_site({"index.html": b"v2"}, link, repo)
+    assert link.is_symlink()
+    assert (target / "index.html").read_bytes() == b"v2"
+
+
+@pytest.mark.parametrize("bad", ["/abs.html", "../up.html", "a/../b.html", "a//b.html", "./a.html", "a/",
+                                 "", "a\\b.html", "C:/x.html", "a\x00b", MARKER, f"sub/{MARKER}"])
+def test_bad_paths_write_nothing(repo, bad):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    before = tree(out)
+    with pytest.raises(QsgenError):
+        write_site({**SITE, "new.html": b"n", bad: b"x"}, out, repo)
+    assert tree(out) == before
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "_site", "records", "rules", "site_templates"]
+
+
+def test_file_and_directory_conflict(repo):
+    with pytest.raises(QsgenError, match="既是文件又是目录"):
+        write_site({"a": b"1", "a/b.html": b"2"}, repo / "_site", repo)
+
+
+def test_case_collision(repo):
+    with pytest.raises(QsgenError, match="大小写"):
+        write_site({"Case-1.html": b"1", "case-1.html": b"2"}, repo / "_site", repo)
+
+
+def test_str_content_is_utf8(repo):
+    write_site({"a.txt": "龙港"}, repo / "_site", repo)  # type: ignore[dict-item]
+    assert (repo / "_site/a.txt").read_bytes() == "龙港".encode()
+
+
+def test_bad_content_type(repo):
+    with pytest.raises(QsgenError):
+        write_site({"a.txt": 12}, repo / "_site", repo)  # type: ignore[dict-item]
+
+
+def test_failure_while_writing_keeps_old_site(repo, monkeypatch):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    before = tree(out)
+    real = writer._write_all
+
+    def broken(tmp, plan):
+        real(tmp, plan[:2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, "_write_all", broken)
+    with pytest.raises(QsgenError, match="原有站点未改动"):
+        write_site({"index.html": b"new"}, out, repo)
+    assert tree(out) == before
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "_site", "records", "rules", "site_templates"]
+
+
+def test_failure_while_swapping_restores_old_site(repo, monkeypatch):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    before = tree(out)
+    real_rename = os.rename
+    calls = []
+
+    def rename(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # moving the new site in
+            raise OSError(13, "Permission denied")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(writer.os, "rename", rename)
+    with pytest.raises(QsgenError):
+        write_site({"index.html": b"new"}, out, repo)
+    monkeypatch.undo()
+    assert tree(out) == before
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "_site", "records", "rules", "site_templates"]
+
+
+def test_interrupt_while_writing_keeps_old_site(repo, monkeypatch):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    before = tree(out)
+
+    def interrupted(tmp, plan):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "_write_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_site({"index.html": b"new"}, out, repo)
+    assert tree(out) == before
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "_site", "records", "rules", "site_templates"]
+
+
+def test_site_files_refuses_duplicates_and_bad_paths():
+    files = SiteFiles()
+    files["index.html"] = b"1"
+    files.add("units/a.html", "文本")
+    assert files["units/a.html"] == "文本".encode()
+    with pytest.raises(QsgenError, match="两次"):
+        files["index.html"] = b"2"
+    with pytest.raises(QsgenError, match="两次"):
+        files.update({"units/a.html": b"x"})
+    with pytest.raises(QsgenError):
+        files["../x"] = b"x"
+    with pytest.raises(QsgenError, match="两次"):
+        SiteFiles([("a", b"1"), ("a", b"2")])
+    assert files.setdefault("index.html", b"other") == b"1"
+    assert isinstance(files, dict)
