@@ -207,6 +207,14 @@ class _UnitContext:
                 if extra:
                     ids.extend(r.id for r in recs[len(recs) - extra:])
             return [("", Fraction(total), ids)]
+        if name == "news_surplus_by_level":
+            by_level = self.news_by_level()
+            rows = []
+            for lv in LEVELS:
+                recs = by_level[lv]
+                extra = max(0, len(recs) - (unit.news_quota or {}).get(lv, 0))
+                rows.append((lv, Fraction(extra), [r.id for r in recs[len(recs) - extra:]] if extra else []))
+            return rows
         if name == "news_shortfall":
             if unit.news_quota is None:
                 return []
@@ -491,7 +499,10 @@ def _measure_lines(ctx: _UnitContext, rule_id: str, part: Part, sign: int) -> li
     a = part.amount
     what, word = _MEASURE_TEXT[part.per]
     lines = []
-    for key, count, ids in ctx.measure(part.per):
+    measure = part.per
+    if measure == "news_surplus" and a.by == "level" and not a.steps:
+        measure = "news_surplus_by_level"  # a rate per level instead of one count
+    for key, count, ids in ctx.measure(measure):
         if count <= 0:
             continue
         prefix = LEVEL_NAMES.get(key, key)

@@ -662,3 +662,14 @@ def adj_of(u, rule_id):
 def fmt_total(rules_, u):
     from qsgen.display import fmt
     return fmt(u.total, rules_)
+
+
+def test_news_surplus_by_level_rates():
+    r_ = rule("NS", +1, [part("s", per="news_surplus", amount=Amount(
+        by="level", times={"national": F(1), "provincial": F("0.2")}))])
+    u = jiguan("bangongshi", news_quota=NEWS_10)
+    recs = full_news("bangongshi", NEWS_10) + [news("bangongshi", "national") for _ in range(2)] \
+        + [news("bangongshi", "provincial")] + [news("bangongshi", "county") for _ in range(4)]
+    a = adj(run([u], recs, adjustments=[r_]), "bangongshi", "NS")
+    assert a.amount == 2 + F("0.2")          # county has no rate: no line
+    assert [ln.explain for ln in a.lines] == ["国家级信息超额 2 条 × 1 = 2", "省级信息超额 1 条 × 0.2 = 0.2"]
