@@ -1,0 +1,50 @@
+"""`qsgen build`: compute the scores and write the static site."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HELP = "计算得分并生成网站（默认写入 _site/）"
+DESCRIPTION = """\
+读取 rules/ 下的考核规则和 records/ 下的全部记录，精确计算每个单位的得分和排名，
+生成静态网站（排名页、单位页、记录页、规则页、搜索页，以及 scores.json、scores.csv）。
+
+网站先在输出目录旁边的临时目录中生成，全部成功后才替换原有站点；
+只要有一处错误，就不写入任何文件，原有站点保持不变。
+python build.py 与 qsgen build 相同。
+"""
+
+
+def register(sub) -> None:
+    import argparse
+
+    p = sub.add_parser("build", help=HELP, description=DESCRIPTION,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", metavar="目录", default=None,
+                   help="网站输出目录（默认：仓库根目录下的 _site）；只能是新目录、空目录或以前生成的站点")
+    p.add_argument("-q", "--quiet", action="store_true", help="不显示进度，只报告错误")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from qsgen.build import build
+    from qsgen.errors import QsgenError
+
+    root = Path(getattr(args, "root", ".") or ".")
+    out = Path(args.out) if args.out else None
+    try:
+        report = build(root, out, quiet=args.quiet)
+    except QsgenError as e:
+        for d in e.diagnostics:
+            print(d.format_text(), file=sys.stderr)
+        n = sum(1 for d in e.diagnostics if d.severity == "error")
+        tail = f"（共 {n} 个错误）" if n else ""
+        print(f"qsgen build：{e.message}{tail}。原有站点未改动。", file=sys.stderr)
+        return 1
+    for d in report.warnings:
+        print(d.format_text(), file=sys.stderr)
+    if not args.quiet:
+        print(f"完成：{report.units} 个单位、{report.records} 条记录，{report.files} 个文件写入 {report.out}",
+              file=sys.stderr)
+    return 0
