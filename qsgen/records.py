@@ -382,7 +382,8 @@ class _Loader:
             elif v is not ABSENT:
                 values[key] = v
         for key, spec in specs.items():
-            if spec.required and key not in values and key not in seen_bad and key not in fields:
+            if spec.required and key not in values and key not in seen_bad and key not in fields \
+                    and key != "kind":
                 example = _example(key, spec)
                 self._error(path, close_line, 1, f"缺少必填字段 {describe(key, spec)}",
                             f"在第 {close_line} 行的 --- 之前加一行：{example}")
@@ -462,7 +463,7 @@ class _Loader:
             items = self.item_ids.get(unit.slug, {})
             if task not in items:
                 node = fields["task"]
-                best = nearest(task, list(items), cutoff=0.4)
+                best = nearest_item(task, list(items))
                 hint = (f"是不是想写 {best}？" if best else "") + f"{unit.name}的任务项有：" + _ids_text(list(items))
                 self._error(path, node.line, node.col, f"{unit.name}没有任务项 {quote(task)}", hint)
             else:
@@ -541,7 +542,7 @@ class _Loader:
         for item_id, jnode in node.value.items():
             item = items.get(item_id)
             if item is None:
-                best = nearest(item_id, list(items), cutoff=0.4)
+                best = nearest_item(item_id, list(items))
                 self._error(path, jnode.key_line, node.col, f"{unit.name}没有任务项 {quote(item_id)}",
                             (f"是不是想写 {best}？" if best else "") + "任务项有：" + _ids_text(list(items)))
                 continue
@@ -600,6 +601,16 @@ class _Loader:
                 continue
             result.items[item_id] = Judgement(score=score if score is not None else to_fraction(0),
                                               note=note, flags=flags, line=jnode.key_line)
+
+
+def nearest_item(text: str, ids: list[str]) -> str | None:
+    """The item id meant by ``text``: zero-padded (s4-3 → s04-3, T3 → t03), else the closest."""
+    t = unicodedata.normalize("NFKC", text).strip().lower().replace("_", "-").replace("—", "-")
+    padded = re.sub(r"(?<![0-9])([0-9])(?![0-9])", r"0\1", t)
+    for candidate in (t, padded, re.sub(r"-0([0-9])$", r"-\1", padded)):
+        if candidate in ids:
+            return candidate
+    return nearest(t, ids, cutoff=0.4)
 
 
 def _is_readme(name: str) -> bool:
