@@ -778,7 +778,7 @@ def make_evidence_jiguan(unit: str):
         body = [fill(p, base, c=c) for p in pars]
         body.insert(0, f"{cn_date(d)}，{name}整理上报本项工作佐证材料。")
         body.append(R.choice(["相关原始资料存档于本股室，供考核组查阅。", "附：工作方案、签到表、照片等原始资料已归档。"]))
-        OUT.record(unit, "evidence", f"{task}-{d.strftime('%m%d')}", title, d, fields, body)
+        OUT.record(unit, "evidence", f"{task}-{d.strftime('%m%d')}", title, d, [("task", task)] + fields, body)
 
 
 def make_evidence_station(unit: str):
@@ -799,7 +799,7 @@ def make_evidence_station(unit: str):
         body = [f"{cn_date(d)}，{name}" + fill(par, town=R.choice(towns), c=c, c2=c2)]
         body.append(R.choice(["相关记录、照片和报表已归档备查。", "佐证材料包括工作方案、检查记录、汇总报表。",
                               "存在问题：个别记录填写不够规范，已要求整改。"]))
-        OUT.record(unit, "evidence", f"{task}-{d.strftime('%m%d')}", title, d, fields, body)
+        OUT.record(unit, "evidence", f"{task}-{d.strftime('%m%d')}", title, d, [("task", task)] + fields, body)
 
 
 # ----------------------------------------------------------------- case leads
