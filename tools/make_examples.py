@@ -274,7 +274,7 @@ CASE_T = {
             ("美发店", "{e}使用未备案化妆品案",
              "执法人员对{e}检查时，发现其使用的{g}无中文标签，无法查询备案信息。",
              ["烫发剂", "染发膏"])],
-    "无照经营": [("经营户", "{e}未经登记从事经营活动案",
+    "无照经营": [("经营户", "{n}未经登记从事{g}经营活动案",
               "执法人员在{p}开展无证无照经营专项行动时，发现当事人{n}在此经营{g}，未依法办理营业执照。",
               ["小卖部", "废品收购", "农资销售", "汽车修理"])],
     "价格": [("加油站", "{e}不执行明码标价规定案",
@@ -341,7 +341,7 @@ def make_case(unit: str, town: str, cat: str, procedure: str, fine: int, date: d
     body = [facts]
     if procedure == "general":
         body.append(f"经负责人批准，{cn_date(fd + dt.timedelta(days=R.randint(0, 5)))}立案调查。执法人员制作了"
-                    f"现场笔录，对当事人{person()}进行了询问，调取了相关票据和记录。")
+                    f"现场笔录，对当事人{fmt['n']}进行了询问，调取了相关票据和记录。")
         if cat in ("过期食品", "知识产权", "药品", "医疗器械", "化妆品") and R.random() < 0.45:
             qty = R.randint(3, 60)
             price = Decimal(R.randint(150, 9000)) / 100
@@ -538,22 +538,17 @@ def news_body(unit_label: str, topic: str, town: str, d: dt.date, detail: str = 
     place = R.choice(PLACES)
     p1 = f"{cn_date(d)}，{unit_label}{topic}。" + (detail or DETAIL[typ]).format(
         town=town, place=town + place, n=n, k=k, j=j)
-    if typ:
-        return [p1, R.choice(CLOSE[typ])] + ([R.choice([
+    if not typ:
+        typ = ("f" if re.search("检查|整治|排查|巡查|核查|回头看|指导|保障|回访", topic) else
+               "m" if re.search("召开|会|学习", topic) else "p")
+    closes = [c for c in CLOSE[typ]]
+    if typ == "p" and "资料" not in p1:
+        closes.append(f"活动期间，工作人员向群众发放宣传资料{n}余份，解答群众咨询{k}人次。")
+    body = [p1, R.choice(closes)]
+    if typ == "f" and R.random() < 0.35:
+        body.append(R.choice([
             "本次工作重点：\n\n- 压实经营者主体责任；\n- 落实进货查验和索证索票；\n- 建立问题清单和整改台账。",
-            "下一步工作安排：\n\n1. 开展“回头看”复查；\n2. 对典型问题依法立案查处；\n3. 总结经验，形成长效机制。"])]
-            if typ == "f" and R.random() < 0.35 else [])
-    closes = [
-        "此次活动进一步增强了经营者的主体责任意识和群众的自我保护意识，营造了良好的社会氛围。",
-        "下一步，将持续加大监管力度，巩固工作成效，切实保障人民群众切身利益。",
-        f"活动期间，工作人员向群众发放宣传资料{n}余份，解答群众咨询{k}人次。",
-        "针对检查中发现的问题，执法人员当场提出整改要求，并将适时开展复查，确保整改到位。",
-    ]
-    p2 = R.choice([c for c in closes if not ("资料" in c and "资料" in p1)])
-    body = [p1, p2]
-    if R.random() < 0.35 and ("检查" in topic or "整治" in topic):
-        body.append(R.choice(["本次工作重点：\n\n- 压实经营者主体责任；\n- 落实进货查验和索证索票；\n- 建立问题清单和整改台账。",
-                              "下一步工作安排：\n\n1. 开展“回头看”复查；\n2. 对典型问题依法立案查处；\n3. 总结经验，形成长效机制。"]))
+            "下一步工作安排：\n\n1. 开展“回头看”复查；\n2. 对典型问题依法立案查处；\n3. 总结经验，形成长效机制。"]))
     return body
 
 
