@@ -1023,8 +1023,10 @@ def _build_jiguan(u: Obj, ctx: Ctx, group_ids: list[str]) -> Unit | None:
     _check_group(u, ctx, group_ids)
     teams = u.teams or []
     seen: dict[str, int] = {}
+    # a misspelt unit key is already reported; do not repeat it as "needs lead_target" on the items
+    clean = all(k in UNIT.options for k in u.node.value)
     items = _build_items(u.items, ctx, re.compile(r"^t\d\d$"), "机关单位的任务项编号写成 t01、t02……",
-                         None, teams, "none", seen, u)
+                         None, teams, "none", seen, u if clean else None)
     if len(items) == len(u.items):
         _check_total(items, Fraction(100), u.at("items"), ctx, f"{u.name or u.slug}：")
     return Unit(slug=u.slug, name=u.name or u.slug, group=u.group or "", items=items,
