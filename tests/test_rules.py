@@ -403,3 +403,20 @@ def test_command_reports_errors(tmp_path, capsys):
     assert _run(tmp_path) == 1
     err = capsys.readouterr().err
     assert f"rules/2023/units.yaml:{line}:" in err and "提示：" in err
+
+
+def test_lead_progress_needs_a_lead_target(tmp_path):
+    copy_rules(tmp_path)
+    p = tmp_path / "rules/2023/units.yaml"
+    text = p.read_text(encoding="utf-8")
+    start = text.index("    lead_target: 4 ")
+    text = text[:start] + text[text.index("\n", start) + 1:]
+    p.write_text(text, encoding="utf-8")
+    line = line_of(text, "progress: {type: leads}")
+    assert_error(tmp_path, "units.yaml", line, "进度类型 leads 需要单位写 lead_target")
+
+
+def test_count_progress_needs_a_target(tmp_path):
+    line = break_file(tmp_path, "units.yaml", "progress: {type: count, target: 20, unit: 家}",
+                      "progress: {type: count, unit: 家}")
+    assert_error(tmp_path, "units.yaml", line, "进度类型 count 需要写 target")
