@@ -57,7 +57,7 @@ def _source_date(root: Path) -> _dt.datetime | None:
         return gitinfo.source_date(root)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
     return None
 
 

@@ -67,7 +67,8 @@ def prefix_for(path: str) -> str:
 
 def short_name(name: str) -> str:
     """A unit name without its parenthesised alias, for charts: 价格监督管理股（…） -> 价格监督管理股."""
-    return re.sub(r"[（(].*?[）)]", "", name).strip() or name
+    short = re.sub(r"[（(].*?[）)]", "", name).strip() or name
+    return short if len(short) <= 18 else short[:17] + "…"
 
 
 def bureau_of(title: str, year: int) -> str:
@@ -213,7 +214,7 @@ class _Site:
             label_w, bar_w, row_h, top, bar_h = 8, 296, 40, 24, 14
             width = 360
         else:
-            label_w, bar_w, row_h, top, bar_h = 190, 450, 26, 24, 18
+            label_w, bar_w, row_h, top, bar_h = 250, 420, 26, 24, 18
             width = label_w + bar_w + 70
 
         def xpos(v: Fraction) -> Fraction:
@@ -295,7 +296,8 @@ class _Site:
                 "records": [self.rec_link(rid, p) for rid in ln.records],
             } for ln in it.extras],
             "note": it.note,
-            "explain": it.explain,
+            # "评分 8.8" only repeats the score; show the explanation when it adds something
+            "explain": it.explain if (it.state != "judged" or it.extras) else "",
             "judged_note": judged_note,
         }
 
@@ -409,10 +411,8 @@ class _Site:
         commit = self.inputs.history.get(rec.path)
         git = None
         if commit is not None:
-            date = commit.date
             git = {"author": commit.author, "short": commit.short, "sha": commit.sha,
-                   "subject": commit.subject,
-                   "date": date.strftime("%Y-%m-%d %H:%M") if hasattr(date, "strftime") else str(date)}
+                   "subject": commit.subject, "date": _commit_date(commit.date)}
         unit = self.rules.unit(rec.unit)
         body = markdown.render(rec.body) if rec.body.strip() else ""
         body = _rewrite_relative(body, rec, p, self.inputs.attachments)
@@ -557,6 +557,16 @@ def _rewrite_relative(body: str, rec: Record, p: str, attachments: dict[str, byt
         return m.group(0)
 
     return _HREF.sub(sub, body)
+
+
+def _commit_date(date: Any) -> str:
+    """gitinfo's ISO 8601 author date -> "2023-06-02 10:00" (the author's own clock)."""
+    if isinstance(date, str):
+        try:
+            date = _dt.datetime.fromisoformat(date)
+        except ValueError:
+            return date
+    return date.strftime("%Y-%m-%d %H:%M")
 
 
 def _field_label(kind: str | None, name: str | None) -> str:

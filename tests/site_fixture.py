@@ -75,7 +75,7 @@ def make_results() -> Results:
     recs[3].attachments = ["records/2023/fagui/decision.png"]
     judged = {
         "bangongshi": {"t01": "85.5", "t02": "8"},
-        "fagui": {"t01": "60", "t02": "34"},
+        "fagui": {"t01": "60", "t02": "26.3"},  # total 90.5: ties with 办公室
         "jiage": {"t01": "55"},  # t02 pending -> provisional
         "longgang": {"s01-1": "55", "s01-2": "40", "s02-1": "60", "s02-2": "38.5"},
     }
@@ -101,5 +101,5 @@ HISTORY = {
         dt.datetime(2023, 6, 21, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
         "法规股：补充价格违法案"),
 }
-SOURCE_DATE = dt.datetime(2024, 1, 5, 10, 0, tzinfo=dt.timezone.utc)
+SOURCE_DATE = dt.datetime(2024, 1, 5, 10, 0, tzinfo=dt.UTC)
 ZERO = F(0)

@@ -1,0 +1,186 @@
+"""site.py: every page, relative links that resolve, escaping, example banner, determinism."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results
+
+from qsgen import site
+
+
+def build(example: bool = True, **kw) -> dict[str, bytes]:
+    inputs = site.SiteInputs(history=HISTORY, attachments=ATTACHMENTS, source_date=SOURCE_DATE,
+                             example=example, **kw)
+    return site.build_site(make_results(), inputs)
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    return build()
+
+
+def text(files, path) -> str:
+    return files[path].decode("utf-8")
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.links.append((tag, value))
+            if name == "id" and value:
+                self.ids.add(value)
+            if name.startswith("on"):
+                self.handlers.append(f"{tag} {name}")
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def test_every_page_is_there(files):
+    paths = set(files)
+    assert {"index.html", "rules.html", "search.html", "404.html", "assets/style.css",
+            "scores.json", "scores.csv"} <= paths
+    for slug in ("bangongshi", "fagui", "jiage", "longgang"):
+        assert f"units/{slug}.html" in paths
+    assert "records/fagui/case-2023-01.html" in paths
+    assert "records/longgang/evidence-s01.html" in paths
+    assert "files/2023/fagui/decision.png" in paths
+    assert files["files/2023/fagui/decision.png"] == ATTACHMENTS["records/2023/fagui/decision.png"]
+    assert list(files) == sorted(files)
+
+
+def test_links_are_relative_and_resolve(files):
+    """Every href/src of every page is relative and points at a file (and id) of the site."""
+    parsed = {p: parse(text(files, p)) for p in files if p.endswith(".html")}
+    for page, links in parsed.items():
+        assert not links.handlers, (page, links.handlers)
+        for tag, url in links.links:
+            assert not url.startswith("/"), (page, url)
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https", "mailto") or url.startswith("data:"):
+                assert tag != "script", (page, url)
+                continue
+            assert not parts.scheme, (page, url)
+            if page == "404.html":
+                continue  # served at any depth; its links assume the site root
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+            if not parts.path:
+                target = page
+            assert target in files, (page, url)
+            if parts.fragment and target.endswith(".html"):
+                assert parts.fragment in parsed[target].ids, (page, url)
+
+
+def test_no_absolute_or_external_resources(files):
+    for page in (p for p in files if p.endswith((".html", ".css"))):
+        t = text(files, page)
+        assert "http://" not in t.replace('xmlns="http://www.w3.org/2000/svg"', ""), page
+        assert "https://" not in t, page
+        assert "@import" not in t
+
+
+def test_hostile_body_is_neutralised(files):
+    page = text(files, "records/bangongshi/news-shengji.html")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown as text, never run
+    assert "<strong>双随机、一公开</strong>" in page
+    for path, data in files.items():
+        if path.endswith(".html"):
+            for _, url in parse(data.decode("utf-8")).links:
+                assert not url.strip().lower().startswith(("javascript:", "data:text", "vbscript:")), path
+
+
+def test_relative_image_in_body_points_at_copied_attachment(files):
+    page = text(files, "records/fagui/case-2023-01.html")
+    assert 'src="../../files/2023/fagui/decision.png"' in page
+    assert 'href="../../files/2023/fagui/decision.png"' in page
+
+
+def test_example_banner_on_every_page_only_when_example():
+    marked = build(example=True)
+    plain = build(example=False)
+    for path in (p for p in marked if p.endswith(".html")):
+        assert "示例数据" in text(marked, path), path
+        assert "示例数据" not in text(plain, path), path
+
+
+def test_deterministic():
+    assert build() == build()
+
+
+def test_index_ranking(files):
+    page = text(files, "index.html")
+    assert page.count("<svg") >= 2 and "<script" not in page  # chart needs no JavaScript
+    # overall order with a visible tie: 龙港所 1, 办公室 2 并列, 法规股 2 并列, 价格 4
+    overall = page[page.index('id="overall"'):]
+    names = re.findall(r'<td class="name"><a href="units/(\w+)\.html">', overall)
+    assert names == ["longgang", "bangongshi", "fagui", "jiage"]
+    ranks = re.findall(r'<td class="num rank">(\d+)(<span class="tie")?', overall)
+    assert ranks == [("1", ""), ("2", '<span class="tie"'), ("2", '<span class="tie"'), ("4", "")]
+    assert "暂定" in overall
+    assert "90.50" in overall and "102.25" in overall
+    assert "沁市监字〔2023〕138号" in page  # footer: the rules document
+    assert "数据截至 2024-01-05" in page
+
+
+def test_unit_page(files):
+    page = text(files, "units/jiage.html")
+    assert "待评" in page and "暂定" in page
+    assert 'href="../index.html"' in page and 'href="../assets/style.css"' in page
+    office = text(files, "units/bangongshi.html")
+    assert 'id="item-t02"' in office
+    assert "国家级" in office  # news progress by level
+    assert 'id="rule-D9"' in office and 'id="rule-D5"' in office
+    assert "计算过程" in office and "总分 = 基础分" in office
+    assert 'href="../records/bangongshi/attendance-0412.html"' in office
+    station = text(files, "units/longgang.html")
+    assert 'id="section-s01"' in station and "板块得分" in station
+
+
+def test_record_page(files):
+    page = text(files, "records/fagui/case-2023-01.html")
+    for label in ("案号", "案件类别", "程序", "罚没款（元）", "一般程序", "12,000 元"):
+        assert label in page
+    assert "王晓明" in page and "0123456" in page and "2023-06-21 09:30" in page
+    assert "B6a" in page  # what the record feeds
+    assert 'href="../../units/fagui.html#rule-B6a"' in page
+
+
+def test_rules_page(files):
+    page = text(files, "rules.html")
+    assert "信息任务分级计算" in page  # 口径
+    assert 'id="rule-B1"' in page and 'id="rule-D10"' in page
+    assert "国家级 5 分" in page
+
+
+def test_escapes_names():
+    results = make_results()
+    results.units[0].unit.name = '<img src=x onerror="alert(1)">所'
+    files = site.build_site(results, site.SiteInputs())
+    for path, data in files.items():
+        if path.endswith(".html"):
+            assert "<img src=x" not in data.decode("utf-8"), path
+
+
+def test_prefix_and_urls():
+    assert site.prefix_for("index.html") == ""
+    assert site.prefix_for("units/a.html") == "../"
+    assert site.prefix_for("records/a/b.html") == "../../"
+    assert site.record_url("a/测试 1") == "records/a/%E6%B5%8B%E8%AF%95%201.html"
+    assert site.attachment_file("records/2023/a/x.pdf") == "files/2023/a/x.pdf"
+    assert site.short_name("价格监督管理股（执法稽查和反不正当竞争股）") == "价格监督管理股"
