@@ -96,7 +96,7 @@ def _scalar(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> str | A
     return INVALID
 
 
-def _number_hint(text: str, integer: bool = False) -> str:
+def _number_hint(text: str, integer: bool = False, example: str = "12000") -> str:
     """A plain-words hint for a number written with units, commas or 万."""
     t = unicodedata.normalize("NFKC", text).strip()
     t = t.replace(",", "").replace("，", "").replace(" ", "")
@@ -115,13 +115,18 @@ def _number_hint(text: str, integer: bool = False) -> str:
         value = Decimal(t) * times
     except InvalidOperation:
         value = None
+    if value is None and re.fullmatch(r"\d+/[1-9]\d*", t):  # a fraction such as 27/2
+        num, den = (int(x) for x in t.split("/"))
+        q = Decimal(num) / Decimal(den)
+        if q * den == num:
+            value = q
     if value is not None and value.is_finite():
         if integer:
             if value == value.to_integral_value():
                 return f"请只写数字，如 {int(value)}"
         else:
             return f"请只写数字，不写单位、逗号或“万”，如 {_plain(value)}"
-    return "请只写阿拉伯数字，如 12000" if not integer else "请只写整数，如 3"
+    return f"请只写阿拉伯数字，如 {example}" if not integer else "请只写整数，如 3"
 
 
 def _plain(value: Decimal) -> str:
@@ -208,9 +213,9 @@ def conv_int(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     t = text.strip()
     if not _INT_RE.fullmatch(t):
         if _DECIMAL_RE.fullmatch(t):
-            ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是 {quote(text)}", "请写整数，不带小数点")
+            ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是{quote(text)}", "请写整数，不带小数点")
         else:
-            ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是 {quote(text)}",
+            ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是{quote(text)}",
                       _number_hint(t, integer=True))
         return INVALID
     value = int(t)
@@ -225,7 +230,8 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
         return INVALID
     t = text.strip()
     if not _DECIMAL_RE.fullmatch(t):
-        ctx.error(node, f"{describe(name, spec)}应为数字，这里写的是 {quote(text)}", _number_hint(t))
+        example = "12000" if "元" in spec.label else "9.5"
+        ctx.error(node, f"{describe(name, spec)}应为数字，这里写的是{quote(text)}", _number_hint(t, example=example))
         return INVALID
     value = Decimal(t)
     if not _range_check(name, spec, node, ctx, value, text):
@@ -242,7 +248,7 @@ def conv_bool(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
         return True
     if t in _FALSE:
         return False
-    ctx.error(node, f"{describe(name, spec)}只能是 true 或 false，这里写的是 {quote(text)}",
+    ctx.error(node, f"{describe(name, spec)}只能是 true 或 false，这里写的是{quote(text)}",
               "是写 true，不是写 false（或者删掉这一行）")
     return INVALID
 
@@ -294,7 +300,7 @@ def conv_enum(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     best = nearest(text, list(choices), cutoff=0.5)
     if best:
         hint = f"是不是想写 {best}？" + hint
-    ctx.error(node, f"{describe(name, spec)}不能是 {quote(text)}", hint)
+    ctx.error(node, f"{describe(name, spec)}不能是{quote(text)}", hint)
     return INVALID
 
 
@@ -336,7 +342,7 @@ def conv_adopted_by(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) ->
         for key, sub in item.value.items():
             kspec = _ADOPTED_KEYS.get(key)
             if kspec is None:
-                ctx.error(sub, f"{describe(name, spec)}中不认识的字段 {quote(key)}",
+                ctx.error(sub, f"{describe(name, spec)}中不认识的字段{quote(key)}",
                           (did_you_mean(key, _ADOPTED_KEYS) or "") + "每项只写 outlet（媒体）和 level（级别）",
                           line=sub.key_line)
                 ok = False

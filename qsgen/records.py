@@ -97,7 +97,7 @@ def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list
 def _no_front_matter(first: str, text: str, path: str) -> Diagnostic:
     stripped = first.strip()
     if stripped and set(stripped) <= set("-—－–―‐ 一"):
-        return Diagnostic(path, 1, 1, f"第一行 {quote(stripped)} 不是三个英文减号 ---",
+        return Diagnostic(path, 1, 1, f"第一行{quote(stripped)}不是三个英文减号 ---",
                           "第一行只写三个英文减号 ---（不是中文破折号或全角减号）")
     if re.match(r"[A-Za-z_]+\s*[:：]", stripped):
         return Diagnostic(path, 1, 1, "字段区前后缺少 --- 分隔线",
@@ -107,13 +107,15 @@ def _no_front_matter(first: str, text: str, path: str) -> Diagnostic:
                       "可以用 qsgen new 生成一个模板")
 
 
-def precheck_yaml(text: str, path: str, first_line: int) -> list[Diagnostic]:
+def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnostic], str]:
     """Plain-words errors for what breaks YAML most often: Tab or full-width space in the
-    indentation, a full-width colon after a key, no space after the colon."""
+    indentation, a full-width colon after a key, no space after the colon. Also returns the
+    text with those mistakes repaired, so that the other problems can still be found."""
     out: list[Diagnostic] = []
     if "\t" not in text and "：" not in text and "\u3000" not in text and not _maybe_nospace(text):
-        return out
-    for n, line in enumerate(text.split("\n")):
+        return out, text
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
         ln = first_line + n
         body = line.lstrip(" \t\u3000")
         indent = line[: len(line) - len(body)]
@@ -123,22 +125,24 @@ def precheck_yaml(text: str, path: str, first_line: int) -> list[Diagnostic]:
             out.append(Diagnostic(path, ln, indent.index("\t") + 1,
                                   "这一行开头用了制表符（Tab）缩进，YAML 只认空格",
                                   "把行首的 Tab 换成空格（每一级缩进两个空格）"))
-            continue
-        if "\u3000" in indent:
+            lines[n] = line = indent.replace("\t", "  ").replace("\u3000", "  ") + body
+        elif "\u3000" in indent:
             out.append(Diagnostic(path, ln, indent.index("\u3000") + 1,
                                   "这一行开头有全角空格（中文输入法下的空格），YAML 只认半角空格",
                                   "删掉行首的全角空格，需要缩进时用英文半角空格"))
-            continue
+            lines[n] = line = indent.replace("\u3000", "  ") + body
         m = _KEY_FULLWIDTH_RE.match(line)
         if m and ":" not in line[: m.end()]:
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 后面用了中文冒号“：”，YAML 只认英文冒号“:”",
                                   f"改成英文冒号加一个空格，例如 {m[1]}: 值"))
+            lines[n] = line[: m.end() - 1] + ": " + line[m.end():]
             continue
         m = _KEY_NOSPACE_RE.match(line)
         if m and (m[1] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[1])):
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 的冒号后面缺少空格",
                                   f"英文冒号后面要加一个空格，例如 {m[1]}: 值"))
-    return out
+            lines[n] = line[: m.end()] + " " + line[m.end():]
+    return out, "\n".join(lines)
 
 
 def _maybe_nospace(text: str) -> bool:
@@ -175,19 +179,27 @@ def _deep(path: str, body: str, body_line: int, idx: int, what: str) -> Diagnost
                       "正文只写普通的文字说明；请删掉这些重复的符号")
 
 
-def _read(full: str, path: str, size: int) -> tuple[str | None, list[Diagnostic]]:
-    if size > MAX_BYTES:
-        return None, [Diagnostic(path, 1, 1, f"文件太大（{size / 1024 / 1024:.1f} MB），超过 1 MB 的上限",
-                                 "记录只写文字说明；图片、扫描件等请作为附件单独存放，在 attachments 里列出")]
+def _read(full: str, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """The decoded text of a file of at most MAX_BYTES, or None with the reason."""
     try:
-        with open(full, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            chunks, total = [], 0
+            while total <= MAX_BYTES:
+                chunk = os.read(fd, MAX_BYTES + 1 - total)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            size = os.fstat(fd).st_size if total > MAX_BYTES else total
+        finally:
+            os.close(fd)
     except OSError as e:
         return None, [Diagnostic(path, 1, 1, f"无法读取文件：{e.strerror}", "")]
-    if len(data) > MAX_BYTES:
-        return None, [Diagnostic(path, 1, 1, "文件太大，超过 1 MB 的上限",
-                                 "记录只写文字说明；图片、扫描件等请作为附件单独存放")]
-    return decode(data, path)
+    if total > MAX_BYTES:
+        return None, [Diagnostic(path, 1, 1, f"文件太大（{size / 1024 / 1024:.1f} MB），超过 1 MB 的上限",
+                                 "记录只写文字说明；图片、扫描件等请作为附件单独存放，在 attachments 里列出")]
+    return decode(b"".join(chunks), path)
 
 
 # -------------------------------------------------------------- the loader
@@ -255,7 +267,7 @@ class _Loader:
             for n in names:
                 others = "、".join(f"{rel}/{o}" for o in names if o != n)
                 self._error(f"{rel}/{n}", 1, 1,
-                            f"文件名 {quote(n)} 与 {others} 只差大小写或全角/半角、Unicode 写法",
+                            f"文件名{quote(n)}与 {others} 只差大小写或全角/半角、Unicode 写法",
                             "在 Windows 和 macOS 上它们会被当成同一个文件，请改名或删除其中一个")
                 self.bad_paths.add(f"{rel}/{n}")
 
@@ -271,7 +283,7 @@ class _Loader:
                 if best:
                     hint = f"是不是想写 {best}？"
             hint += "单位文件夹有：" + "、".join(self.units)
-            self._error(rel, 1, 1, f"没有名为 {quote(slug)} 的单位，无法识别这个文件夹", hint)
+            self._error(rel, 1, 1, f"没有名为{quote(slug)}的单位，无法识别这个文件夹", hint)
             return
         for e in self._scandir(entry.path, rel):
             name = e.name
@@ -288,7 +300,7 @@ class _Loader:
                 self._error(path, 1, 1, f"记录文件的扩展名应为小写 .md：{quote(name)}",
                             f"请改名为 {name.rsplit('.', 1)[0]}.md")
             elif low.endswith((".yaml", ".yml")):
-                self._error(path, 1, 1, f"不认识的 YAML 文件 {quote(name)}",
+                self._error(path, 1, 1, f"不认识的 YAML 文件{quote(name)}",
                             f"单位文件夹里只有评分文件叫 {ASSESSMENT_FILE}；其他记录用 .md 文件")
 
     # ---- one file
@@ -301,12 +313,7 @@ class _Loader:
         if entry.is_symlink():
             self._error(path, 1, 1, "记录文件不能是符号链接", "请把真正的文件放在这里")
             return
-        try:
-            size = entry.stat(follow_symlinks=False).st_size
-        except OSError as e:
-            self._error(path, 1, 1, f"无法读取文件：{e.strerror}")
-            return
-        text, diags = _read(entry.path, path, size)
+        text, diags = _read(entry.path, path)
         if text is None:
             self.diags.extend(diags)
             self.bad_paths.add(path)
@@ -318,11 +325,14 @@ class _Loader:
 
     def _parse(self, text: str, path: str, first_line: int) -> Any:
         """The YAML root node, or None (reported)."""
-        pre = precheck_yaml(text, path, first_line)
+        pre, repaired = precheck_yaml(text, path, first_line)
         if pre:
+            # Report the plain-words errors; go on with the repaired text only if it parses,
+            # so that the file's other problems are found in the same run.
             self.diags.extend(pre)
             self.bad_paths.add(path)
-            return None
+            node, diags = yamlsafe.load(repaired, path, line_offset=first_line - 1)
+            return None if diags else node
         node, diags = yamlsafe.load(text, path, line_offset=first_line - 1)
         if diags:
             self.diags.extend(diags)
@@ -399,21 +409,22 @@ class _Loader:
             date=values["date"], fields=extra, body=body, attachments=values.get("attachments", []),
             lines=lines, body_line=body_line))
 
+    _KINDS_LIST = "、".join(f"{k}（{v.name}）" for k, v in KINDS.items())
+
     def _kind(self, path: str, name: str, file_kind: str | None, node: Any) -> str | None:
         """The record's kind, checked against the file name; None when it cannot be known."""
-        kinds_list = "、".join(f"{k}（{v.name}）" for k, v in KINDS.items())
         kind = None
         if node is None:
             self._error(path, 1, 1, "缺少必填字段 kind（类型）",
-                        f"在第 2 行写 kind: {file_kind}" if file_kind else f"类型有：{kinds_list}")
+                        f"在第 2 行写 kind: {file_kind}" if file_kind else f"类型有：{self._KINDS_LIST}")
         elif not isinstance(node.value, str) or node.value.strip() not in KINDS:
             text = node.value if isinstance(node.value, str) else ""
             by_name = {v.name: k for k, v in KINDS.items()}
             if text in by_name:
                 hint = f"kind 要写英文代号：kind: {by_name[text]}"
             else:
-                hint = (did_you_mean(text, list(KINDS)) if text else "") + f"类型有：{kinds_list}"
-            self._error(path, node.line, node.col, f"没有 {quote(text)} 这种记录类型", hint)
+                hint = (did_you_mean(text, list(KINDS)) if text else "") + f"类型有：{self._KINDS_LIST}"
+            self._error(path, node.line, node.col, f"没有{quote(text)}这种记录类型", hint)
         else:
             kind = node.value.strip()
         if file_kind is None:
@@ -431,7 +442,7 @@ class _Loader:
         first = re.split(r"[-_.]", stem, maxsplit=1)[0]
         hint = did_you_mean(first, list(KINDS))
         example = f"{kind}-{stem}.md" if kind else "case-2023-06-02-1.md"
-        self._error(path, 1, 1, f"文件名 {quote(name)} 没有以记录类型开头",
+        self._error(path, 1, 1, f"文件名{quote(name)}没有以记录类型开头",
                     (hint or "") + f"文件名要以类型加“-”开头，例如 {example}")
 
     def _unknown_field(self, path: str, key: str, node: Any, kind: str, col: int) -> None:
@@ -448,7 +459,7 @@ class _Loader:
                 hint = f"{key} 是 {others[0]}（{KINDS[others[0]].name}）记录的字段，{KINDS[kind].name}记录不用写"
             if not hint:
                 hint = f"{KINDS[kind].name}记录可以写的字段：" + "、".join(specs)
-        self._error(path, node.key_line, col, f"不认识的字段 {quote(key)}", hint)
+        self._error(path, node.key_line, col, f"不认识的字段{quote(key)}", hint)
 
     def _unit_rules(self, path: str, unit: Unit, kind: str, values: dict, fields: dict,
                     ctx: FieldContext) -> None:
@@ -456,7 +467,7 @@ class _Loader:
         if "unit" in values and values["unit"] not in (unit.slug, unit.name):
             node = fields["unit"]
             self._error(path, node.line, node.col,
-                        f"unit 写的是 {quote(values['unit'])}，但文件在 {unit.slug}（{unit.name}）文件夹里",
+                        f"unit 写的是{quote(values['unit'])}，但文件在 {unit.slug}（{unit.name}）文件夹里",
                         f"删掉 unit 这一行（单位由文件夹决定），或改成 unit: {unit.slug}")
         if kind == "evidence" and "task" in values:
             task = values["task"].strip()
@@ -465,7 +476,7 @@ class _Loader:
                 node = fields["task"]
                 best = nearest_item(task, list(items))
                 hint = (f"是不是想写 {best}？" if best else "") + f"{unit.name}的任务项有：" + _ids_text(list(items))
-                self._error(path, node.line, node.col, f"{unit.name}没有任务项 {quote(task)}", hint)
+                self._error(path, node.line, node.col, f"{unit.name}没有任务项{quote(task)}", hint)
             else:
                 values["task"] = task
         if kind == "case":
@@ -473,7 +484,7 @@ class _Loader:
             if unit.teams:
                 if "team" in values and values["team"] not in unit.teams:
                     self._error(path, team_node.line, team_node.col,
-                                f"{unit.name}没有 {quote(values['team'])}",
+                                f"{unit.name}没有{quote(values['team'])}",
                                 "可以填：" + "、".join(unit.teams))
                 elif "team" not in values and (team_node is None or team_node.value == ""):
                     line = team_node.key_line if team_node is not None else 1
@@ -494,7 +505,7 @@ class _Loader:
                 continue
             for path, line, text in places:
                 others = "；".join(f"{p} 第 {ln} 行" for p, ln, _ in places if (p, ln) != (path, line))
-                self._error(path, line, 1, f"案号 {quote(text)} 重复了，另见 {others}",
+                self._error(path, line, 1, f"案号{quote(text)}重复了，另见 {others}",
                             "同一个案件只写一条记录；如果是不同的案件，请核对案号")
 
     # ---- assessment.yaml
@@ -516,7 +527,7 @@ class _Loader:
                 hint = did_you_mean(key, list(top))
                 if not hint and (key in self.item_ids.get(unit.slug, {}) or _ITEM_ID_RE.fullmatch(key)):
                     hint = f"任务项的评分要写在 items: 下面，缩进两个空格：\n      items:\n        {key}: {{score: …}}"
-                self._error(path, node.key_line, root.col, f"评分文件中不认识的字段 {quote(key)}",
+                self._error(path, node.key_line, root.col, f"评分文件中不认识的字段{quote(key)}",
                             hint or "评分文件只写 items、assessor、date")
                 continue
             if key == "items":
@@ -543,7 +554,7 @@ class _Loader:
             item = items.get(item_id)
             if item is None:
                 best = nearest_item(item_id, list(items))
-                self._error(path, jnode.key_line, node.col, f"{unit.name}没有任务项 {quote(item_id)}",
+                self._error(path, jnode.key_line, node.col, f"{unit.name}没有任务项{quote(item_id)}",
                             (f"是不是想写 {best}？" if best else "") + "任务项有：" + _ids_text(list(items)))
                 continue
             flag_ids = [p.id for p in item.extras if p.per == "flag"]
@@ -572,7 +583,9 @@ class _Loader:
                     elif frac > item.max:
                         self._error(path, sub.line, sub.col,
                                     f"{item_id} 的得分 {sub.value.strip()} 超过了这一项的满分 {_num(item.max)}",
-                                    f"请填 0 到 {_num(item.max)} 之间的数；额外的加分项写成 true/false，由程序计算")
+                                    f"请填 0 到 {_num(item.max)} 之间的数"
+                                    + ("；额外加分的条件写成 " + "、".join(f"{f}: true" for f in flag_ids)
+                                       + "，由程序加分" if flag_ids else ""))
                         ok = False
                     else:
                         score = frac
@@ -590,7 +603,7 @@ class _Loader:
                         flags[key] = v
                 else:
                     allowed = ["score", "note", *flag_ids]
-                    self._error(path, sub.key_line, jnode.col, f"{item_id} 下面不认识的字段 {quote(key)}",
+                    self._error(path, sub.key_line, jnode.col, f"{item_id} 下面不认识的字段{quote(key)}",
                                 (did_you_mean(key, allowed) or "") + "可以写：" + "、".join(allowed))
                     ok = False
             if not ok:

@@ -13,8 +13,27 @@ import yaml
 
 from qsgen.errors import Diagnostic
 
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
 try:  # libyaml makes composing ~10x faster; the pure-Python loader is the fallback
-    _Loader: Any = yaml.CBaseLoader
+    class _FastLoader(yaml.CBaseLoader):  # type: ignore[misc,valid-type]
+        """CBaseLoader without its per-node Python resolver calls (BaseResolver has no
+        implicit or path resolvers, so every untagged node gets the default tag anyway)."""
+
+        def resolve(self, kind, value, implicit):  # noqa: ARG002
+            return _DEFAULT_TAGS[kind]
+
+        def descend_resolver(self, parent, index):  # noqa: ARG002
+            return None
+
+        def ascend_resolver(self):
+            return None
+
+    _Loader: Any = _FastLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.BaseLoader
 

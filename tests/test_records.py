@@ -566,3 +566,15 @@ def test_assessment_same_key_twice(tmp_path):
 def test_case_template_body_unchanged_example_passes(tmp_path):
     write(tmp_path, "longgang/case-1.md", CASE.format(case_no="1", fine="0"))
     assert load(tmp_path)[1] == []
+
+
+def test_other_problems_still_found_after_a_full_width_colon(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case(fine="1.2万").replace("procedure: general", "procedure：general"))
+    diags = load(tmp_path)[1]
+    assert [(d.line, "冒号" in d.message) for d in diags] == [(7, True), (8, False)]
+
+
+def test_score_above_max_hints_at_flags(tmp_path):
+    write(tmp_path, "longgang/assessment.yaml", "items:\n  s04-4: {score: 20}\n")
+    d = only(load(tmp_path)[1])
+    assert "满分 15" in d.message and "insurance_full: true" in d.hint

@@ -55,8 +55,23 @@ def run(args) -> int:
         print(f"qsgen check: 用法错误：目录 {root} 不存在", file=sys.stderr)
         return 2
     rules, records, diags = collect(root, getattr(args, "year", None))
-    fmt = getattr(args, "format", "text")
-    out = sys.stdout
+    errors = [d for d in diags if d.severity == "error"]
+    try:
+        write(diags, getattr(args, "format", "text"), sys.stdout)
+    except BrokenPipeError:  # e.g. piped into head: the exit status still tells
+        return 1 if errors else 0
+    if errors:
+        files = len({d.path for d in errors})
+        print(f"共 {len(errors)} 个错误，涉及 {files} 个文件。", file=sys.stderr)
+        return 1
+    if getattr(args, "verbose", False) and records is not None:
+        print(f"检查通过：{len(records.records)} 条记录，{len(records.assessments)} 个评分文件。",
+              file=sys.stderr)
+    return 0
+
+
+def write(diags: list[Diagnostic], fmt: str, out) -> None:
+    """Print diagnostics as text (path:line:col: message + 提示), GitHub annotations or JSON."""
     if fmt == "json":
         json.dump([d.to_json() for d in diags], out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -66,15 +81,7 @@ def run(args) -> int:
     else:
         for d in diags:
             out.write(d.format_text() + "\n")
-    errors = [d for d in diags if d.severity == "error"]
-    if errors:
-        files = len({d.path for d in errors})
-        print(f"共 {len(errors)} 个错误，涉及 {files} 个文件。", file=sys.stderr)
-        return 1
-    if getattr(args, "verbose", False) and records is not None:
-        print(f"检查通过：{len(records.records)} 条记录，{len(records.assessments)} 个评分文件。",
-              file=sys.stderr)
-    return 0
+    out.flush()
 
 
 def _escape_data(text: str) -> str:
