@@ -1,0 +1,153 @@
+"""build.py and `qsgen build`: the whole pipeline on a small repository in tmp_path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qsgen.build import build
+from qsgen.commands import build as build_command
+from qsgen.errors import QsgenError
+
+REPO = Path(__file__).resolve().parent.parent
+
+CASE = """\
+---
+kind: case
+title: 某超市销售过期食品案
+date: 2023-06-20
+case_no: 沁市监罚〔2023〕901号
+category: 过期食品
+procedure: general
+fine: 12000
+attachments: [decision.txt]
+---
+
+当事人销售超过保质期的食品。**罚没款 12000 元。**
+
+<script>alert("x")</script>
+"""
+
+NEWS = """\
+---
+kind: news
+title: 县融媒体中心报道我股工作
+date: 2023-05-12
+level: county
+outlet: 沁水县融媒体中心
+---
+
+报道正文。
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch) -> Path:
+    """rules/ of this repository, a few records for 法规股, marked as example data."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")  # 2024-01-01, no git in tmp_path
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "rules", root / "rules")
+    unit = root / "records" / "2023" / "fagui"
+    unit.mkdir(parents=True)
+    (root / "records" / "2023" / "EXAMPLE").write_text("示例数据\n", encoding="utf-8")
+    (unit / "case-901.md").write_text(CASE, encoding="utf-8")
+    (unit / "decision.txt").write_text("行政处罚决定书（示例）\n", encoding="utf-8")
+    (unit / "news-0512.md").write_text(NEWS, encoding="utf-8")
+    return root
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_the_site(repo: Path, capsys):
+    out = repo / "_site"
+    report = build(repo, quiet=False)
+    assert report.out == out and report.units == 21 and report.records == 2
+    files = tree(out)
+    assert ".qsgen-site" in files
+    for page in ("index.html", "rules.html", "search.html", "404.html", "units/fagui.html",
+                 "records/fagui/case-901.html", "files/2023/fagui/decision.txt"):
+        assert page in files, page
+    record = files["records/fagui/case-901.html"].decode()
+    assert "示例数据" in record and "<script>alert" not in record
+    assert "数据截至 2024-01-01" in files["index.html"].decode()
+    data = json.loads(files["scores.json"])
+    assert len(data["units"]) == 21
+    err = capsys.readouterr().err
+    assert "读取记录：2 条记录" in err and "生成页面" in err
+
+
+def test_quiet_prints_nothing(repo: Path, capsys):
+    build(repo, quiet=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_two_builds_are_byte_identical(repo: Path, tmp_path: Path):
+    build(repo, tmp_path / "a", quiet=True)
+    build(repo, tmp_path / "b", quiet=True)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_errors_leave_the_old_site_untouched(repo: Path):
+    out = repo / "_site"
+    build(repo, out, quiet=True)
+    before = tree(out)
+    bad = repo / "records" / "2023" / "fagui" / "case-902.md"
+    bad.write_text(CASE.replace("901号", "902号").replace("fine: 12000", "fine: 1.2万")
+                   .replace("category: 过期食品", "category: 不存在的类别"), encoding="utf-8")
+    with pytest.raises(QsgenError) as info:
+        build(repo, out, quiet=True)
+    paths = {d.path for d in info.value.diagnostics}
+    assert paths == {"records/2023/fagui/case-902.md"}
+    assert len(info.value.diagnostics) >= 2  # every problem, not just the first
+    assert tree(out) == before
+
+
+def test_refuses_dangerous_out(repo: Path):
+    for out in (repo, repo / "records", Path("/")):
+        with pytest.raises(QsgenError):
+            build(repo, out, quiet=True)
+    other = repo / "notes"
+    other.mkdir()
+    (other / "keep.txt").write_text("x")
+    with pytest.raises(QsgenError):
+        build(repo, other, quiet=True)
+    assert (other / "keep.txt").read_text() == "x"
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="qsgen")
+    parser.add_argument("--root", default=".")
+    build_command.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+def test_command_success_and_failure(repo: Path, capsys):
+    assert run_cli(["--root", str(repo), "build", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert (repo / "_site" / "index.html").is_file()
+    (repo / "records" / "2023" / "fagui" / "case-903.md").write_text(
+        CASE.replace("901号", "903号").replace("fine: 12000", "fine: 1.2万"), encoding="utf-8")
+    assert run_cli(["--root", str(repo), "build"]) == 1
+    err = capsys.readouterr().err
+    assert "records/2023/fagui/case-903.md:8:7: " in err  # path:line:col: message
+    assert "原有站点未改动" in err
+
+
+def test_command_out_option(repo: Path, tmp_path: Path):
+    out = tmp_path / "public"
+    assert run_cli(["--root", str(repo), "build", "-q", "--out", str(out)]) == 0
+    assert (out / "scores.csv").is_file()
+
+
+def test_help_is_chinese(capsys):
+    with pytest.raises(SystemExit):
+        run_cli(["build", "--help"])
+    out = capsys.readouterr().out
+    assert "网站输出目录" in out and "不显示进度" in out
