@@ -297,6 +297,8 @@ def conv_enum(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     else:
         options = choices_text(choices)
     hint = f"可以填：{options}"
+    if spec.help and isinstance(spec.choices, dict) and all(k == v for k, v in spec.choices.items()):
+        hint += f"（{spec.help}）"  # bare codes such as B1..B4: say what each one means
     best = nearest(text, list(choices), cutoff=0.5)
     if best:
         hint = f"是不是想写 {best}？" + hint
@@ -376,7 +378,7 @@ CONVERTERS: dict[str, Callable[[str, FieldSpec, Any, FieldContext], Any]] = {
 def convert(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     """The typed value of one field; INVALID after reporting, ABSENT for an empty optional one."""
     value = node.value
-    if (value == "" and not node.quoted) or value == [] or value == {}:
+    if (isinstance(value, str) and not value.strip()) or value == [] or value == {}:
         if spec.required:
             ctx.error(node, f"{describe(name, spec)}没有填写",
                       spec.help or "请在冒号后面填写内容", line=node.key_line)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from fixtures.recordkit import CASE, EVIDENCE, NEWS, case, load, messages, write
+from fixtures.recordkit import CASE, EVIDENCE, NEWS, case, load, write
 
 from qsgen.records import MAX_BYTES
 

@@ -90,7 +90,7 @@ def run(args) -> int:
         if not start <= date <= end:
             return _fail(f"--date {args.date} 不在考核期 {start} 至 {end} 之内", "请检查年份")
     else:
-        today = _dt.date.today()
+        today = _today()
         date = today if start <= today <= end else None
     folder = root / "records" / str(rules.year) / unit.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,6 +111,10 @@ def run(args) -> int:
     print((folder / name).relative_to(root).as_posix() if not folder.is_absolute() or root.is_absolute()
           else str(folder / name))
     return 0
+
+
+def _today() -> _dt.date:
+    return _dt.date.today()
 
 
 def _width(text: str) -> int:

@@ -1,0 +1,175 @@
+"""fields.py: each converter on its own — typed values, Chinese errors quoting the text, hints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from qsgen import yamlsafe
+from qsgen.fields import ABSENT, INVALID, FieldContext, convert, nearest
+from qsgen.kinds import KINDS, FieldSpec
+
+CASE = KINDS["case"].all_fields
+NEWS = KINDS["news"].all_fields
+CATS = {"过期食品": "过期食品", "超期食品": "过期食品", "知识产权": "知识产权", "商标": "知识产权"}
+PERIOD = (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+
+
+def run(name: str, spec: FieldSpec, yaml_value: str):
+    node, diags = yamlsafe.load(f"{name}: {yaml_value}\n", "x.md")
+    assert not diags
+    ctx = FieldContext("x.md", [], CATS, PERIOD)
+    value = convert(name, spec, node.value[name], ctx)
+    return value, ctx.diagnostics
+
+
+def ok(name, spec, text):
+    value, diags = run(name, spec, text)
+    assert diags == [], [d.format_text() for d in diags]
+    return value
+
+
+def bad(name, spec, text):
+    value, diags = run(name, spec, text)
+    assert value is INVALID and len(diags) == 1, diags
+    return diags[0]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("12000", Decimal("12000")), ("12000.50", Decimal("12000.50")), ("0", Decimal("0")),
+    ("'300'", Decimal("300")),
+])
+def test_decimal_exact(text, expected):
+    value = ok("fine", CASE["fine"], text)
+    assert value == expected and isinstance(value, Decimal) and str(value) == str(expected)
+
+
+@pytest.mark.parametrize("text,hint", [("1.2万", "12000"), ("12000元", "12000"), ("1,200", "1200"),
+                                       ("3千", "3000"), ("12000元整", "12000")])
+def test_decimal_with_units_gets_a_number_hint(text, hint):
+    d = bad("fine", CASE["fine"], text)
+    assert f"“{text}”" in d.message and d.hint.endswith(f"如 {hint}")
+    assert d.line == 1 and d.col == 7
+
+
+def test_decimal_rejects_exponent_and_float_words():
+    for text in ("1e5", "nan", "inf", ".5"):
+        bad("fine", CASE["fine"], text)
+
+
+def test_decimal_negative():
+    assert "负数" in bad("fine", CASE["fine"], "-1").message
+
+
+def test_fraction_hint_for_a_score():
+    d = bad("score", FieldSpec("decimal", label="得分"), "27/2")
+    assert d.hint.endswith("如 13.5")
+
+
+@pytest.mark.parametrize("text,value", [("3", 3), ("'7'", 7), ("+2", 2)])
+def test_int(text, value):
+    assert ok("persons", KINDS["accountability"].fields["persons"], text) == value
+
+
+@pytest.mark.parametrize("text,fragment", [("2.5", "整数"), ("两人", "整数"), ("0", "不能小于 1")])
+def test_int_errors(text, fragment):
+    assert fragment in bad("persons", KINDS["accountability"].fields["persons"], text).message
+
+
+def test_int_with_unit_hint():
+    assert bad("persons", KINDS["accountability"].fields["persons"], "3人").hint.endswith("如 3")
+
+
+@pytest.mark.parametrize("text,value", [("true", True), ("yes", True), ("是", True), ("False", False),
+                                        ("no", False), ("否", False)])
+def test_bool(text, value):
+    assert ok("transferred", CASE["transferred"], text) is value
+
+
+def test_bool_error():
+    assert "true 或 false" in bad("transferred", CASE["transferred"], "可能").message
+
+
+@pytest.mark.parametrize("text", ["2023-06-02", "'2023-06-02'", '"2023-06-02"'])
+def test_date(text):
+    assert ok("date", CASE["date"], text) == dt.date(2023, 6, 2)
+
+
+@pytest.mark.parametrize("text,hint", [("2023/6/2", "2023-06-02"), ("2023.06.02", "2023-06-02"),
+                                       ("2023年6月2日", "2023-06-02"), ("六月", "2023-06-02")])
+def test_date_errors_suggest_the_format(text, hint):
+    assert hint in bad("date", CASE["date"], text).hint
+
+
+def test_date_outside_period():
+    d = bad("date", CASE["date"], "2024-01-01")
+    assert "2024-01-01" in d.message and "2023-12-31" in d.message
+
+
+@pytest.mark.parametrize("text,value", [("省级", "provincial"), ("provincial", "provincial"),
+                                        ("National", "national"), ("县", "county")])
+def test_level_enum(text, value):
+    assert ok("level", NEWS["level"], text) == value
+
+
+def test_level_enum_error_lists_choices():
+    d = bad("level", NEWS["level"], "乡级")
+    assert "“乡级”" in d.message and "国家级" in d.hint and "county" in d.hint
+
+
+@pytest.mark.parametrize("text,value", [("一般", "general"), ("简易程序", "simple"), ("general", "general")])
+def test_procedure_enum(text, value):
+    assert ok("procedure", CASE["procedure"], text) == value
+
+
+def test_case_category_from_rules():
+    assert ok("category", CASE["category"], "超期食品") == "过期食品"
+    d = bad("category", CASE["category"], "食品")
+    assert "过期食品" in d.hint
+
+
+def test_text_keeps_yaml11_words_and_numbers():
+    assert ok("outlet", NEWS["outlet"], "no") == "no"
+    assert ok("case_no", CASE["case_no"], "010") == "010"
+    assert ok("title", CASE["title"], "12:30") == "12:30"
+    assert ok("outlet", NEWS["outlet"], "~") == "~"
+
+
+def test_text_refuses_a_list():
+    assert "一个值" in bad("title", CASE["title"], "[a, b]").message
+
+
+def test_url_must_be_http():
+    assert ok("url", NEWS["url"], "https://example.com/a") == "https://example.com/a"
+    assert "网址" in bad("url", NEWS["url"], "javascript:alert(1)").message
+
+
+def test_empty_required_and_optional():
+    value, diags = run("title", CASE["title"], "")
+    assert value is INVALID and "没有填写" in diags[0].message
+    value, diags = run("url", NEWS["url"], "")
+    assert value is ABSENT and diags == []
+    value, diags = run("title", CASE["title"], "''")
+    assert value is INVALID
+
+
+def test_adopted_by():
+    value = ok("adopted_by", NEWS["adopted_by"], "[{outlet: 新华网, level: 国家级}, {outlet: 山西日报, level: 省}]")
+    assert value == [{"outlet": "新华网", "level": "national"}, {"outlet": "山西日报", "level": "provincial"}]
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("新华网", "列表"), ("[新华网]", "outlet 和 level"), ("[{outlet: 新华网}]", "缺少 level"),
+    ("[{outlet: 新华网, level: 国家级, lvl: 1}]", "lvl"), ("[{outlet: 新华网, level: 乡}]", "“乡”"),
+])
+def test_adopted_by_errors(text, fragment):
+    value, diags = run("adopted_by", NEWS["adopted_by"], text)
+    assert value is INVALID and any(fragment in d.message for d in diags), diags
+
+
+def test_nearest():
+    assert nearest("categroy", ["category", "case_no"]) == "category"
+    assert nearest("LONGGANG", ["longgang", "duanshi"]) == "longgang"
+    assert nearest("zzzz", ["longgang"]) is None
