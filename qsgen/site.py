@@ -506,11 +506,7 @@ class _Site:
                 "extras": [f"{x.label or x.id}（{self.amount_text(x.amount, x)}）" for x in it.extras]}
 
     def search_page(self) -> None:
-        try:
-            from qsgen import search
-        except ImportError:  # TODO(site): remove once search.py lands
-            self.render("search.html", "search.html", "search", scripts=[], doc_count=0)
-            return
+        from qsgen import search
 
         docs = []
         for us in self.results.units:
@@ -522,12 +518,18 @@ class _Site:
         for rec in self.results.records.records:
             unit = self.rules.unit(rec.unit)
             kind = KINDS.get(rec.kind)
-            extra = " ".join(str(v) for k, v in sorted(rec.fields.items())
-                             if isinstance(v, str) and k not in ("url",))
+            facts = []
+            for name in (kind.fields if kind else {}):
+                value = rec.fields.get(name)
+                if value is None or name in ("url", "task"):
+                    continue
+                shown = self.field_value(rec, name, value, "")
+                facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
+            facts.append(rec.date.isoformat())
             docs.append(search.SearchDoc(
                 url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
                 unit=unit.name if unit else rec.unit,
-                text=" ".join([rec.title, extra, markdown.plain_text(rec.body)])))
+                text=" · ".join(f for f in facts if f) + " ｜ " + markdown.plain_text(rec.body)))
         docs.append(search.SearchDoc(url="rules.html", title="考核规则", kind="规则", unit="",
                                      text=" ".join([a.id + " " + a.title + " " + a.text
                                                     for a in self.rules.adjustments]
