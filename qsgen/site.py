@@ -153,9 +153,14 @@ class _Site:
             for it in us.items:
                 for rid in it.evidence:
                     add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
+                labels: dict[str, list[str]] = {}
                 for pv in it.progress:
                     for rid in pv.records:
-                        add(rid, us, f"任务项 {it.item.id} 的进度（{pv.label}）", "item-" + it.item.id)
+                        labels.setdefault(rid, [])
+                        if pv.label not in labels[rid]:
+                            labels[rid].append(pv.label)
+                for rid, names in labels.items():
+                    add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
                 for ln in it.extras:
                     for rid in ln.records:
                         add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}",
@@ -352,6 +357,7 @@ class _Site:
                   "group": self.rules.group_name(unit.group), "stations": bool(us.sections)},
             s={"base": self.num(us.base), "bonus": self.num(us.bonus),
                "bonus_signed": self.signed(us.bonus), "deduction_signed": self.signed(-us.deduction),
+               "has_bonus": us.bonus != 0, "has_deduction": us.deduction != 0,
                "deduction": self.num(us.deduction), "total": self.num(us.total),
                "rank": us.rank, "group_rank": us.group_rank, "provisional": us.provisional,
                "unit_count": len(self.results.units), "group_size": group_size,
@@ -484,7 +490,7 @@ class _Site:
             "applies": _applies_text(a.applies_to),
             "parts": [{"label": pt.label or pt.id, "per": _per_text(pt),
                        "amount": self.amount_text(pt.amount, pt),
-                       "zero": "；".join(f"{_field_label(pt.kind, k)} 为 {_value_name(v)} 时计 0 分"
+                       "zero": "；".join(_zero_text(_field_label(pt.kind, k), v)
                                         for k, v in pt.zero_when.items())}
                       for pt in a.parts],
         } for a in r.adjustments]
@@ -615,13 +621,19 @@ def _cond_text(v: Any) -> str:
         parts = []
         for k, x in v.items():
             if k == "not":
-                parts.append(f"不为 {_value_name(x)}")
+                parts.append("否" if _truthy(x) else f"不为 {_value_name(x)}")
             else:
                 parts.append(f"{ops.get(k, k)} {x}")
         return "，".join(parts)
     if isinstance(v, list):
         return "或".join(_value_name(x) for x in v)
     return _value_name(v)
+
+
+def _zero_text(label: str, value: Any) -> str:
+    if _truthy(value):
+        return f"属{label}的计 0 分"
+    return f"{label}为 {_value_name(value)} 时计 0 分"
 
 
 def _applies_text(applies: dict[str, Any]) -> str:
