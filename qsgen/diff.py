@@ -114,6 +114,7 @@ class DiffReport:
     fixed_errors: int  # base errors gone in head
     records: list[RecordChange]  # all changed records
     head_failed: str = ""  # why HEAD could not be scored (no rules …)
+    base_failed: str = ""  # why the base could not be scored (e.g. it predates the rules)
 
     @property
     def scored(self) -> list[UnitChange]:
@@ -281,7 +282,8 @@ def _plain(x: Fraction) -> str:
 
 def compare(base: Results | None, head: Results | None, *, base_label: str = "BASE",
             head_label: str = "HEAD", base_diags: list[Diagnostic] | None = None,
-            head_diags: list[Diagnostic] | None = None, head_failed: str = "") -> DiffReport:
+            head_diags: list[Diagnostic] | None = None, head_failed: str = "",
+            base_failed: str = "") -> DiffReport:
     """Everything that differs between two scored revisions, unit by unit."""
     rules = (head or base).rules if (head or base) else None
     changed = record_changes(base.records if base else None, head.records if head else None)
@@ -305,14 +307,15 @@ def compare(base: Results | None, head: Results | None, *, base_label: str = "BA
         o_adj = {a.rule.id: a for a in (o.adjustments if o else [])}
         n_adj = {a.rule.id: a for a in (n.adjustments if n else [])}
         adj_ids = list(n_adj) + [a for a in o_adj if a not in n_adj]
-        for rid in adj_ids:
-            pc = _adjustment_change(o_adj.get(rid), n_adj.get(rid), mine)
-            if pc:
-                uc.parts.append(pc)
-        for iid in item_ids:
-            pc = _item_change(o, n, o_items.get(iid), n_items.get(iid), mine)
-            if pc:
-                uc.parts.append(pc)
+        if o is not None and n is not None:  # a unit new or gone: its total says it all
+            for rid in adj_ids:
+                pc = _adjustment_change(o_adj.get(rid), n_adj.get(rid), mine)
+                if pc:
+                    uc.parts.append(pc)
+            for iid in item_ids:
+                pc = _item_change(o, n, o_items.get(iid), n_items.get(iid), mine)
+                if pc:
+                    uc.parts.append(pc)
         if uc.score_changed or uc.rank_changed or mine:
             units.append(uc)
     units.sort(key=lambda u: (not u.score_changed, -abs(u.delta),
@@ -333,7 +336,7 @@ def compare(base: Results | None, head: Results | None, *, base_label: str = "BA
         year=rules.year if rules else None, base_label=base_label, head_label=head_label,
         places=rules.places if rules else 2, rounding=rules.rounding if rules else "ROUND_HALF_UP",
         units=units, head_errors=head_errors, new_errors=new_errors, fixed_errors=fixed,
-        records=changed, head_failed=head_failed,
+        records=changed, head_failed=head_failed, base_failed=base_failed if base is None else "",
     )
 
 
@@ -389,6 +392,29 @@ def part_summary(p: PartChange, f: _Fmt) -> str:
     return text
 
 
+HEADLINE_PARTS = 4  # at most this many reasons in a headline; the details list every one
+
+
+def _short(text: str, n: int = 16) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def reasons(u: UnitChange, f: _Fmt, limit: int = HEADLINE_PARTS, sep: str = "，") -> str:
+    """The biggest changes of a unit, in rule/item order: "B6c … +1.00，s11-1 … +4.00 等 7 项"."""
+    if not u.parts:
+        return ""
+    keep = sorted(range(len(u.parts)), key=lambda i: (-abs(u.parts[i].effect), i))[:limit]
+    chosen = []
+    for i in sorted(keep):
+        p = u.parts[i]
+        short = PartChange(**{**p.__dict__, "label": _short(p.label)})
+        chosen.append(part_summary(short, f))
+    text = sep.join(chosen)
+    if len(u.parts) > limit:
+        text += f" 等 {len(u.parts)} 项"
+    return text
+
+
 def headline(u: UnitChange, f: _Fmt) -> str:
     """"龙港所 +4.30（B6c … +1.00，s11-1 … +4.00），排名 5 → 3，组内 3 → 1"."""
     if u.old is None:
@@ -400,7 +426,7 @@ def headline(u: UnitChange, f: _Fmt) -> str:
     else:
         text = f"{u.name} {f.signed(u.delta)}"
     if u.parts:
-        text += "（" + "，".join(part_summary(p, f) for p in u.parts) + "）"
+        text += "（" + reasons(u, f) + "）"
     o_rank = u.old.rank if u.old else None
     n_rank = u.new.rank if u.new else None
     if o_rank != n_rank:
@@ -445,6 +471,8 @@ def render_text(report: DiffReport) -> str:
     out.append(f"qsgen diff：{year}{report.base_label} → {report.head_label}")
     if report.head_failed:
         out.append(f"无法计算新版本的得分：{report.head_failed}")
+    if report.base_failed:
+        out.append(f"无法计算基准版本的得分：{report.base_failed}；以下各单位按新增列出。")
     scored, rank_only, rec_only = report.scored, report.rank_only, report.records_only
     if not scored and not rank_only and not report.head_failed:
         out.append("得分和排名都没有变化。")
@@ -494,6 +522,8 @@ def render_markdown(report: DiffReport) -> str:
     out.append("")
     if report.head_failed:
         out += [f"**无法计算新版本的得分**：{_md(report.head_failed)}", ""]
+    if report.base_failed:
+        out += [f"无法计算基准版本的得分：{_md(report.base_failed)}；以下各单位按新增列出。", ""]
     scored, rank_only, rec_only = report.scored, report.rank_only, report.records_only
     n_rec = Counter(c.status for c in report.records)
     rec_text = "，".join(f"{STATUS_WORDS[s]} {n_rec[s]} 条" for s in ("added", "modified", "removed") if n_rec[s])
@@ -514,13 +544,14 @@ def render_markdown(report: DiffReport) -> str:
         out.append("| 单位 | 原总分 | 新总分 | 变化 | 排名 | 组内排名 | 原因 |")
         out.append("| --- | ---: | ---: | ---: | :---: | :---: | --- |")
         for u in table:
-            reasons = "；".join(_md(part_summary(p, f)) for p in u.parts) or "其他单位得分变化"
+            why = _md(reasons(u, f, sep="；")) if u.parts else (
+                "新增单位" if u.old is None else "已删除" if u.new is None else "其他单位得分变化")
             delta = f"**{f.signed(u.delta)}**" if u.delta else "0.00"
             out.append(
                 f"| **{_md(u.name)}**（{_md(u.group)}） | {f.total(u.old)} | {f.total(u.new)} | {delta} | "
                 f"{_rank_move(u.old.rank if u.old else None, u.new.rank if u.new else None)} | "
                 f"{_rank_move(u.old.group_rank if u.old else None, u.new.group_rank if u.new else None)} | "
-                f"{reasons} |")
+                f"{why} |")
         out.append("")
     if scored:
         out.append("#### 明细")
@@ -645,9 +676,10 @@ def evaluate(root: Path, year: int | None = None) -> tuple[Results | None, list[
     rules, rdiags = load_rules(Path(root), year)
     diags = list(rdiags)
     if rules is None:
-        why = "规则无法加载" if any(d.severity == "error" for d in diags) else "没有找到考核规则"
-        if year is not None:
-            why += f"（{year} 年度）"
+        errors = sorted(d for d in diags if d.severity == "error")
+        why = errors[0].message if errors else "没有找到考核规则"
+        if len(errors) > 1:
+            why += f" 等 {len(errors)} 处规则错误"
         return None, diags, why
     records, cdiags = load_records(Path(root), rules)
     diags += list(cdiags)

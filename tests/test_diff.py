@@ -111,3 +111,23 @@ def test_new_errors_only_those_not_in_base():
     assert "新出现的校验错误（1 处）" in md and "records/2023/y/news-1.md" in md
     report = diff.compare(results(BASE), results(BASE), base_diags=[old], head_diags=[])
     assert report.fixed_errors == 1 and "已改正 1 处" in diff.render_text(report)
+
+
+def test_base_without_rules_lists_every_unit_as_new():
+    report = diff.compare(None, results(BASE), base_failed="找不到规则文件夹 rules/2023/")
+    assert len(report.scored) == 3 and all(u.old is None and not u.parts for u in report.scored)
+    text = diff.render_text(report)
+    assert "无法计算基准版本的得分：找不到规则文件夹 rules/2023/" in text
+    assert "longgang所 新增单位，总分 97.48，排名 新 → 3" in text
+    md = diff.render_markdown(report)
+    assert "| **longgang所**（基层所） | — | 97.48 |" in md and "新增单位 |" in md
+
+
+def test_headline_keeps_the_biggest_reasons():
+    judged = {k: dict(v) for k, v in JUDGED.items()}
+    for i in range(1, 8):
+        judged["longgang"][f"s0{i}-1"] = 50 + i
+    u = diff.compare(results(BASE), results(BASE, judged)).scored[0]
+    assert len(u.parts) == 7
+    line = diff.headline(u, diff._Fmt(diff.compare(results(BASE), results(BASE))))
+    assert line.count("s0") == 4 and "等 7 项" in line and "s01-1" in line and "s07-1" not in line  # 60 → 51 is the biggest

@@ -41,12 +41,13 @@ def run(args) -> int:
                 head_label = "工作区"
             head, head_diags, head_why = diff.evaluate(head_root, args.year)
             year = head.rules.year if head else args.year
-            base, base_diags, _ = diff.evaluate(base_root, year)
+            base, base_diags, base_why = diff.evaluate(base_root, year)
     except diff.GitError as e:
         print(f"qsgen diff：{e.message}", file=sys.stderr)
         return 2
     report = diff.compare(base, head, base_label=diff.describe(root, args.base), head_label=head_label,
-                          base_diags=base_diags, head_diags=head_diags, head_failed=head_why)
+                          base_diags=base_diags, head_diags=head_diags, head_failed=head_why,
+                          base_failed=base_why)
     text = diff.render(report, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
