@@ -1,9 +1,16 @@
-"""`python build.py` = `qsgen build` with the defaults (extra arguments are passed on)."""
+"""`python build.py` = `qsgen build` with the defaults, for the repository this file is in."""
 
+import argparse
 import sys
 from pathlib import Path
 
-from qsgen.cli import main
+from qsgen.cli import _Parser
+from qsgen.commands import build as command
 
 if __name__ == "__main__":
-    sys.exit(main(["--root", str(Path(__file__).resolve().parent), "build", *sys.argv[1:]]))
+    parser = _Parser(prog="python build.py", description=command.DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=str(Path(__file__).resolve().parent), help="仓库根目录（默认本文件所在目录）")
+    command.add_arguments(parser)
+    args = parser.parse_args()
+    sys.exit(command.run(args))

@@ -116,7 +116,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     files = site.build_site(results, inputs)
     say(f"生成页面：{len(files)} 个文件")
     writer.write_site(files, out, root)
-    say(f"已写入 {out}")
+    say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),
                        warnings=warnings)

@@ -21,6 +21,11 @@ def register(sub) -> None:
 
     p = sub.add_parser("build", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
+
+
+def add_arguments(p) -> None:
+    """The options of `qsgen build` (shared with the repository's build.py)."""
     p.add_argument("--out", metavar="目录", default=None,
                    help="网站输出目录（默认：仓库根目录下的 _site）；只能是新目录、空目录或以前生成的站点")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示进度，只报告错误")
@@ -44,7 +49,4 @@ def run(args) -> int:
         return 1
     for d in report.warnings:
         print(d.format_text(), file=sys.stderr)
-    if not args.quiet:
-        print(f"完成：{report.units} 个单位、{report.records} 条记录，{report.files} 个文件写入 {report.out}",
-              file=sys.stderr)
     return 0
