@@ -151,3 +151,16 @@ def test_help_is_chinese(capsys):
         run_cli(["build", "--help"])
     out = capsys.readouterr().out
     assert "网站输出目录" in out and "不显示进度" in out
+
+
+def test_root_build_py(repo: Path, tmp_path: Path):
+    """`python build.py` is `qsgen build`: same options, exit status 0, site written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "from-script"
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(repo), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "完成" in proc.stderr
+    assert (out / "index.html").is_file()
