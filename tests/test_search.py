@@ -1,0 +1,272 @@
+"""Static search: the index content in Python, and the client run under node against it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qsgen import search
+from qsgen.errors import QsgenError
+from qsgen.search import SearchDoc, build_index, decode_postings, encode_postings, grams, index_data
+
+DOCS = [
+    SearchDoc("units/longgang/index.html", "龙港所", "单位", "龙港所",
+              "龙港所 基层所 s11-1 案件办理工作 s04-3 食品安全检查"),
+    SearchDoc("units/xiaobao/index.html", "消费者权益保护和市场交易监督管理股（知识产权股）", "单位",
+              "消费者权益保护和市场交易监督管理股（知识产权股）", "机关股室 t01 知识产权保护"),
+    SearchDoc("records/longgang/case-ip.html", "龙港所查处销售侵犯注册商标专用权商品案", "案件", "龙港所",
+              "沁市监罚〔2023〕12号 知识产权 当事人销售假冒商标的白酒，罚款 12000 元。"),
+    SearchDoc("records/longgang/case-food.html", "龙港所查处销售过期食品案", "案件", "龙港所",
+              "沁市监罚〔2023〕31号 过期食品 超市销售超过保质期的饮料，罚款 3000 元。"),
+    SearchDoc("records/duanshi/news-1.html", "端氏所开展知识产权宣传周活动", "信息报道", "端氏所",
+              "晋城日报 市级 宣传知识产权保护知识"),
+    SearchDoc("records/zhifadui/case-ad.html", "执法队查处虚假广告案", "案件", "综合行政执法队",
+              "沁市监罚〔2023〕7号 广告 罚款 50000 元 一中队"),
+    SearchDoc("rules.html", "考核规则", "规则", "", "B6a 案件加分 D9 信息扣分 口径"),
+]
+
+
+def test_grams_of_chinese_and_latin():
+    assert grams("知识产权") == {"知识", "识产", "产权"}
+    assert grams("龙港所，罚款") == {"龙港", "港所", "罚款"}
+    assert grams("LongGang") == {"lo", "on", "ng", "gg", "ga", "an"}
+    assert grams("A 罚") == {"a", "罚"}
+    assert grams("２０２３年") == {"20", "02", "23", "3年"}  # full-width digits are NFKC-folded
+    assert grams("s04-3 t_01") == {"s0", "04", "3", "t", "01"}
+    assert grams("") == set()
+
+
+@pytest.mark.parametrize("ids", [[], [0], [5], [0, 1, 2], [31], [32], [0, 33], [1023, 1024, 1056],
+                                 [3, 40000, 70000, 10**7]])
+def test_postings_round_trip(ids):
+    assert decode_postings(encode_postings(ids)) == ids
+
+
+def test_postings_are_compact():
+    assert len(encode_postings(list(range(1000)))) == 1000  # consecutive: one letter each
+    assert len(encode_postings([0, 1000])) == 3
+
+
+def test_index_content():
+    data = index_data(DOCS)
+    assert data["v"] == 1
+    assert data["kinds"] == ["单位", "案件", "信息报道", "规则"]
+    assert data["units"][0] == "龙港所" and "" in data["units"]
+    assert data["docs"][0] == ["units/longgang/index.html", "龙港所", 0, 0, search._excerpt(DOCS[0].text),
+                               "longgang s04 s11 units"]
+    assert data["docs"][2][2:4] == [1, 0]
+
+    def docs_with(g):
+        return [DOCS[i].url for i in decode_postings(data["grams"][g])]
+
+    assert docs_with("龙港") == [DOCS[i].url for i in (0, 2, 3)]
+    assert docs_with("产权") == [DOCS[i].url for i in (1, 2, 4)]
+    assert docs_with("罚款") == [DOCS[i].url for i in (2, 3, 5)]
+    assert "longgang" not in data["grams"] and docs_with("gg") == [DOCS[0].url, DOCS[2].url, DOCS[3].url]
+    assert list(data["grams"]) == sorted(data["grams"])
+
+
+def test_text_is_cut(monkeypatch):
+    monkeypatch.setattr(search, "TEXT_LIMIT", 10)
+    data = index_data([SearchDoc("a.html", "甲", "案件", "", "一二三四五六七八九十罚款")])
+    assert "罚款" not in data["grams"] and "九十" in data["grams"]
+
+
+def test_build_index_files_and_determinism():
+    files = build_index(DOCS)
+    assert set(files) == {"search/index.js", "search/search.js"}
+    assert files == build_index(list(DOCS))
+    js = files["search/index.js"].decode("utf-8")
+    assert js.startswith("window.QSGEN_SEARCH_INDEX=") and js.endswith(";\n")
+    assert json.loads(js[len("window.QSGEN_SEARCH_INDEX="):-2]) == index_data(DOCS)
+    assert "龙港所" in js  # UTF-8, not \\u escapes
+
+
+def test_line_separators_are_escaped():
+    js = build_index([SearchDoc("a.html", "甲\u2028乙\u2029", "案件", "", "")])["search/index.js"]
+    assert "\u2028".encode() not in js and "\u2029".encode() not in js
+    assert b"\\u2028" in js
+
+
+@pytest.mark.parametrize("url", ["/abs.html", "", "http://x/a.html", "javascript:alert(1)", "../a.html",
+                                 "a/../../b.html", "a\\b.html"])
+def test_urls_must_be_site_relative(url):
+    with pytest.raises(QsgenError):
+        index_data([SearchDoc(url, "甲", "案件", "", "")])
+
+
+def test_duplicate_url():
+    with pytest.raises(QsgenError, match="两次"):
+        index_data([DOCS[0], DOCS[0]])
+
+
+def test_size_for_many_records():
+    docs = [SearchDoc(f"records/u{i % 21}/case-{i}.html", f"龙港所查处案件 沁市监罚〔2023〕{i}号", "案件", "龙港所",
+                      "当事人销售过期食品，执法人员现场检查，责令改正并罚款 3000 元。" * 4) for i in range(2000)]
+    size = len(build_index(docs)["search/index.js"])
+    assert size < 2000 * 300  # well under 300 bytes a record for this corpus
+
+
+# ----------------------------------------------------------------- the client under node
+
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+RUNNER = r"""
+const fs = require("fs"), vm = require("vm");
+const [dir, mode, arg] = process.argv.slice(2);
+if (mode === "queries") {
+  const ctx = {};
+  ctx.window = ctx;
+  vm.createContext(ctx);
+  vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
+  vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
+  const search = ctx.qsgenSearch.makeSearcher(ctx.QSGEN_SEARCH_INDEX);
+  const out = {};
+  for (const q of JSON.parse(arg)) out[q] = search(q, 50);
+  console.log(JSON.stringify(out));
+} else {
+  // A minimal DOM: enough for search.js to wire itself to the page.
+  function el(tag) {
+    return { tagName: tag, children: [], attrs: {}, className: "", textContent: "", href: "",
+      appendChild(c) { this.children.push(c); return c; },
+      removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
+      get firstChild() { return this.children[0] || null; },
+      addEventListener(t, f) { (this.listeners = this.listeners || {})[t] = f; },
+      hasAttribute(n) { return n in this.attrs; }, getAttribute(n) { return this.attrs[n] ?? null; } };
+  }
+  const input = el("input"); input.value = ""; input.form = null;
+  const list = el("ol"), status = el("p");
+  const script = el("script"); script.attrs.src = "../../search/search.js";
+  const opts = JSON.parse(arg);
+  if (opts.root !== undefined) script.attrs["data-root"] = opts.root;
+  const ids = { [opts.input || "search-input"]: input, [opts.list || "search-results"]: list, "search-status": status };
+  const ctx = {
+    document: { readyState: "complete", currentScript: script, head: el("head"),
+      getElementById: (id) => ids[id] || null, createElement: el,
+      createTextNode: (t) => ({ textContent: t }) },
+    location: { href: "file:///site/a/b/search.html?q=" + encodeURIComponent(opts.q), search: "?q=" + encodeURIComponent(opts.q) },
+    history: { replaceState() {} }, URL, URLSearchParams, setTimeout, clearTimeout,
+  };
+  ctx.window = ctx;
+  vm.createContext(ctx);
+  if (!opts.lazy) vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
+  vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
+  const injected = ctx.document.head.children.map((s) => s.src);
+  console.log(JSON.stringify({
+    input: input.value, status: status.textContent, injected,
+    results: list.children.map((li) => ({ cls: li.className, href: li.children[0].href,
+      title: li.children[0].textContent,
+      spans: li.children.filter((c) => c.tagName === "span").map((c) => [c.className, c.textContent]),
+      excerpt: (li.children.find((c) => c.tagName === "p") || {}).textContent })),
+  }));
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("search")
+    for name, data in build_index(DOCS).items():
+        (d / Path(name).name).write_bytes(data)
+    (d / "runner.js").write_text(RUNNER, encoding="utf-8")
+    return d
+
+
+def node(site: Path, mode: str, arg) -> dict:
+    proc = subprocess.run([NODE, str(site / "runner.js"), str(site), mode, json.dumps(arg, ensure_ascii=False)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def urls(found: dict) -> list[str]:
+    return [r["url"] for r in found["results"]]
+
+
+@needs_node
+def test_node_chinese_queries(site):
+    q = ["龙港", "知识产权", "罚款", "龙港 罚款", "过期食品", "longgang", "LongGang", "沁市监罚〔2023〕12号",
+         "12号", "２０２３", "罚", "产", "商标专用", "不存在的词", "", "  ，。 ", "规则", "B6a", "s11-1",
+         "一中队", "xiaobao"]
+    got = node(site, "queries", q)
+    assert urls(got["龙港"])[0] == "units/longgang/index.html"  # title match ranks first
+    assert set(urls(got["龙港"])) == {DOCS[i].url for i in (0, 2, 3)}
+    assert urls(got["知识产权"]) == ["units/xiaobao/index.html", "records/duanshi/news-1.html",
+                                    "records/longgang/case-ip.html"]
+    assert set(urls(got["罚款"])) == {"records/longgang/case-ip.html", "records/longgang/case-food.html",
+                                      "records/zhifadui/case-ad.html"}
+    assert urls(got["龙港 罚款"]) == ["records/longgang/case-ip.html", "records/longgang/case-food.html"]
+    assert urls(got["过期食品"]) == ["records/longgang/case-food.html"]
+    assert urls(got["longgang"]) == urls(got["LongGang"])
+    assert set(urls(got["longgang"])) == {"units/longgang/index.html", "records/longgang/case-ip.html",
+                                          "records/longgang/case-food.html"}
+    assert urls(got["沁市监罚〔2023〕12号"]) == ["records/longgang/case-ip.html"]
+    assert urls(got["12号"]) == ["records/longgang/case-ip.html"]
+    assert len(urls(got["２０２３"])) == 3
+    assert set(urls(got["罚"])) == set(urls(got["罚款"]))
+    assert "records/duanshi/news-1.html" in urls(got["产"])
+    assert urls(got["商标专用"]) == ["records/longgang/case-ip.html"]
+    for empty in ("不存在的词", "", "  ，。 "):
+        assert got[empty] == {"total": 0, "results": []}
+    assert urls(got["规则"]) == ["rules.html"]
+    assert urls(got["B6a"]) == ["rules.html"]
+    assert urls(got["s11-1"]) == ["units/longgang/index.html"]
+    assert urls(got["一中队"]) == ["records/zhifadui/case-ad.html"]
+    assert urls(got["xiaobao"]) == ["units/xiaobao/index.html"]
+    r = got["过期食品"]["results"][0]
+    assert r == {"url": "records/longgang/case-food.html", "title": "龙港所查处销售过期食品案", "kind": "案件",
+                 "unit": "龙港所", "excerpt": search._excerpt(DOCS[3].text)}
+
+
+@needs_node
+def test_node_page_wiring_with_prefix_from_src(site):
+    got = node(site, "page", {"q": "过期食品"})
+    assert got["input"] == "过期食品"
+    assert got["status"] == "找到 1 条结果。"
+    assert got["injected"] == []
+    assert got["results"] == [{
+        "cls": "search-result", "href": "../../records/longgang/case-food.html",
+        "title": "龙港所查处销售过期食品案", "spans": [["search-kind", "案件"], ["search-unit", "龙港所"]],
+        "excerpt": search._excerpt(DOCS[3].text)}]
+
+
+@needs_node
+def test_node_page_wiring_with_data_root_and_short_ids(site):
+    got = node(site, "page", {"q": "知识产权", "root": "", "input": "q", "list": "results"})
+    assert [r["href"] for r in got["results"]] == ["units/xiaobao/index.html", "records/duanshi/news-1.html",
+                                                    "records/longgang/case-ip.html"]
+    assert got["status"] == "找到 3 条结果。"
+
+
+@needs_node
+def test_node_page_loads_the_index_itself(site):
+    got = node(site, "page", {"q": "龙港", "lazy": True})
+    assert got["injected"] == ["../../search/index.js"]
+    assert got["status"] == "正在载入索引……"
+
+
+@needs_node
+def test_node_no_results_message(site):
+    got = node(site, "page", {"q": "不存在的词"})
+    assert got["results"] == [] and "没有找到" in got["status"]
+
+
+@needs_node
+def test_node_against_a_large_index(tmp_path):
+    docs = [SearchDoc(f"records/u{i % 21}/case-{i}.html", f"案件{i} 沁市监罚〔2023〕{i}号",
+                      "案件", ["龙港所", "端氏所", "嘉峰所"][i % 3],
+                      ["知识产权 商标", "过期食品 罚款", "广告 合同"][i % 3] + f" 编号{i}") for i in range(3000)]
+    for name, data in build_index(docs).items():
+        (tmp_path / Path(name).name).write_bytes(data)
+    (tmp_path / "runner.js").write_text(RUNNER, encoding="utf-8")
+    got = node(tmp_path, "queries", ["知识产权", "沁市监罚〔2023〕2999号", "嘉峰 广告"])
+    assert got["知识产权"]["total"] == 1000
+    assert len(got["知识产权"]["results"]) == 50
+    assert urls(got["知识产权"])[:2] == ["records/u0/case-0.html", "records/u3/case-3.html"]
+    assert urls(got["沁市监罚〔2023〕2999号"]) == ["records/u17/case-2999.html"]
+    assert got["嘉峰 广告"]["total"] == 1000
