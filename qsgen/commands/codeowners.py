@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from qsgen import codeowners
+
+EPILOG = """\
+示例：
+  qsgen codeowners           重新生成 CODEOWNERS（改了 rules/owners.yaml 或规则的 responsible 之后）
+  qsgen codeowners --check   只检查 CODEOWNERS 是否最新（CI 中使用，过期时退出码为 1）
+
+股室 → 平台团队的对应关系写在 rules/owners.yaml（本局只需改这一个文件）；
+每类记录由它影响的加减分项目的责任股室审核，例如案件 → 法规股、信息报道 → 办公室，
+工作佐证和 assessment.yaml → 考核领导小组办公室，rules/ → 局班子会议。
+"""
 
 
 def register(sub) -> None:
@@ -14,6 +25,8 @@ def register(sub) -> None:
         help="根据规则生成 CODEOWNERS（每类记录由责任股室审核）",
         description="根据 rules/ 和 rules/owners.yaml 生成仓库根目录的 CODEOWNERS："
                     "每类记录文件由它所影响的加减分项目的责任股室审核。",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--check", action="store_true",
                    help="只检查已提交的 CODEOWNERS 是否最新，不写文件（过期时退出码为 1）")

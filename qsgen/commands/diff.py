@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
 
 from qsgen import diff
+
+EPILOG = """\
+示例：
+  qsgen diff main                        当前工作区（含未提交的改动）与 main 分支比较
+  qsgen diff origin/main HEAD            已提交的 HEAD 与远端 main 比较（CI 中常用）
+  qsgen diff main --format markdown      输出 Markdown 表格，可直接贴到合并请求评论
+  qsgen diff v2023-12 v2024-01 -o 变化.txt  比较两个标签，写到文件
+
+每个得分有变化的单位一行：总分变化、原因（哪条加减分规则、哪个任务项）、排名变化，
+下面列出引起变化的记录。浅克隆中先取回基准版本：git fetch --depth=1 origin main。
+退出码：0 正常（得分有变化也是 0）；1 新版本有校验错误；2 找不到版本或用法错误。
+"""
 
 
 def register(sub) -> None:
@@ -17,6 +30,8 @@ def register(sub) -> None:
                     "以及是哪条加减分规则、哪个任务项、哪些记录引起的变化。"
                     "不指定 HEAD 时与当前工作区（含未提交的改动）比较。"
                     "只读取 git 对象，不会改动工作区和暂存区。",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("base", metavar="BASE", help="基准版本：分支、标签或提交，如 main、origin/main")
     p.add_argument("head", metavar="HEAD", nargs="?", default=None,
