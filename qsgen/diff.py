@@ -514,7 +514,11 @@ def _md(text: str) -> str:
             .replace("\n", " ").replace("`", "'").replace("*", "\\*").replace("_", "\\_"))
 
 
-def render_markdown(report: DiffReport) -> str:
+MAX_COMMENT_CHARS = 60000  # GitHub's limit for a comment is 65,536 characters
+MAX_ERROR_ROWS = 100
+
+
+def render_markdown(report: DiffReport, max_chars: int = MAX_COMMENT_CHARS) -> str:
     f = _Fmt(report)
     out: list[str] = [MARKER, "### 考核得分变化（qsgen diff）", ""]
     year = f"{report.year} 年度 · " if report.year else ""
@@ -553,45 +557,59 @@ def render_markdown(report: DiffReport) -> str:
                 f"{_rank_move(u.old.group_rank if u.old else None, u.new.group_rank if u.new else None)} | "
                 f"{why} |")
         out.append("")
-    if scored:
-        out.append("#### 明细")
-        out.append("")
-        for u in scored:
-            out.append(f"<details><summary>{_md(headline(u, f))}</summary>")
-            out.append("")
-            out.append(f"总分 {f.total(u.old)} → {f.total(u.new)}")
-            out.append("")
-            for p in u.parts:
-                lines = _part_details(p, f)
-                out.append(f"- **{_md(lines[0])}**")
-                out += [f"  - {_md(x)}" for x in lines[1:]]
-            other = [c for c in u.records if not any(c in p.records for p in u.parts)]
-            if other:
-                out.append("- 本单位其他改动的记录：")
-                out += [f"  - {_md(_record_phrase(c))}" for c in other]
-            out.append("")
-            out.append("</details>")
-            out.append("")
-    if rec_only:
-        out.append("#### 记录有改动但得分不变")
-        out.append("")
-        for u in rec_only:
-            out.append(f"- **{_md(u.name)}**：" + "；".join(_md(_record_phrase(c)) for c in u.records))
-        out.append("")
     if report.new_errors:
+        shown = report.new_errors[:MAX_ERROR_ROWS]
         out.append(f"#### 新出现的校验错误（{len(report.new_errors)} 处）")
         out.append("")
         out.append("| 文件 | 位置 | 问题 |")
         out.append("| --- | --- | --- |")
-        for d in report.new_errors:
+        for d in shown:
             msg = _md(d.message) + (f"（提示：{_md(d.hint)}）" if d.hint else "")
             out.append(f"| `{_code(d.path)}` | {d.line}:{d.col} | {msg} |")
+        if len(report.new_errors) > len(shown):
+            out.append(f"| … | | 其余 {len(report.new_errors) - len(shown)} 处请运行 `qsgen check` 查看 |")
         out.append("")
     elif report.head_errors:
         out += [f"仍有 {len(report.head_errors)} 处校验错误（改动前就已存在），运行 `qsgen check` 查看。", ""]
     if report.fixed_errors:
         out += [f"已改正 {report.fixed_errors} 处原有的校验错误。", ""]
-    out.append("<sub>由 qsgen diff 生成；分数为精确计算后按规则保留小数。</sub>")
+    footer = ["<sub>由 qsgen diff 生成；分数为精确计算后按规则保留小数。</sub>"]
+
+    # Details last, as many as fit in one comment (GitHub refuses bodies over 65,536 characters).
+    blocks: list[list[str]] = []
+    for u in scored:
+        b = [f"<details><summary>{_md(headline(u, f))}</summary>", "", f"总分 {f.total(u.old)} → {f.total(u.new)}",
+             ""]
+        for p in u.parts:
+            lines = _part_details(p, f)
+            b.append(f"- **{_md(lines[0])}**")
+            b += [f"  - {_md(x)}" for x in lines[1:]]
+        other = [c for c in u.records if not any(c in p.records for p in u.parts)]
+        if other:
+            b.append("- 本单位其他改动的记录：")
+            b += [f"  - {_md(_record_phrase(c))}" for c in other]
+        b += ["", "</details>", ""]
+        blocks.append(b)
+    if rec_only:
+        b = ["#### 记录有改动但得分不变", ""]
+        b += [f"- **{_md(u.name)}**：" + "；".join(_md(_record_phrase(c)) for c in u.records) for u in rec_only]
+        blocks.append(b + [""])
+    size = len("\n".join(out + footer)) + 200
+    kept: list[str] = []
+    left = 0
+    for b in blocks:
+        text = "\n".join(b)
+        if size + len(text) > max_chars:
+            left += 1
+            continue
+        kept += b
+        size += len(text) + 1
+    if scored and (kept or left):
+        out += ["#### 明细", ""]
+    out += kept
+    if left:
+        out += [f"（还有 {left} 部分明细超出评论长度，已省略；在本地运行 `qsgen diff` 可看到全部。）", ""]
+    out += footer
     return "\n".join(out) + "\n"
 
 

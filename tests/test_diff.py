@@ -131,3 +131,12 @@ def test_headline_keeps_the_biggest_reasons():
     assert len(u.parts) == 7
     line = diff.headline(u, diff._Fmt(diff.compare(results(BASE), results(BASE))))
     assert line.count("s0") == 4 and "等 7 项" in line and "s01-1" in line and "s07-1" not in line  # 60 → 51 is the biggest
+
+
+def test_markdown_fits_in_one_comment():
+    many = [case("longgang", fine="20000", id=f"longgang/case-m{i}", title=f"批量案件{i}" * 5) for i in range(60)]
+    report = diff.compare(results(BASE), results(BASE + many))
+    full = diff.render_markdown(report)
+    short = diff.render_markdown(report, max_chars=2000)
+    assert len(short) < 2500 < len(full)
+    assert "| **longgang所**" in short and "超出评论长度" in short
