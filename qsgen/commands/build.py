@@ -13,6 +13,11 @@ DESCRIPTION = """\
 网站先在输出目录旁边的临时目录中生成，全部成功后才替换原有站点；
 只要有一处错误，就不写入任何文件，原有站点保持不变。
 python build.py 与 qsgen build 相同。
+
+示例：
+  qsgen build                          生成到 _site/，用浏览器打开 _site/index.html
+  qsgen build --out /srv/www/kaohe -q  生成到网站目录，只报告错误
+  python build.py                      同 qsgen build
 """
 
 
