@@ -677,9 +677,25 @@ def snapshot(root: Path, rev: str, dest: Path, paths: tuple[str, ...] = ("rules"
         return out_root
     data = _git(["archive", "--format=tar", commit, "--", *present], top, binary=True)
     assert isinstance(data, bytes)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+    _extract(data, dest)
     return out_root
+
+
+def _extract(data: bytes, dest: Path) -> None:
+    """Regular files and folders of a tar stream under ``dest``; links and odd paths skipped."""
+    dest = dest.resolve()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for m in tar.getmembers():
+            target = (dest / m.name).resolve()
+            if not (m.isfile() or m.isdir()) or m.name.startswith("/") or not target.is_relative_to(dest):
+                continue  # symlinks would point outside the snapshot; the records loader refuses them
+            if m.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = tar.extractfile(m)
+            if src is not None:
+                target.write_bytes(src.read())
 
 
 # ------------------------------------------------------------------ scoring

@@ -171,3 +171,13 @@ def test_codeowners_and_check_warning(repo, capsys):
     assert code == 1 and "过期" in err
     code, out, _ = qsgen(capsys, "--root", str(repo), "codeowners")
     assert code == 0 and "/records/**/case-* @qinshui-scj/fa\n" in (repo / "CODEOWNERS").read_text(encoding="utf-8")
+
+
+def test_symlink_in_base_is_not_followed(repo, capsys):
+    link = repo / "records/2023/longgang/news-link.md"
+    link.symlink_to("/etc/hostname")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "符号链接")
+    code, out, err = qsgen(capsys, "--root", str(repo), "diff", "HEAD~1", "HEAD")
+    assert code in (0, 1), err
+    assert "hostname" not in out
