@@ -112,6 +112,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
         attachments=read_attachments(root, results.records),
         source_date=_source_date(root),
         example=is_example(root, results.rules.year),
+        templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
     )
     files = site.build_site(results, inputs)
     say(f"生成页面：{len(files)} 个文件")

@@ -35,6 +35,7 @@ class SiteInputs:
     attachments: dict[str, bytes] = field(default_factory=dict)  # repo path -> content
     source_date: _dt.datetime | None = None  # last commit / SOURCE_DATE_EPOCH
     example: bool = False  # records/<year>/EXAMPLE exists: mark every page 示例数据
+    templates: Path | None = None  # the repository's site_templates/ (default: qsgen's own)
 
 
 # ------------------------------------------------------------------ urls
@@ -88,8 +89,9 @@ class _Site:
         self.places = self.rules.places
         self.rounding = self.rules.rounding
         self.files: dict[str, bytes] = {}
+        self.templates = inputs.templates or TEMPLATE_DIR
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+            loader=jinja2.FileSystemLoader(str(self.templates)),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -100,6 +102,9 @@ class _Site:
         self.env.filters["signed"] = self.signed
         self.env.filters["plain"] = self.plain
         self.uses = self._record_uses()
+        # record id -> plain text of its body, kept by record_page for the search index (one
+        # Markdown parse per record instead of two; cache.py fills it for pages it reuses)
+        self.body_texts: dict[str, str] = {}
 
     # formatting ---------------------------------------------------------
     def num(self, value: Fraction | None) -> str:
@@ -175,7 +180,7 @@ class _Site:
 
     # pages -------------------------------------------------------------------
     def build(self) -> dict[str, bytes]:
-        self.files["assets/style.css"] = (TEMPLATE_DIR / "style.css").read_bytes()
+        self.files["assets/style.css"] = (self.templates / "style.css").read_bytes()
         self.index()
         for us in self.results.units:
             self.unit_page(us)
@@ -420,7 +425,7 @@ class _Site:
             git = {"author": commit.author, "short": commit.short, "sha": commit.sha,
                    "subject": commit.subject, "date": _commit_date(commit.date)}
         unit = self.rules.unit(rec.unit)
-        body = markdown.render(rec.body) if rec.body.strip() else ""
+        body, self.body_texts[rec.id] = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
         body = _rewrite_relative(body, rec, p, self.inputs.attachments)
         self.render(
             path, "record.html", "record",
@@ -511,6 +516,10 @@ class _Site:
                 "progress": PROGRESS_NAMES.get(it.progress.type, it.progress.type) if it.progress else "",
                 "extras": [f"{x.label or x.id}（{self.amount_text(x.amount, x)}）" for x in it.extras]}
 
+    def body_text(self, rec: Record) -> str:
+        text = self.body_texts.get(rec.id)
+        return markdown.plain_text(rec.body) if text is None else text
+
     def search_page(self) -> None:
         from qsgen import search
 
@@ -535,7 +544,7 @@ class _Site:
             docs.append(search.SearchDoc(
                 url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
                 unit=unit.name if unit else rec.unit,
-                text=" · ".join(f for f in facts if f) + " ｜ " + markdown.plain_text(rec.body)))
+                text=" · ".join(f for f in facts if f) + " ｜ " + self.body_text(rec)))
         docs.append(search.SearchDoc(url="rules.html", title="考核规则", kind="规则", unit="",
                                      text=" ".join([a.id + " " + a.title + " " + a.text
                                                     for a in self.rules.adjustments]
