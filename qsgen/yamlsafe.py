@@ -7,6 +7,7 @@ boolean is the job of the field's declared type (qsgen/fields.py, qsgen/rules.py
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -91,6 +92,7 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
     """Parse one YAML document. ``line_offset`` is added to every line (front matter
     starts after the opening ``---``). Returns (None, diagnostics) on any error."""
     try:
+        _refuse_deep_nesting(text)
         if "&" in text or "*" in text:
             _refuse_anchors(text)
         root = yaml.compose(text, Loader=_Loader)
@@ -107,6 +109,34 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
         return None, [Diagnostic(path, line + line_offset, col, message, hint)]
     except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
         return None, [Diagnostic(path, 1 + line_offset, 1, f"YAML 格式错误：{e}")]
+
+
+MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)
+_DEEP_BLOCK_RE = re.compile(rf"^[ \t]{{{4 * MAX_DEPTH},}}\S|(?:-[ \t]+){{{MAX_DEPTH},}}", re.M)
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before parsing: a few KB of ``[[[[…`` or
+    ``- - - …`` would otherwise overflow the stack (RecursionError or a segfault)."""
+    pos = None
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for i, ch in enumerate(text):
+            if ch == "[" or ch == "{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    pos = i
+                    break
+            elif (ch == "]" or ch == "}") and depth:
+                depth -= 1
+    if pos is None:
+        m = _DEEP_BLOCK_RE.search(text)
+        pos = m.start() if m else None
+    if pos is not None:
+        line = text.count("\n", 0, pos) + 1
+        raise _Refused(line, pos - (text.rfind("\n", 0, pos) + 1) + 1,
+                       f"嵌套层数太多（超过 {MAX_DEPTH} 层），无法读取",
+                       "字段只需要一两层缩进或括号；请删掉多余的 [ { 或 - 以及过深的缩进")
 
 
 def _refuse_anchors(text: str) -> None:

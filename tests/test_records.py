@@ -578,3 +578,10 @@ def test_score_above_max_hints_at_flags(tmp_path):
     write(tmp_path, "longgang/assessment.yaml", "items:\n  s04-4: {score: 20}\n")
     d = only(load(tmp_path)[1])
     assert "满分 15" in d.message and "insurance_full: true" in d.hint
+
+
+@pytest.mark.parametrize("value", ["[" * 100000 + "]" * 100000, "- " * 100000 + "x"])
+def test_deeply_nested_front_matter_is_refused_not_a_crash(tmp_path, value):
+    write(tmp_path, "longgang/case-1.md", case().replace("title: 查处某超市销售过期食品案", f"title: {value}"))
+    d = only(load(tmp_path)[1])
+    assert d.line == 3 and "嵌套" in d.message
