@@ -59,6 +59,7 @@ class PartChange:
     new_state: str = ""
     added: list[str] = field(default_factory=list)  # explain texts of lines that appeared
     removed: list[str] = field(default_factory=list)  # … and disappeared
+    changed: list[tuple[str, str]] = field(default_factory=list)  # (old, new) of one part's line
     records: list[RecordChange] = field(default_factory=list)  # the changed records behind it
     note: str = ""  # e.g. "考核办评分 8 → 9.5"
 
@@ -192,6 +193,8 @@ def _adjustment_change(old: AdjustmentScore | None, new: AdjustmentScore | None,
     new_amt = new.amount if new else None
     if (old_amt or ZERO) == (new_amt or ZERO) and not added and not removed:
         return None
+    measure_parts = {p.id for p in ref.rule.parts if p.per in MEASURE_KINDS}
+    changed_pairs = _pair_lines(added, removed, measure_parts)
     per_record, measured = _adj_kinds(ref)
     in_lines = {rid for ln in old_lines + new_lines for rid in ln.records}
     causes = [c for c in changed
@@ -201,8 +204,24 @@ def _adjustment_change(old: AdjustmentScore | None, new: AdjustmentScore | None,
         what="adjustment", id=ref.rule.id, label=ref.rule.title, old=old_amt, new=new_amt,
         effect=sign * ((new_amt or ZERO) - (old_amt or ZERO)), sign=sign,
         added=[ln.explain for ln in added if ln.explain], removed=[ln.explain for ln in removed if ln.explain],
-        records=causes,
+        changed=changed_pairs, records=causes,
     )
+
+
+def _pair_lines(added: list[Line], removed: list[Line], parts: set[str]) -> list[tuple[str, str]]:
+    """Pair the one removed and the one added line of the same part and scope (a measure that
+    moved, e.g. "超额 5 件" → "超额 6 件"); paired lines leave ``added``/``removed``."""
+    pairs: list[tuple[str, str]] = []
+    for ln in list(added):
+        if ln.part not in parts:
+            continue  # a per-record line: a record was added or removed, not a measure moved
+        same_new = [x for x in added if x.part == ln.part]
+        same_old = [x for x in removed if x.part == ln.part]
+        if len(same_new) == 1 and len(same_old) == 1 and same_old[0].explain and ln.explain:
+            pairs.append((same_old[0].explain, ln.explain))
+            added.remove(ln)
+            removed.remove(same_old[0])
+    return pairs
 
 
 def _item_records(s: ItemScore | None) -> set[str]:
@@ -458,6 +477,7 @@ def _part_details(p: PartChange, f: _Fmt) -> list[str]:
         if p.note:
             head += f"（{p.note}）"
     out = [head]
+    out += [f"变化：{a} → {b}" for a, b in p.changed]
     out += [f"新增：{t}" for t in p.added]
     out += [f"取消：{t}" for t in p.removed]
     out += [f"记录：{_record_phrase(c)}" for c in p.records]

@@ -140,3 +140,14 @@ def test_markdown_fits_in_one_comment():
     short = diff.render_markdown(report, max_chars=2000)
     assert len(short) < 2500 < len(full)
     assert "| **longgang所**" in short and "超出评论长度" in short
+
+
+def test_a_measure_that_moves_is_shown_as_one_change():
+    extra = [case("longgang", id=f"longgang/case-e{i}") for i in range(3)]  # 5 cases: 2 beyond 3
+    more = extra + [case("longgang", fine="0", id="longgang/case-e9")]
+    report = diff.compare(results(BASE + extra), results(BASE + more))
+    b6c = next(p for p in report.scored[0].parts if p.id == "B6c")
+    assert b6c.changed == [("超额完成的一般程序案件 2 件 × 0.3 = 0.6", "超额完成的一般程序案件 3 件 × 0.3 = 0.9")]
+    assert not b6c.added and not b6c.removed
+    assert "变化：超额完成的一般程序案件 2 件 × 0.3 = 0.6 → 超额完成的一般程序案件 3 件 × 0.3 = 0.9" in \
+        diff.render_text(report)
