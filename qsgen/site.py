@@ -372,7 +372,8 @@ class _Site:
             computation=us.computation, records=records,
             assessment={"assessor": assessment.assessor,
                         "date": assessment.date.isoformat() if assessment.date else "",
-                        "path": assessment.path} if assessment else None,
+                        "path": assessment.path,
+                        "git": self.git_info(assessment.path)} if assessment else None,
         )
 
     def field_value(self, rec: Record, name: str, value: Any, p: str) -> dict[str, Any]:
@@ -403,6 +404,13 @@ class _Site:
             return {"list": [str(v) for v in value]}
         return {"text": str(value)}
 
+    def git_info(self, path: str) -> dict[str, str] | None:
+        commit = self.inputs.history.get(path)
+        if commit is None:
+            return None
+        return {"author": commit.author, "short": commit.short, "sha": commit.sha,
+                "subject": commit.subject, "date": _commit_date(commit.date)}
+
     def record_page(self, rec: Record) -> None:
         path = record_file(rec.id)
         p = prefix_for(path)
@@ -419,11 +427,7 @@ class _Site:
             attachments.append({"name": posixpath.relpath(a, rec_dir) if a.startswith(rec_dir) else a,
                                 "href": p + quote(attachment_file(a)),
                                 "present": a in self.inputs.attachments})
-        commit = self.inputs.history.get(rec.path)
-        git = None
-        if commit is not None:
-            git = {"author": commit.author, "short": commit.short, "sha": commit.sha,
-                   "subject": commit.subject, "date": _commit_date(commit.date)}
+        git = self.git_info(rec.path)
         unit = self.rules.unit(rec.unit)
         body, self.body_texts[rec.id] = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
         body = _rewrite_relative(body, rec, p, self.inputs.attachments)
