@@ -225,7 +225,12 @@ class _Loader:
     def run(self) -> tuple[RecordSet, list[Diagnostic]]:
         year_rel = f"records/{self.year}"
         year_dir = os.path.join(self.root, "records", self.year)
-        if os.path.isdir(year_dir):
+        for rel, full in (("records", os.path.join(self.root, "records")), (year_rel, year_dir)):
+            if os.path.islink(full):
+                self._error(rel, 1, 1, f"{rel}/ 是一个符号链接，不能读取仓库以外的内容",
+                            f"请把 {rel}/ 换成真正的文件夹")
+                year_dir = ""
+        if year_dir and os.path.isdir(year_dir):
             entries = self._scandir(year_dir, year_rel)
             for entry in entries:
                 rel = f"{year_rel}/{entry.name}"
@@ -288,8 +293,11 @@ class _Loader:
         for e in self._scandir(entry.path, rel):
             name = e.name
             path = f"{rel}/{name}"
-            if name.startswith(".") or e.is_dir(follow_symlinks=False):
-                continue  # sub-folders hold attachments
+            if name.startswith("."):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                self._misplaced_records(e.path, path, unit)  # sub-folders hold attachments
+                continue
             low = name.lower()
             if name == ASSESSMENT_FILE:
                 self._file(e, path, unit, assessment=True)
@@ -302,6 +310,17 @@ class _Loader:
             elif low.endswith((".yaml", ".yml")):
                 self._error(path, 1, 1, f"不认识的 YAML 文件{quote(name)}",
                             f"单位文件夹里只有评分文件叫 {ASSESSMENT_FILE}；其他记录用 .md 文件")
+
+    def _misplaced_records(self, full: str, rel: str, unit: Unit) -> None:
+        """A record put in a sub-folder would be silently ignored: say so."""
+        for folder, dirs, files in os.walk(full):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.endswith(".md") and kind_of_filename(name):
+                    sub = os.path.relpath(os.path.join(folder, name), full).replace(os.sep, "/")
+                    self._error(f"{rel}/{sub}", 1, 1,
+                                f"记录文件 {name} 放在了子文件夹里，不会被计入",
+                                f"记录要直接放在 records/{self.year}/{unit.slug}/ 下；子文件夹只放附件")
 
     # ---- one file
 

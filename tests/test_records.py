@@ -585,3 +585,18 @@ def test_deeply_nested_front_matter_is_refused_not_a_crash(tmp_path, value):
     write(tmp_path, "longgang/case-1.md", case().replace("title: 查处某超市销售过期食品案", f"title: {value}"))
     d = only(load(tmp_path)[1])
     assert d.line == 3 and "嵌套" in d.message
+
+
+def test_record_in_a_sub_folder_is_not_silently_ignored(tmp_path):
+    write(tmp_path, "longgang/2023-06/case-1.md", case())
+    write(tmp_path, "longgang/files/说明.md", "附件\n")  # an attachment that happens to be Markdown
+    d = only(load(tmp_path)[1])
+    assert d.path == P + "longgang/2023-06/case-1.md" and "子文件夹" in d.message
+
+
+def test_records_folder_symlink_refused(tmp_path):
+    outside = tmp_path / "outside"
+    write(outside, "longgang/case-1.md", case())
+    os.symlink(outside / "records", tmp_path / "records")
+    rs, diags = load(tmp_path)
+    assert rs.records == [] and "符号链接" in only(diags).message
