@@ -135,3 +135,19 @@ def test_phone_width_has_no_horizontal_page_scroll(browser, server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
     page.close()
+
+
+def test_print_is_a_clean_report(browser, server):
+    """Print media: navigation and search hidden, ranking and unit tables shown in full."""
+    page = browser.new_page(viewport={"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    page.goto(server + "index.html")
+    assert not page.locator("nav.site-nav").is_visible()
+    assert page.locator("#overall table.scores").is_visible()
+    assert page.locator("#overall th", has_text="基础分").is_visible()  # no columns dropped
+    page.goto(server + "units/longgang.html")
+    assert page.locator("#items table").first.is_visible()
+    assert not page.locator("#records").is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    page.close()
