@@ -139,7 +139,7 @@ def test_phone_width_has_no_horizontal_page_scroll(browser, server):
 
 def test_print_is_a_clean_report(browser, server):
     """Print media: navigation and search hidden, ranking and unit tables shown in full."""
-    page = browser.new_page(viewport={"width": 794, "height": 1123})
+    page = browser.new_page(viewport={"width": 680, "height": 1000})  # A4 text width is ~690 px
     page.emulate_media(media="print")
     page.goto(server + "index.html")
     assert not page.locator("nav.site-nav").is_visible()
