@@ -416,7 +416,7 @@ class _Loader:
                 example = _example(key, spec)
                 self._error(path, close_line, 1, f"缺少必填字段 {describe(key, spec)}",
                             f"在第 {close_line} 行的 --- 之前加一行：{example}")
-        self._unit_rules(path, unit, kind, values, fields, ctx)
+        self._unit_rules(path, unit, kind, values, fields, close_line)
         if ctx.errors:
             self.bad_paths.add(path)
         if path in self.bad_paths:
@@ -481,7 +481,7 @@ class _Loader:
         self._error(path, node.key_line, col, f"不认识的字段{quote(key)}", hint)
 
     def _unit_rules(self, path: str, unit: Unit, kind: str, values: dict, fields: dict,
-                    ctx: FieldContext) -> None:
+                    close_line: int) -> None:
         """Checks that need the unit: unit field, task id, team, case number."""
         if "unit" in values and values["unit"] not in (unit.slug, unit.name):
             node = fields["unit"]
@@ -506,7 +506,7 @@ class _Loader:
                                 f"{unit.name}没有{quote(values['team'])}",
                                 "可以填：" + "、".join(unit.teams))
                 elif "team" not in values and (team_node is None or team_node.value == ""):
-                    line = team_node.key_line if team_node is not None else 1
+                    line = team_node.key_line if team_node is not None else close_line
                     self._error(path, line, 1, f"{unit.name}的案件必须写明 team（中队）",
                                 "加一行 team: " + " 或 team: ".join(unit.teams))
             elif team_node is not None:

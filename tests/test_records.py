@@ -296,7 +296,7 @@ def test_duplicate_case_no_names_both_files(tmp_path):
 def test_team_required_for_zhifadui(tmp_path):
     write(tmp_path, "zhifadui/case-1.md", case())
     d = only(load(tmp_path)[1])
-    assert "team" in d.message and "一中队" in d.hint
+    assert d.line == 9 and "team" in d.message and "一中队" in d.hint
 
 
 def test_team_refused_elsewhere(tmp_path):
