@@ -1,0 +1,170 @@
+"""Benchmark: time `qsgen check` and a clean `qsgen build` on generated corpora.
+
+    python benchmarks/run.py                       # 1,000 / 10,000 / 50,000 records
+    python benchmarks/run.py --sizes 10000 --repeat 3 --work /tmp/qsgen-bench
+
+For each size the corpus is generated once (benchmarks/gen_corpus.py, committed to git so the
+git provenance pass is exercised), then each command runs ``--repeat`` times in a fresh process;
+the best wall time is reported. Peak memory is the largest total resident set size of the
+command's whole process tree (the main process plus its worker processes), sampled from /proc
+every 10 ms; ``max RSS`` is the largest single process (getrusage of the children). The
+incremental figure is a second ``qsgen build`` after changing one record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import gen_corpus  # noqa: E402
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _tree_rss(pid: int) -> int:
+    """Total RSS in bytes of ``pid`` and all its descendants (Linux /proc), 0 elsewhere."""
+    try:
+        children: dict[int, list[int]] = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            ppid = int(data[data.rfind(b")") + 2:].split()[1])
+            children.setdefault(ppid, []).append(int(name))
+        total, stack = 0, [pid]
+        while stack:
+            p = stack.pop()
+            try:
+                with open(f"/proc/{p}/statm", "rb") as f:
+                    total += int(f.read().split()[1]) * PAGE_SIZE
+            except OSError:
+                pass
+            stack.extend(children.get(p, []))
+        return total
+    except OSError:
+        return 0
+
+
+def measure(cmd: list[str], cwd: Path) -> dict:
+    """Run ``cmd``; wall seconds, peak tree RSS (sampled) and max single-process RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.01)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-4000:])
+        raise SystemExit(f"命令失败（退出码 {proc.returncode}）：{' '.join(cmd)}")
+    # ru_maxrss of children is a running maximum: it only says something when it grew.
+    maxrss = after * 1024 if after > before else None
+    return {"wall": wall, "peak": peak, "maxrss": maxrss}
+
+
+def count_pages(site: Path) -> int:
+    return sum(1 for _ in site.rglob("*.html"))
+
+
+def best(runs: list[dict]) -> dict:
+    b = min(runs, key=lambda r: r["wall"])
+    return {**b, "peak": max(r["peak"] for r in runs),
+            "maxrss": max((r["maxrss"] or 0) for r in runs) or None}
+
+
+def mb(n: int | None) -> str:
+    return "—" if not n else f"{n / 1024 / 1024:.0f} MB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="qsgen 性能基准：check 与全新 build 的耗时、每秒页数、内存峰值")
+    p.add_argument("--sizes", default="1000,10000,50000", help="记录条数，逗号分隔")
+    p.add_argument("--repeat", type=int, default=3, help="每条命令运行几次，取最快一次（默认 3）")
+    p.add_argument("--work", default="", help="语料目录的上级目录（默认临时目录，结束后删除）")
+    p.add_argument("--keep", action="store_true", help="保留生成的语料")
+    args = p.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="qsgen-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    qsgen = [sys.executable, "-m", "qsgen.cli"]
+    env_note = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU, "
+                f"Python {platform.python_version()}, {platform.system()}")
+    print(f"# qsgen benchmark — {env_note}")
+    rows = []
+    try:
+        for n in sizes:
+            corpus = work / f"corpus-{n}"
+            if not (corpus / "records").is_dir() or not (corpus / gen_corpus.MARKER).is_file() or \
+                    (corpus / gen_corpus.MARKER).read_text("utf-8").split()[0] != f"records={n}":
+                gen_corpus.generate(n, corpus, git=True)
+            check = best([measure([*qsgen, "--root", str(corpus), "check"], corpus)
+                          for _ in range(args.repeat)])
+            builds = []
+            for _ in range(args.repeat):
+                shutil.rmtree(corpus / "_site", ignore_errors=True)
+                shutil.rmtree(corpus / ".qsgen-cache", ignore_errors=True)
+                builds.append(measure([*qsgen, "--root", str(corpus), "build"], corpus))
+            build = best(builds)
+            pages = count_pages(corpus / "_site")
+            # incremental: change one record, build again with the cache of the last clean build
+            victim = sorted((corpus / "records" / "2023" / "longgang").glob("evidence-*.md"))[0]
+            original = victim.read_bytes()
+            victim.write_bytes(original.replace("\n---\n\n".encode(), "\n---\n\n（已更新）".encode(), 1))
+            try:
+                inc = measure([*qsgen, "--root", str(corpus), "build"], corpus)
+            finally:
+                victim.write_bytes(original)
+            row = {"n": n, "check": check, "build": build, "pages": pages, "inc": inc}
+            rows.append(row)
+            print(f"{n:>7} records  check {check['wall']:6.2f} s  {mb(check['peak']):>7} | "
+                  f"build {build['wall']:6.2f} s  {pages:>6} pages  {pages / build['wall']:7.0f} pages/s  "
+                  f"peak {mb(build['peak']):>7} (max RSS {mb(build['maxrss'])}) | "
+                  f"incremental {inc['wall']:5.2f} s", flush=True)
+    finally:
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print("| 记录数 records | check | build（全新 clean） | 页数 pages | 页/秒 pages/s | 内存峰值 peak memory | 改一条后重建 incremental |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['check']['wall']:.2f} s | {r['build']['wall']:.2f} s | {r['pages']:,} | "
+              f"{r['pages'] / r['build']['wall']:,.0f} | {mb(r['build']['peak'])} | {r['inc']['wall']:.2f} s |")
+    if len(rows) >= 2:
+        base = next((r for r in rows if r["n"] == 10000), rows[0])
+        for r in rows:
+            if r["n"] > base["n"]:
+                print(f"\n{r['n']:,} / {base['n']:,}：build 时间比 {r['build']['wall'] / base['build']['wall']:.2f}x"
+                      f"（记录数比 {r['n'] / base['n']:.0f}x）")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

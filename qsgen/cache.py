@@ -1,0 +1,459 @@
+"""Content-hash cache for incremental rebuilds: parsed records and rendered pages, keyed by their inputs.
+
+Two layers, both pure optimisations (output is byte-identical to a clean build):
+
+- ``RecordMemo`` (warm process, ``qsgen serve``): a record file whose size, mtime, inode and
+  ctime are unchanged is not read or parsed again; its Record, its diagnostics and its case
+  number are replayed. Any change to rules/ or to a non-record file under records/ clears it.
+- ``PageStore`` (warm in memory, or on disk in ``.qsgen-cache/`` for ``qsgen build``): every
+  record page and unit page is stored with a key hashing everything it is rendered from: the
+  code and templates that render it, the rules, the record's own content, the score lines it
+  feeds, its git provenance (record pages), the unit's results and the titles of the records it
+  links (unit pages). A page whose key is unchanged is reused, not rendered. The ranking page,
+  the rules page, the search index and the exports are rebuilt every time (they depend on
+  everything and are cheap).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from qsgen.model import Record, Results, UnitScore
+
+CACHE_DIR = ".qsgen-cache"
+PAGES_FILE = "pages.pickle"
+FORMAT = 2  # bump when the stored layout changes
+_PKG = Path(__file__).resolve().parent
+# Modules whose code decides what a page looks like; any change to them invalidates every page.
+_RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
+                   "exports.py", "cache.py", "gitinfo.py")
+
+
+def digest(*parts: Any) -> str:
+    """A short stable hash of the repr of ``parts`` (reprs of the model are deterministic)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def tree_digest(*dirs: Path) -> str:
+    """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty)."""
+    h = hashlib.blake2b(digest_size=16)
+    for d in dirs:
+        h.update(b"\0dir\0" + os.fsencode(str(d)))
+        if not d.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(d):
+            dirnames.sort()
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                h.update(b"\0" + os.fsencode(os.path.relpath(full, d)) + b"\0")
+                try:
+                    with open(full, "rb") as f:
+                        h.update(f.read())
+                except OSError:
+                    h.update(b"\0unreadable")
+    return h.hexdigest()
+
+
+def code_digest(template_dir: Path | None = None) -> str:
+    """Hash of the rendering code and the site templates."""
+    from qsgen import site
+
+    files = [_PKG / name for name in _RENDER_MODULES]
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"format {FORMAT}".encode())
+    for f in files:
+        try:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+        except OSError:
+            h.update(f.name.encode() + b"\0missing")
+    h.update(tree_digest(template_dir or site.TEMPLATE_DIR).encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ pages
+
+
+class PageStore:
+    """{site path: (key, bytes)} of the last build's cacheable pages."""
+
+    def __init__(self, pages: dict[str, tuple[str, bytes]] | None = None,
+                 texts: dict[str, str] | None = None) -> None:
+        self.pages: dict[str, tuple[str, bytes]] = pages or {}
+        self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
+        self.rendered = 0  # pages rendered by the last build
+        self.reused = 0  # pages taken from the store by the last build
+
+    def get(self, path: str, key: str) -> bytes | None:
+        hit = self.pages.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        return None
+
+    def replace(self, pages: dict[str, tuple[str, bytes]], texts: dict[str, str]) -> None:
+        """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
+        self.pages, self.texts = pages, texts
+
+    # ---- on disk (qsgen build)
+
+    @staticmethod
+    def path(root: Path) -> Path:
+        return Path(root) / CACHE_DIR / PAGES_FILE
+
+    @classmethod
+    def load(cls, root: Path) -> PageStore:
+        """The store saved by the last build at ``root``; empty when absent or unreadable."""
+        try:
+            with open(cls.path(root), "rb") as f:
+                data = pickle.load(f)
+            if isinstance(data, dict) and data.get("format") == FORMAT:
+                return cls(data["pages"], data["texts"])
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                AttributeError, ImportError):
+            pass
+        return cls()
+
+    def save(self, root: Path) -> None:
+        """Write the store atomically to ``root/.qsgen-cache/`` (never outside the repository)."""
+        target = self.path(root)
+        try:
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump({"format": FORMAT, "pages": self.pages, "texts": self.texts}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+
+def record_key(gkey: str, rec: Record, uses: Any, commit: Any) -> str:
+    """Everything a record page is rendered from."""
+    return digest(gkey, rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.fields,
+                  rec.body, rec.attachments, rec.lines, rec.body_line, uses, commit)
+
+
+def _referenced(us: UnitScore) -> list[str]:
+    """Every record id a unit page links to."""
+    ids: list[str] = []
+    for it in us.items:
+        ids.extend(it.evidence)
+        for pv in it.progress:
+            ids.extend(pv.records)
+        for ln in it.extras:
+            ids.extend(ln.records)
+    for adj in us.adjustments:
+        for ln in adj.lines:
+            ids.extend(ln.records)
+    return ids
+
+
+def unit_key(gkey: str, results: Results, us: UnitScore, by_id: dict[str, Record],
+             own: list[Record]) -> str:
+    """Everything a unit page is rendered from."""
+    group = [(u.unit.slug, u.rank, u.group_rank) for u in results.units if u.unit.group == us.unit.group]
+    linked = []
+    for rid in _referenced(us):
+        r = by_id.get(rid)
+        linked.append((rid, r.title, r.date) if r else (rid,))
+    return digest(gkey, repr(us), len(results.units), group, results.records.assessments.get(us.unit.slug),
+                  [(r.id, r.kind, r.title, r.date) for r in own], linked)
+
+
+def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
+    """What every cached page shares: code, templates, rules, the build date, attachment set."""
+    return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
+                  results.rules.title, results.rules.year)
+
+
+def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
+               rules_digest: str | None = None, jobs: int | None = None) -> dict[str, bytes]:
+    """site.build_site with page reuse from ``store`` (updated in place) and parallel rendering.
+
+    The result is byte-identical to ``site.build_site(results, inputs)``.
+    """
+    if rules_digest is None:
+        rules_digest = digest(repr(results.rules))
+    store = store if store is not None else PageStore()
+    gkey = global_key(results, inputs, rules_digest, code_digest())
+    cls = _site_class()
+    return cls(results, inputs, store, gkey, default_jobs() if jobs is None else jobs).build()
+
+
+# ------------------------------------------------------------- rendering
+
+# Fewer pages than this are rendered in this process: forking costs more than it saves.
+PARALLEL_MIN = 400
+
+
+def default_jobs() -> int:
+    """Processes for page rendering: the CPUs this process may use (QSGEN_JOBS overrides)."""
+    env = os.environ.get("QSGEN_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+_SITE_CLASS: type | None = None
+
+
+def _site_class() -> type:
+    """site._Site that reuses stored pages and renders record pages in parallel."""
+    global _SITE_CLASS
+    if _SITE_CLASS is not None:
+        return _SITE_CLASS
+    from qsgen import site
+
+    base = site._Site
+
+    class CachedSite(base):  # type: ignore[misc, valid-type]
+        def __init__(self, results: Results, inputs: Any, store: PageStore, gkey: str, jobs: int) -> None:
+            super().__init__(results, inputs)
+            self.store, self.gkey, self.jobs = store, gkey, jobs
+            self.new_pages: dict[str, tuple[str, bytes]] = {}
+            self.new_texts: dict[str, str] = {}
+            self.ready: dict[str, bytes] = {}
+            self.store.rendered = self.store.reused = 0
+
+        def build(self) -> dict[str, bytes]:
+            todo: list[tuple[Record, str, str]] = []
+            history = self.inputs.history
+            for rec in self.results.records.records:
+                path = site.record_file(rec.id)
+                key = record_key(self.gkey, rec, self.uses.get(rec.id), history.get(rec.path))
+                data = self.store.get(path, key)
+                text = self.store.texts.get(path)
+                if data is None or text is None:
+                    todo.append((rec, path, key))
+                else:
+                    self.ready[path] = data
+                    self.new_pages[path] = (key, data)
+                    self.new_texts[path] = self.body_texts[rec.id] = text
+                    self.store.reused += 1
+            pages = render_records(self, [t[0] for t in todo], self.jobs)
+            for (rec, path, key), (data, text) in zip(todo, pages, strict=True):
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+                self.new_texts[path] = self.body_texts[rec.id] = text
+            self.store.rendered += len(todo)
+            files = super().build()
+            self.store.replace(self.new_pages, self.new_texts)
+            return files
+
+        def record_page(self, rec: Record) -> None:
+            path = site.record_file(rec.id)
+            data = self.ready.pop(path, None)
+            if data is None:  # not planned in build(): render it here
+                super().record_page(rec)
+            else:
+                self.files[path] = data
+
+        def unit_page(self, us: UnitScore) -> None:
+            path = "units/" + us.unit.slug + ".html"
+            own = [r for r in self.results.records.records if r.unit == us.unit.slug]
+            key = unit_key(self.gkey, self.results, us, self.records, own)
+            data = self.store.get(path, key)
+            if data is None:
+                super().unit_page(us)
+                data = self.files[path]
+                self.store.rendered += 1
+            else:
+                self.files[path] = data
+                self.store.reused += 1
+            self.new_pages[path] = (key, data)
+
+        def render_one(self, rec: Record) -> tuple[bytes, str]:
+            """The record page of ``rec`` as the plain site renders it, and its body's plain text."""
+            path = site.record_file(rec.id)
+            base.record_page(self, rec)
+            text = self.body_texts.get(rec.id)
+            return self.files.pop(path), (self.body_text(rec) if text is None else text)
+
+    _SITE_CLASS = CachedSite
+    return CachedSite
+
+
+def render_records(s: Any, recs: list[Record], jobs: int) -> list[tuple[bytes, str]]:
+    """Record pages of ``recs`` in order; split over ``jobs`` processes (fork) when it pays."""
+    import multiprocessing
+
+    if jobs <= 1 or len(recs) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [s.render_one(r) for r in recs]
+    import gc
+    import sys
+
+    ctx = multiprocessing.get_context("fork")
+    size = -(-len(recs) // jobs)
+    parts = [recs[i:i + size] for i in range(0, len(recs), size)]
+    children = []
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()  # keep the collector from touching (and so copying) the parent's objects
+    try:
+        for part in parts[1:]:
+            r, w = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_child, args=(s, part, w), daemon=True)
+            p.start()
+            w.close()
+            children.append((p, r, part))
+    finally:
+        gc.unfreeze()
+    out = [s.render_one(r) for r in parts[0]]
+    for p, r, part in children:
+        try:
+            data = r.recv()
+        except (EOFError, OSError):
+            data = None
+        r.close()
+        p.join()
+        if not isinstance(data, list) or len(data) != len(part):
+            data = [s.render_one(x) for x in part]  # the child failed: render here (errors surface)
+        out.extend(data)
+    return out
+
+
+def _child(s: Any, recs: list[Record], conn: Any) -> None:
+    try:
+        data: Any = [s.render_one(r) for r in recs]
+    except BaseException:  # the parent renders this part itself and reports the error
+        data = None
+    conn.send(data)
+    conn.close()
+
+
+# ------------------------------------------------------------------ records
+
+
+class RecordMemo:
+    """Parsed record files of a warm process, by repository path (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[tuple, Any]] = {}
+        self.rules_id: int | None = None
+        self.parsed = 0  # files parsed by the last load
+        self.reused = 0  # files replayed by the last load
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def load(self, root: Path, rules: Any) -> tuple[Any, list]:
+        """Same as records.load_records(root, rules), reusing unchanged files."""
+        if self.rules_id != id(rules):
+            self.entries.clear()
+            self.rules_id = id(rules)
+        loader = _memo_loader_class()(root, rules, self)
+        result = loader.run()
+        # forget files that disappeared
+        for path in [p for p in self.entries if p not in loader.seen]:
+            del self.entries[path]
+        self.parsed, self.reused = loader.parsed, loader.reused
+        return result
+
+
+class _LoggedList(list):
+    """A list that also reports each append to a log (to capture case numbers per file)."""
+
+    def __init__(self, key: str, log: list) -> None:
+        super().__init__()
+        self._key, self._log = key, log
+
+    def append(self, item: Any) -> None:
+        self._log.append((self._key, item))
+        super().append(item)
+
+
+class _LoggedDict(dict):
+    def __init__(self, log: list) -> None:
+        super().__init__()
+        self._log = log
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            dict.__setitem__(self, key, _LoggedList(key, self._log))
+        return self[key]
+
+
+_MEMO_LOADER: type | None = None
+
+
+def _memo_loader_class() -> type:
+    """records._Loader with a per-file memo (defined lazily: records.py imports are heavy)."""
+    global _MEMO_LOADER
+    if _MEMO_LOADER is not None:
+        return _MEMO_LOADER
+    from qsgen import records
+
+    class MemoLoader(records._Loader):  # type: ignore[name-defined]
+        def __init__(self, root: Path, rules: Any, memo: RecordMemo) -> None:
+            super().__init__(root, rules)
+            self.memo = memo
+            self.case_log: list = []
+            self.case_nos = _LoggedDict(self.case_log)
+            self.seen: set[str] = set()
+            self.parsed = self.reused = 0
+
+        def _file(self, entry: os.DirEntry, path: str, unit: Any, assessment: bool) -> None:
+            self.seen.add(path)
+            try:
+                st = entry.stat(follow_symlinks=False)
+                key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, entry.is_symlink(), assessment)
+            except OSError:
+                key = None
+            hit = self.memo.entries.get(path) if key is not None else None
+            if hit is not None and hit[0] == key:
+                recs, diags, bad, assess, cases = hit[1]
+                self.records.extend(recs)
+                self.diags.extend(diags)
+                if bad:
+                    self.bad_paths.add(path)
+                if assess is not None:
+                    self.assessments[unit.slug] = assess
+                for k, item in cases:
+                    self.case_nos.setdefault(k, []).append(item)
+                self.reused += 1
+                return
+            n_rec, n_diag, n_case = len(self.records), len(self.diags), len(self.case_log)
+            bad_before = path in self.bad_paths
+            super()._file(entry, path, unit, assessment)
+            self.parsed += 1
+            if key is None:
+                return
+            bad = path in self.bad_paths and not bad_before
+            assess = self.assessments.get(unit.slug) if assessment else None
+            self.memo.entries[path] = (key, (self.records[n_rec:], self.diags[n_diag:], bad, assess,
+                                             self.case_log[n_case:]))
+
+    _MEMO_LOADER = MemoLoader
+    return MemoLoader
+
+
+def is_record_file(path: str) -> bool:
+    """A file the RecordMemo tracks by itself (anything else under records/ clears the memo)."""
+    return path.endswith((".md", ".yaml"))
+
+
+def changed_kinds(paths: Iterable[str], root: Path) -> set[str]:
+    """Which parts of the repository a set of changed paths touches: rules, records, other, templates."""
+    out: set[str] = set()
+    root = Path(root).resolve()
+    for p in paths:
+        try:
+            rel = Path(p).resolve().relative_to(root).as_posix()
+        except ValueError:
+            out.add("templates")  # the package's own site_templates/
+            continue
+        top = rel.split("/", 1)[0]
+        if top == "rules":
+            out.add("rules")
+        elif top == "records":
+            out.add("records" if is_record_file(rel) else "other")
+        else:
+            out.add("templates")
+    return out

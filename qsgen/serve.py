@@ -1,0 +1,356 @@
+"""`qsgen serve`: build in memory, serve on localhost, watch the sources, rebuild incrementally, reload.
+
+The preview never writes _site/: the site lives in memory as {path: bytes}, exactly the bytes
+`qsgen build` would write. HTML responses get a small script (and, after a failed build, an
+error panel) added on the way out; the stored pages stay byte-identical to a clean build.
+Open pages poll ``/__qsgen/version`` and reload when it changes. A build with errors keeps the
+last good site on show with the errors on top of every page; the server keeps running.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from qsgen import cache
+from qsgen.errors import Diagnostic, QsgenError
+
+VERSION_PATH = "/__qsgen/version"
+POLL_MS = 400
+WATCHED = ("records", "rules", "site_templates")
+
+
+# ------------------------------------------------------------------ building
+
+
+class Engine:
+    """Warm pipeline state between rebuilds: rules, parsed records, rendered pages, git history."""
+
+    def __init__(self, root: Path, jobs: int | None = None) -> None:
+        self.root = Path(root)
+        self.jobs = jobs
+        self.memo = cache.RecordMemo()
+        self.store = cache.PageStore()
+        self.rules = None
+        self.rules_digest = ""
+        self.history: dict = {}
+        self.history_head: str | None = None
+
+    def build(self, changed: Iterable[str] | None = None) -> dict[str, bytes]:
+        """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
+        from qsgen import build as pipeline
+        from qsgen import site
+        from qsgen.rules import load_rules
+        from qsgen.scoring import score
+
+        root = self.root
+        touched = cache.changed_kinds(changed, root) if changed is not None else set()
+        digest = cache.tree_digest(root / "rules")
+        if self.rules is None or digest != self.rules_digest:
+            self.rules = None
+            rules, diags = load_rules(root)
+            if rules is None or any(d.severity == "error" for d in diags):
+                raise QsgenError("考核规则有错误，网站没有更新", sorted(set(diags)))
+            self.rules, self.rules_digest = rules, digest
+            self.memo.clear()
+        if "other" in touched:  # an attachment or folder changed: validate every record again
+            self.memo.clear()
+        records, diags = self.memo.load(root, self.rules)
+        if any(d.severity == "error" for d in diags):
+            raise QsgenError("记录有错误，网站没有更新", sorted(set(diags)))
+        results = score(self.rules, records)
+        inputs = site.SiteInputs(
+            history=self._history(records),
+            attachments=pipeline.read_attachments(root, records),
+            source_date=pipeline._source_date(root),
+            example=pipeline.is_example(root, self.rules.year),
+        )
+        return cache.build_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
+
+    def _history(self, records) -> dict:
+        """Git provenance, read again (one `git log` pass) only when HEAD moved."""
+        head = _git_head(self.root)
+        if head != self.history_head or not self.history:
+            from qsgen import build as pipeline
+
+            paths = sorted({r.path for r in records.records} | {a.path for a in records.assessments.values()})
+            self.history = pipeline._history(self.root, paths)
+            self.history_head = head
+        return self.history
+
+
+def _git_head(root: Path) -> str | None:
+    try:
+        proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
+                              stdin=subprocess.DEVNULL, check=False, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.decode("ascii", "replace").strip() or None
+
+
+class Preview:
+    """The site being previewed: the last good files, the errors of the last build, a version."""
+
+    def __init__(self, root: Path, engine: Engine | None = None) -> None:
+        self.root = Path(root)
+        self.engine = engine or Engine(self.root)
+        self.files: dict[str, bytes] = {}
+        self.errors: list[Diagnostic] = []
+        self.failure = ""  # what went wrong in the last build, "" after a success
+        self.version = 0
+        self.seconds = 0.0  # duration of the last build
+        self._lock = threading.Lock()  # one build at a time
+
+    def rebuild(self, changed: Iterable[str] | None = None) -> bool:
+        """Build again; True on success. Never raises for bad input: errors go on the pages."""
+        with self._lock:
+            t0 = time.perf_counter()
+            files, errors, failure = None, [], ""
+            try:
+                files = self.engine.build(changed)
+            except QsgenError as e:
+                errors, failure = list(e.diagnostics), e.message
+            except Exception as e:  # a bug must not stop the preview either
+                traceback.print_exc()
+                failure = f"生成网站时程序出错：{type(e).__name__}: {e}"
+            self.seconds = time.perf_counter() - t0
+            new_files = files if files is not None else self.files
+            if new_files != self.files or errors != self.errors or failure != self.failure:
+                self.files, self.errors, self.failure = new_files, errors, failure
+                self.version += 1
+            return files is not None
+
+    # ---- answering requests
+
+    def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) for a GET of ``raw_path``."""
+        path = unquote(urlsplit(raw_path).path)
+        if path == VERSION_PATH:
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, str(self.version).encode()
+        files = self.files
+        rel = path.lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        data = files.get(rel)
+        if data is None and files.get(rel + "/index.html") is not None:
+            return 301, {"Location": quote(path + "/")}, b""
+        status = 200
+        if data is None:
+            status = 404
+            rel = "404.html"
+            data = files.get(rel, _NOT_FOUND if files else b"")
+        ctype = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        if ctype.startswith("text/html") or not files:
+            ctype = "text/html; charset=utf-8"
+            data = self.decorate(data)
+        return status, {"Content-Type": ctype}, data
+
+    def decorate(self, page: bytes) -> bytes:
+        """An HTML page with the reload script and, after a failed build, the error panel."""
+        extra = _reload_script(self.version)
+        if self.failure:
+            extra = self.error_panel() + extra
+        if not page:
+            return (f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                    f"<title>qsgen 预览</title></head><body>{extra}</body></html>").encode()
+        at = page.rfind(b"</body>")
+        if at < 0:
+            return page + extra.encode("utf-8")
+        return page[:at] + extra.encode("utf-8") + page[at:]
+
+    def error_panel(self) -> str:
+        e = html.escape
+        items = []
+        for d in self.errors[:200]:
+            where = f"{d.path}:{d.line}:{d.col}"
+            hint = f"<div style=\"color:#555;margin-top:2px\">提示：{e(d.hint)}</div>" if d.hint else ""
+            label = "警告：" if d.severity == "warning" else ""
+            items.append(f"<li style=\"margin:6px 0\"><code style=\"font-weight:bold\">{e(where)}</code> "
+                         f"{label}{e(d.message)}{hint}</li>")
+        more = f"<p>……另有 {len(self.errors) - 200} 个问题，运行 qsgen check 查看全部。</p>" \
+            if len(self.errors) > 200 else ""
+        shown = "下面显示的是上一次成功生成的网站。" if self.files else "还没有成功生成过网站。"
+        return ("<div id=\"qsgen-errors\" role=\"alert\" style=\"position:fixed;top:0;left:0;right:0;"
+                "max-height:60vh;overflow:auto;z-index:2147483647;background:#fff4f4;color:#111;"
+                "border-bottom:3px solid #c00;padding:12px 20px;font:15px/1.5 sans-serif;"
+                "box-shadow:0 2px 8px rgba(0,0,0,.2)\">"
+                f"<strong style=\"color:#c00;font-size:17px\">{e(self.failure)}</strong>"
+                f"<p style=\"margin:4px 0\">{shown}改正下列问题并保存，页面会自动刷新。</p>"
+                f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div>")
+
+
+_NOT_FOUND = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>找不到页面</title>"
+              "</head><body><h1>找不到页面</h1><p><a href=\"/\">回到首页</a></p></body></html>").encode()
+
+
+def _reload_script(version: int) -> str:
+    js = ("(function(){var v=\"VERSION\";function poll(){fetch(\"PATH\",{cache:\"no-store\"})"
+          ".then(function(r){return r.text()}).then(function(t){if(t.trim()!==v){location.reload()}"
+          "else{setTimeout(poll,MS)}}).catch(function(){setTimeout(poll,2000)})}setTimeout(poll,MS)})();")
+    js = js.replace("VERSION", str(version)).replace("PATH", VERSION_PATH).replace("MS", str(POLL_MS))
+    return f"<script>{js}</script>"
+
+
+# ------------------------------------------------------------------ serving
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "qsgen-serve"
+    preview: Preview  # set on the subclass made by make_server
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._answer(body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(body=False)
+
+    def _answer(self, body: bool) -> None:
+        status, headers, data = self.preview.respond(self.path)
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if body:
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet: one line per rebuild instead
+        pass
+
+
+def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
+                tries: int = 20) -> ThreadingHTTPServer:
+    """An HTTP server for ``preview``; when ``port`` is taken, the next free one (port 0: any)."""
+    handler = type("Handler", (_Handler,), {"preview": preview})
+    last: OSError | None = None
+    for p in ([port] if port == 0 else range(port, port + tries)):
+        try:
+            server = ThreadingHTTPServer((host, p), handler)
+            server.daemon_threads = True
+            return server
+        except OSError as e:
+            last = e
+    raise QsgenError(f"无法在 {host} 上监听端口 {port}–{port + tries - 1}：{last}")
+
+
+# ------------------------------------------------------------------ watching
+
+
+def watch_paths(root: Path) -> list[Path]:
+    """The folders whose changes trigger a rebuild (those that exist)."""
+    from qsgen import site
+
+    paths = [Path(root) / name for name in WATCHED]
+    if site.TEMPLATE_DIR.resolve() != (Path(root) / "site_templates").resolve():
+        paths.append(site.TEMPLATE_DIR)
+    return [p for p in paths if p.is_dir()]
+
+
+def changes(paths: list[Path], stop: threading.Event) -> Iterator[set[str]]:
+    """Sets of changed file paths until ``stop`` is set (watchfiles, or polling without it)."""
+    try:
+        import watchfiles
+    except ImportError:  # pragma: no cover - watchfiles is a dependency; polling is the fallback
+        yield from _poll(paths, stop)
+        return
+    for batch in watchfiles.watch(*paths, stop_event=stop, debounce=150, step=40,
+                                  watch_filter=watchfiles.DefaultFilter(), raise_interrupt=False):
+        yield {p for _change, p in batch}
+
+
+def _poll(paths: list[Path], stop: threading.Event, interval: float = 0.5) -> Iterator[set[str]]:
+    def scan() -> dict[str, tuple[int, int]]:
+        out = {}
+        for base in paths:
+            for dirpath, _dirs, names in os.walk(base):
+                for n in names:
+                    full = os.path.join(dirpath, n)
+                    try:
+                        st = os.stat(full)
+                    except OSError:
+                        continue
+                    out[full] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    before = scan()
+    while not stop.wait(interval):
+        now = scan()
+        if now != before:
+            yield {p for p in set(now) | set(before) if now.get(p) != before.get(p)}
+            before = now
+
+
+def start_watcher(preview: Preview, paths: list[Path], stop: threading.Event,
+                  say: Callable[[str], None] = print) -> threading.Thread:
+    """A daemon thread that rebuilds ``preview`` on every batch of changes."""
+
+    def loop() -> None:
+        for changed in changes(paths, stop):
+            if stop.is_set():
+                break
+            ok = preview.rebuild(changed)
+            say(_summary(preview, ok, changed))
+
+    th = threading.Thread(target=loop, name="qsgen-watch", daemon=True)
+    th.start()
+    return th
+
+
+def _summary(preview: Preview, ok: bool, changed: Iterable[str] | None = None) -> str:
+    when = time.strftime("%H:%M:%S")
+    n = len(list(changed)) if changed is not None else 0
+    what = f"{n} 个文件有变化，" if n else ""
+    if ok:
+        store = preview.engine.store
+        return (f"[{when}] {what}已重建（{preview.seconds:.2f} 秒，重新生成 {store.rendered} 页，"
+                f"沿用 {store.reused} 页）")
+    errs = sum(1 for d in preview.errors if d.severity == "error")
+    lines = [f"[{when}] {what}{preview.failure}" + (f"（{errs} 个错误，页面上已显示）" if errs else "")]
+    lines += [d.format_text() for d in preview.errors[:10]]
+    return "\n".join(lines)
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watch: bool = True) -> int:
+    """Build, serve and watch until Ctrl+C."""
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    preview = Preview(root)
+    say("正在生成网站……")
+    preview.rebuild(None)  # before any thread starts: the first build may fork workers
+    preview.engine.jobs = 1  # later rebuilds touch few pages; no forking beside server threads
+    say(_summary(preview, not preview.failure))
+    server = make_server(preview, host, port)
+    addr, real_port = server.server_address[:2]
+    stop = threading.Event()
+    if watch:
+        paths = watch_paths(root)
+        start_watcher(preview, paths, stop, say)
+        say("监视：" + "、".join(str(p) for p in paths))
+    say(f"预览地址：http://{addr}:{real_port}/ （按 Ctrl+C 停止）")
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        say("已停止预览。")
+    finally:
+        stop.set()
+        server.server_close()
+    return 0
