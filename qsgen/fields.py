@@ -234,6 +234,8 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
         ctx.error(node, f"{describe(name, spec)}应为数字，这里写的是{quote(text)}", _number_hint(t, example=example))
         return INVALID
     value = Decimal(t)
+    if value.is_zero():
+        value = abs(value)  # "-0" is 0
     if not _range_check(name, spec, node, ctx, value, text):
         return INVALID
     return value

@@ -436,8 +436,11 @@ class _Loader:
         if node is None:
             self._error(path, 1, 1, "缺少必填字段 kind（类型）",
                         f"在第 2 行写 kind: {file_kind}" if file_kind else f"类型有：{self._KINDS_LIST}")
-        elif not isinstance(node.value, str) or node.value.strip() not in KINDS:
-            text = node.value if isinstance(node.value, str) else ""
+        elif not isinstance(node.value, str):
+            self._error(path, node.line, node.col, "kind（类型）只能写一个记录类型",
+                        f"写成一行：kind: {file_kind or 'case'}")
+        elif node.value.strip() not in KINDS:
+            text = node.value.strip()
             by_name = {v.name: k for k, v in KINDS.items()}
             if text in by_name:
                 hint = f"kind 要写英文代号：kind: {by_name[text]}"

@@ -600,3 +600,9 @@ def test_records_folder_symlink_refused(tmp_path):
     os.symlink(outside / "records", tmp_path / "records")
     rs, diags = load(tmp_path)
     assert rs.records == [] and "符号链接" in only(diags).message
+
+
+def test_kind_written_as_a_list(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case().replace("kind: case", "kind: [case, news]"))
+    d = only(load(tmp_path)[1])
+    assert d.line == 2 and "kind: case" in d.hint

@@ -128,6 +128,7 @@ def _fold(name: str) -> str:
 
 def _value(text: str) -> str:
     """A YAML-safe scalar for a value given on the command line."""
+    text = " ".join(text.split())  # one line, no tabs or newlines
     if not text:
         return ""
     if re.fullmatch(r"[\w\u4e00-\u9fff（）〔〕《》、，。“”·—\-]+", text) and text[0] not in "-?":
