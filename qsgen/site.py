@@ -60,6 +60,25 @@ def attachment_file(repo_path: str) -> str:
     return "files/" + rel
 
 
+# Attachments are copied into the site only when their type cannot run code in a browser:
+# an .html or .svg file served from the site's own origin could carry script.
+IMAGE_TYPES = {"png", "jpg", "jpeg", "gif", "webp"}
+PASSIVE_TYPES = IMAGE_TYPES | {
+    "pdf", "ofd", "txt", "csv", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps",
+    "odt", "ods", "odp", "rtf", "zip", "rar", "7z", "mp3", "mp4", "m4a", "wav", "bmp", "tif", "tiff",
+}
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def publishable(path: str) -> bool:
+    """Whether an attachment of this type is copied into the site (see PASSIVE_TYPES)."""
+    return _suffix(path) in PASSIVE_TYPES
+
+
 def prefix_for(path: str) -> str:
     """Relative prefix from a page at ``path`` back to the site root ("", "../", ...)."""
     depth = path.count("/")
@@ -190,7 +209,8 @@ class _Site:
         self.search_page()
         self.render("404.html", "404.html", "404")
         for path, data in sorted(self.inputs.attachments.items()):
-            self.files[attachment_file(path)] = data
+            if publishable(path):
+                self.files[attachment_file(path)] = data
         self.files["scores.json"] = exports.scores_json(self.results)
         self.files["scores.csv"] = exports.scores_csv(self.results)
         return dict(sorted(self.files.items()))
@@ -426,7 +446,9 @@ class _Site:
         for a in rec.attachments:
             attachments.append({"name": posixpath.relpath(a, rec_dir) if a.startswith(rec_dir) else a,
                                 "href": p + quote(attachment_file(a)),
-                                "present": a in self.inputs.attachments})
+                                "present": a in self.inputs.attachments,
+                                "published": publishable(a),
+                                "image": _suffix(a) in IMAGE_TYPES})
         git = self.git_info(rec.path)
         unit = self.rules.unit(rec.unit)
         body, self.body_texts[rec.id] = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
@@ -573,7 +595,7 @@ def _rewrite_relative(body: str, rec: Record, p: str, attachments: dict[str, byt
         from urllib.parse import unquote
 
         target = posixpath.normpath(posixpath.join(rec_dir, unquote(m.group(2))))
-        if target in attachments or target in rec.attachments:
+        if (target in attachments or target in rec.attachments) and publishable(target):
             return f'{m.group(1)}="{p}{quote(attachment_file(target))}"'
         return m.group(0)
 

@@ -184,3 +184,19 @@ def test_prefix_and_urls():
     assert site.record_url("a/测试 1") == "records/a/%E6%B5%8B%E8%AF%95%201.html"
     assert site.attachment_file("records/2023/a/x.pdf") == "files/2023/a/x.pdf"
     assert site.short_name("价格监督管理股（执法稽查和反不正当竞争股）") == "价格监督管理股"
+
+
+def test_active_attachments_are_not_published():
+    """An .html or .svg attachment could run script from the site's origin: listed, never copied."""
+    results = make_results()
+    rec = next(r for r in results.records.records if r.id == "fagui/case-2023-01")
+    rec.attachments = ["records/2023/fagui/decision.png", "records/2023/fagui/evil.svg",
+                       "records/2023/fagui/page.html"]
+    attachments = {**ATTACHMENTS, "records/2023/fagui/evil.svg": b"<svg onload=alert(1)>",
+                   "records/2023/fagui/page.html": b"<script>alert(1)</script>"}
+    files = site.build_site(results, site.SiteInputs(attachments=attachments))
+    assert "files/2023/fagui/decision.png" in files
+    assert not [p for p in files if p.endswith((".svg", "page.html"))]
+    page = text(files, "records/fagui/case-2023-01.html")
+    assert "evil.svg（此类文件不在网站上发布" in page
+    assert '<img src="../../files/2023/fagui/decision.png"' in page
