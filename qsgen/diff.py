@@ -116,6 +116,7 @@ class DiffReport:
     records: list[RecordChange]  # all changed records
     head_failed: str = ""  # why HEAD could not be scored (no rules …)
     base_failed: str = ""  # why the base could not be scored (e.g. it predates the rules)
+    rule_files: list[str] = field(default_factory=list)  # files under rules/ that differ
 
     @property
     def scored(self) -> list[UnitChange]:
@@ -359,6 +360,18 @@ def compare(base: Results | None, head: Results | None, *, base_label: str = "BA
     )
 
 
+def changed_files(base_root: Path, head_root: Path, folder: str = "rules") -> list[str]:
+    """Repository-relative paths under ``folder`` that were added, removed or edited."""
+    def files(root: Path) -> dict[str, bytes]:
+        top = Path(root) / folder
+        if not top.is_dir():
+            return {}
+        return {p.relative_to(root).as_posix(): p.read_bytes()
+                for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink()}
+    a, b = files(base_root), files(head_root)
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+
 # -------------------------------------------------------------------- render
 
 
@@ -493,6 +506,8 @@ def render_text(report: DiffReport) -> str:
         out.append(f"无法计算新版本的得分：{report.head_failed}")
     if report.base_failed:
         out.append(f"无法计算基准版本的得分：{report.base_failed}；以下各单位按新增列出。")
+    if report.rule_files:
+        out.append("考核规则有改动（影响所有单位）：" + "、".join(report.rule_files))
     scored, rank_only, rec_only = report.scored, report.rank_only, report.records_only
     if not scored and not rank_only and not report.head_failed:
         out.append("得分和排名都没有变化。")
@@ -560,6 +575,8 @@ def render_markdown(report: DiffReport, max_chars: int = MAX_COMMENT_CHARS) -> s
         summary.append("得分和排名都没有变化")
     if rec_text:
         summary.append(f"记录{rec_text}")
+    if report.rule_files:
+        summary.append("**考核规则有改动**：" + "、".join(f"`{_code(x)}`" for x in report.rule_files))
     if report.new_errors:
         summary.append(f"**新出现 {len(report.new_errors)} 处校验错误**")
     out += ["；".join(summary) + "。", ""]

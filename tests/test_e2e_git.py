@@ -181,3 +181,15 @@ def test_symlink_in_base_is_not_followed(repo, capsys):
     code, out, err = qsgen(capsys, "--root", str(repo), "diff", "HEAD~1", "HEAD")
     assert code in (0, 1), err
     assert "hostname" not in out
+
+
+def test_rule_change_is_named(repo, capsys):
+    adj = repo / "rules/2023/adjustments.yaml"
+    text = adj.read_text(encoding="utf-8")
+    assert "amount: {field: fine, tiers: [[10000, 1], [50000, 2], [100000, 3]]}" in text
+    adj.write_text(text.replace("tiers: [[10000, 1], [50000, 2], [100000, 3]]",
+                                "tiers: [[10000, 2], [50000, 3], [100000, 4]]"), encoding="utf-8")
+    code, out, err = qsgen(capsys, "--root", str(repo), "diff", "HEAD")
+    assert code == 0, err
+    assert "考核规则有改动（影响所有单位）：rules/2023/adjustments.yaml" in out
+    assert "端氏所 +1.00（B6c" in out  # its 20,000 yuan case is now worth 2 instead of 1

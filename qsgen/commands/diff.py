@@ -57,12 +57,14 @@ def run(args) -> int:
             head, head_diags, head_why = diff.evaluate(head_root, args.year)
             year = head.rules.year if head else args.year
             base, base_diags, base_why = diff.evaluate(base_root, year)
+            rule_files = diff.changed_files(base_root, head_root)
     except diff.GitError as e:
         print(f"qsgen diff：{e.message}", file=sys.stderr)
         return 2
     report = diff.compare(base, head, base_label=diff.describe(root, args.base), head_label=head_label,
                           base_diags=base_diags, head_diags=head_diags, head_failed=head_why,
                           base_failed=base_why)
+    report.rule_files = rule_files
     text = diff.render(report, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
