@@ -266,7 +266,17 @@ class RecordSet:
     assessments: dict[str, Assessment]  # unit slug -> assessment
 
     def by_unit(self, slug: str) -> list[Record]:
-        return [r for r in self.records if r.unit == slug]
+        # Indexed on first use (asked once per unit by scoring and the site; a scan each time
+        # was quadratic-ish at 10,000 records). The index follows the records list it was made
+        # from: a caller that replaces ``records`` gets a fresh one.
+        index = self.__dict__.get("_by_unit")
+        if index is None or index[0] is not self.records or index[1] != len(self.records):
+            groups: dict[str, list[Record]] = {}
+            for r in self.records:
+                groups.setdefault(r.unit, []).append(r)
+            index = (self.records, len(self.records), groups)
+            self.__dict__["_by_unit"] = index
+        return list(index[2].get(slug, ()))
 
 
 # -------------------------------------------------------------------- scores
