@@ -44,13 +44,14 @@ class OwnersConfig:
     lines: dict[str, int] = field(default_factory=dict)  # department id -> line in owners.yaml
     assessment_office: str = "office"
     rules_owner: str = "leadership"
+    code_owner: str = ""  # program, templates, CI files; "" = the rules owner
 
 
 @dataclass
 class Entry:
     """One CODEOWNERS line before rendering."""
 
-    what: str  # "kind" | "assessment" | "records" | "rules" | "codeowners"
+    what: str  # "default" | "records" | "kind" | "assessment" | "rules" | "codeowners"
     kind: str | None
     departments: list[str]
     comment: str
@@ -79,7 +80,7 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
         diags.error(OWNERS_PATH, node.line, node.col, "文件内容应是“键: 值”的形式",
                     "参照示例：teams: {fagui: \"@组织/fagui\"}")
         return None, diags.sorted()
-    known = {"platform", "teams", "assessment_office", "rules_owner"}
+    known = {"platform", "teams", "assessment_office", "rules_owner", "code_owner"}
     for key, value in node.value.items():
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
@@ -92,7 +93,7 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
                         "GitHub 写 github，GitLab 写 gitlab，Gitea 写 gitea")
         else:
             cfg.platform = p.value.strip().lower()
-    for key in ("assessment_office", "rules_owner"):
+    for key in ("assessment_office", "rules_owner", "code_owner"):
         if key in node.value:
             v = node.value[key]
             if not v.is_scalar or not v.value.strip():
@@ -163,7 +164,10 @@ def entries(rules: Rules, cfg: OwnersConfig) -> list[Entry]:
     """The CODEOWNERS lines, most general first."""
     per_kind = kind_departments(rules, cfg.assessment_office)
     dname = rules.departments
-    out = [Entry("records", None, [cfg.assessment_office],
+    code = cfg.code_owner or cfg.rules_owner
+    out = [Entry("default", None, [code],
+                 f"其他文件（程序、网站模板、CI 配置等，改动会影响计分）→ {dname.get(code, code)}"),
+           Entry("records", None, [cfg.assessment_office],
                  f"其他记录文件（附件等）→ {dname.get(cfg.assessment_office, cfg.assessment_office)}")]
     for kind in _ordered_kinds():
         depts = per_kind[kind]
@@ -180,13 +184,15 @@ def entries(rules: Rules, cfg: OwnersConfig) -> list[Entry]:
 def _pattern(entry: Entry, platform: str) -> str | None:
     if platform == "gitea":  # Go regular expressions, whole path; "\\." is an escaped dot
         return {
-            "records": None,  # Gitea adds the owners of every matching line: no catch-all
+            "default": None,  # Gitea adds the owners of every matching line: no catch-all
+            "records": None,
             "kind": f"records/(.*/)?{entry.kind}-[^/]*",
             "assessment": "records/(.*/)?assessment\\\\.yaml",
             "rules": "rules/.*",
             "codeowners": "CODEOWNERS",
         }[entry.what]
     return {
+        "default": "*",
         "records": "/records/",
         "kind": f"/records/**/{entry.kind}-*",
         "assessment": "/records/**/assessment.yaml",

@@ -142,3 +142,14 @@ def test_owners_yaml_errors_have_lines(tmp_path, rules):
     assert any(d.line == 4 and "faugi" in d.message and "fagui" in d.hint for d in more)
     # departments without a team are reported once each, by name
     assert any("办公室" in d.message and "没有设置审核团队" in d.message for d in more)
+
+
+def test_everything_else_needs_the_rules_owner(rules):
+    cfg, _ = codeowners.load_owners(REPO)
+    text, _ = codeowners.render(rules, cfg)
+    assert github_owner(text, "qsgen/scoring.py") == cfg.teams["leadership"]
+    assert github_owner(text, ".github/workflows/qsgen.yml") == cfg.teams["leadership"]
+    cfg.code_owner = "bangongshi"
+    text, _ = codeowners.render(rules, cfg)
+    assert github_owner(text, "qsgen/scoring.py") == cfg.teams["bangongshi"]
+    assert github_owner(text, "records/2023/longgang/case-1.md") == cfg.teams["fagui"]
