@@ -606,3 +606,47 @@ def test_kind_written_as_a_list(tmp_path):
     write(tmp_path, "longgang/case-1.md", case().replace("kind: case", "kind: [case, news]"))
     d = only(load(tmp_path)[1])
     assert d.line == 2 and "kind: case" in d.hint
+
+
+# ------------------------------------------------------------ never crash
+
+_ALPHABET = "-:：[]{}&*!|>#'\" \t\n\r\u3000kindtleacs_o0123456789.万元省级,，\\/\x85\u2028\ufeff"
+
+
+def _fuzz_one(data: bytes) -> None:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        write(root, "longgang/case-1.md", data)
+        write(root, "longgang/assessment.yaml", data)
+        rs, diags = load(root)
+        assert all(x.line >= 1 and x.col >= 1 and x.message for x in diags)
+
+
+def test_random_text_never_crashes():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(alphabet=_ALPHABET, max_size=200))
+    def inner(text):
+        _fuzz_one(("---\n" + text + "\n---\nbody\n").encode("utf-8"))
+        _fuzz_one(text.encode("utf-8"))
+
+    inner()
+
+
+def test_random_mutations_of_a_good_record_never_crash():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = case(extra="attachments: [a.pdf]\nteam: 一中队").encode("utf-8")
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.integers(0, len(base) - 1), st.binary(min_size=0, max_size=4), st.integers(0, 4))
+    def inner(pos, insert, cut):
+        _fuzz_one(base[:pos] + insert + base[pos + cut:])
+
+    inner()
