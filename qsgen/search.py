@@ -1,23 +1,27 @@
-"""Static search for Chinese: a character-bigram index as a .js file and a small client, no server.
+"""Static search for Chinese: documents' text in a .js file and a small client that scans it, no server.
 
 Why not Pagefind: it loads its index and WebAssembly with fetch(), which browsers refuse on
 file:// pages, so the site would not search when opened as files; on this machine the extended
-binary took 9.5 s and wrote 42 MB for 10,000 records. This index builds in a fraction of a
-second, is a few MB for 10,000 records, and is loaded with a plain <script>, which works from
-any static host, any sub-path and file://.
+binary took 9.5 s and wrote 42 MB for 10,000 records.
 
-The index
-    Text is normalised (NFKC, lower case) and cut into runs of letters and digits (Unicode
-    categories L and N); every run contributes its adjacent character pairs ("知识产权" ->
-    知识 识产 产权, "longgang" -> lo on ng gg ga an ng; a one-character run contributes
-    itself). Chinese needs no word segmentation this way and any substring of two or more
-    characters of a title, unit, kind, URL slug or the (truncated) text is found. A query is
-    cut the same way; a document matches when it has every pair of every query term. Results
-    are ranked by where the terms occur (title, then unit, kind, text), ties in the order the
-    documents were given.
+Why not an inverted index (character bigrams, tried first): building it is Python work per
+character pair, 0.9 s of CPU for the 10,000-record benchmark corpus, which alone would break the
+0.5 s budget of an incremental rebuild (the index is rebuilt whenever any record changes);
+pairs only approximate substrings (2999 matched 299 and 2990); and it was not smaller where it
+matters: 4.7 MB raw / 0.85 MB gzipped, against 8.7 MB / 0.74 MB for the text itself.
+
+So index.js holds, per document, its url, title, kind, unit and the first TEXT_LIMIT characters
+of its text; it builds in well under 0.1 s. The client normalises each document once (NFKC,
+lower case) and answers a query by substring search: the query is cut into terms at spaces
+and punctuation, a document matches when it contains every term (in title, unit, kind, URL slug
+or text). Exact for Chinese without word segmentation ("龙港", "知识产权", "罚款"), for case
+numbers ("沁市监罚〔2023〕12号" = the terms 沁市监罚, 2023, 12号), slugs and item ids. Results are
+ranked by where the terms occur (title, then unit, kind, text), ties in the order the documents
+were given; the excerpt is cut around the first hit, the hits marked with <mark>. Scanning
+10,000 documents takes a few milliseconds.
 
 Files returned by build_index
-    search/index.js    ``window.QSGEN_SEARCH_INDEX = {...};`` (docs and postings)
+    search/index.js    ``window.QSGEN_SEARCH_INDEX = {...};``
     search/search.js   the client, no dependencies
 
 What the search page must contain (made by site.py / site_templates/search.html)
@@ -31,33 +35,25 @@ What the search page must contain (made by site.py / site_templates/search.html)
     Result links are ``{p}`` + the document's url. The prefix is taken from the
     ``data-root`` attribute of the search.js <script> if present, else from its own src
     (everything before "search/search.js"), so the same files work from a sub-path and as
-    files. If index.js was not included, search.js loads it from the same prefix.
+    files. If index.js was not included, search.js loads it from the same prefix with a
+    <script> element (not fetch), so file:// works too.
     The query is read from ``?q=`` on load and kept there while typing.
     Each result: <li class="search-result"><a href=…>title</a> <span class="search-kind">kind</span>
-    <span class="search-unit">unit</span> <p class="search-excerpt">…</p></li>; text only
-    (textContent), never innerHTML.
+    <span class="search-unit">unit</span> <p class="search-excerpt">…<mark>hit</mark>…</p></li>;
+    built with DOM calls and textContent, never innerHTML.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 
 from .errors import QsgenError
 
-TEXT_LIMIT = 600  # characters of a document's text that are indexed
-EXCERPT_LIMIT = 40  # characters shown under a result
+TEXT_LIMIT = 300  # characters of a document's text (whitespace collapsed) that are searched
 INDEX_FILE = "search/index.js"
 CLIENT_FILE = "search/search.js"
-FORMAT_VERSION = 1
-
-# Postings: doc numbers ascending, stored as gaps, each gap a base-32 varint over a 64-letter
-# alphabet safe in JS strings: letters 0-31 end a number, 32-63 continue it (high digits first).
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$"
-_END, _MORE = _ALPHABET[:32], _ALPHABET[32:]
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -66,86 +62,7 @@ class SearchDoc:
     title: str
     kind: str  # Chinese label shown with the result: 单位, 案件, 信息报道, 规则 …
     unit: str  # Chinese unit name ("" when none)
-    text: str  # plain text; cut to TEXT_LIMIT characters here
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-_LATIN = re.compile(r"[0-9a-z]{3,}")  # shorter runs are exact as pairs already
-
-
-def normalise(text: str) -> str:
-    """NFKC and lower case: full-width ＡＢ１２ are ab12, as in the client's String.normalize."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _words(text: str) -> list[str]:
-    """Normalised runs of letters and digits; the client's terms() does the same steps."""
-    t = _NON_WORD.sub(" ", text)  # punctuation first, so NFKC runs only when a run needs it
-    if not unicodedata.is_normalized("NFKC", t):
-        t = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", t))
-    return t.lower().split()
-
-
-def grams(text: str) -> set[str]:
-    """The character pairs (and lone characters) that ``text`` is indexed under."""
-    return _grams_and_latin(text)[0]
-
-
-def _grams_and_latin(text: str) -> tuple[set[str], str]:
-    words = _words(text)
-    out: set[str] = set()
-    add = str.__add__
-    for run in words:
-        if len(run) == 1:
-            out.add(run)
-        else:
-            out.update(map(add, run, run[1:]))
-    latin = " ".join(sorted(set(_LATIN.findall(" ".join(words)))))
-    return out, latin
-
-
-def _url_words(url: str) -> str:
-    path = url.split("#", 1)[0].split("?", 1)[0]
-    if path.endswith(".html"):
-        path = path[:-5]
-    return " ".join(p for p in path.split("/") if p and p != "index")
-
-
-def _varint(n: int) -> str:
-    digits = [_END[n & 31]]
-    n >>= 5
-    while n:
-        digits.append(_MORE[n & 31])
-        n >>= 5
-    return "".join(reversed(digits))
-
-
-def encode_postings(ids: list[int], _table: list[str] | None = None) -> str:
-    """Ascending doc numbers -> the compact string the client decodes (gap - 1 per number)."""
-    if _table is None:
-        _table = [_varint(g - 1) if g else "" for g in range(max(ids, default=0) + 2)]
-    return "".join(map(_table.__getitem__, map(int.__sub__, ids, [-1, *ids[:-1]])))
-
-
-def decode_postings(s: str) -> list[int]:
-    ids: list[int] = []
-    n = 0
-    prev = -1
-    for ch in s:
-        v = _ALPHABET.index(ch)
-        if v >= 32:
-            n = (n << 5) | (v - 32)
-        else:
-            n = (n << 5) | v
-            prev = prev + n + 1
-            ids.append(prev)
-            n = 0
-    return ids
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT_LIMIT else text[:EXCERPT_LIMIT] + "…"
+    text: str  # plain text; whitespace collapsed and cut to TEXT_LIMIT characters here
 
 
 def _check_url(url: str) -> None:
@@ -157,38 +74,23 @@ def _check_url(url: str) -> None:
 def index_data(docs: list[SearchDoc]) -> dict:
     """The index as a plain structure (what index.js assigns).
 
-    {"v": 1, "kinds": [label…], "units": [name…],
-     "docs": [[url, title, kind number, unit number, excerpt, latin runs]…],
-     "grams": {pair: encoded doc numbers}} — doc numbers are positions in "docs", which keeps
-    the order the documents were given (the tie-break of the ranking). "latin runs" are the
-    document's distinct runs of three or more [0-9a-z], space-separated: pairs alone would let
-    2999 match a document that only has 299 and 2990, so the client also checks each query run
-    of three or more digits or Latin letters against them (case numbers, amounts, slugs, item ids).
+    {"v": 2, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
+    unit number, text]…]}; "docs" keeps the order the documents were given (the ranking's
+    tie-break).
     """
     seen: set[str] = set()
-    postings: defaultdict[str, list[int]] = defaultdict(list)
     kinds: dict[str, int] = {}
     units: dict[str, int] = {}
     rows = []
-    for n, d in enumerate(docs):
+    for d in docs:
         _check_url(d.url)
         if d.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
         seen.add(d.url)
-        text = d.text[:TEXT_LIMIT]
-        doc_grams, latin = _grams_and_latin(" ".join((d.title, d.unit, d.kind, _url_words(d.url), text)))
-        rows.append([d.url, d.title, kinds.setdefault(d.kind, len(kinds)),
-                     units.setdefault(d.unit, len(units)), _excerpt(text), latin])
-        for g in doc_grams:
-            postings[g].append(n)
-    table = [_varint(g - 1) if g else "" for g in range(len(docs) + 1)]
-    return {
-        "v": FORMAT_VERSION,
-        "kinds": list(kinds),
-        "units": list(units),
-        "docs": rows,
-        "grams": {g: encode_postings(postings[g], table) for g in sorted(postings)},
-    }
+        text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+        rows.append([d.url, " ".join(d.title.split()), kinds.setdefault(d.kind, len(kinds)),
+                     units.setdefault(d.unit, len(units)), text])
+    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
 
 
 def _js_json(value) -> str:
@@ -206,117 +108,107 @@ def build_index(docs: list[SearchDoc]) -> dict[str, bytes]:
     }
 
 
-CLIENT_JS = r"""/* qsgen static search: loads window.QSGEN_SEARCH_INDEX (search/index.js). No dependencies. */
+CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/index.js). No dependencies. */
 (function (global) {
   "use strict";
-  var ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$";
-  var VALUE = {};
-  for (var a = 0; a < ALPHABET.length; a++) VALUE[ALPHABET.charAt(a)] = a;
   var NON_WORD = /[^\p{L}\p{N}]+/gu;
-  var LATIN = /[0-9a-z]{3,}/g;
   var LIMIT = 50;
+  var EXCERPT = 60;
 
   function normalise(s) { return String(s).normalize("NFKC").toLowerCase(); }
 
-  // The same steps as grams() in search.py: punctuation out, NFKC, punctuation out, lower case.
+  // Query terms: runs of letters and digits, normalised like the documents.
   function terms(query) {
-    var t = String(query).replace(NON_WORD, " ").normalize("NFKC").replace(NON_WORD, " ").toLowerCase();
-    return t.split(" ").filter(function (x) { return x.length > 0; });
+    var t = normalise(String(query).replace(NON_WORD, " ")).replace(NON_WORD, " ");
+    var seen = {}, out = [];
+    t.split(" ").forEach(function (x) { if (x && !seen[x]) { seen[x] = true; out.push(x); } });
+    return out;
   }
 
-  function decode(s) {
-    var ids = [], n = 0, prev = -1;
-    for (var i = 0; i < s.length; i++) {
-      var v = VALUE[s.charAt(i)];
-      if (v >= 32) { n = n * 32 + (v - 32); }
-      else { prev = prev + n * 32 + v + 1; ids.push(prev); n = 0; }
-    }
-    return ids;
+  function slugWords(url) {
+    var path = url.split("#")[0].split("?")[0].replace(/\.html$/, "");
+    return path.split("/").filter(function (p) { return p && p !== "index"; }).join(" ");
   }
 
-  function intersect(a, b) {
-    var out = [], i = 0, j = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i] === b[j]) { out.push(a[i]); i++; j++; }
-      else if (a[i] < b[j]) i++; else j++;
+  function prepare(index) {
+    var docs = index.docs, out = new Array(docs.length);
+    for (var i = 0; i < docs.length; i++) {
+      var d = docs[i], kind = index.kinds[d[2]] || "", unit = index.units[d[3]] || "";
+      out[i] = {
+        url: d[0], title: d[1], kind: kind, unit: unit, text: d[4],
+        nTitle: normalise(d[1]), nUnit: normalise(unit), nKind: normalise(kind),
+        nText: normalise(d[4]), nSlug: normalise(slugWords(d[0]))
+      };
     }
     return out;
   }
 
-  function union(lists) {
-    var seen = {}, out = [];
-    for (var i = 0; i < lists.length; i++)
-      for (var j = 0; j < lists[i].length; j++)
-        if (!seen[lists[i][j]]) { seen[lists[i][j]] = true; out.push(lists[i][j]); }
-    return out.sort(function (x, y) { return x - y; });
+  // The excerpt: about EXCERPT characters of the text around the first hit, as
+  // [[text, isHit], …] pieces so the caller can build DOM nodes (no HTML strings).
+  function excerpt(doc, ts) {
+    var text = doc.text, lower = text.toLowerCase(), nText = doc.nText;
+    var same = nText.length === text.length;  // NFKC changed nothing that moves positions
+    var first = -1;
+    for (var i = 0; i < ts.length; i++) {
+      var at = same ? nText.indexOf(ts[i]) : lower.indexOf(ts[i]);
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    var start = first < 0 ? 0 : Math.max(0, first - Math.floor(EXCERPT / 3));
+    var end = Math.min(text.length, start + EXCERPT);
+    var piece = text.slice(start, end), nPiece = (same ? nText : lower).slice(start, end);
+    var marks = new Array(piece.length + 1).join("0").split("");
+    ts.forEach(function (t) {
+      for (var k = nPiece.indexOf(t); k >= 0; k = nPiece.indexOf(t, k + 1))
+        for (var m = k; m < k + t.length && m < marks.length; m++) marks[m] = "1";
+    });
+    var parts = [];
+    if (start > 0) parts.push(["…", false]);
+    for (var p = 0; p < piece.length;) {
+      var q = p;
+      while (q < piece.length && marks[q] === marks[p]) q++;
+      parts.push([piece.slice(p, q), marks[p] === "1"]);
+      p = q;
+    }
+    if (end < text.length) parts.push(["…", false]);
+    return parts;
   }
 
   function makeSearcher(index) {
-    var cache = {};
-    var keys = null;
-    function postings(g) {
-      if (!Object.prototype.hasOwnProperty.call(cache, g)) {
-        var s = Object.prototype.hasOwnProperty.call(index.grams, g) ? index.grams[g] : "";
-        cache[g] = decode(s);
-      }
-      return cache[g];
-    }
-    function termDocs(t) {
-      if (t.length === 1) {  // one character: every pair that contains it
-        if (keys === null) keys = Object.keys(index.grams);
-        var lists = [];
-        for (var k = 0; k < keys.length; k++)
-          if (keys[k].indexOf(t) >= 0) lists.push(postings(keys[k]));
-        return union(lists);
-      }
-      var docs = null;
-      for (var i = 0; i + 1 < t.length; i++) {
-        var p = postings(t.substr(i, 2));
-        docs = docs === null ? p : intersect(docs, p);
-        if (docs.length === 0) break;
-      }
-      return docs || [];
-    }
-    return function search(query, limit) {
+    var docs = null;
+    function search(query, limit) {
       var ts = terms(query);
       if (ts.length === 0) return { total: 0, results: [] };
-      var docs = null;
-      for (var i = 0; i < ts.length; i++) {
-        var d = termDocs(ts[i]);
-        docs = docs === null ? d : intersect(docs, d);
-        if (docs.length === 0) break;
-      }
-      var latin = [];
-      for (var l = 0; l < ts.length; l++) latin = latin.concat(ts[l].match(LATIN) || []);
+      if (docs === null) docs = prepare(index);
       var scored = [];
       for (var j = 0; j < docs.length; j++) {
-        var row = index.docs[docs[j]];
-        var ok = true;
-        for (var m = 0; m < latin.length && ok; m++) ok = row[5].indexOf(latin[m]) >= 0;
-        if (!ok) continue;
-        var title = normalise(row[1]), kind = normalise(index.kinds[row[2]]),
-          unit = normalise(index.units[row[3]]);
-        var score = 0;
+        var d = docs[j], score = 0, all = true;
         for (var t = 0; t < ts.length; t++) {
-          if (title === ts[t]) score += 16;
-          if (title.indexOf(ts[t]) >= 0) score += 8;
-          if (unit.indexOf(ts[t]) >= 0) score += 4;
-          if (kind.indexOf(ts[t]) >= 0) score += 2;
+          var term = ts[t], s = 0;
+          if (d.nTitle.indexOf(term) >= 0) s += d.nTitle === term ? 24 : 8;
+          if (d.nUnit.indexOf(term) >= 0) s += 4;
+          if (d.nKind.indexOf(term) >= 0) s += 2;
+          if (d.nSlug.indexOf(term) >= 0) s += 2;
+          if (d.nText.indexOf(term) >= 0) s += 1;
+          if (s === 0) { all = false; break; }
+          score += s;
         }
-        scored.push([score, docs[j]]);
+        if (all) scored.push([score, j]);
       }
       scored.sort(function (x, y) { return y[0] - x[0] || x[1] - y[1]; });
       var n = Math.min(scored.length, limit || LIMIT), results = [];
       for (var r = 0; r < n; r++) {
-        var row2 = index.docs[scored[r][1]];
-        results.push({ url: row2[0], title: row2[1], kind: index.kinds[row2[2]],
-          unit: index.units[row2[3]], excerpt: row2[4] });
+        var doc = docs[scored[r][1]];
+        results.push({ url: doc.url, title: doc.title, kind: doc.kind, unit: doc.unit,
+          excerpt: excerpt(doc, ts) });
       }
       return { total: scored.length, results: results };
-    };
+    }
+    // Normalise every document now (about 0.1 s for 10,000) instead of on the first keystroke.
+    search.warm = function () { if (docs === null) docs = prepare(index); };
+    return search;
   }
 
-  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms, decode: decode };
+  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms };
 
   if (typeof document === "undefined") return;
 
@@ -369,10 +261,16 @@ CLIENT_JS = r"""/* qsgen static search: loads window.QSGEN_SEARCH_INDEX (search/
           span.textContent = parts[k][0];
           li.appendChild(span);
         }
-        if (r.excerpt) {
+        if (r.excerpt.length) {
           var p = document.createElement("p");
           p.className = "search-excerpt";
-          p.textContent = r.excerpt;
+          for (var e = 0; e < r.excerpt.length; e++) {
+            if (r.excerpt[e][1]) {
+              var mark = document.createElement("mark");
+              mark.textContent = r.excerpt[e][0];
+              p.appendChild(mark);
+            } else p.appendChild(document.createTextNode(r.excerpt[e][0]));
+          }
           li.appendChild(p);
         }
         list.appendChild(li);
@@ -390,6 +288,7 @@ CLIENT_JS = r"""/* qsgen static search: loads window.QSGEN_SEARCH_INDEX (search/
     function ready() {
       search = makeSearcher(global.QSGEN_SEARCH_INDEX);
       show();
+      setTimeout(search.warm, 0);
     }
 
     try {
