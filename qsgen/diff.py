@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from qsgen.display import fmt, fmt_signed
+from qsgen.codeowners import MEASURE_KINDS, PROGRESS_KINDS
+from qsgen.display import fmt, fmt_plain, fmt_signed
 from qsgen.errors import Diagnostic, QsgenError
 from qsgen.kinds import KINDS
 from qsgen.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
@@ -18,14 +19,6 @@ from qsgen.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Res
 ZERO = Fraction(0)
 MARKER = "<!-- qsgen-diff -->"  # lets CI find and update its own pull-request comment
 
-# Record kinds counted by the scoring engine's measures (model.Part.per).
-MEASURE_KINDS = {
-    "news_surplus": "news", "news_shortfall": "news",
-    "lead_surplus": "case-lead", "lead_shortfall": "case-lead",
-    "case_surplus_general": "case", "case_shortfall": "case",
-}
-PROGRESS_KINDS = {"news": "news", "leads": "case-lead", "cases": "case", "count": "evidence",
-                  "rate": "evidence"}
 STATUS_WORDS = {"added": "新增", "removed": "删除", "modified": "修改"}
 
 
@@ -284,20 +277,14 @@ def _item_change(old_u: UnitScore | None, new_u: UnitScore | None, old: ItemScor
     old_j = old.judged if old else None
     new_j = new.judged if new else None
     if old_j != new_j:
-        note = "考核办评分 " + ("待评" if old_j is None else _plain(old_j)) + " → " + \
-               ("待评" if new_j is None else _plain(new_j))
+        note = "考核办评分 " + ("待评" if old_j is None else fmt_plain(old_j)) + " → " + \
+               ("待评" if new_j is None else fmt_plain(new_j))
     return PartChange(
         what="item", id=ref.item.id, label=_item_label(unit, ref.item.id), old=old_score, new=new_score,
         effect=effect, old_state=old_state, new_state=new_state,
         added=[ln.explain for ln in added if ln.explain], removed=[ln.explain for ln in removed if ln.explain],
         records=causes, note=note,
     )
-
-
-def _plain(x: Fraction) -> str:
-    from qsgen.display import fmt_plain
-
-    return fmt_plain(x)
 
 
 def compare(base: Results | None, head: Results | None, *, base_label: str = "BASE",
