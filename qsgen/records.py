@@ -413,7 +413,7 @@ class _Loader:
         for key, spec in specs.items():
             if spec.required and key not in values and key not in seen_bad and key not in fields \
                     and key != "kind":
-                example = _example(key, spec)
+                example = _example(key, spec, self.rules.case_categories)
                 self._error(path, close_line, 1, f"缺少必填字段 {describe(key, spec)}",
                             f"在第 {close_line} 行的 --- 之前加一行：{example}")
         self._unit_rules(path, unit, kind, values, fields, close_line)
@@ -666,10 +666,13 @@ def _num(value: Fraction) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _example(key: str, spec: FieldSpec) -> str:
+def _example(key: str, spec: FieldSpec, categories: dict[str, str]) -> str:
+    """A line the user can add for a missing field, with its help as a comment."""
     samples = {"date": "2023-06-02", "int": "1", "decimal": "0", "bool": "true", "enum": "…"}
     if spec.type == "enum" and isinstance(spec.choices, dict):
         return f"{key}: {next(iter(spec.choices))}"
+    if spec.choices == "case_category" and categories:
+        return f"{key}: {next(iter(categories.values()))}    # 可填：" + "、".join(dict.fromkeys(categories.values()))
     return f"{key}: {samples.get(spec.type, '…')}" + (f"    # {spec.help}" if spec.help else "")
 
 

@@ -650,3 +650,9 @@ def test_random_mutations_of_a_good_record_never_crash():
         _fuzz_one(base[:pos] + insert + base[pos + cut:])
 
     inner()
+
+
+def test_missing_category_hint_lists_the_rules_categories(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case().replace("category: 过期食品\n", ""))
+    d = only(load(tmp_path)[1])
+    assert "category: 知识产权" in d.hint and "无照经营" in d.hint
