@@ -666,6 +666,10 @@ def _git(args: list[str], cwd: Path, binary: bool = False) -> bytes | str:
 def resolve(root: Path, rev: str) -> str:
     """The full commit id of ``rev``, with a Chinese explanation when it is unknown."""
     try:
+        _git(["rev-parse", "--git-dir"], root)
+    except GitError as e:
+        raise GitError(f"{root} 不在 git 仓库中：qsgen diff 比较的是 git 中的两个版本") from e
+    try:
         return str(_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root))
     except GitError as e:
         raise GitError(

@@ -193,3 +193,9 @@ def test_rule_change_is_named(repo, capsys):
     assert code == 0, err
     assert "考核规则有改动（影响所有单位）：rules/2023/adjustments.yaml" in out
     assert "端氏所 +1.00（B6c" in out  # its 20,000 yuan case is now worth 2 instead of 1
+
+
+def test_not_a_repository(tmp_path, capsys):
+    (tmp_path / "plain").mkdir()
+    code, _, err = qsgen(capsys, "--root", str(tmp_path / "plain"), "diff", "main")
+    assert code == 2 and "不在 git 仓库中" in err
