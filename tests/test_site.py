@@ -200,3 +200,21 @@ def test_active_attachments_are_not_published():
     page = text(files, "records/fagui/case-2023-01.html")
     assert "evil.svg（此类文件不在网站上发布" in page
     assert '<img src="../../files/2023/fagui/decision.png"' in page
+
+
+def test_every_page_has_header_nav_and_footer(files):
+    for path in (p for p in files if p.endswith(".html")):
+        page = text(files, path)
+        assert '<html lang="zh-CN">' in page
+        assert "沁水县市场监督管理局" in page and 'class="site-nav"' in page, path
+        assert "沁市监字〔2023〕138号" in page, path  # the rules document, in the footer
+        assert 'name="viewport"' in page
+
+
+def test_search_page_matches_search_py(files):
+    page = text(files, "search.html")
+    assert 'id="search-input"' in page and 'id="search-results"' in page
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(not s.startswith("/") for s in scripts)
+    for s in scripts:
+        assert s in files
