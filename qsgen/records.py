@@ -145,14 +145,11 @@ def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnosti
     return out, "\n".join(lines)
 
 
+_NOSPACE_QUICK_RE = re.compile(r":[^\s/:]")
+
+
 def _maybe_nospace(text: str) -> bool:
-    i = text.find(":")
-    while i != -1:
-        nxt = text[i + 1: i + 2]
-        if nxt and nxt not in " \n/:":
-            return True
-        i = text.find(":", i + 1)
-    return False
+    return _NOSPACE_QUICK_RE.search(text) is not None
 
 
 def body_guard(body: str, path: str, body_line: int) -> list[Diagnostic]:
