@@ -160,9 +160,13 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("src", HOSTILE)
-def test_hostile_input_is_neutralised(src):
-    out = render(src)
+@pytest.mark.parametrize("end", ["", "\n"], ids=["no-final-newline", "final-newline"])
+def test_hostile_input_is_neutralised(src, end):
+    # With and without a final newline: both parser paths of markdown.py are exercised.
+    out = render(src + end)
     assert problems(out) == [], out
+    html, _ = markdown.render_with_text(src + end)
+    assert problems(html) == [], html
 
 
 @pytest.mark.parametrize("src", HOSTILE)
@@ -193,9 +197,10 @@ def test_hostile_html_given_straight_to_the_sanitiser(src):
     ids=lambda s: repr(s[:6]),
 )
 def test_pathological_input_renders_sanitised(src):
-    out = render(src)
-    assert problems(out) == []
-    plain_text(src)
+    for body in (src, src + "\n"):
+        out = render(body)
+        assert problems(out) == []
+        plain_text(body)
 
 
 def test_size_cap():
@@ -216,6 +221,7 @@ _FRAGMENTS = st.sampled_from([
 @given(st.lists(_FRAGMENTS, max_size=40).map("".join))
 def test_random_combinations_are_neutralised(src):
     assert problems(render(src)) == []
+    assert problems(render(src + "\n")) == []
 
 
 # ------------------------------------------------------------------ correctness
