@@ -105,6 +105,7 @@ class _Site:
         self.rules = results.rules
         self.inputs = inputs
         self.records: dict[str, Record] = {r.id: r for r in results.records.records}
+        self.record_paths: dict[str, str] = {r.path: r.id for r in results.records.records}
         self.places = self.rules.places
         self.rounding = self.rules.rounding
         self.files: dict[str, bytes] = {}
@@ -452,7 +453,7 @@ class _Site:
         git = self.git_info(rec.path)
         unit = self.rules.unit(rec.unit)
         body, self.body_texts[rec.id] = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
-        body = _rewrite_relative(body, rec, p, self.inputs.attachments)
+        body = _rewrite_relative(body, rec, p, self.inputs.attachments, self.record_paths)
         self.render(
             path, "record.html", "record",
             rec={"id": rec.id, "title": rec.title, "kind": kind.name if kind else rec.kind,
@@ -584,19 +585,25 @@ class _Site:
                     doc_count=len(docs))
 
 
-_HREF = re.compile(r'(src|href)="([^"#:?][^":]*?)"')
+_HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
 
 
-def _rewrite_relative(body: str, rec: Record, p: str, attachments: dict[str, bytes]) -> str:
-    """Relative links in a body that point at an attachment -> the copied file in the site."""
+def _rewrite_relative(body: str, rec: Record, p: str, attachments: dict[str, bytes],
+                      record_ids: dict[str, str] | None = None) -> str:
+    """Relative links in a body: to an attachment -> the copied file; to another record's .md
+    file -> that record's page. Anything else is left as written."""
+    from urllib.parse import unquote
+
     rec_dir = posixpath.dirname(rec.path)
 
     def sub(m: re.Match) -> str:
-        from urllib.parse import unquote
-
-        target = posixpath.normpath(posixpath.join(rec_dir, unquote(m.group(2))))
+        raw = m.group(2)
+        path, _, frag = raw.partition("#")
+        target = posixpath.normpath(posixpath.join(rec_dir, unquote(path)))
         if (target in attachments or target in rec.attachments) and publishable(target):
             return f'{m.group(1)}="{p}{quote(attachment_file(target))}"'
+        if record_ids and target in record_ids:
+            return f'{m.group(1)}="{p}{record_url(record_ids[target])}{"#" + frag if frag else ""}"'
         return m.group(0)
 
     return _HREF.sub(sub, body)

@@ -218,3 +218,13 @@ def test_search_page_matches_search_py(files):
     assert scripts and all(not s.startswith("/") for s in scripts)
     for s in scripts:
         assert s in files
+
+
+def test_body_link_to_another_record_goes_to_its_page():
+    results = make_results()
+    rec = next(r for r in results.records.records if r.id == "fagui/case-2023-01")
+    rec.body = "另见[线索](case-lead-01.md)和[龙港所案件](../longgang/case-2.md)。"
+    files = site.build_site(results, site.SiteInputs())
+    page = text(files, "records/fagui/case-2023-01.html")
+    assert 'href="../../records/fagui/case-lead-01.html"' in page
+    assert 'href="../../records/longgang/case-2.html"' in page
