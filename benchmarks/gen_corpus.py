@@ -2,8 +2,8 @@
 
     python benchmarks/gen_corpus.py --records 10000 --out /tmp/corpus-10k [--git] [--seed 2023]
 
-The output directory gets ``rules/`` (and ``site_templates/`` when present) copied from this
-repository, ``records/2023/<unit>/<kind>-....md`` for every record kind of DESIGN.md §3 spread over
+The output directory gets ``rules/`` copied from this repository (no ``site_templates/``: the
+site is rendered with qsgen's own templates), ``records/2023/<unit>/<kind>-....md`` for every record kind of DESIGN.md §3 spread over
 the 21 units, and one ``assessment.yaml`` per unit judging every assessed item. Task item ids,
 points and progress types are read from ``rules/2023/`` so the corpus follows the rules as they
 change. The same ``--records`` and ``--seed`` always give byte-identical files. With ``--git`` the
@@ -337,8 +337,6 @@ def generate(n: int, out: Path, seed: int = YEAR, git: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text(f"records={n} seed={seed}\n", "utf-8")
     shutil.copytree(REPO / "rules", out / "rules")
-    if (REPO / "site_templates").is_dir():
-        shutil.copytree(REPO / "site_templates", out / "site_templates")
     (out / ".gitignore").write_text("/_site/\n/.qsgen-cache/\n", "utf-8")
     units = load_units(REPO / "rules" / str(YEAR))
     g = Gen(seed)
@@ -375,7 +373,7 @@ def _git_commit(out: Path, units: list[UnitInfo], by_month: dict[int, list[Path]
                        stdout=subprocess.DEVNULL)
 
     git("init", "-q", "-b", "main")
-    git("add", "rules", ".gitignore", MARKER, *(["site_templates"] if (out / "site_templates").exists() else []))
+    git("add", "rules", ".gitignore", MARKER)
     stamp = f"{YEAR}-01-01T09:00:00+08:00"
     who = {"GIT_AUTHOR_NAME": "考核办", "GIT_AUTHOR_EMAIL": "kaohe@example.cn", "GIT_COMMITTER_NAME": "考核办",
            "GIT_COMMITTER_EMAIL": "kaohe@example.cn", "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             # incremental: change one record, build again with the cache of the last clean build
             victim = sorted((corpus / "records" / "2023" / "longgang").glob("evidence-*.md"))[0]
             original = victim.read_bytes()
-            victim.write_bytes(original.replace("\n---\n\n".encode(), "\n---\n\n（已更新）".encode(), 1))
+            victim.write_bytes(original.replace(b"\n---\n\n", "\n---\n\n（已更新）".encode(), 1))
             try:
                 inc = measure([*qsgen, "--root", str(corpus), "build"], corpus)
             finally:

@@ -91,32 +91,44 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None
     return results, sorted(set(d for d in diags if d.severity == "warning"))
 
 
-def build(root: Path, out: Path | None = None, *, quiet: bool = False,
-          progress: Callable[[str], None] | None = None) -> BuildReport:
-    """Build the site of the repository at ``root`` into ``out`` (default root/_site).
+def site_inputs(root: Path, results: Results):
+    """What the site needs besides the scores: git provenance, attachments, date, templates."""
+    from qsgen import site
 
-    Nothing is written unless every stage succeeded; on errors raises QsgenError with every
-    diagnostic, and the previous site stays exactly as it was.
-    """
-    from qsgen import site, writer
-
-    root = Path(root)
-    out = Path(out) if out is not None else root / "_site"
-    say = (lambda line: None) if quiet else (progress or _stderr)
-    results, warnings = load_and_score(root, say)
-    say(f"计算得分：{len(results.units)} 个单位")
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
-    inputs = site.SiteInputs(
+    return site.SiteInputs(
         history=_history(root, paths),
         attachments=read_attachments(root, results.records),
         source_date=_source_date(root),
         example=is_example(root, results.rules.year),
         templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
     )
-    files = site.build_site(results, inputs)
-    say(f"生成页面：{len(files)} 个文件")
+
+
+def build(root: Path, out: Path | None = None, *, quiet: bool = False,
+          progress: Callable[[str], None] | None = None, use_cache: bool = True) -> BuildReport:
+    """Build the site of the repository at ``root`` into ``out`` (default root/_site).
+
+    Nothing is written unless every stage succeeded; on errors raises QsgenError with every
+    diagnostic, and the previous site stays exactly as it was. With ``use_cache`` the pages
+    whose inputs did not change since the last build are taken from root/.qsgen-cache/
+    (cache.py; the output is byte-identical to a clean build).
+    """
+    from qsgen import cache, writer
+
+    root = Path(root)
+    out = Path(out) if out is not None else root / "_site"
+    say = (lambda line: None) if quiet else (progress or _stderr)
+    results, warnings = load_and_score(root, say)
+    say(f"计算得分：{len(results.units)} 个单位")
+    inputs = site_inputs(root, results)
+    store = cache.PageStore.load(root) if use_cache else cache.PageStore()
+    files = cache.build_site(results, inputs, store, rules_digest=cache.tree_digest(root / "rules"))
+    say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
     writer.write_site(files, out, root)
+    if use_cache:
+        store.save(root)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),

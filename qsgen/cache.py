@@ -166,7 +166,7 @@ def unit_key(gkey: str, results: Results, us: UnitScore, by_id: dict[str, Record
 def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
     """What every cached page shares: code, templates, rules, the build date, attachment set."""
     return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
-                  results.rules.title, results.rules.year)
+                  results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)))
 
 
 def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
@@ -178,7 +178,7 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
     if rules_digest is None:
         rules_digest = digest(repr(results.rules))
     store = store if store is not None else PageStore()
-    gkey = global_key(results, inputs, rules_digest, code_digest())
+    gkey = global_key(results, inputs, rules_digest, code_digest(getattr(inputs, "templates", None)))
     cls = _site_class()
     return cls(results, inputs, store, gkey, default_jobs() if jobs is None else jobs).build()
 

@@ -74,6 +74,7 @@ class Engine:
             attachments=pipeline.read_attachments(root, records),
             source_date=pipeline._source_date(root),
             example=pipeline.is_example(root, self.rules.year),
+            templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
         )
         return cache.build_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
 

@@ -34,6 +34,8 @@ def add_arguments(p) -> None:
     p.add_argument("--out", metavar="目录", default=None,
                    help="网站输出目录（默认：仓库根目录下的 _site）；只能是新目录、空目录或以前生成的站点")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示进度，只报告错误")
+    p.add_argument("--no-cache", action="store_true",
+                   help="不使用也不更新 .qsgen-cache/ 中的页面缓存，全部页面重新生成（结果与使用缓存时逐字节相同）")
     p.set_defaults(run=run)
 
 
@@ -44,7 +46,7 @@ def run(args) -> int:
     root = Path(getattr(args, "root", ".") or ".")
     out = Path(args.out) if args.out else None
     try:
-        report = build(root, out, quiet=args.quiet)
+        report = build(root, out, quiet=args.quiet, use_cache=not getattr(args, "no_cache", False))
     except QsgenError as e:
         for d in e.diagnostics:
             print(d.format_text(), file=sys.stderr)
