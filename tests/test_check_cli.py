@@ -92,3 +92,11 @@ def test_missing_root_is_a_usage_error(tmp_path, capsys):
 def test_help_is_chinese_with_examples(capsys):
     code, out, _ = run_cli(["check", "--help"], capsys)
     assert code == 0 and "示例" in out and "--format github" in out and "退出码" in out
+
+
+def test_stale_codeowners_is_a_warning_not_an_error(repo, capsys):
+    write(repo, "longgang/case-1.md", case())
+    (repo / "CODEOWNERS").write_text("* @someone\n", encoding="utf-8")
+    code, out, err = run_cli(["--root", str(repo), "check"], capsys)
+    assert code == 0
+    assert "CODEOWNERS" in out and "警告" in out and "qsgen codeowners" in out

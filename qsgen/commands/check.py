@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from qsgen.codeowners import stale_warning
 from qsgen.errors import Diagnostic
 
 EPILOG = """\
@@ -55,6 +56,9 @@ def run(args) -> int:
         print(f"qsgen check: 用法错误：目录 {root} 不存在", file=sys.stderr)
         return 2
     rules, records, diags = collect(root, getattr(args, "year", None))
+    stale = stale_warning(root)  # CODEOWNERS no longer matching rules/ and rules/owners.yaml
+    if stale is not None:
+        diags = sorted([*diags, stale])
     errors = [d for d in diags if d.severity == "error"]
     try:
         write(diags, getattr(args, "format", "text"), sys.stdout)
