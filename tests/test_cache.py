@@ -1,0 +1,240 @@
+"""The content-hash cache: an incremental build is byte-identical to a clean build of the same input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from qsgen import build as pipeline
+from qsgen import cache, site
+from qsgen.kinds import kind_of_filename
+from qsgen.records import load_records
+from qsgen.rules import load_rules
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import gen_corpus  # noqa: E402
+
+N = 240  # records: every kind, every unit, a few attachments; small enough to build in ~0.5 s
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "repo"
+    gen_corpus.generate(N, root)
+    return root
+
+
+@pytest.fixture
+def repo(corpus, tmp_path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(corpus, root)
+    return root
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def _same_trees(a: Path, b: Path) -> None:
+    ta, tb = _tree(a), _tree(b)
+    assert sorted(ta) == sorted(tb)
+    differing = [k for k in ta if ta[k] != tb[k]]
+    assert differing == [], f"incremental and clean builds differ in {differing[:5]}"
+
+
+def _build(root: Path, out: Path, use_cache: bool = True) -> cache.PageStore:
+    pipeline.build(root, out, quiet=True, use_cache=use_cache)
+    return cache.PageStore.load(root)
+
+
+def _clean_build(root: Path, out: Path) -> None:
+    """A clean build of ``root``'s current input, in a copy without any cache."""
+    fresh = out.parent / (out.name + "-src")
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".qsgen-cache", "_site*"))
+    pipeline.build(fresh, out, quiet=True, use_cache=False)
+    assert not (fresh / cache.CACHE_DIR).exists()
+
+
+def _records(root: Path, unit: str, kind: str) -> list[Path]:
+    return sorted(p for p in (root / "records" / "2023" / unit).glob(f"{kind}-*.md")
+                  if kind_of_filename(p.name) == kind)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _rendered_since(root: Path, before: dict) -> list[str]:
+    after = cache.PageStore.load(root).pages
+    return sorted(p for p, (k, _d) in after.items() if before.get(p, (None,))[0] != k)
+
+
+# ------------------------------------------------------------------ incremental == clean
+
+
+def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
+    _build(repo, repo / "_site")
+    before = cache.PageStore.load(repo).pages
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
+    _build(repo, repo / "_site")
+    assert _rendered_since(repo, before) == [f"records/longgang/{rec.stem}.html"]
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
+    _build(repo, repo / "_site")
+    before = cache.PageStore.load(repo).pages
+    rec = _records(repo, "zhifadui", "case")[0]
+    text = rec.read_text("utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    _edit(rec, title, "title: 改过标题的案件")
+    _build(repo, repo / "_site")
+    changed = _rendered_since(repo, before)
+    assert f"records/zhifadui/{rec.stem}.html" in changed
+    assert "units/zhifadui.html" in changed
+    assert len(changed) <= 3
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_a_score_change_moves_totals_and_ranks_like_a_clean_build(repo, tmp_path):
+    _build(repo, repo / "_site")
+    # A big fine on a 所 case: B6c tier bonus changes the unit's total and maybe the ranking.
+    rec = _records(repo, "guxian", "case")[0]
+    text = rec.read_text("utf-8")
+    fine = next(line for line in text.splitlines() if line.startswith("fine: "))
+    _edit(rec, fine, "fine: 250000")
+    # and a new record, and a deleted one
+    new = repo / "records" / "2023" / "duanshi" / "commendation-new-1.md"
+    new.write_text("---\nkind: commendation\ntitle: 省局通报表扬\ndate: 2023-07-01\ncategory: B1\n"
+                   "level: 省级\nissuer: 山西省市场监督管理局\n---\n\n表扬。\n", "utf-8")
+    _records(repo, "xinyong", "news")[0].unlink()
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_judged_score_rules_and_templates_changes(repo, tmp_path):
+    _build(repo, repo / "_site")
+    # the assessment office changes a judged score
+    assessment = repo / "records" / "2023" / "renshi" / "assessment.yaml"
+    text = assessment.read_text("utf-8")
+    line = next(x for x in text.splitlines() if x.strip().startswith("t02:"))
+    assessment.write_text(text.replace(line, "  t02: {score: 1.5, note: 材料缺失}"), "utf-8")
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean1")
+    _same_trees(repo / "_site", tmp_path / "clean1")
+    # the repository brings its own templates: every page depends on them
+    shutil.copytree(site.TEMPLATE_DIR, repo / "site_templates")
+    _edit(repo / "site_templates" / "base.html", "</body>", "<!-- 本地模板 --></body>")
+    _build(repo, repo / "_site")
+    page = next(iter(sorted((repo / "_site" / "records" / "longgang").iterdir())))
+    assert "<!-- 本地模板 -->" in page.read_text("utf-8")
+    _clean_build(repo, tmp_path / "clean2")
+    _same_trees(repo / "_site", tmp_path / "clean2")
+
+
+def test_cache_is_only_an_optimisation(repo, tmp_path):
+    _build(repo, tmp_path / "a")
+    # a corrupt cache file is ignored, and rewritten
+    cache.PageStore.path(repo).write_bytes(b"not a pickle")
+    _build(repo, tmp_path / "b")
+    _same_trees(tmp_path / "a", tmp_path / "b")
+    assert cache.PageStore.load(repo).pages
+    # a tampered entry under the right key would be served: the key includes the content,
+    # so an entry under a stale key is never used
+    store = cache.PageStore.load(repo)
+    path = next(p for p in store.pages if p.startswith("records/"))
+    key, _data = store.pages[path]
+    store.pages[path] = ("stale-" + key, b"<html>stale</html>")
+    store.save(repo)
+    _build(repo, tmp_path / "c")
+    _same_trees(tmp_path / "a", tmp_path / "c")
+
+
+def test_no_cache_reads_and_writes_nothing(repo, tmp_path):
+    pipeline.build(repo, tmp_path / "out", quiet=True, use_cache=False)
+    assert not (repo / cache.CACHE_DIR).exists()
+
+
+def test_parallel_rendering_equals_the_plain_site(repo, monkeypatch):
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    from qsgen.scoring import score
+
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(cache, "PARALLEL_MIN", 10)
+    store = cache.PageStore()
+    assert cache.build_site(results, inputs, store, jobs=2) == plain
+    assert store.rendered > 0 and store.reused == 0
+    assert cache.build_site(results, inputs, store, jobs=2) == plain
+    assert store.rendered == 0 and store.reused > 0
+
+
+# ------------------------------------------------------------------ record memo
+
+
+def _plain_load(root: Path, rules):
+    records, diags = load_records(root, rules)
+    return records, diags
+
+
+def _same_load(a, b) -> None:
+    (ra, da), (rb, db) = a, b
+    assert [r.path for r in ra.records] == [r.path for r in rb.records]
+    assert ra.records == rb.records
+    assert ra.assessments == rb.assessments
+    assert da == db
+
+
+def test_record_memo_replays_exactly_what_load_records_gives(repo):
+    rules, _ = load_rules(repo)
+    memo = cache.RecordMemo()
+    _same_load(memo.load(repo, rules), _plain_load(repo, rules))
+    assert memo.parsed > N and memo.reused == 0
+    _same_load(memo.load(repo, rules), _plain_load(repo, rules))
+    assert memo.parsed == 0 and memo.reused > N
+
+    cases = _records(repo, "longgang", "case")
+    # a broken record, then a duplicate case number (an error in two files), then fixed again
+    _edit(cases[0], "date: 2023", "date: 2022")
+    _same_load(memo.load(repo, rules), _plain_load(repo, rules))
+    assert memo.parsed == 1
+    case_no = next(x for x in cases[1].read_text("utf-8").splitlines() if x.startswith("case_no: "))
+    other = next(x for x in cases[2].read_text("utf-8").splitlines() if x.startswith("case_no: "))
+    _edit(cases[2], other, case_no)
+    result = memo.load(repo, rules)
+    _same_load(result, _plain_load(repo, rules))
+    assert sum("重复" in d.message for d in result[1]) == 2
+    _edit(cases[2], case_no, other)
+    _edit(cases[0], "date: 2022", "date: 2023")
+    _same_load(memo.load(repo, rules), _plain_load(repo, rules))
+    # a deleted file disappears, a new one appears
+    cases[3].unlink()
+    shutil.copy(cases[1], cases[1].with_name("case-copy.md"))
+    result = memo.load(repo, rules)
+    _same_load(result, _plain_load(repo, rules))
+    assert any("重复" in d.message for d in result[1])
+
+
+def test_changed_kinds():
+    root = Path("/r")
+    kinds = cache.changed_kinds(["/r/records/2023/a/case-1.md", "/r/rules/2023/units.yaml",
+                                 "/r/records/2023/a/附件/x.pdf", "/r/site_templates/base.html"], root)
+    assert kinds == {"records", "rules", "other", "templates"}
+
+
+def test_digest_is_stable():
+    assert cache.digest("a", 1, {"b": [2]}) == cache.digest("a", 1, {"b": [2]})
+    assert cache.digest("a") != cache.digest("b")
+    assert len(os.listdir(site.TEMPLATE_DIR)) and cache.code_digest() == cache.code_digest()
