@@ -10,7 +10,11 @@ from fixtures.recordkit import NEWS, case, copy_rules, run_cli, write
 
 @pytest.fixture
 def repo(tmp_path):
+    from qsgen.codeowners import generate
+
     copy_rules(tmp_path)
+    text, _ = generate(tmp_path)  # an up-to-date CODEOWNERS, as a bureau's repository has
+    (tmp_path / "CODEOWNERS").write_text(text, encoding="utf-8")
     return tmp_path
 
 
@@ -100,3 +104,9 @@ def test_stale_codeowners_is_a_warning_not_an_error(repo, capsys):
     code, out, err = run_cli(["--root", str(repo), "check"], capsys)
     assert code == 0
     assert "CODEOWNERS" in out and "警告" in out and "qsgen codeowners" in out
+
+
+def test_missing_codeowners_is_a_warning(repo, capsys):
+    (repo / "CODEOWNERS").unlink()
+    code, out, _ = run_cli(["--root", str(repo), "check"], capsys)
+    assert code == 0 and "还没有生成 CODEOWNERS" in out
