@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import os
+import posixpath
 import subprocess
 import sys
 import threading
@@ -139,9 +140,12 @@ class Preview:
         if path == VERSION_PATH:
             return 200, {"Content-Type": "text/plain; charset=utf-8"}, str(self.version).encode()
         files = self.files
-        rel = path.lstrip("/")
-        if rel == "" or rel.endswith("/"):
-            rel += "index.html"
+        trailing = path.endswith("/")
+        rel = posixpath.normpath("/" + path).lstrip("/")  # dot segments, as a browser would
+        if rel in ("", "."):
+            rel = "index.html"
+        elif trailing:
+            rel += "/index.html"
         data = files.get(rel)
         if data is None and files.get(rel + "/index.html") is not None:
             return 301, {"Location": quote(path + "/")}, b""
