@@ -85,6 +85,7 @@ class PageStore:
                  texts: dict[str, str] | None = None) -> None:
         self.pages: dict[str, tuple[str, bytes]] = pages or {}
         self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
+        self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
 
@@ -130,10 +131,31 @@ class PageStore:
             pass  # a cache that cannot be written only makes the next build slower
 
 
-def record_key(gkey: str, rec: Record, uses: Any, commit: Any) -> str:
-    """Everything a record page is rendered from."""
-    return digest(gkey, rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.fields,
-                  rec.body, rec.attachments, rec.lines, rec.body_line, uses, commit)
+def record_digest(rec: Record) -> str:
+    """Hash of a record's own content (everything its page shows of it)."""
+    return digest(rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.fields, rec.body,
+                  rec.attachments, rec.lines, rec.body_line)
+
+
+def record_key(gkey: str, rec: Record, uses: Any, commit: Any, content: str | None = None) -> str:
+    """Everything a record page is rendered from (``content``: record_digest(rec), if known)."""
+    return digest(gkey, content or record_digest(rec), uses, commit)
+
+
+class _DigestMemo:
+    """record_digest by Record object, for a warm process whose RecordMemo hands back the very
+    same (unmutated) Record objects build after build. Keeps only the last build's records."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, tuple[Record, str]] = {}
+
+    def table(self, records: list[Record]) -> dict[int, str]:
+        old, new = self.by_id, {}
+        for rec in records:
+            hit = old.get(id(rec))
+            new[id(rec)] = hit if hit is not None and hit[0] is rec else (rec, record_digest(rec))
+        self.by_id = new
+        return {k: v[1] for k, v in new.items()}
 
 
 def _referenced(us: UnitScore) -> list[str]:
@@ -202,20 +224,40 @@ def default_jobs() -> int:
 
 
 _SITE_CLASS: type | None = None
+_BYTECODE: Any = None
 
 
 def _site_class() -> type:
     """site._Site that reuses stored pages and renders record pages in parallel."""
-    global _SITE_CLASS
+    global _SITE_CLASS, _BYTECODE
     if _SITE_CLASS is not None:
         return _SITE_CLASS
+    import jinja2
+
     from qsgen import site
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        """Compiled templates by Jinja's bucket key (template name + source checksum)."""
+
+        def __init__(self) -> None:
+            self.data: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            code = self.data.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.data[bucket.key] = bucket.bytecode_to_string()
+
+    _BYTECODE = MemoryBytecodeCache()
 
     base = site._Site
 
     class CachedSite(base):  # type: ignore[misc, valid-type]
         def __init__(self, results: Results, inputs: Any, store: PageStore, gkey: str, jobs: int) -> None:
             super().__init__(results, inputs)
+            self.env.bytecode_cache = _BYTECODE  # templates compiled once per process, not per build
             self.store, self.gkey, self.jobs = store, gkey, jobs
             self.new_pages: dict[str, tuple[str, bytes]] = {}
             self.new_texts: dict[str, str] = {}
@@ -225,9 +267,10 @@ def _site_class() -> type:
         def build(self) -> dict[str, bytes]:
             todo: list[tuple[Record, str, str]] = []
             history = self.inputs.history
+            digests = self.store.digests.table(self.results.records.records)
             for rec in self.results.records.records:
                 path = site.record_file(rec.id)
-                key = record_key(self.gkey, rec, self.uses.get(rec.id), history.get(rec.path))
+                key = record_key(self.gkey, rec, self.uses.get(rec.id), history.get(rec.path), digests[id(rec)])
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
                 if data is None or text is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class SiteInputs:
 # ------------------------------------------------------------------ urls
 
 
+@functools.lru_cache(maxsize=1 << 17)  # asked for every record by several pages; quote() is slow
 def record_url(record_id: str) -> str:
     """Site-relative URL of a record page (percent-encoded)."""
     return "records/" + quote(record_id) + ".html"
