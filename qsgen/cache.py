@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,8 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
 
 # ------------------------------------------------------------- rendering
 
+_MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
+
 # Fewer pages than this are rendered in this process: forking costs more than it saves.
 PARALLEL_MIN = 400
 
@@ -268,9 +271,14 @@ def _site_class() -> type:
             todo: list[tuple[Record, str, str]] = []
             history = self.inputs.history
             digests = self.store.digests.table(self.results.records.records)
+            # A body may link to another record's .md file (site._rewrite_relative): such a page
+            # also depends on which records exist. Only a body with "md" or a %-escape can.
+            all_paths = digest(sorted(getattr(self, "record_paths", {})))
             for rec in self.results.records.records:
                 path = site.record_file(rec.id)
-                key = record_key(self.gkey, rec, self.uses.get(rec.id), history.get(rec.path), digests[id(rec)])
+                links = all_paths if _MAY_LINK.search(rec.body) else ""
+                key = record_key(self.gkey, rec, self.uses.get(rec.id), (history.get(rec.path), links),
+                                 digests[id(rec)])
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
                 if data is None or text is None:

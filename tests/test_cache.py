@@ -122,6 +122,18 @@ def test_a_score_change_moves_totals_and_ranks_like_a_clean_build(repo, tmp_path
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
+def test_a_link_to_another_record_follows_that_record(repo, tmp_path):
+    a, b = _records(repo, "longgang", "evidence")[:2]
+    _edit(a, "\n---\n\n", f"\n---\n\n另见[相关记录]({b.name})。\n\n")
+    _build(repo, repo / "_site")
+    page = (repo / "_site" / "records" / "longgang" / f"{a.stem}.html").read_text("utf-8")
+    assert f"{b.stem}.html" in page
+    b.unlink()  # the link target disappears: the linking page must change too
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
 def test_judged_score_rules_and_templates_changes(repo, tmp_path):
     _build(repo, repo / "_site")
     # the assessment office changes a judged score
