@@ -128,7 +128,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
     writer.write_site(files, out, root)
     if use_cache:
-        store.save(root)
+        store.save(root, out)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),

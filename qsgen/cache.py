@@ -5,7 +5,7 @@ Two layers, both pure optimisations (output is byte-identical to a clean build):
 - ``RecordMemo`` (warm process, ``qsgen serve``): a record file whose size, mtime, inode and
   ctime are unchanged is not read or parsed again; its Record, its diagnostics and its case
   number are replayed. Any change to rules/ or to a non-record file under records/ clears it.
-- ``PageStore`` (warm in memory, or on disk in ``.qsgen-cache/`` for ``qsgen build``): every
+- ``PageStore`` (warm in memory, or as keys in ``.qsgen-cache/`` for ``qsgen build``): every
   record page and unit page is stored with a key hashing everything it is rendered from: the
   code and templates that render it, the rules, the record's own content, the score lines it
   feeds, its git provenance (record pages), the unit's results and the titles of the records it
@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import re
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_FILE = "pages.pickle"
-FORMAT = 2  # bump when the stored layout changes
+FORMAT = 3  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -80,25 +81,43 @@ def code_digest(template_dir: Path | None = None) -> str:
 
 
 class PageStore:
-    """{site path: (key, bytes)} of the last build's cacheable pages."""
+    """The last build's cacheable pages: {site path: (key, bytes)} in memory (qsgen serve).
 
-    def __init__(self, pages: dict[str, tuple[str, bytes]] | None = None,
-                 texts: dict[str, str] | None = None) -> None:
-        self.pages: dict[str, tuple[str, bytes]] = pages or {}
+    On disk (qsgen build) only the keys are kept, with each page's size and CRC-32: a page
+    whose key matches is read back from the site the last build wrote, and used only when its
+    size and checksum are still those written (a hand-edited site is never reused).
+    """
+
+    def __init__(self, pages: dict[str, tuple] | None = None, texts: dict[str, str] | None = None,
+                 site_dir: Path | None = None) -> None:
+        self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc)
         self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
+        self.site_dir = site_dir  # where pages stored without bytes are read back from
         self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
 
     def get(self, path: str, key: str) -> bytes | None:
         hit = self.pages.get(path)
-        if hit is not None and hit[0] == key:
+        if hit is None or hit[0] != key:
+            return None
+        if hit[1] is not None:
             return hit[1]
-        return None
+        if self.site_dir is None:
+            return None
+        try:
+            with open(os.path.join(self.site_dir, path), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if len(data) != hit[2] or zlib.crc32(data) != hit[3]:
+            return None
+        return data
 
     def replace(self, pages: dict[str, tuple[str, bytes]], texts: dict[str, str]) -> None:
         """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
-        self.pages, self.texts = pages, texts
+        self.pages = {p: (k, data, 0, 0) for p, (k, data) in pages.items()}
+        self.texts = texts
 
     # ---- on disk (qsgen build)
 
@@ -113,20 +132,27 @@ class PageStore:
             with open(cls.path(root), "rb") as f:
                 data = pickle.load(f)
             if isinstance(data, dict) and data.get("format") == FORMAT:
-                return cls(data["pages"], data["texts"])
+                return cls(data["pages"], data["texts"], Path(data["site"]))
         except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
                 AttributeError, ImportError):
             pass
         return cls()
 
-    def save(self, root: Path) -> None:
-        """Write the store atomically to ``root/.qsgen-cache/`` (never outside the repository)."""
+    def save(self, root: Path, site_dir: Path) -> None:
+        """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository);
+        ``site_dir`` is where the pages were just written."""
         target = self.path(root)
+        pages = {}
+        for p, (key, data, size, crc) in self.pages.items():
+            if data is not None:
+                size, crc = len(data), zlib.crc32(data)
+            pages[p] = (key, None, size, crc)
         try:
             target.parent.mkdir(exist_ok=True)
             tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
-                pickle.dump({"format": FORMAT, "pages": self.pages, "texts": self.texts}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"format": FORMAT, "site": os.path.realpath(site_dir), "pages": pages,
+                             "texts": self.texts}, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
@@ -291,12 +317,33 @@ def _site_class() -> type:
                     self.new_pages[path] = (key, data)
                     self.new_texts[path] = self.body_texts[rec.id] = text
                     self.store.reused += 1
-            pages = render_records(self, [t[0] for t in todo], self.jobs)
-            for (rec, path, key), (data, text) in zip(todo, pages, strict=True):
+            # unit pages that changed are rendered with the record pages, in parallel too
+            self.unit_keys: dict[str, str] = {}
+            units_todo = []
+            for us in self.results.units:
+                path = "units/" + us.unit.slug + ".html"
+                key = unit_key(self.gkey, self.results, us, self.records,
+                               self.results.records.by_unit(us.unit.slug))
+                self.unit_keys[path] = key
+                data = self.store.get(path, key)
+                if data is None:
+                    units_todo.append((us, path, key))
+                else:
+                    self.ready[path] = data
+                    self.new_pages[path] = (key, data)
+                    self.store.reused += 1
+            work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
+            weights = [1 + len(self.results.records.by_unit(t[0].unit.slug)) // 16 for t in units_todo]
+            weights += [1] * len(todo)
+            pages = render_pages(self, work, weights, self.jobs)
+            for (_us, path, key), (data, _text) in zip(units_todo, pages[:len(units_todo)], strict=True):
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+            for (rec, path, key), (data, text) in zip(todo, pages[len(units_todo):], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
                 self.new_texts[path] = self.body_texts[rec.id] = text
-            self.store.rendered += len(todo)
+            self.store.rendered += len(work)
             files = super().build()
             self.store.replace(self.new_pages, self.new_texts)
             return files
@@ -311,41 +358,50 @@ def _site_class() -> type:
 
         def unit_page(self, us: UnitScore) -> None:
             path = "units/" + us.unit.slug + ".html"
-            own = [r for r in self.results.records.records if r.unit == us.unit.slug]
-            key = unit_key(self.gkey, self.results, us, self.records, own)
-            data = self.store.get(path, key)
-            if data is None:
+            data = self.ready.pop(path, None)
+            if data is None:  # not planned in build(): render it here
                 super().unit_page(us)
-                data = self.files[path]
+                key = self.unit_keys.get(path) or unit_key(
+                    self.gkey, self.results, us, self.records, self.results.records.by_unit(us.unit.slug))
+                self.new_pages[path] = (key, self.files[path])
                 self.store.rendered += 1
             else:
                 self.files[path] = data
-                self.store.reused += 1
-            self.new_pages[path] = (key, data)
 
-        def render_one(self, rec: Record) -> tuple[bytes, str]:
-            """The record page of ``rec`` as the plain site renders it, and its body's plain text."""
-            path = site.record_file(rec.id)
-            base.record_page(self, rec)
-            text = self.body_texts.get(rec.id)
-            return self.files.pop(path), (self.body_text(rec) if text is None else text)
+        def render_one(self, item: tuple[str, Any]) -> tuple[bytes, str]:
+            """A page as the plain site renders it, and for a record page its body's plain text."""
+            kind, obj = item
+            if kind == "unit":
+                path = "units/" + obj.unit.slug + ".html"
+                base.unit_page(self, obj)
+                return self.files.pop(path), ""
+            path = site.record_file(obj.id)
+            base.record_page(self, obj)
+            text = self.body_texts.get(obj.id)
+            return self.files.pop(path), (self.body_text(obj) if text is None else text)
 
     _SITE_CLASS = CachedSite
     return CachedSite
 
 
-def render_records(s: Any, recs: list[Record], jobs: int) -> list[tuple[bytes, str]]:
-    """Record pages of ``recs`` in order; split over ``jobs`` processes (fork) when it pays."""
+def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tuple[bytes, str]]:
+    """Pages of ``work`` in order; split over ``jobs`` processes (fork) by ``weights`` when it pays."""
     import multiprocessing
 
-    if jobs <= 1 or len(recs) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [s.render_one(r) for r in recs]
+    if jobs <= 1 or len(work) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [s.render_one(w) for w in work]
     import gc
     import sys
 
     ctx = multiprocessing.get_context("fork")
-    size = -(-len(recs) // jobs)
-    parts = [recs[i:i + size] for i in range(0, len(recs), size)]
+    share = sum(weights) / jobs
+    parts: list[list] = [[]]
+    acc = 0.0
+    for item, weight in zip(work, weights, strict=True):
+        if acc >= share * len(parts) and len(parts) < jobs:
+            parts.append([])
+        parts[-1].append(item)
+        acc += weight
     children = []
     sys.stdout.flush()
     sys.stderr.flush()
@@ -359,7 +415,7 @@ def render_records(s: Any, recs: list[Record], jobs: int) -> list[tuple[bytes, s
             children.append((p, r, part))
     finally:
         gc.unfreeze()
-    out = [s.render_one(r) for r in parts[0]]
+    out = [s.render_one(w) for w in parts[0]]
     for p, r, part in children:
         try:
             data = r.recv()
@@ -373,9 +429,9 @@ def render_records(s: Any, recs: list[Record], jobs: int) -> list[tuple[bytes, s
     return out
 
 
-def _child(s: Any, recs: list[Record], conn: Any) -> None:
+def _child(s: Any, work: list, conn: Any) -> None:
     try:
-        data: Any = [s.render_one(r) for r in recs]
+        data: Any = [s.render_one(w) for w in work]
     except BaseException:  # the parent renders this part itself and reports the error
         data = None
     conn.send(data)

@@ -72,7 +72,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _rendered_since(root: Path, before: dict) -> list[str]:
     after = cache.PageStore.load(root).pages
-    return sorted(p for p, (k, _d) in after.items() if before.get(p, (None,))[0] != k)
+    return sorted(p for p, entry in after.items() if before.get(p, (None,))[0] != entry[0])
 
 
 # ------------------------------------------------------------------ incremental == clean
@@ -155,21 +155,29 @@ def test_judged_score_rules_and_templates_changes(repo, tmp_path):
 
 
 def test_cache_is_only_an_optimisation(repo, tmp_path):
-    _build(repo, tmp_path / "a")
+    _build(repo, repo / "_site")
+    clean = tmp_path / "clean"
+    shutil.copytree(repo / "_site", clean)
     # a corrupt cache file is ignored, and rewritten
     cache.PageStore.path(repo).write_bytes(b"not a pickle")
-    _build(repo, tmp_path / "b")
-    _same_trees(tmp_path / "a", tmp_path / "b")
+    _build(repo, repo / "_site")
+    _same_trees(repo / "_site", clean)
     assert cache.PageStore.load(repo).pages
-    # a tampered entry under the right key would be served: the key includes the content,
-    # so an entry under a stale key is never used
-    store = cache.PageStore.load(repo)
-    path = next(p for p in store.pages if p.startswith("records/"))
-    key, _data = store.pages[path]
-    store.pages[path] = ("stale-" + key, b"<html>stale</html>")
-    store.save(repo)
-    _build(repo, tmp_path / "c")
-    _same_trees(tmp_path / "a", tmp_path / "c")
+    # a hand-edited page of the previous site is not taken over, even under its own key
+    page = next(p for p in sorted((repo / "_site" / "records" / "longgang").iterdir()))
+    page.write_bytes(page.read_bytes().replace(b"</body>", b"<!-- edited --></body>"))
+    _build(repo, repo / "_site")
+    _same_trees(repo / "_site", clean)
+    # ... nor one of the same size
+    data = page.read_bytes()
+    page.write_bytes(data[:-10] + b"x" * 10)
+    _build(repo, repo / "_site")
+    _same_trees(repo / "_site", clean)
+    # the previous site deleted: everything is rendered again
+    shutil.rmtree(repo / "_site")
+    store = _build(repo, repo / "_site")
+    assert store.pages
+    _same_trees(repo / "_site", clean)
 
 
 def test_no_cache_reads_and_writes_nothing(repo, tmp_path):
