@@ -5,9 +5,10 @@
 
 For each size the corpus is generated once (benchmarks/gen_corpus.py, committed to git so the
 git provenance pass is exercised), then each command runs ``--repeat`` times in a fresh process;
-the best wall time is reported. Peak memory is the largest total resident set size of the
-command's whole process tree (the main process plus its worker processes), sampled from /proc
-every 10 ms; ``max RSS`` is the largest single process (getrusage of the children). The
+the best wall time is reported. Peak memory is the largest total proportional set size (PSS)
+of the command's whole process tree (the main process plus its forked worker; shared pages
+counted once), sampled from /proc every 10 ms; ``max RSS`` is the largest single process
+(getrusage of the children). The
 incremental figure is a second ``qsgen build`` after changing one record.
 """
 
@@ -33,6 +34,24 @@ import gen_corpus  # noqa: E402
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes (a page shared by a parent and its forked worker counts
+    half in each, so the sum over a process tree is the memory the tree really uses); RSS
+    where the kernel has no smaps_rollup."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE_SIZE
+    except OSError:
+        return 0
+
+
 def _tree_rss(pid: int) -> int:
     """Total RSS in bytes of ``pid`` and all its descendants (Linux /proc), 0 elsewhere."""
     try:
@@ -50,11 +69,7 @@ def _tree_rss(pid: int) -> int:
         total, stack = 0, [pid]
         while stack:
             p = stack.pop()
-            try:
-                with open(f"/proc/{p}/statm", "rb") as f:
-                    total += int(f.read().split()[1]) * PAGE_SIZE
-            except OSError:
-                pass
+            total += _pss(p)
             stack.extend(children.get(p, []))
         return total
     except OSError:
@@ -105,6 +120,38 @@ def _set_aside(corpus: Path, grave: Path) -> None:
         if (corpus / name).exists():
             os.rename(corpus / name, grave / name)
     os.sync()
+
+
+SERVE_SNIPPET = r"""
+import sys, time
+from pathlib import Path
+from qsgen import serve
+root = Path(sys.argv[1])
+victim = sorted((root / "records" / "2023" / "longgang").glob("evidence-*.md"))[1]
+original = victim.read_bytes()
+preview = serve.Preview(root)
+assert preview.rebuild(None), preview.errors
+preview.engine.jobs = 1
+best = None
+try:
+    for i in range(5):
+        victim.write_bytes(original.replace(b"\n---\n\n", f"\n---\n\n（第{i}次修改）".encode(), 1))
+        t = time.perf_counter()
+        assert preview.rebuild([str(victim)]), preview.errors
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+finally:
+    victim.write_bytes(original)
+print(best, preview.engine.store.rendered)
+"""
+
+
+def serve_rebuild(corpus: Path) -> float:
+    """Best of 5: `qsgen serve`'s rebuild after one record is saved (warm process, in memory)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", SERVE_SNIPPET, str(corpus)], capture_output=True, env=env,
+                         check=True).stdout.decode().split()
+    return float(out[0])
 
 
 def count_pages(site: Path) -> int:
@@ -158,22 +205,25 @@ def main(argv: list[str] | None = None) -> int:
                 inc = measure([*qsgen, "--root", str(corpus), "build"], corpus)
             finally:
                 victim.write_bytes(original)
-            row = {"n": n, "check": check, "build": build, "pages": pages, "inc": inc}
+            warm = serve_rebuild(corpus)
+            row = {"n": n, "check": check, "build": build, "pages": pages, "inc": inc, "serve": warm}
             rows.append(row)
             print(f"{n:>7} records  check {check['wall']:6.2f} s  {mb(check['peak']):>7} | "
                   f"build {build['wall']:6.2f} s  {pages:>6} pages  {pages / build['wall']:7.0f} pages/s  "
                   f"peak {mb(build['peak']):>7} (max RSS {mb(build['maxrss'])}) | "
-                  f"incremental {inc['wall']:5.2f} s", flush=True)
+                  f"incremental {inc['wall']:5.2f} s | serve rebuild {warm:5.2f} s", flush=True)
     finally:
         shutil.rmtree(work / "graveyard", ignore_errors=True)
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print()
-    print("| 记录数 records | check | build（全新 clean） | 页数 pages | 页/秒 pages/s | 内存峰值 peak memory | 改一条后重建 incremental |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| 记录数 records | `qsgen check` | `qsgen build`（全新 clean） | 页数 pages | 页/秒 pages/s "
+          "| 内存峰值 peak memory | 改一条后 `qsgen build` | 改一条后 `qsgen serve` 重建 |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['n']:,} | {r['check']['wall']:.2f} s | {r['build']['wall']:.2f} s | {r['pages']:,} | "
-              f"{r['pages'] / r['build']['wall']:,.0f} | {mb(r['build']['peak'])} | {r['inc']['wall']:.2f} s |")
+              f"{r['pages'] / r['build']['wall']:,.0f} | {mb(r['build']['peak'])} | {r['inc']['wall']:.2f} s "
+              f"| {r['serve']:.2f} s |")
     if len(rows) >= 2:
         base = next((r for r in rows if r["n"] == 10000), rows[0])
         for r in rows:
