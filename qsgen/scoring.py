@@ -242,7 +242,10 @@ class _UnitContext:
         if name == "case_surplus_general":
             rows = []
             for part, cases in self.case_scopes():
-                beyond = max(0, len(cases) - part.total)
+                # 口径8: only a scope whose task is completed (every category minimum met,
+                # counted == total) has cases "beyond" it; otherwise D10 already deducts.
+                counted = quota_counted(part, [r.fields.get("category", "") for r in cases])
+                beyond = max(0, len(cases) - part.total) if counted == part.total else 0
                 general = [r for r in cases if r.fields.get("procedure") == "general"]
                 n = min(beyond, len(general))
                 rows.append((part.name or "", Fraction(n), [r.id for r in general[len(general) - n:]] if n else []))

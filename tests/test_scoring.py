@@ -610,15 +610,16 @@ def test_real_rules_station_hand_worked():
     assert s11["s01-3"].score == 28 + F("1.5")
     assert s11["s04-4"].score == 15 + 5
     assert u.base == (F("99.5") + 105 + 96 + 12 * 100) / 15
-    # B5: surplus 2 → 0.1, one national item +0.5; B6c: 28 − 25 = 3 beyond, all general → 0.9,
-    # fine tiers 50,000 → 2 and 12,000 → 1
+    # B5: surplus 2 → 0.1, one national item +0.5; B6c: 28 cases against 25, but 医疗器械 is one
+    # short, so the task is not completed and nothing is "beyond" it (口径8); fine tiers
+    # 50,000 → 2 and 12,000 → 1
     assert adj_of(u, "B5").amount == F("0.6")
-    assert adj_of(u, "B6c").amount == F("0.9") + 3
+    assert adj_of(u, "B6c").amount == 3
     assert adj_of(u, "D10").amount == F("0.3")
     assert adj_of(u, "D9").amount == 0
-    assert u.total == F("1500.5") / 15 + F("0.6") + F("3.9") - F("0.3")
-    assert fmt_total(rules_, u) == "104.23"
-    assert u.computation[-1] == "总分 = 基础分 100.03 + 加分 4.50 − 减分 0.30 = 104.23"
+    assert u.total == F("1500.5") / 15 + F("0.6") + F("3") - F("0.3")
+    assert fmt_total(rules_, u) == "103.33"
+    assert u.computation[-1] == "总分 = 基础分 100.03 + 加分 3.60 − 减分 0.30 = 103.33"
     assert not u.provisional
 
 
@@ -673,3 +674,17 @@ def test_news_surplus_by_level_rates():
     a = adj(run([u], recs, adjustments=[r_]), "bangongshi", "NS")
     assert a.amount == 2 + F("0.2")          # county has no rate: no line
     assert [ln.explain for ln in a.lines] == ["国家级信息超额 2 条 × 1 = 2", "省级信息超额 1 条 × 0.2 = 0.2"]
+
+
+def test_no_surplus_while_category_minimums_are_unmet():
+    # 口径8: 30 general cases, all 其他, against 25 with 知识产权 2: the task is not completed
+    # (counted 23), so D10 deducts 2 × 0.3 and B6c gives nothing for the 5 "extra" cases.
+    lg = station("longgang", case_quota=quota(25, {"知识产权": 2}))
+    r = run([lg], [case("longgang", "其他") for _ in range(30)])
+    assert adj(r, "longgang", "D10").amount == F("0.6")
+    assert adj(r, "longgang", "B6c").amount == 0
+    # once the minimum is met, the surplus counts
+    recs = [case("longgang", "其他") for _ in range(28)] + [case("longgang", "知识产权") for _ in range(2)]
+    r = run([lg], recs)
+    assert adj(r, "longgang", "D10").amount == 0
+    assert adj(r, "longgang", "B6c").amount == F("1.5")
