@@ -43,8 +43,11 @@ def run(args) -> int:
     from qsgen.build import build
     from qsgen.errors import QsgenError
 
+    if args.out is not None and not args.out.strip():  # Path("") would be "." : never build there
+        print("qsgen build：用法错误：--out 后面的输出目录不能为空（不写 --out 则生成到 _site/）", file=sys.stderr)
+        return 2
     root = Path(getattr(args, "root", ".") or ".")
-    out = Path(args.out) if args.out else None
+    out = Path(args.out) if args.out is not None else None
     try:
         report = build(root, out, quiet=args.quiet, use_cache=not getattr(args, "no_cache", False))
     except QsgenError as e:
