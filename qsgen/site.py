@@ -19,7 +19,21 @@ from qsgen import display, exports, markdown
 from qsgen.kinds import KINDS
 from qsgen.model import LEVEL_NAMES, Amount, ItemScore, Part, Record, Results, UnitScore
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+
+def _default_templates() -> Path:
+    """qsgen's own templates: site_templates/ of this checkout, else the installed copy (pyproject.toml)."""
+    checkout = Path(__file__).resolve().parent.parent / "site_templates"
+    if (checkout / "base.html").is_file():
+        return checkout
+    import importlib.util
+
+    spec = importlib.util.find_spec("qsgen_site_templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))).resolve()
+    return checkout
+
+
+TEMPLATE_DIR = _default_templates()
 
 STATE_NAMES = {"judged": "已评", "pending": "待评", "computed": "计算"}
 PROCEDURE_NAMES = {"general": "一般程序", "simple": "简易程序"}
