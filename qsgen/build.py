@@ -126,7 +126,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     files = cache.build_site(results, inputs, store, rules_digest=cache.tree_digest(root / "rules"))
     say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
-    writer.write_site(files, out, root)
+    writer.write_site(files, out, root, unchanged=store.unchanged_in(out))
     if use_cache:
         store.save(root, out)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")

@@ -96,6 +96,13 @@ class PageStore:
         self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
+        self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
+
+    def unchanged_in(self, out: Path) -> set[str]:
+        """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
+        if self.site_dir is None or os.path.realpath(self.site_dir) != os.path.realpath(out):
+            return set()
+        return self.linkable
 
     def get(self, path: str, key: str) -> bytes | None:
         hit = self.pages.get(path)
@@ -112,6 +119,7 @@ class PageStore:
             return None
         if len(data) != hit[2] or zlib.crc32(data) != hit[3]:
             return None
+        self.linkable.add(path)
         return data
 
     def replace(self, pages: dict[str, tuple[str, bytes]], texts: dict[str, str]) -> None:
@@ -295,6 +303,7 @@ def _site_class() -> type:
             self.new_texts: dict[str, str] = {}
             self.ready: dict[str, bytes] = {}
             self.store.rendered = self.store.reused = 0
+            self.store.linkable = set()
 
         def build(self) -> dict[str, bytes]:
             todo: list[tuple[Record, str, str]] = []

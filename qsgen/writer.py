@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import QsgenError
@@ -70,12 +71,17 @@ def path_problem(path: str) -> str | None:
     return None
 
 
-def write_site(files: Mapping[str, bytes], out: Path, root: Path) -> None:
+def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = ()) -> None:
     """Write ``files`` as the whole site at ``out``; on any failure the previous site is untouched.
 
     Refuses an ``out`` that is ``/``, the home directory, the repository root or one of its
     parents, inside records/, rules/, site_templates/ or .git/, not a directory, or an existing
     non-empty directory without the ``.qsgen-site`` marker of a previous qsgen build.
+
+    ``unchanged``: paths whose bytes are known to equal the file at the same path of the site
+    now at ``out`` (cache.py read and checked them); they are hard-linked from it into the new
+    site instead of written again (writing is the fallback), which makes an incremental build
+    cost what changed, not the whole site. The swap stays atomic.
     """
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))  # a symlinked output replaces the directory it points to
@@ -89,8 +95,12 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path) -> None:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
     except OSError as e:
         raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+    old = out if unchanged and (out / MARKER).is_file() else None
     try:
-        _write_all(tmp, plan)
+        if old is not None:
+            _write_all(tmp, plan, old, set(unchanged))
+        else:
+            _write_all(tmp, plan)
         _swap(tmp, out, parent)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -170,7 +180,8 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     return plan
 
 
-def _write_all(tmp: Path, plan: list[tuple[str, bytes]]) -> None:
+def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None,
+               unchanged: set[str] | frozenset[str] = frozenset()) -> None:
     os.chmod(tmp, DIR_MODE)
     made: set[str] = set()
     for path, data in plan:
@@ -186,6 +197,8 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]]) -> None:
                     os.chmod(d, DIR_MODE)
                     made.add(sub)
         target = os.path.join(tmp, path)
+        if old is not None and path in unchanged and _link(os.path.join(old, path), target, len(data)):
+            continue
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
         try:
             if hasattr(os, "fchmod"):
@@ -200,6 +213,18 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]]) -> None:
     marker = tmp / MARKER
     marker.write_bytes(MARKER_TEXT)
     os.chmod(marker, FILE_MODE)
+
+
+def _link(source: str, target: str, size: int) -> bool:
+    """Hard-link an unchanged file of the previous site; False when that is not possible."""
+    try:
+        st = os.lstat(source)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size or stat.S_IMODE(st.st_mode) != FILE_MODE:
+            return False
+        os.link(source, target)
+        return True
+    except (OSError, NotImplementedError):
+        return False
 
 
 def _swap(tmp: Path, out: Path, parent: Path) -> None:

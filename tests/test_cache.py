@@ -89,6 +89,20 @@ def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
+def test_unchanged_pages_are_hard_linked_from_the_previous_site(repo):
+    _build(repo, repo / "_site")
+    a, b = _records(repo, "duanshi", "evidence")[:2]
+    page_a = repo / "_site" / "records" / "duanshi" / f"{a.stem}.html"
+    page_b = repo / "_site" / "records" / "duanshi" / f"{b.stem}.html"
+    ino_a, ino_b = page_a.stat().st_ino, page_b.stat().st_ino
+    _edit(a, "\n---\n\n", "\n---\n\n改了一句。\n\n")
+    _build(repo, repo / "_site")
+    assert page_b.stat().st_ino == ino_b  # the same file, linked into the new site
+    assert page_a.stat().st_ino != ino_a  # written anew
+    assert "改了一句".encode() in page_a.read_bytes()
+    assert oct(page_b.stat().st_mode & 0o777) == "0o644"
+
+
 def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     _build(repo, repo / "_site")
     before = cache.PageStore.load(repo).pages
