@@ -97,6 +97,7 @@ class PageStore:
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
+        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search doc); memory only
 
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
@@ -307,6 +308,8 @@ def _site_class() -> type:
 
         def build(self) -> dict[str, bytes]:
             todo: list[tuple[Record, str, str]] = []
+            self.rec_keys: dict[str, str] = {}
+            self.new_docs: dict[str, tuple[str, Any]] = {}
             history = self.inputs.history
             digests = self.store.digests.table(self.results.records.records)
             # A body may link to another record's .md file (site._rewrite_relative): such a page
@@ -317,6 +320,7 @@ def _site_class() -> type:
                 links = all_paths if _MAY_LINK.search(rec.body) else ""
                 key = record_key(self.gkey, rec, self.uses.get(rec.id), (history.get(rec.path), links),
                                  digests[id(rec)])
+                self.rec_keys[rec.id] = key
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
                 if data is None or text is None:
@@ -355,7 +359,19 @@ def _site_class() -> type:
             self.store.rendered += len(work)
             files = super().build()
             self.store.replace(self.new_pages, self.new_texts)
+            self.store.docs = self.new_docs
             return files
+
+        def record_search_doc(self, rec: Record) -> Any:
+            key = self.rec_keys.get(rec.id)
+            hit = self.store.docs.get(rec.id)
+            if key is not None and hit is not None and hit[0] == key:
+                doc = hit[1]
+            else:
+                doc = super().record_search_doc(rec)
+            if key is not None:
+                self.new_docs[rec.id] = (key, doc)
+            return doc
 
         def record_page(self, rec: Record) -> None:
             path = site.record_file(rec.id)

@@ -563,6 +563,26 @@ class _Site:
         text = self.body_texts.get(rec.id)
         return markdown.plain_text(rec.body) if text is None else text
 
+    def record_search_doc(self, rec: Record):
+        """A record's entry in the search index (a pure function of the record and the rules;
+        cache.py keeps it between the rebuilds of qsgen serve)."""
+        from qsgen import search
+
+        unit = self.rules.unit(rec.unit)
+        kind = KINDS.get(rec.kind)
+        facts = []
+        for name in (kind.fields if kind else {}):
+            value = rec.fields.get(name)
+            if value is None or name in ("url", "task"):
+                continue
+            shown = self.field_value(rec, name, value, "")
+            facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
+        facts.append(rec.date.isoformat())
+        return search.SearchDoc(
+            url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
+            unit=unit.name if unit else rec.unit,
+            text=" · ".join(f for f in facts if f) + " ｜ " + self.body_text(rec))
+
     def search_page(self) -> None:
         from qsgen import search
 
@@ -574,20 +594,7 @@ class _Site:
             docs.append(search.SearchDoc(url=unit_url(u.slug), title=u.name, kind="单位",
                                          unit=u.name, text=text))
         for rec in self.results.records.records:
-            unit = self.rules.unit(rec.unit)
-            kind = KINDS.get(rec.kind)
-            facts = []
-            for name in (kind.fields if kind else {}):
-                value = rec.fields.get(name)
-                if value is None or name in ("url", "task"):
-                    continue
-                shown = self.field_value(rec, name, value, "")
-                facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
-            facts.append(rec.date.isoformat())
-            docs.append(search.SearchDoc(
-                url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
-                unit=unit.name if unit else rec.unit,
-                text=" · ".join(f for f in facts if f) + " ｜ " + self.body_text(rec)))
+            docs.append(self.record_search_doc(rec))
         docs.append(search.SearchDoc(url="rules.html", title="考核规则", kind="规则", unit="",
                                      text=" ".join([a.id + " " + a.title + " " + a.text
                                                     for a in self.rules.adjustments]
