@@ -115,7 +115,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     whose inputs did not change since the last build are taken from root/.qsgen-cache/
     (cache.py; the output is byte-identical to a clean build).
     """
-    from qsgen import cache, writer
+    from qsgen import cache, template_errors, writer
 
     root = Path(root)
     out = Path(out) if out is not None else root / "_site"
@@ -124,7 +124,8 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     say(f"计算得分：{len(results.units)} 个单位")
     inputs = site_inputs(root, results)
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
-    files = cache.build_site(results, inputs, store, rules_digest=cache.tree_digest(root / "rules"))
+    with template_errors.reported(root, inputs.templates):  # Jinja errors -> path:line: message
+        files = cache.build_site(results, inputs, store, rules_digest=cache.tree_digest(root / "rules"))
     say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
     writer.write_site(files, out, root, unchanged=store.unchanged_in(out))
     if use_cache:
