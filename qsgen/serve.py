@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from qsgen import cache
+from qsgen import cache, template_errors
 from qsgen.errors import Diagnostic, QsgenError
 
 VERSION_PATH = "/__qsgen/version"
@@ -77,7 +77,8 @@ class Engine:
             example=pipeline.is_example(root, self.rules.year),
             templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
         )
-        return cache.build_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
+        with template_errors.reported(root, inputs.templates, "网站模板有错误，网站没有更新"):
+            return cache.build_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
 
     def _history(self, records) -> dict:
         """Git provenance, read again (one `git log` pass) only when HEAD moved."""
