@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from qsgen.errors import Diagnostic
@@ -24,8 +24,12 @@ ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 
 _INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
 _DECIMAL_RE = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
-_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-_LOOSE_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})", re.ASCII)
+# Also unambiguous, so accepted: year first, the same separator twice (2023/6/2, 2023.6.2,
+# 2023-6-2) or 年月日 (2023年6月2日). Day-first or two-digit years (6/2/2023, 23.6.2) are not.
+_YMD_RE = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})", re.ASCII)
+_CJK_DATE_RE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII)
+_LOOSE_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", re.ASCII)
 _TRUE = {"true", "yes", "on", "y", "是", "对", "真"}
 _FALSE = {"false", "no", "off", "n", "否", "不是", "假"}
 
@@ -61,21 +65,45 @@ def quote(text: str, limit: int = 40) -> str:
 
 
 def nearest(word: str, choices: list[str] | tuple[str, ...] | set[str], cutoff: float = 0.6) -> str | None:
-    """The closest choice to ``word`` (difflib), also trying a case/width-folded match."""
-    choices = list(choices)
-    folded = {fold(c): c for c in choices}
-    if fold(word) in folded:
-        return folded[fold(word)]
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
-    if found:
-        return found[0]
-    found = difflib.get_close_matches(fold(word), list(folded), n=1, cutoff=cutoff)
-    return folded[found[0]] if found else None
+    """The one choice ``word`` most likely meant, or None when none is close or two are equally close.
+
+    A case/width-folded exact match wins. Otherwise choices are ranked by difflib's ratio on the
+    folded forms (at least ``cutoff``), then by the length of the common prefix; when the best two
+    still tie (``乡级`` is as close to 省级 as to 市级 and 县级) there is no single guess. The
+    result never depends on the iteration order of a set or on which character sorts higher."""
+    choices = list(dict.fromkeys(sorted(choices) if isinstance(choices, (set, frozenset)) else choices))
+    key = fold(word)
+    folded = [fold(c) for c in choices]
+    for f, c in zip(folded, choices, strict=True):
+        if f == key:
+            return c
+    ranked = []
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(key)
+    for index, (f, c) in enumerate(zip(folded, choices, strict=True)):
+        matcher.set_seq1(f)
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= cutoff:
+            ranked.append((-ratio, -len(os.path.commonprefix([f, key])), index, c))
+    if not ranked:
+        return None
+    ranked.sort()
+    if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
+        return None  # a tie: naming either one would be a misleading guess
+    return ranked[0][3]
 
 
 def fold(text: str) -> str:
     """Case, width and Unicode-normalisation insensitive form of a text."""
     return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def normalise(text: str) -> str:
+    """The text as NFKC without surrounding spaces: full-width digits, letters, points and
+    spaces typed with a Chinese input method become their ASCII forms (１２０００ → 12000)."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def did_you_mean(word: str, choices, cutoff: float = 0.6) -> str:
@@ -159,10 +187,10 @@ def conv_date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     text = _scalar(name, spec, node, ctx)
     if text is INVALID:
         return INVALID
-    t = text.strip()
-    m = _DATE_RE.fullmatch(t)
+    t = normalise(text)
+    m = _DATE_RE.fullmatch(t) or _YMD_RE.fullmatch(t) or _CJK_DATE_RE.fullmatch(t)
     if not m:
-        loose = _LOOSE_DATE_RE.fullmatch(unicodedata.normalize("NFKC", t))
+        loose = _LOOSE_DATE_RE.fullmatch(t)
         hint = "格式为 年-月-日，如 2023-06-02"
         if loose:
             y, mo, d = (int(g) for g in loose.groups())
@@ -170,7 +198,7 @@ def conv_date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
         ctx.error(node, f"{describe(name, spec)}不是日期：{quote(text)}", hint)
         return INVALID
     try:
-        value = _dt.date(int(m[1]), int(m[2]), int(m[3]))
+        value = _dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
     except ValueError:
         ctx.error(node, f"{describe(name, spec)}不是真实存在的日期：{quote(text)}",
                   "请检查月份（1–12）和这个月的天数")
@@ -210,7 +238,7 @@ def conv_int(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     text = _scalar(name, spec, node, ctx)
     if text is INVALID:
         return INVALID
-    t = text.strip()
+    t = normalise(text)
     if not _INT_RE.fullmatch(t):
         if _DECIMAL_RE.fullmatch(t):
             ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是{quote(text)}", "请写整数，不带小数点")
@@ -228,7 +256,9 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
     text = _scalar(name, spec, node, ctx)
     if text is INVALID:
         return INVALID
-    t = text.strip()
+    t = normalise(text)
+    if spec.percent and t.endswith("%"):  # rate: 96.5% means 96.5 (％ is % after NFKC)
+        t = t[:-1].rstrip()
     if not _DECIMAL_RE.fullmatch(t):
         example = "12000" if "元" in spec.label else "9.5"
         ctx.error(node, f"{describe(name, spec)}应为数字，这里写的是{quote(text)}", _number_hint(t, example=example))
@@ -236,6 +266,17 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
     value = Decimal(t)
     if value.is_zero():
         value = abs(value)  # "-0" is 0
+    if spec.places is not None and value.as_tuple().exponent < -spec.places:
+        step = Decimal(1).scaleb(-spec.places)
+        try:
+            kept = value.quantize(step, rounding=ROUND_DOWN)
+        except InvalidOperation:  # more digits than any amount of money has
+            kept = None
+        if kept != value:
+            ctx.error(node, f"{describe(name, spec)}最多写到小数点后 {spec.places} 位，这里写的是{quote(text)}",
+                      "金额记到分为止（分以下不记）" + (f"，如 {kept}" if kept is not None else ""))
+            return INVALID
+        value = kept  # 12000.500 is 12000.50
     if not _range_check(name, spec, node, ctx, value, text):
         return INVALID
     return value
@@ -391,6 +432,21 @@ def convert(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
 
 # -------------------------------------------------------------- attachments
 
+_DIGITS_RE = re.compile(r"\d+", re.ASCII)
+
+
+def nearest_file(name: str, names: list[str]) -> str | None:
+    """The file in ``names`` that ``name`` probably meant: a close name carrying the same numbers.
+
+    news-0103-xian.md and news-0918-xian.md look alike but are two different reports: a name whose
+    numbers (dates, serial numbers) differ is never suggested."""
+    def numbers(text: str) -> tuple[int, ...]:
+        return tuple(int(n) for n in _DIGITS_RE.findall(unicodedata.normalize("NFKC", text)))
+
+    wanted = numbers(name)
+    return nearest(name, sorted(n for n in names if numbers(n) == wanted and not n.startswith(".")),
+                   cutoff=0.6)
+
 
 def check_attachment(node: Any, ctx: FieldContext) -> Any:
     """A repository-relative path for an attachment, or INVALID (reported)."""
@@ -421,7 +477,7 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
         folder = os.path.dirname(full)
         hint = "请检查文件名（包括大小写和扩展名）和路径，并确认附件已经提交"
         try:
-            near = nearest(os.path.basename(full), os.listdir(folder), cutoff=0.6)
+            near = nearest_file(os.path.basename(full), os.listdir(folder))
         except OSError:
             near = None
         if near:

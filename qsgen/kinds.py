@@ -20,7 +20,10 @@ FOUND_BY_ALIASES = {
     "supervision": "supervision", "执法监督": "supervision", "监督检查": "supervision",
     "执法监督检查": "supervision",
 }
-TEAM_ALIASES = {"一中队": "一中队", "二中队": "二中队", "1": "一中队", "2": "二中队"}
+TEAM_ALIASES = {
+    "一中队": "一中队", "1中队": "一中队", "一队": "一中队", "第一中队": "一中队", "1队": "一中队", "1": "一中队",
+    "二中队": "二中队", "2中队": "二中队", "二队": "二中队", "第二中队": "二中队", "2队": "二中队", "2": "二中队",
+}
 COMMENDATION_ALIASES = {c: c for c in ("B1", "B2", "B3", "B4")}
 
 
@@ -39,6 +42,8 @@ class FieldSpec:
     max: int | None = None
     label: str = ""  # Chinese name shown in errors, templates and on the site
     help: str = ""  # Chinese comment used by `qsgen new`
+    places: int | None = None  # decimal: at most this many digits after the point (money: 2)
+    percent: bool = False  # decimal: a trailing % (or ％) may be written and is dropped
 
 
 COMMON = {
@@ -72,7 +77,7 @@ KINDS: dict[str, Kind] = {k.id: k for k in [
         "task": FieldSpec("text", True, label="任务项", help="本单位任务项编号，如 t03 或 s04-3"),
         "count": FieldSpec("int", False, min=0, label="数量", help="可选：本次完成的数量，如检查 5 家"),
         "rate": FieldSpec("decimal", False, min=0, max=100, label="比率",
-                          help="可选：达到的百分比，如 96.5"),
+                          help="可选：达到的百分比，如 96.5", percent=True),
     }),
     Kind("news", "信息报道", {
         "level": LEVEL,
@@ -89,7 +94,7 @@ KINDS: dict[str, Kind] = {k.id: k for k in [
         "procedure": FieldSpec("enum", True, PROCEDURE_ALIASES, label="程序",
                                help="general（一般程序）或 simple（简易程序）"),
         "fine": FieldSpec("decimal", True, min=0, label="罚没款（元）",
-                          help="罚没款金额，单位元，只写数字，如 12000；没有罚款写 0"),
+                          help="罚没款金额，单位元，只写数字，如 12000；没有罚款写 0", places=2),
         "transferred": FieldSpec("bool", False, label="移送司法机关",
                                  help="可选：已移送司法机关写 true"),
         "sampling_assigned": FieldSpec("bool", False, label="抽检交办",

@@ -34,6 +34,7 @@ ASSESSMENT_FILE = "assessment.yaml"
 
 _CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _KEY_FULLWIDTH_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
+_KEY_WIDESPACE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(\u3000+)")
 _KEY_NOSPACE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
 _ITEM_ID_RE = re.compile(r"(?:t\d+|s\d+-\d+)", re.ASCII)
 _DEEP_QUOTE_RE = re.compile(r"(?:>[ \t]*){" + str(MAX_NESTING + 1) + ",}")
@@ -53,7 +54,7 @@ _ENCODING_HINT = ("请用 UTF-8 编码重新保存：记事本里“文件 → �
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
     """UTF-8 text (BOM dropped, line endings made \\n), or None with a plain-words error."""
-    if data.startswith(codecs.BOM_UTF8):
+    while data.startswith(codecs.BOM_UTF8):  # a BOM saved twice (editor after editor) is one BOM
         data = data[len(codecs.BOM_UTF8):]
     try:
         text = data.decode("utf-8")
@@ -137,8 +138,15 @@ def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnosti
         if m and ":" not in line[: m.end()]:
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 后面用了中文冒号“：”，YAML 只认英文冒号“:”",
                                   f"改成英文冒号加一个空格，例如 {m[1]}: 值"))
-            lines[n] = line[: m.end() - 1] + ": " + line[m.end():]
+            rest = line[m.end():]
+            lines[n] = line[: m.end() - 1] + ": " + " " * (len(rest) - len(rest.lstrip("\u3000"))) \
+                + rest.lstrip("\u3000")
             continue
+        m = _KEY_WIDESPACE_RE.match(line)
+        if m and (m[1] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[1])):
+            # kind:　news — the space after the colon typed in full width: taken as a space,
+            # silently (it is what was meant; the columns stay the same).
+            lines[n] = line = line[: m.start(2)] + " " * (m.end(2) - m.start(2)) + line[m.end(2):]
         m = _KEY_NOSPACE_RE.match(line)
         if m and (m[1] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[1])):
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 的冒号后面缺少空格",
@@ -218,6 +226,7 @@ class _Loader:
         self.bad_paths: set[str] = set()
         self.case_nos: dict[str, list[tuple[str, int, str]]] = {}  # folded case_no -> [(path, line, text)]
         self.records_real = os.path.realpath(os.path.join(self.root, "records"))
+        self.folder_names: dict[str, dict[str, str]] = {}  # folder -> {folded name: name}
 
     # ---- walking
 
@@ -256,6 +265,7 @@ class _Loader:
             self._error(rel, 1, 1, f"无法读取文件夹：{e.strerror}")
             return []
         self._name_clashes(entries, rel)
+        self.folder_names[rel] = {_fold_name(e.name): e.name for e in entries}
         return entries
 
     def _name_clashes(self, entries: list[os.DirEntry], rel: str) -> None:
@@ -351,7 +361,9 @@ class _Loader:
             self.bad_paths.add(path)
             node, diags = yamlsafe.load(repaired, path, line_offset=first_line - 1)
             return None if diags else node
-        node, diags = yamlsafe.load(text, path, line_offset=first_line - 1)
+        # (repaired differs from text only by what is accepted silently: a full-width space
+        # after a key's colon)
+        node, diags = yamlsafe.load(repaired, path, line_offset=first_line - 1)
         if diags:
             self.diags.extend(diags)
             self.bad_paths.add(path)
@@ -461,10 +473,34 @@ class _Loader:
     def _bad_file_name(self, path: str, name: str, kind: str | None) -> None:
         stem = name[:-3] if name.endswith(".md") else name
         first = re.split(r"[-_.]", stem, maxsplit=1)[0]
-        hint = did_you_mean(first, list(KINDS))
-        example = f"{kind}-{stem}.md" if kind else "case-2023-06-02-1.md"
+        best = nearest(first, list(KINDS)) if first else None
+        if best is not None and _fold_name(first) == best:  # News-T7.md, ＣＡＳＥ-1.md
+            rename = (kind or best) + stem[len(first):] + ".md"
+            self._error(path, 1, 1, f"文件名{quote(name)}开头的记录类型要写成小写英文 {best}",
+                        f"请改名为 {rename}" + self._taken(path, rename))
+            return
+        if best is not None:  # cas-1.md: the type misspelt, replace it rather than prefix it
+            example = (kind or best) + stem[len(first):] + ".md"
+            hint = f"是不是想写 {best}？"
+        else:
+            example = f"{kind}-{stem}.md" if kind else "case-2023-06-02-1.md"
+            hint = ""
         self._error(path, 1, 1, f"文件名{quote(name)}没有以记录类型开头",
-                    (hint or "") + f"文件名要以类型加“-”开头，例如 {example}")
+                    hint + f"文件名要以类型加“-”开头，例如 {example}" + (self._taken(path, example) if kind else ""))
+
+    def _taken(self, path: str, rename: str) -> str:
+        """A warning when the suggested new name is already used (up to case) in the folder."""
+        folder = path.rsplit("/", 1)[0]
+        names = self.folder_names.get(folder, {})
+        other = names.get(_fold_name(rename))
+        if other is None or other == path.rsplit("/", 1)[1]:
+            return ""
+        stem = rename[:-3]
+        n = 2
+        while _fold_name(f"{stem}-{n}.md") in names:
+            n += 1
+        return (f"；但同一文件夹里已有 {other}（只差大小写，Windows 上会被当成同一个文件）："
+                f"如果是同一条记录，请删掉其中一个；不是的话换一个名字，如 {stem}-{n}.md")
 
     def _unknown_field(self, path: str, key: str, node: Any, kind: str, col: int) -> None:
         specs = KINDS[kind].all_fields
@@ -491,7 +527,7 @@ class _Loader:
                         f"unit 写的是{quote(values['unit'])}，但文件在 {unit.slug}（{unit.name}）文件夹里",
                         f"删掉 unit 这一行（单位由文件夹决定），或改成 unit: {unit.slug}")
         if kind == "evidence" and "task" in values:
-            task = values["task"].strip()
+            task = unicodedata.normalize("NFKC", values["task"]).strip()  # ｔ０３ is t03
             items = self.item_ids.get(unit.slug, {})
             if task not in items:
                 node = fields["task"]
@@ -571,8 +607,16 @@ class _Loader:
         items = self.item_ids.get(unit.slug, {})
         score_spec = FieldSpec("decimal", True, label="得分")
         note_spec = FieldSpec("text", label="说明")
+        seen: dict[str, int] = {}  # item id -> line, for ｔ０１ and t01 both written
         for item_id, jnode in node.value.items():
-            item = items.get(item_id)
+            item = items.get(item_id) or items.get(unicodedata.normalize("NFKC", item_id).strip())
+            if item is not None and item.id in seen:
+                self._error(path, jnode.key_line, node.col,
+                            f"任务项 {item.id} 写了两次（另见第 {seen[item.id]} 行）",
+                            "每个任务项只写一次，请删掉或合并其中一处")
+                continue
+            if item is not None:
+                seen[item.id] = jnode.key_line
             if item is None:
                 best = nearest_item(item_id, list(items))
                 self._error(path, jnode.key_line, node.col, f"{unit.name}没有任务项{quote(item_id)}",
@@ -633,7 +677,7 @@ class _Loader:
                 self._error(path, jnode.key_line, node.col, f"{item_id} 没有写得分 score",
                             f"写成 {item_id}: {{score: 9.5}}；还没评分的任务项请整项删掉（显示为待评）")
                 continue
-            result.items[item_id] = Judgement(score=score if score is not None else to_fraction(0),
+            result.items[item.id] = Judgement(score=score if score is not None else to_fraction(0),
                                               note=note, flags=flags, line=jnode.key_line)
 
 
@@ -645,6 +689,11 @@ def nearest_item(text: str, ids: list[str]) -> str | None:
         if candidate in ids:
             return candidate
     return nearest(t, ids, cutoff=0.4)
+
+
+def _fold_name(name: str) -> str:
+    """A file name as Windows and macOS compare it: case and width folded."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _is_readme(name: str) -> bool:

@@ -97,10 +97,24 @@ def test_date(text):
     assert ok("date", CASE["date"], text) == dt.date(2023, 6, 2)
 
 
-@pytest.mark.parametrize("text,hint", [("2023/6/2", "2023-06-02"), ("2023.06.02", "2023-06-02"),
-                                       ("2023年6月2日", "2023-06-02"), ("六月", "2023-06-02")])
-def test_date_errors_suggest_the_format(text, hint):
-    assert hint in bad("date", CASE["date"], text).hint
+@pytest.mark.parametrize("text", ["2023/6/2", "2023.6.2", "2023.06.02", "2023-6-2", "2023年6月2日",
+                                  "2023年06月02日", "2023 年 6 月 2 日", "２０２３－０６－０２", "2023/6/2　",
+                                  "2023年6月2号"])
+def test_unambiguous_dates_are_accepted(text):
+    assert ok("date", CASE["date"], text) == dt.date(2023, 6, 2)
+
+
+@pytest.mark.parametrize("text,hint", [("2023/6-2", "2023-06-02"), ("六月", "2023-06-02"),
+                                       ("6/2/2023", "2023-06-02"), ("23.6.2", "2023-06-02"),
+                                       ("20230602", "2023-06-02")])
+def test_ambiguous_dates_are_errors_with_the_format(text, hint):
+    d = bad("date", CASE["date"], text)
+    assert f"“{text}”" in d.message and hint in d.hint
+
+
+def test_loose_date_still_checked():
+    assert "真实存在" in bad("date", CASE["date"], "2023/2/30").message
+    assert "考核期" in bad("date", CASE["date"], "2024年1月1日").message
 
 
 def test_date_outside_period():
@@ -173,3 +187,124 @@ def test_nearest():
     assert nearest("categroy", ["category", "case_no"]) == "category"
     assert nearest("LONGGANG", ["longgang", "duanshi"]) == "longgang"
     assert nearest("zzzz", ["longgang"]) is None
+
+
+def test_nearest_gives_no_guess_on_a_tie():
+    from qsgen.kinds import LEVEL_ALIASES
+
+    assert nearest("乡级", list(LEVEL_ALIASES), cutoff=0.5) is None  # 省级, 市级, 县级 equally close
+    assert nearest("三中队", ["一中队", "二中队"]) is None
+    assert nearest("ab", ["ax", "ay"]) is None
+
+
+def test_nearest_breaks_ties_by_common_prefix_and_is_order_independent():
+    # equal ratio, but "longgang" shares the longer prefix with "longgan"
+    assert nearest("longgan", ["ongganga", "longgang"], cutoff=0.5) == "longgang"
+    assert nearest("longgan", ["longgang", "ongganga"], cutoff=0.5) == "longgang"
+    for choices in (["t01", "t02", "t10"], ["t10", "t02", "t01"], {"t01", "t02", "t10"}):
+        assert nearest("t011", choices) == "t01"
+
+
+def test_nearest_requires_a_decent_ratio():
+    assert nearest("ab", ["abcdefgh"]) is None
+    assert nearest("abcdefg", ["abcdefgh"]) == "abcdefgh"
+
+
+def test_level_error_has_no_misleading_guess():
+    d = bad("level", NEWS["level"], "乡级")
+    assert "是不是" not in d.hint and "县级（county）" in d.hint
+
+
+def test_missing_attachment_suggests_only_a_file_with_the_same_numbers(tmp_path):
+    from qsgen.fields import nearest_file
+
+    names = ["news-0918-xian.md", "news-0103-xiang.md", "决定书.pdf"]
+    assert nearest_file("news-0103-xian.md", ["news-0918-xian.md", "决定书.pdf"]) is None
+    assert nearest_file("news-0103-xian.md", names) == "news-0103-xiang.md"
+    assert nearest_file("决定书.PDF", names) == "决定书.pdf"
+    assert nearest_file("scan1.jpg", ["scan01.jpeg", "scan2.jpeg"]) == "scan01.jpeg"
+
+
+@pytest.mark.parametrize("text,value", [("1中队", "一中队"), ("１中队", "一中队"), ("一队", "一中队"),
+                                        ("第一中队", "一中队"), ("2中队", "二中队"), ("二队", "二中队"),
+                                        ("第二中队", "二中队"), ("2", "二中队"), ("二中队", "二中队")])
+def test_team_aliases(text, value):
+    assert ok("team", CASE["team"], text) == value
+
+
+def test_team_unknown_lists_choices_without_a_guess():
+    d = bad("team", CASE["team"], "三中队")
+    assert "是不是" not in d.hint and "一中队" in d.hint and "二中队" in d.hint
+
+
+# ------------------------------------------------------------ full-width input (Chinese IME)
+
+
+@pytest.mark.parametrize("text,expected", [("１２０００", "12000"), ("１２０００．５", "12000.5"),
+                                           ("12000　", "12000"), ("　12000", "12000"),
+                                           ("'　１２０００　'", "12000"), ("－0", "0")])
+def test_full_width_money(text, expected):
+    value = ok("fine", CASE["fine"], text)
+    assert value == Decimal(expected) and str(value) == expected
+
+
+def test_full_width_errors_quote_what_was_written():
+    d = bad("fine", CASE["fine"], "１．２万")
+    assert "“１．２万”" in d.message and d.hint.endswith("如 12000")
+    d = bad("fine", CASE["fine"], "－５")
+    assert "负数" in d.message and "“－５”" in d.message
+
+
+@pytest.mark.parametrize("text,value", [("３", 3), ("３　", 3), ("＋２", 2)])
+def test_full_width_int(text, value):
+    assert ok("persons", KINDS["accountability"].fields["persons"], text) == value
+
+
+def test_full_width_int_error_quotes_the_original():
+    d = bad("persons", KINDS["accountability"].fields["persons"], "２．５")
+    assert "“２．５”" in d.message
+
+
+@pytest.mark.parametrize("text", ["ｔｒｕｅ", "ＹＥＳ", "是　"])
+def test_full_width_bool(text):
+    assert ok("transferred", CASE["transferred"], text) is True
+
+
+@pytest.mark.parametrize("text", ["省级　", "ｐｒｏｖｉｎｃｉａｌ", "　省"])
+def test_full_width_enum(text):
+    assert ok("level", NEWS["level"], text) == "provincial"
+
+
+@pytest.mark.parametrize("text,value", [("96.5%", "96.5"), ("96.5％", "96.5"), ("９６．５％", "96.5"),
+                                        ("100 %", "100"), ("96.5", "96.5")])
+def test_rate_with_percent_sign(text, value):
+    assert ok("rate", KINDS["evidence"].fields["rate"], text) == Decimal(value)
+
+
+def test_percent_sign_only_for_rates():
+    bad("fine", CASE["fine"], "50%")
+    assert "不能大于 100" in bad("rate", KINDS["evidence"].fields["rate"], "101%").message
+    bad("rate", KINDS["evidence"].fields["rate"], "'%'")
+
+
+@pytest.mark.parametrize("text,hint", [("12000.505", "如 12000.50"), ("0.001", "如 0.00"),
+                                       ("１２０００．５０５", "如 12000.50")])
+def test_money_below_one_fen_is_an_error(text, hint):
+    d = bad("fine", CASE["fine"], text)
+    assert f"“{text}”" in d.message and "小数点后 2 位" in d.message
+    assert "分以下不记" in d.hint and d.hint.endswith(hint)
+
+
+def test_money_trailing_zeros_beyond_fen_are_fine():
+    value = ok("fine", CASE["fine"], "12000.500")
+    assert value == Decimal("12000.5") and str(value) == "12000.50"
+    assert str(ok("fine", CASE["fine"], "12000")) == "12000"
+
+
+def test_huge_money_with_many_decimals_is_an_error_not_a_crash():
+    d = bad("fine", CASE["fine"], "1" * 40 + ".123")
+    assert "分以下不记" in d.hint
+
+
+def test_scores_may_have_more_decimals():
+    assert ok("score", FieldSpec("decimal", label="得分"), "9.125") == Decimal("9.125")

@@ -242,9 +242,20 @@ def test_case_category_unknown(tmp_path):
 
 
 def test_date_not_a_date(tmp_path):
-    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("date: 2023-03-15", "date: 2023年3月15日"))
-    d = only(load(tmp_path)[1])
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("date: 2023-03-15", "date: 3/15/2023"))
+    write(tmp_path, "bangongshi/news-2.md", NEWS.replace("date: 2023-03-15", "date: 2023/3-15"))
+    diags = load(tmp_path)[1]
+    d = only(diags, P + "bangongshi/news-1.md")
+    assert d.line == 4 and "不是日期" in d.message and "2023-06-02" in d.hint
+    d = only(diags, P + "bangongshi/news-2.md")
     assert d.line == 4 and "不是日期" in d.message and "2023-03-15" in d.hint
+
+
+@pytest.mark.parametrize("date", ["2023年3月15日", "2023/3/15", "2023.3.15", "２０２３－０３－１５"])
+def test_unambiguous_dates_accepted(tmp_path, date):
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("date: 2023-03-15", f"date: {date}"))
+    rs, diags = load(tmp_path)
+    assert diags == [] and rs.records[0].date == dt.date(2023, 3, 15)
 
 
 def test_date_impossible(tmp_path):
@@ -656,3 +667,116 @@ def test_missing_category_hint_lists_the_rules_categories(tmp_path):
     write(tmp_path, "longgang/case-1.md", case().replace("category: 过期食品\n", ""))
     d = only(load(tmp_path)[1])
     assert "category: 知识产权" in d.hint and "无照经营" in d.hint
+
+
+# ------------------------------------------------------------ QA audit: IME input, hints
+
+
+@pytest.mark.parametrize("team,value", [("1中队", "一中队"), ("２中队", "二中队"), ("第一中队", "一中队"), ("二队", "二中队")])
+def test_team_written_the_ime_way_is_accepted(tmp_path, team, value):
+    write(tmp_path, "zhifadui/case-1.md", case(extra=f"team: {team}"))
+    rs, diags = load(tmp_path)
+    assert diags == [] and rs.records[0].fields["team"] == value
+
+
+def test_level_typo_lists_choices_without_a_wrong_guess(tmp_path):
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("level: 省级", "level: 乡级"))
+    d = only(load(tmp_path)[1])
+    assert "是不是" not in d.hint and "县级" in d.hint
+
+
+def test_full_width_space_after_the_colon_is_a_space(tmp_path):
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("kind: news", "kind:\u3000news")
+          .replace("outlet: 山西日报", "outlet:\u3000\u3000山西日报"))
+    write(tmp_path, "longgang/case-1.md", case(fine="\u3000１２０００").replace("procedure: general", "procedure：\u3000general"))
+    rs, diags = load(tmp_path)
+    d = only(diags)  # only the full-width colon, which is still reported
+    assert d.path == P + "longgang/case-1.md" and "中文冒号" in d.message
+    (news,) = rs.records
+    assert news.kind == "news" and news.fields["outlet"] == "山西日报"
+
+
+def test_full_width_space_after_colon_then_another_error_keeps_its_column(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case(fine="1.2万").replace("fine: ", "fine:\u3000"))
+    d = only(load(tmp_path)[1])
+    assert (d.line, d.col) == (8, 7) and "“1.2万”" in d.message
+
+
+def test_full_width_numbers_task_and_rate(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case(fine="１２０００．５０"))
+    write(tmp_path, "bangongshi/evidence-1.md", EVIDENCE.format(task="ｔ０３") + "")
+    write(tmp_path, "bangongshi/evidence-2.md", EVIDENCE.format(task="t01").replace(
+        "task: t01", "task: t01\nrate: 96.5%\ncount: ５"))
+    rs, diags = load(tmp_path)
+    assert diags == []
+    by_path = {r.path: r for r in rs.records}
+    assert by_path[P + "longgang/case-1.md"].fields["fine"] == Decimal("12000.50")
+    assert by_path[P + "bangongshi/evidence-1.md"].fields["task"] == "t03"
+    e2 = by_path[P + "bangongshi/evidence-2.md"].fields
+    assert e2["rate"] == Decimal("96.5") and e2["count"] == 5
+
+
+def test_money_below_one_fen(tmp_path):
+    write(tmp_path, "longgang/case-1.md", case(fine="12000.505"))
+    d = only(load(tmp_path)[1])
+    assert d.line == 8 and "“12000.505”" in d.message and "分以下不记" in d.hint
+
+
+def test_full_width_score_and_item_id_in_assessment(tmp_path):
+    write(tmp_path, "bangongshi/assessment.yaml", "items:\n  t01: {score: ９．５}\n  ｔ０３: {score: １２}\n")
+    rs, diags = load(tmp_path)
+    assert diags == []
+    items = rs.assessments["bangongshi"].items
+    assert items["t01"].score == Fraction(19, 2) and items["t03"].score == 12
+
+
+def test_same_item_written_in_both_widths(tmp_path):
+    write(tmp_path, "bangongshi/assessment.yaml", "items:\n  t01: {score: 8}\n  ｔ０１: {score: 9}\n")
+    d = only(load(tmp_path)[1])
+    assert d.line == 3 and "两次" in d.message and "第 2 行" in d.message
+
+
+def test_assessment_score_too_high_in_full_width_quotes_the_original(tmp_path):
+    write(tmp_path, "bangongshi/assessment.yaml", "items:\n  t01: {score: １８}\n")
+    d = only(load(tmp_path)[1])
+    assert "１８" in d.message and "满分" in d.message
+
+
+def test_double_bom_is_one_bom(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    write(tmp_path, "bangongshi/news-1.md", bom + bom + NEWS.encode("utf-8"))
+    write(tmp_path, "bangongshi/assessment.yaml", bom + bom + b"items:\n  t01: {score: 8}\n")
+    rs, diags = load(tmp_path)
+    assert diags == [] and len(rs.records) == 1 and "t01" in rs.assessments["bangongshi"].items
+
+
+def test_upper_case_kind_next_to_the_lower_case_file(tmp_path):
+    write(tmp_path, "bangongshi/news-t7.md", NEWS)
+    write(tmp_path, "bangongshi/News-T7.md", NEWS)
+    diags = load(tmp_path)[1]
+    texts = [d.message + d.hint for d in diags]
+    assert not any("news-News" in t for t in texts), texts
+    mine = [d for d in diags if d.path == P + "bangongshi/News-T7.md" and "记录类型" in d.message]
+    assert len(mine) == 1 and "改名为 news-T7.md" in mine[0].hint and "news-t7.md" in mine[0].hint
+    assert "news-T7-2.md" in mine[0].hint
+
+
+def test_upper_case_kind_alone_gets_the_plain_rename(tmp_path):
+    write(tmp_path, "bangongshi/News-T7.md", NEWS)
+    d = only(load(tmp_path)[1])
+    assert "小写" in d.message and d.hint == "请改名为 news-T7.md"
+
+
+def test_misspelt_kind_in_file_name_is_replaced_not_prefixed(tmp_path):
+    write(tmp_path, "longgang/cas-1.md", case())
+    d = only(load(tmp_path)[1])
+    assert "case-1.md" in d.hint and "case-cas" not in d.hint
+
+
+def test_missing_attachment_no_unrelated_suggestion(tmp_path):
+    write(tmp_path, "duanshi/news-0918-xian.md", NEWS)
+    write(tmp_path, "longgang/news-1.md", NEWS.replace(
+        "outlet: 山西日报", "outlet: x\nattachments: [../duanshi/news-0103-xian.md]"))
+    diags = load(tmp_path)[1]
+    d = only(diags, P + "longgang/news-1.md")
+    assert "不存在" in d.message and "0918" not in d.hint
