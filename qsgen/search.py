@@ -231,50 +231,85 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     var status = document.getElementById("search-status");
     if (!input || !list) return;
     var search = null;
+    var query = "", shown = 0;  // the query on show and how many of its results are listed
+
+    // "显示更多" appends the next LIMIT results; a page template without the button gets one.
+    var more = document.getElementById("search-more");
+    if (!more && list.parentNode) {
+      more = document.createElement("button");
+      more.type = "button";
+      more.id = "search-more";
+      more.className = "search-more";
+      list.parentNode.insertBefore(more, list.nextSibling || null);
+    }
+    if (more) {
+      more.hidden = true;
+      more.addEventListener("click", function () { append(true); });
+    }
 
     function say(text) { if (status) status.textContent = text; }
+
+    function item(r) {
+      var li = document.createElement("li");
+      li.className = "search-result";
+      var link = document.createElement("a");
+      link.href = root + r.url;
+      link.textContent = r.title;
+      li.appendChild(link);
+      var parts = [[r.kind, "search-kind"], [r.unit, "search-unit"]];
+      for (var k = 0; k < parts.length; k++) {
+        if (!parts[k][0]) continue;
+        li.appendChild(document.createTextNode(" "));
+        var span = document.createElement("span");
+        span.className = parts[k][1];
+        span.textContent = parts[k][0];
+        li.appendChild(span);
+      }
+      if (r.excerpt.length) {
+        var p = document.createElement("p");
+        p.className = "search-excerpt";
+        for (var e = 0; e < r.excerpt.length; e++) {
+          if (r.excerpt[e][1]) {
+            var mark = document.createElement("mark");
+            mark.textContent = r.excerpt[e][0];
+            p.appendChild(mark);
+          } else p.appendChild(document.createTextNode(r.excerpt[e][0]));
+        }
+        li.appendChild(p);
+      }
+      return { li: li, link: link };
+    }
+
+    // The next LIMIT results of the query on show; ``focus``: move the keyboard focus to the
+    // first of them (after a click on "显示更多", which may disappear).
+    function append(focus) {
+      var found = search(query, shown + LIMIT), first = null;
+      for (var i = shown; i < found.results.length; i++) {
+        var made = item(found.results[i]);
+        list.appendChild(made.li);
+        if (first === null) first = made.link;
+      }
+      shown = found.results.length;
+      say(found.total > shown
+        ? "找到 " + found.total + " 条结果，显示前 " + shown + " 条。"
+        : "找到 " + found.total + " 条结果。");
+      if (more) {
+        more.hidden = shown >= found.total;
+        more.textContent = "显示更多（还有 " + (found.total - shown) + " 条）";
+      }
+      if (focus && first && first.focus) first.focus();
+      return found.total;
+    }
 
     function show() {
       var q = input.value;
       while (list.firstChild) list.removeChild(list.firstChild);
+      query = q;
+      shown = 0;
+      if (more) more.hidden = true;
       if (!search) { say("正在载入索引……"); return; }
       if (!terms(q).length) { say(""); return; }
-      var found = search(q, LIMIT);
-      if (!found.total) { say("没有找到与“" + q.trim() + "”相关的单位或记录。"); return; }
-      say(found.total > found.results.length
-        ? "找到 " + found.total + " 条结果，显示前 " + found.results.length + " 条。"
-        : "找到 " + found.total + " 条结果。");
-      for (var i = 0; i < found.results.length; i++) {
-        var r = found.results[i];
-        var li = document.createElement("li");
-        li.className = "search-result";
-        var link = document.createElement("a");
-        link.href = root + r.url;
-        link.textContent = r.title;
-        li.appendChild(link);
-        var parts = [[r.kind, "search-kind"], [r.unit, "search-unit"]];
-        for (var k = 0; k < parts.length; k++) {
-          if (!parts[k][0]) continue;
-          li.appendChild(document.createTextNode(" "));
-          var span = document.createElement("span");
-          span.className = parts[k][1];
-          span.textContent = parts[k][0];
-          li.appendChild(span);
-        }
-        if (r.excerpt.length) {
-          var p = document.createElement("p");
-          p.className = "search-excerpt";
-          for (var e = 0; e < r.excerpt.length; e++) {
-            if (r.excerpt[e][1]) {
-              var mark = document.createElement("mark");
-              mark.textContent = r.excerpt[e][0];
-              p.appendChild(mark);
-            } else p.appendChild(document.createTextNode(r.excerpt[e][0]));
-          }
-          li.appendChild(p);
-        }
-        list.appendChild(li);
-      }
+      if (!append(false)) say("没有找到与“" + q.trim() + "”相关的单位或记录。");
     }
 
     function keepQuery() {

@@ -108,14 +108,31 @@ if (mode === "queries") {
       removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
       get firstChild() { return this.children[0] || null; },
       addEventListener(t, f) { (this.listeners = this.listeners || {})[t] = f; },
+      insertBefore(c, ref) {
+        const at = ref ? this.children.indexOf(ref) : -1;
+        if (at < 0) this.children.push(c); else this.children.splice(at, 0, c);
+        return c;
+      },
+      focus() { focused = this; },
       hasAttribute(n) { return n in this.attrs; }, getAttribute(n) { return this.attrs[n] ?? null; } };
   }
+  let focused = null;
   const input = el("input"); input.value = ""; input.form = null;
   const list = el("ol"), status = el("p");
   const script = el("script"); script.attrs.src = "../../search/search.js";
   const opts = JSON.parse(arg);
   if (opts.root !== undefined) script.attrs["data-root"] = opts.root;
   const ids = { [opts.input || "search-input"]: input, [opts.list || "search-results"]: list, "search-status": status };
+  // "显示更多": in the page (opts.more === "page"), made by search.js next to the list ("made"), or
+  // not possible (the list has no parent: the older page structure of these tests)
+  const container = el("main");
+  if (opts.more === "page") {
+    const button = el("button"); button.hidden = true; button.textContent = "显示更多";
+    ids["search-more"] = button;
+  } else if (opts.more === "made") {
+    container.children.push(list);
+    list.parentNode = container;
+  }
   const ctx = {
     document: { readyState: "complete", currentScript: script, head: el("head"),
       getElementById: (id) => ids[id] || null, createElement: el,
@@ -127,9 +144,18 @@ if (mode === "queries") {
   vm.createContext(ctx);
   if (!opts.lazy) vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
+  const more = ids["search-more"] || container.children.find((c) => c.tagName === "button") || null;
+  const statuses = [status.textContent];
+  for (let i = 0; i < (opts.clicks || 0); i++) {
+    more.listeners.click();
+    statuses.push(status.textContent);
+  }
   const injected = ctx.document.head.children.map((s) => s.src);
   console.log(JSON.stringify({
-    input: input.value, status: status.textContent, injected,
+    input: input.value, status: status.textContent, injected, statuses,
+    more: more && { hidden: more.hidden, text: more.textContent, type: more.type || "",
+      after: container.children.indexOf(more) - container.children.indexOf(list) },
+    focused: focused && focused.href,
     results: list.children.map((li) => ({ cls: li.className, href: li.children[0].href,
       title: li.children[0].textContent,
       spans: li.children.filter((c) => c.tagName === "span").map((c) => [c.className, c.textContent]),
@@ -247,3 +273,55 @@ def test_node_against_a_large_index(tmp_path):
     assert urls(got["知识产权"])[:2] == ["records/u0/case-0.html", "records/u3/case-3.html"]
     assert urls(got["沁市监罚〔2023〕2999号"]) == ["records/u17/case-2999.html"]
     assert got["嘉峰 广告"]["total"] == 1000
+
+
+@needs_node
+@pytest.mark.parametrize("where", ["page", "made"])
+def test_node_show_more_appends_the_next_results(tmp_path, where):
+    """167 results: the first 50, then "显示更多" adds 50 at a time until all are listed."""
+    docs = [SearchDoc(f"records/u{i % 7}/doc-{i}.html", f"记录{i}", "案件", "龙港所",
+                      ("知识产权 " if i % 3 == 0 else "广告 ") + f"编号{i}") for i in range(501)]
+    for name, data in build_index(docs).items():
+        (tmp_path / Path(name).name).write_bytes(data)
+    (tmp_path / "runner.js").write_text(RUNNER, encoding="utf-8")
+    got = node(tmp_path, "page", {"q": "知识产权", "more": where})
+    assert got["status"] == "找到 167 条结果，显示前 50 条。"
+    assert len(got["results"]) == 50
+    assert got["more"]["hidden"] is False and got["more"]["text"] == "显示更多（还有 117 条）"
+    assert got["focused"] is None
+    if where == "made":
+        assert got["more"]["type"] == "button" and got["more"]["after"] == 1  # right after the list
+
+    got1 = node(tmp_path, "page", {"q": "知识产权", "more": where, "clicks": 1})
+    assert got1["status"] == "找到 167 条结果，显示前 100 条。"
+    assert got1["results"][:50] == got["results"]
+    assert len(got1["results"]) == 100
+    assert got1["focused"] == got1["results"][50]["href"]  # keyboard users continue at the new results
+    assert got1["more"]["text"] == "显示更多（还有 67 条）"
+
+    got3 = node(tmp_path, "page", {"q": "知识产权", "more": where, "clicks": 3})
+    assert got3["statuses"] == ["找到 167 条结果，显示前 50 条。", "找到 167 条结果，显示前 100 条。",
+                                "找到 167 条结果，显示前 150 条。", "找到 167 条结果。"]
+    hrefs = [r["href"] for r in got3["results"]]
+    assert len(hrefs) == len(set(hrefs)) == 167
+    assert got3["more"]["hidden"] is True
+    assert hrefs[:100] == [r["href"] for r in got1["results"]]
+    assert set(hrefs) == {"../../" + d.url for i, d in enumerate(docs) if i % 3 == 0}
+
+
+@needs_node
+def test_node_show_more_hidden_when_everything_fits(site):
+    got = node(site, "page", {"q": "龙港", "more": "page"})
+    assert got["status"] == "找到 3 条结果。"
+    assert got["more"]["hidden"] is True
+
+
+def test_search_page_has_a_keyboard_reachable_show_more_button():
+    from qsgen import site
+
+    html = (site.TEMPLATE_DIR / "search.html").read_text(encoding="utf-8")
+    assert '<button type="button" id="search-more" class="search-more" hidden>' in html
+
+
+def test_client_builds_results_without_html_strings():
+    assert "innerHTML" not in search.CLIENT_JS and "insertAdjacentHTML" not in search.CLIENT_JS
