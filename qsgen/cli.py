@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 # Each command lives in qsgen/commands/<module>.py with register(subparsers) and run(args).
 COMMANDS = ["check", "build", "new", "rules", "diff", "codeowners", "serve"]
@@ -36,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version="qsgen " + _version())
-    parser.add_argument("--root", default=".", help="仓库根目录（默认当前目录）")
+    parser.add_argument("--root", default=None,
+                        help="仓库根目录（默认：当前文件夹，或它上级中第一个有 rules/ 的文件夹）")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"qsgen.commands.{name}")
@@ -50,11 +53,48 @@ def _version() -> str:
     return __version__
 
 
+def find_root(start: Path) -> Path | None:
+    """The repository ``start`` is in: the first of it and its parents holding a rules/ folder.
+
+    The search does not leave a git repository (it stops at the folder holding .git) and ends
+    at the file system root; None when no such folder is found."""
+    here = Path(os.path.abspath(start))
+    for folder in (here, *here.parents):
+        if (folder / "rules").is_dir():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+NO_ROOT = ("qsgen：在当前文件夹和它的上级文件夹里都没有找到规则文件夹 rules/，不知道仓库在哪里。\n"
+           "    提示：请在仓库根目录（有 rules/ 和 records/ 的那个文件夹）里运行，"
+           "或者用 --root 指定仓库根目录，例如 qsgen --root 路径 check")
+
+
+def resolve_root(args) -> bool:
+    """Fill in args.root when --root was not given; False (reported) when there is no repository.
+
+    From records/2023/longgang the root is ../../..: a relative path, so that every path printed
+    stays relative to the repository (diagnostics always name records/2023/… in full)."""
+    if getattr(args, "root", None) is not None:
+        return True
+    cwd = Path.cwd()
+    found = find_root(cwd)
+    if found is None:
+        print(NO_ROOT, file=sys.stderr)
+        return False
+    args.root = "." if found == Path(os.path.abspath(cwd)) else os.path.relpath(found, cwd)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
+        return 2
+    if not resolve_root(args):
         return 2
     try:
         return int(args.run(args) or 0)
