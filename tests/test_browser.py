@@ -151,3 +151,66 @@ def test_print_is_a_clean_report(browser, server):
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     page.close()
+
+
+def test_search_show_more_by_keyboard(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "search.html?q=罚款")
+    items = page.locator("#search-results li")
+    items.first.wait_for(timeout=10_000)
+    status = page.locator("#search-status").inner_text()
+    assert items.count() == 50, status
+    assert "显示前 50 条" in status
+    more = page.locator("#search-more")
+    assert more.is_visible() and more.inner_text().startswith("显示更多")
+    more.focus()
+    page.keyboard.press("Enter")
+    assert items.count() == min(100, int(status.split("找到 ")[1].split(" ")[0]))
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == items.nth(50).locator("a").get_attribute("href")
+    page.close()
+
+
+class _StaticHostHandler(_QuietHandler):
+    """Like a static host: a missing path anywhere gets the site's 404.html (status 404)."""
+
+    site: Path
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404:
+            return super().send_error(code, message, explain)
+        body = (self.site / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_404_at_depth_is_styled_and_links_to_the_site(browser, built):
+    handler = functools.partial(type("H", (_StaticHostHandler,), {"site": built}),
+                                directory=str(built.parent.parent))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/qs/site/"
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for missing in ("records/longgang/no-such-case.html", "no/such/deep/folder/page.html", "gone.html"):
+            response = page.goto(base + missing)
+            assert response.status == 404
+            assert page.locator("h1", has_text="页面不存在").is_visible()
+            header = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+            assert header not in ("rgba(0, 0, 0, 0)", "transparent"), missing  # the inline style applies
+            home = page.locator("main a", has_text="返回考核排名")
+            home.wait_for()
+            page.wait_for_function("document.querySelector('main a').getAttribute('href') !== '/index.html'",
+                                   timeout=5_000)
+            assert home.get_attribute("href") == "/qs/site/index.html", missing
+        home.click()
+        page.wait_for_load_state()
+        assert page.url == base + "index.html"
+        assert page.locator("table.scores").first.is_visible()
+        page.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
