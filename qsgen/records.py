@@ -34,7 +34,8 @@ ASSESSMENT_FILE = "assessment.yaml"
 
 _CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _KEY_FULLWIDTH_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
-_KEY_WIDESPACE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(\u3000+)")
+_KEY_WIDESPACE_RE = re.compile(r"^([ \t]*(?:-[ \t]+)?\{?[ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
+_FLOW_KEY_WIDESPACE_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
 _KEY_NOSPACE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
 _ITEM_ID_RE = re.compile(r"(?:t\d+|s\d+-\d+)", re.ASCII)
 _DEEP_QUOTE_RE = re.compile(r"(?:>[ \t]*){" + str(MAX_NESTING + 1) + ",}")
@@ -142,11 +143,17 @@ def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnosti
             lines[n] = line[: m.end() - 1] + ": " + " " * (len(rest) - len(rest.lstrip("\u3000"))) \
                 + rest.lstrip("\u3000")
             continue
-        m = _KEY_WIDESPACE_RE.match(line)
-        if m and (m[1] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[1])):
-            # kind:　news — the space after the colon typed in full width: taken as a space,
-            # silently (it is what was meant; the columns stay the same).
-            lines[n] = line = line[: m.start(2)] + " " * (m.end(2) - m.start(2)) + line[m.end(2):]
+        if "\u3000" in line:
+            # kind:　news, {score:　9} — the space after a key's colon typed in full width: taken
+            # as a space, silently (it is what was meant; the columns stay the same).
+            def half(m: re.Match) -> str:
+                if m[2] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[2]):
+                    return m[1] + m[2] + ":" + " " * len(m[3])
+                return m[0]
+            line = _KEY_WIDESPACE_RE.sub(half, line, count=1)
+            if "{" in line:  # keys inside {…} on the line
+                line = _FLOW_KEY_WIDESPACE_RE.sub(half, line)
+            lines[n] = line
         m = _KEY_NOSPACE_RE.match(line)
         if m and (m[1] in KNOWN_KEYS or _ITEM_ID_RE.fullmatch(m[1])):
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 的冒号后面缺少空格",
@@ -450,7 +457,7 @@ class _Loader:
         elif not isinstance(node.value, str):
             self._error(path, node.line, node.col, "kind（类型）只能写一个记录类型",
                         f"写成一行：kind: {file_kind or 'case'}")
-        elif node.value.strip() not in KINDS:
+        elif unicodedata.normalize("NFKC", node.value).strip() not in KINDS:
             text = node.value.strip()
             by_name = {v.name: k for k, v in KINDS.items()}
             if text in by_name:
@@ -459,7 +466,7 @@ class _Loader:
                 hint = (did_you_mean(text, list(KINDS)) if text else "") + f"类型有：{self._KINDS_LIST}"
             self._error(path, node.line, node.col, f"没有{quote(text)}这种记录类型", hint)
         else:
-            kind = node.value.strip()
+            kind = unicodedata.normalize("NFKC", node.value).strip()  # ｎｅｗｓ is news
         if file_kind is None:
             self._bad_file_name(path, name, kind)
         elif kind is not None and kind != file_kind:

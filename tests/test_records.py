@@ -780,3 +780,19 @@ def test_missing_attachment_no_unrelated_suggestion(tmp_path):
     diags = load(tmp_path)[1]
     d = only(diags, P + "longgang/news-1.md")
     assert "不存在" in d.message and "0918" not in d.hint
+
+
+def test_full_width_space_after_colon_in_a_flow_mapping_and_full_width_kind(tmp_path):
+    write(tmp_path, "bangongshi/assessment.yaml", "items:\n  t01:\u3000{score:\u30009.5, note:\u3000好}\n")
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("kind: news", "kind: ｎｅｗｓ"))
+    rs, diags = load(tmp_path)
+    assert diags == []
+    j = rs.assessments["bangongshi"].items["t01"]
+    assert j.score == Fraction(19, 2) and j.note == "好"
+    assert rs.records[0].kind == "news"
+
+
+def test_full_width_space_inside_a_value_is_kept(tmp_path):
+    write(tmp_path, "bangongshi/news-1.md", NEWS.replace("title: 我局开展消费维权宣传", "title: 会议 note:\u3000x"))
+    rs, diags = load(tmp_path)
+    assert diags == []
