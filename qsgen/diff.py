@@ -672,9 +672,11 @@ def resolve(root: Path, rev: str) -> str:
     try:
         return str(_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root))
     except GitError as e:
+        branch = rev.removeprefix("origin/")
         raise GitError(
             f"找不到版本 {rev}。如果是浅克隆（CI 常用 fetch-depth: 1），请先取回它："
-            f"git fetch --depth=1 origin {rev}（分支名写 origin/{rev} 也可以）") from e
+            f"git fetch --depth=1 origin +refs/heads/{branch}:refs/remotes/origin/{branch}，"
+            f"再运行 qsgen diff origin/{branch}") from e
 
 
 def describe(root: Path, rev: str) -> str:

@@ -153,7 +153,7 @@ def test_unknown_base_explains_shallow_clone(repo, tmp_path, capsys):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth=1", "--branch", "feature", repo.as_uri(), str(clone))
     code, _, err = qsgen(capsys, "--root", str(clone), "diff", "main")
-    assert code == 2 and "git fetch --depth=1 origin main" in err
+    assert code == 2 and "git fetch --depth=1 origin +refs/heads/main:refs/remotes/origin/main" in err
     git(clone, "fetch", "-q", "--depth=1", "origin", "+refs/heads/main:refs/remotes/origin/main")
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
     code, out, err = qsgen(capsys, "--root", str(clone), "diff", "origin/main")
