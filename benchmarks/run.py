@@ -78,7 +78,8 @@ def _tree_rss(pid: int) -> int:
 
 def measure(cmd: list[str], cwd: Path) -> dict:
     """Run ``cmd``; wall seconds, peak tree RSS (sampled) and max single-process RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = ru0.ru_maxrss
     t0 = time.perf_counter()
     # this checkout's qsgen, whatever an editable install elsewhere points at
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
@@ -98,13 +99,15 @@ def measure(cmd: list[str], cwd: Path) -> dict:
     wall = time.perf_counter() - t0
     done.set()
     th.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = ru1.ru_maxrss
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if proc.returncode != 0:
         sys.stderr.write(err.decode("utf-8", "replace")[-4000:])
         raise SystemExit(f"命令失败（退出码 {proc.returncode}）：{' '.join(cmd)}")
     # ru_maxrss of children is a running maximum: it only says something when it grew.
     maxrss = after * 1024 if after > before else None
-    return {"wall": wall, "peak": peak, "maxrss": maxrss}
+    return {"wall": wall, "peak": peak, "maxrss": maxrss, "cpu": cpu}
 
 
 def _set_aside(corpus: Path, grave: Path) -> None:
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             row = {"n": n, "check": check, "build": build, "pages": pages, "inc": inc, "serve": warm}
             rows.append(row)
             print(f"{n:>7} records  check {check['wall']:6.2f} s  {mb(check['peak']):>7} | "
-                  f"build {build['wall']:6.2f} s  {pages:>6} pages  {pages / build['wall']:7.0f} pages/s  "
+                  f"build {build['wall']:6.2f} s (CPU {build['cpu']:5.2f} s)  {pages:>6} pages  {pages / build['wall']:7.0f} pages/s  "
                   f"peak {mb(build['peak']):>7} (max RSS {mb(build['maxrss'])}) | "
                   f"incremental {inc['wall']:5.2f} s | serve rebuild {warm:5.2f} s", flush=True)
     finally:
