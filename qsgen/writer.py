@@ -180,11 +180,16 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     return plan
 
 
+# Sites with at least this many files are written by two processes (fork): creating files is
+# mostly system-call time, and the two halves of the sorted plan are mostly different folders.
+PARALLEL_WRITE_MIN = 4000
+
+
 def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None,
                unchanged: set[str] | frozenset[str] = frozenset()) -> None:
     os.chmod(tmp, DIR_MODE)
     made: set[str] = set()
-    for path, data in plan:
+    for path, _data in plan:  # every folder first, so the files can be written in any order
         parent = str(PurePosixPath(path).parent)
         if parent != "." and parent not in made:
             parts = parent.split("/")
@@ -196,6 +201,19 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
                         d.mkdir()
                     os.chmod(d, DIR_MODE)
                     made.add(sub)
+    if len(plan) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
+        half = len(plan) // 2
+        _write_files_forked(tmp, plan[half:], plan[:half], old, unchanged)
+    else:
+        _write_files(tmp, plan, old, unchanged)
+    marker = tmp / MARKER
+    marker.write_bytes(MARKER_TEXT)
+    os.chmod(marker, FILE_MODE)
+
+
+def _write_files(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None,
+                 unchanged: set[str] | frozenset[str]) -> None:
+    for path, data in plan:
         target = os.path.join(tmp, path)
         if old is not None and path in unchanged and _link(os.path.join(old, path), target, len(data)):
             continue
@@ -210,9 +228,48 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
             os.close(fd)
         if not hasattr(os, "fchmod"):
             os.chmod(target, FILE_MODE)
-    marker = tmp / MARKER
-    marker.write_bytes(MARKER_TEXT)
-    os.chmod(marker, FILE_MODE)
+
+
+def _write_files_forked(tmp: Path, theirs: list[tuple[str, bytes]], mine: list[tuple[str, bytes]],
+                        old: Path | None, unchanged: set[str] | frozenset[str]) -> None:
+    """Write ``theirs`` in a forked child (it shares the bytes, nothing is copied) while this
+    process writes ``mine``; a failure in either raises OSError here."""
+    import sys
+
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: write, report, leave without running any cleanup of the parent
+        code = 0
+        try:
+            os.close(r)
+            _write_files(tmp, theirs, old, unchanged)
+        except BaseException as e:
+            code = 1
+            try:
+                err = e if isinstance(e, OSError) else OSError(0, repr(e))
+                os.write(w, f"{err.errno or 0}\0{err.strerror or err}\0{err.filename or ''}".encode(
+                    "utf-8", "replace")[:4000])
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    failure: BaseException | None = None
+    try:
+        _write_files(tmp, mine, old, unchanged)
+    except BaseException as e:
+        failure = e
+    with os.fdopen(r, "rb") as f:
+        report = f.read()
+    _, status = os.waitpid(pid, 0)
+    if failure is not None:
+        raise failure
+    if status != 0:
+        errno_, strerror, filename = (report.decode("utf-8", "replace").split("\0") + ["", "", ""])[:3]
+        raise OSError(int(errno_) if errno_.isdigit() else 0, strerror or "写入文件的子进程失败",
+                      filename or None)
 
 
 def _link(source: str, target: str, size: int) -> bool:
