@@ -41,6 +41,22 @@ CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "template"
                       "textarea", "title", "xmp", "noembed", "noframes", "svg", "math"}
 
 
+def _url_filter(tag: str, attr: str, value: str) -> str | None:
+    """Drop URLs that would break or leak on a static site served from any sub-path.
+
+    Root-relative (``/x``) and protocol-relative (``//host/x``) URLs point outside the site
+    when it is published under a sub-path or opened as files; images are only the site's own
+    (relative) files, never fetched from another host when a page is read.
+    """
+    if attr in ("href", "src"):
+        v = value.strip()
+        if v.startswith(("/", "\\")):
+            return None
+        if tag == "img" and ":" in v.split("/", 1)[0]:
+            return None
+    return value
+
+
 def sanitise(fragment: str) -> str:
     """Reduce an HTML fragment to the narrow allowlist; the last gate before a page."""
     return nh3.clean(
@@ -48,6 +64,7 @@ def sanitise(fragment: str) -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags=CLEAN_CONTENT_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_url_filter,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,

@@ -250,10 +250,11 @@ def test_links_get_rel_and_keep_safe_urls():
     assert out.count('rel="nofollow noopener"') == 5
 
 
-def test_images_keep_relative_and_http_sources():
+def test_images_keep_relative_sources_only():
+    # pages work offline and fetch nothing from other hosts: a remote image keeps its alt text
     out = render("![照片](photo.jpg \"现场\") ![远程](https://example.com/a.png)")
     assert '<img src="photo.jpg" alt="照片" title="现场">' in out
-    assert '<img src="https://example.com/a.png" alt="远程">' in out
+    assert '<img alt="远程">' in out
 
 
 def test_tables_with_alignment():
@@ -297,3 +298,18 @@ def test_deterministic():
 def test_render_with_text_equals_the_two_calls():
     for src in HOSTILE + ["# 标题\n\n正文 [链接](http://e.example) ![图](a.png)\n\n| a |\n|---|\n| b |"]:
         assert markdown.render_with_text(src) == (render(src), plain_text(src))
+
+
+@pytest.mark.parametrize("text", [
+    "[a](/index.html)", "[b](//evil.example/x)", "![c](/etc/passwd)",
+    "![d](https://evil.example/t.png)", "![e](HTTP://evil.example/t.png)",
+])
+def test_urls_that_leave_the_site_are_dropped(text):
+    out = render(text)
+    assert "href" not in out and "src" not in out
+
+
+def test_relative_and_web_links_kept():
+    assert 'src="attachments/a.png"' in render("![e](attachments/a.png)")
+    assert 'href="https://www.samr.gov.cn"' in render("[总局](https://www.samr.gov.cn)")
+    assert 'href="../x.md"' in render("[x](../x.md)")
