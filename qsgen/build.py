@@ -69,9 +69,11 @@ def _history(root: Path, paths: list[str]) -> dict:
     return gitinfo.file_history(root, paths)
 
 
-def load_and_score(root: Path, progress: Callable[[str], None] | None = None
+def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None
                    ) -> tuple[Results, list[Diagnostic]]:
-    """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic."""
+    """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic.
+
+    ``memo``: a cache.RecordMemo whose unchanged files are replayed instead of parsed."""
     from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring import score
@@ -82,7 +84,13 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None
     if rules is None or errors:
         raise QsgenError("考核规则有错误，未生成网站", sorted(set(rule_diags)))
     say(f"读取规则：{rules.root}/，{len(rules.units)} 个考核单位，{len(rules.adjustments)} 条加减分规则")
-    records, rec_diags = load_records(root, rules)
+    if memo is not None:
+        from qsgen.records import paused_gc
+
+        with paused_gc():
+            records, rec_diags = memo.load(root, rules)
+    else:
+        records, rec_diags = load_records(root, rules)
     diags = list(rule_diags) + list(rec_diags)
     if any(d.severity == "error" for d in diags):
         raise QsgenError("记录有错误，未生成网站", sorted(set(diags)))
@@ -91,14 +99,60 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None
     return results, sorted(set(d for d in diags if d.severity == "warning"))
 
 
-def site_inputs(root: Path, results: Results):
+def _git_head(root: Path) -> str | None:
+    """The commit HEAD names, or None (no git, no commits)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
+                              stdin=subprocess.DEVNULL, check=False, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.decode("ascii", "replace").strip() or None
+
+
+def _cached_history(root: Path, paths: list[str]) -> dict:
+    """_history, reused from .qsgen-cache/history.pickle while HEAD is the same commit and no
+    path is asked for that the stored pass did not look for (a file's last commit is a
+    function of HEAD and its path only)."""
+    import pickle
+
+    from qsgen import cache
+
+    head = _git_head(root)
+    target = root / cache.CACHE_DIR / "history.pickle"
+    if head is not None:
+        try:
+            with open(target, "rb") as f:
+                data = pickle.load(f)
+            if data["head"] == head and data["asked"].issuperset(paths):
+                found = data["found"]
+                return {p: found[p] for p in paths if p in found}
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                AttributeError, ImportError):
+            pass
+    found = _history(root, paths)
+    if head is not None:
+        try:
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump({"head": head, "asked": frozenset(paths), "found": found}, f,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            pass
+    return found
+
+
+def site_inputs(root: Path, results: Results, use_cache: bool = False):
     """What the site needs besides the scores: git provenance, attachments, date, templates."""
     from qsgen import site
 
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
     return site.SiteInputs(
-        history=_history(root, paths),
+        history=(_cached_history if use_cache else _history)(root, paths),
         attachments=read_attachments(root, results.records),
         source_date=_source_date(root),
         example=is_example(root, results.rules.year),
@@ -107,38 +161,67 @@ def site_inputs(root: Path, results: Results):
 
 
 def build(root: Path, out: Path | None = None, *, quiet: bool = False,
-          progress: Callable[[str], None] | None = None, use_cache: bool = True) -> BuildReport:
+          progress: Callable[[str], None] | None = None, use_cache: bool = True,
+          atomic: bool = False) -> BuildReport:
     """Build the site of the repository at ``root`` into ``out`` (default root/_site).
 
     Nothing is written unless every stage succeeded; on errors raises QsgenError with every
     diagnostic, and the previous site stays exactly as it was. With ``use_cache`` the pages
     whose inputs did not change since the last build are taken from root/.qsgen-cache/
-    (cache.py; the output is byte-identical to a clean build).
+    (cache.py; the output is byte-identical to a clean build), and when ``out`` is the site
+    the last build wrote, only the files that changed are written into it, each by an atomic
+    rename, after everything else succeeded (writer.update_site). ``atomic`` (or no cache):
+    the whole site is built beside ``out`` and swapped in at once (writer.write_site).
     """
     from qsgen.records import paused_gc
 
     # A build makes no lasting reference cycles; the collector's full passes over everything
     # loaded cost ~10% at 50,000 records (profiled). Memory is the same without them.
     with paused_gc():
-        return _build(Path(root), out, quiet, progress, use_cache)
+        return _build(Path(root), out, quiet, progress, use_cache, atomic)
 
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
-           use_cache: bool) -> BuildReport:
+           use_cache: bool, atomic: bool = False) -> BuildReport:
     from qsgen import cache, template_errors, writer
 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
-    results, warnings = load_and_score(root, say)
+    rules_digest = cache.tree_digest(root / "rules")
+    memo = cache.RecordMemo.load_disk(root, cache.loader_digest(root, rules_digest)) if use_cache else None
+    results, warnings = load_and_score(root, say, memo)
     say(f"计算得分：{len(results.units)} 个单位")
-    inputs = site_inputs(root, results)
+    inputs = site_inputs(root, results, use_cache)
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
-    with template_errors.reported(root, inputs.templates):  # Jinja errors -> path:line: message
-        files = cache.build_site(results, inputs, store, rules_digest=cache.tree_digest(root / "rules"))
-    say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
-    writer.write_site(files, out, root, unchanged=store.unchanged_in(out))
+    if memo is not None:
+        memo.seed(store.digests)
+    in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
+    # A whole new site: pages are streamed into it as they are rendered (flat memory).
+    tmp = None if in_place else writer.begin(out, root)
+    try:
+        with template_errors.reported(root, inputs.templates):  # Jinja errors -> path:line: message
+            files = cache.build_site(results, inputs, store, rules_digest=rules_digest,
+                                     stream_dir=None if tmp is None else os.fspath(tmp),
+                                     bytecode_dir=os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None)
+        say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
+        if in_place:
+            writer.update_site(files, out, root)  # only what changed is written
+        else:
+            try:
+                store.materialize(files)
+            except OSError as e:
+                raise QsgenError(f"读取上一次生成的页面失败：{e.strerror or e}（{e.filename}），"
+                                 "请用 --no-cache 重新生成") from e
+            writer.write_site(files, out, root, unchanged=store.unchanged_in(out), tmp=tmp)
+    except BaseException:
+        if tmp is not None:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if use_cache:
         store.save(root, out)
+        memo.save_disk(root, store.digests.by_id)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),

@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import re
+import stat
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,7 +30,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_FILE = "pages.pickle"
-FORMAT = 3  # bump when the stored layout changes
+FORMAT = 4  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -80,30 +81,86 @@ def code_digest(template_dir: Path | None = None) -> str:
 # ------------------------------------------------------------------ pages
 
 
+class Kept(bytes):
+    """A page whose bytes are already in the site at the same path, unchanged since the last
+    build wrote it (checked by its file status; see PageStore.get). It stands in for the bytes
+    in the site's file mapping; the writer leaves (or links) the file instead of writing it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "KEPT"
+
+
+KEPT = Kept()
+
+
+class Written(bytes):
+    """A page already written, as it was rendered, into the new site being built (streamed
+    there so the whole site is never held in memory); it stands in for the bytes."""
+
+    def __new__(cls, size: int = 0, crc: int = 0) -> Written:
+        self = super().__new__(cls)
+        self.size, self.crc = size, crc
+        return self
+
+    def __reduce__(self):
+        return (Written, (self.size, self.crc))
+
+    def __repr__(self) -> str:
+        return f"WRITTEN({self.size})"
+
+
+def stream_page(folder: str, path: str, data: bytes) -> bytes:
+    """Write one page into ``folder`` (the new site) now; Written, or the bytes themselves when
+    the path is one the writer must refuse (it reports it with every other problem)."""
+    from qsgen import writer
+
+    if writer.path_problem(path):
+        return data
+    target = os.path.join(folder, *path.split("/"))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        writer._write_one(target, data)
+    except FileExistsError:  # written by a worker that failed later: its part is rendered again
+        os.unlink(target)
+        writer._write_one(target, data)
+    return Written(len(data), zlib.crc32(data))
+RACY_NS = 100_000_000  # a page written this close before the keys were saved is checked by content
+
+
 class PageStore:
     """The last build's cacheable pages: {site path: (key, bytes)} in memory (qsgen serve).
 
-    On disk (qsgen build) only the keys are kept, with each page's size and CRC-32: a page
-    whose key matches is read back from the site the last build wrote, and used only when its
-    size and checksum are still those written (a hand-edited site is never reused).
+    On disk (qsgen build) only the keys are kept, with each page's size, CRC-32 and file status
+    (inode, mtime) as written: a page whose key matches and whose file in the site still has
+    that status is not rendered nor read (``KEPT``). A page whose file changed since (a
+    hand-edited site) or that was written too close to the save to tell (racy, as in git's
+    index) is read back and used only when its size and checksum are still those written.
     """
 
     def __init__(self, pages: dict[str, tuple] | None = None, texts: dict[str, str] | None = None,
-                 site_dir: Path | None = None) -> None:
-        self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc)
+                 site_dir: Path | None = None, stamp: int = 0) -> None:
+        self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc, status)
         self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
         self.site_dir = site_dir  # where pages stored without bytes are read back from
+        self.stamp = stamp  # mtime of the saved keys (ns)
+        self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
         self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
-        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search doc); memory only
+        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search doc)
 
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
-        if self.site_dir is None or os.path.realpath(self.site_dir) != os.path.realpath(out):
+        if not self.writes_to(out):
             return set()
         return self.linkable
+
+    def writes_to(self, out: Path) -> bool:
+        """The pages kept by this store are files of ``out``."""
+        return self.site_dir is not None and os.path.realpath(self.site_dir) == os.path.realpath(out)
 
     def get(self, path: str, key: str) -> bytes | None:
         hit = self.pages.get(path)
@@ -113,8 +170,18 @@ class PageStore:
             return hit[1]
         if self.site_dir is None:
             return None
+        full = os.path.join(self.site_dir, path)
+        status = hit[4] if len(hit) > 4 else None
+        if status is not None and status[1] < self.stamp - RACY_NS:
+            try:
+                st = os.lstat(full)
+            except OSError:
+                return None
+            if (st.st_ino, st.st_mtime_ns) == status and st.st_size == hit[2] and stat.S_ISREG(st.st_mode):
+                self.linkable.add(path)
+                return KEPT
         try:
-            with open(os.path.join(self.site_dir, path), "rb") as f:
+            with open(full, "rb") as f:
                 data = f.read()
         except OSError:
             return None
@@ -123,9 +190,22 @@ class PageStore:
         self.linkable.add(path)
         return data
 
+    def materialize(self, files: dict[str, bytes]) -> None:
+        """Replace every KEPT in ``files`` by the page's bytes read from the site (for a site
+        written elsewhere); a page that changed meanwhile raises OSError."""
+        for path, data in files.items():
+            if data is KEPT:
+                with open(os.path.join(self.site_dir or "", path), "rb") as f:
+                    data = f.read()
+                hit = self.old.get(path) or self.pages.get(path)
+                if hit is None or len(data) != hit[2] or zlib.crc32(data) != hit[3]:
+                    raise OSError(0, "上一次生成的页面在构建期间被改动", path)
+                files[path] = data
+
     def replace(self, pages: dict[str, tuple[str, bytes]], texts: dict[str, str]) -> None:
         """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
-        self.pages = {p: (k, data, 0, 0) for p, (k, data) in pages.items()}
+        self.old = self.pages
+        self.pages = {p: (k, data, 0, 0, None) for p, (k, data) in pages.items()}
         self.texts = texts
 
     # ---- on disk (qsgen build)
@@ -139,9 +219,12 @@ class PageStore:
         """The store saved by the last build at ``root``; empty when absent or unreadable."""
         try:
             with open(cls.path(root), "rb") as f:
+                stamp = os.fstat(f.fileno()).st_mtime_ns
                 data = pickle.load(f)
             if isinstance(data, dict) and data.get("format") == FORMAT:
-                return cls(data["pages"], data["texts"], Path(data["site"]))
+                store = cls(data["pages"], data["texts"], Path(data["site"]), stamp)
+                store.docs = data.get("docs", {})
+                return store
         except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
                 AttributeError, ImportError):
             pass
@@ -152,16 +235,29 @@ class PageStore:
         ``site_dir`` is where the pages were just written."""
         target = self.path(root)
         pages = {}
-        for p, (key, data, size, crc) in self.pages.items():
-            if data is not None:
-                size, crc = len(data), zlib.crc32(data)
-            pages[p] = (key, None, size, crc)
+        for p, entry in self.pages.items():
+            key, data = entry[0], entry[1]
+            if data is KEPT:  # the file was not touched: what the last save knew still holds
+                old = self.old.get(p)
+                if old is not None:
+                    pages[p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
+                continue
+            if data is None:
+                pages[p] = entry
+                continue
+            size, crc = (data.size, data.crc) if isinstance(data, Written) else (len(data), zlib.crc32(data))
+            try:
+                st = os.lstat(os.path.join(site_dir, p))
+                status = (st.st_ino, st.st_mtime_ns) if st.st_size == size else None
+            except OSError:
+                status = None
+            pages[p] = (key, None, size, crc, status)
         try:
             target.parent.mkdir(exist_ok=True)
             tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
                 pickle.dump({"format": FORMAT, "site": os.path.realpath(site_dir), "pages": pages,
-                             "texts": self.texts}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                             "texts": {}, "docs": self.docs}, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
@@ -228,10 +324,14 @@ def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> s
 
 
 def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
-               rules_digest: str | None = None, jobs: int | None = None) -> dict[str, bytes]:
+               rules_digest: str | None = None, jobs: int | None = None,
+               stream_dir: str | None = None, bytecode_dir: str | None = None) -> dict[str, bytes]:
     """site.build_site with page reuse from ``store`` (updated in place) and parallel rendering.
 
-    The result is byte-identical to ``site.build_site(results, inputs)``.
+    The result is byte-identical to ``site.build_site(results, inputs)``. With ``stream_dir``
+    (the writer's new site, writer.begin) every record and unit page rendered is written
+    there at once and stands as ``Written`` in the result, so memory does not grow with the
+    site. ``bytecode_dir``: where compiled templates are kept between processes.
     """
     if rules_digest is None:
         rules_digest = digest(repr(results.rules))
@@ -241,7 +341,17 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
     from qsgen.records import paused_gc
 
     with paused_gc():  # rendering makes no lasting cycles; full collections cost ~10% at 50,000
-        return cls(results, inputs, store, gkey, default_jobs() if jobs is None else jobs).build()
+        site_ = cls(results, inputs, store, gkey, default_jobs() if jobs is None else jobs)
+        site_.stream_dir = stream_dir
+        if bytecode_dir is not None:
+            import jinja2
+
+            try:
+                os.makedirs(bytecode_dir, exist_ok=True)
+                site_.env.bytecode_cache = jinja2.FileSystemBytecodeCache(bytecode_dir)
+            except OSError:
+                pass
+        return site_.build()
 
 
 # ------------------------------------------------------------- rendering
@@ -318,11 +428,20 @@ def _site_class() -> type:
             for rec in self.results.records.records:
                 path = site.record_file(rec.id)
                 links = all_paths if _MAY_LINK.search(rec.body) else ""
-                key = record_key(self.gkey, rec, self.uses.get(rec.id), (history.get(rec.path), links),
+                c = history.get(rec.path)
+                commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
+                key = record_key(self.gkey, rec, self.uses.get(rec.id), (commit, links),
                                  digests[id(rec)])
                 self.rec_keys[rec.id] = key
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
+                if text is None and data is not None:  # on disk only the search doc is kept
+                    doc = self.store.docs.get(rec.id)
+                    if doc is not None and doc[0] == key:
+                        self.ready[path] = data
+                        self.new_pages[path] = (key, data)
+                        self.store.reused += 1
+                        continue
                 if data is None or text is None:
                     todo.append((rec, path, key))
                 else:
@@ -393,6 +512,17 @@ def _site_class() -> type:
             else:
                 self.files[path] = data
 
+        stream_dir: str | None = None
+
+        def render_out(self, item: tuple[str, Any]) -> tuple[bytes, str]:
+            """render_one, the page written into stream_dir at once when there is one."""
+            data, text = self.render_one(item)
+            if self.stream_dir is not None:
+                kind, obj = item
+                path = "units/" + obj.unit.slug + ".html" if kind == "unit" else site.record_file(obj.id)
+                data = stream_page(self.stream_dir, path, data)
+            return data, text
+
         def render_one(self, item: tuple[str, Any]) -> tuple[bytes, str]:
             """A page as the plain site renders it, and for a record page its body's plain text."""
             kind, obj = item
@@ -414,7 +544,7 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
     import multiprocessing
 
     if jobs <= 1 or len(work) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [s.render_one(w) for w in work]
+        return [s.render_out(w) for w in work]
     import gc
     import sys
 
@@ -440,7 +570,7 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
             children.append((p, r, part))
     finally:
         gc.unfreeze()
-    out = [s.render_one(w) for w in parts[0]]
+    out = [s.render_out(w) for w in parts[0]]
     for p, r, part in children:
         try:
             data = r.recv()
@@ -449,14 +579,14 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
         r.close()
         p.join()
         if not isinstance(data, list) or len(data) != len(part):
-            data = [s.render_one(x) for x in part]  # the child failed: render here (errors surface)
+            data = [s.render_out(x) for x in part]  # the child failed: render here (errors surface)
         out.extend(data)
     return out
 
 
 def _child(s: Any, work: list, conn: Any) -> None:
     try:
-        data: Any = [s.render_one(w) for w in work]
+        data: Any = [s.render_out(w) for w in work]
     except BaseException:  # the parent renders this part itself and reports the error
         data = None
     conn.send(data)
@@ -466,28 +596,159 @@ def _child(s: Any, work: list, conn: Any) -> None:
 # ------------------------------------------------------------------ records
 
 
+RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
+# Modules whose code decides what a record file parses to; any change to them invalidates the memo.
+_LOADER_MODULES = ("records.py", "fields.py", "kinds.py", "yamlsafe.py", "model.py", "errors.py",
+                   "cache.py")
+
+
+def loader_digest(root: Path, rules_digest: str) -> str:
+    """What every persisted parse depends on besides its own file: the loader's code, the
+    Python and PyYAML versions, the rules, the repository's location (attachment checks)."""
+    import sys
+
+    try:
+        import yaml
+        yaml_version = (yaml.__version__, getattr(yaml, "__with_libyaml__", False))
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        yaml_version = None
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((FORMAT, sys.version, yaml_version, rules_digest, os.path.realpath(root))).encode())
+    for name in _LOADER_MODULES:
+        try:
+            h.update(name.encode() + b"\0" + (_PKG / name).read_bytes())
+        except OSError:
+            h.update(name.encode() + b"\0missing")
+    return h.hexdigest()
+
+
+def _shard(path: str) -> str:
+    """The persisted memo is split by unit folder: a change rewrites one shard, not all."""
+    parts = path.split("/")
+    return parts[2] if len(parts) > 3 else ""
+
+
 class RecordMemo:
-    """Parsed record files of a warm process, by repository path (see the module docstring)."""
+    """Parsed record files of a warm process, by repository path (see the module docstring).
+
+    ``load_disk``/``save_disk`` persist it in ``.qsgen-cache/records/`` for ``qsgen build``: only
+    files that parsed without any diagnostic and list no attachment are kept (nothing else on
+    disk decides what they parse to), with the record digests, under ``loader_digest``.
+    """
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[tuple, Any]] = {}
         self.rules_id: int | None = None
         self.parsed = 0  # files parsed by the last load
         self.reused = 0  # files replayed by the last load
+        self.validity = ""  # loader_digest of the entries loaded from disk
+        self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
+        self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
 
     def clear(self) -> None:
         self.entries.clear()
+        self.digests.clear()
+
+    @staticmethod
+    def disk_dir(root: Path) -> Path:
+        return Path(root) / CACHE_DIR / RECORDS_DIR
+
+    @classmethod
+    def load_disk(cls, root: Path, validity: str) -> RecordMemo:
+        """The memo saved by the last build (only entries made under the same ``validity``)."""
+        memo = cls()
+        memo.validity = validity
+        folder = cls.disk_dir(root)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return memo
+        for name in names:
+            if not name.endswith(".pickle"):
+                continue
+            try:
+                with open(folder / name, "rb") as f:
+                    data = pickle.load(f)
+                if not isinstance(data, dict) or data.get("validity") != validity:
+                    continue
+                memo.entries.update(data["entries"])
+                memo.digests.update(data["digests"])
+                memo.saved[data["shard"]] = data["signature"]
+            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                    AttributeError, ImportError, IndexError):
+                continue
+        return memo
+
+    def seed(self, digests: _DigestMemo) -> None:
+        """Hand the stored record digests of replayed files to ``digests`` (no re-hashing)."""
+        by_id = digests.by_id
+        for path, (_key, value) in self.entries.items():
+            ds = self.digests.get(path)
+            if ds is not None and len(ds) == len(value[0]):
+                for rec, d in zip(value[0], ds, strict=True):
+                    by_id[id(rec)] = (rec, d)
+
+    def save_disk(self, root: Path, known: dict[int, tuple] | None = None) -> None:
+        """Write the persistable entries, one file per unit folder; unchanged shards are not
+        rewritten. Never raises for I/O (a memo that cannot be written only costs time).
+        ``known``: _DigestMemo.by_id of the build, record digests already computed."""
+        known = known or {}
+        shards: dict[str, dict[str, tuple[tuple, Any]]] = {}
+        for path, entry in self.entries.items():
+            recs, diags, bad, _assess, _cases = entry[1]
+            if diags or bad or any(r.attachments for r in recs):
+                continue
+            shards.setdefault(_shard(path), {})[path] = entry
+        folder = self.disk_dir(root)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
+        except OSError:
+            return
+        wanted = set()
+        for shard, entries in shards.items():
+            name = hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
+            wanted.add(name)
+            signature = sorted((p, e[0]) for p, e in entries.items())
+            if self.saved.get(shard) == signature and name in existing:
+                continue
+            digests = {}
+            for p, e in entries.items():
+                ds = self.digests.get(p)
+                if ds is None or len(ds) != len(e[1][0]):
+                    ds = []
+                    for r in e[1][0]:
+                        hit = known.get(id(r))
+                        ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
+                    self.digests[p] = ds
+                digests[p] = ds
+            try:
+                tmp = folder / f"{name}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    pickle.dump({"validity": self.validity, "shard": shard, "signature": signature,
+                                 "entries": entries, "digests": digests}, f,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, folder / name)
+                self.saved[shard] = signature
+            except OSError:
+                pass
+        for name in existing - wanted:
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files."""
-        if self.rules_id != id(rules):
-            self.entries.clear()
-            self.rules_id = id(rules)
+        if self.rules_id is not None and self.rules_id != id(rules):
+            self.clear()
+        self.rules_id = id(rules)
         loader = _memo_loader_class()(root, rules, self)
         result = loader.run()
         # forget files that disappeared
         for path in [p for p in self.entries if p not in loader.seen]:
             del self.entries[path]
+            self.digests.pop(path, None)
         self.parsed, self.reused = loader.parsed, loader.reused
         return result
 
@@ -558,6 +819,7 @@ def _memo_loader_class() -> type:
             bad_before = path in self.bad_paths
             super()._file(entry, path, unit, assessment)
             self.parsed += 1
+            self.memo.digests.pop(path, None)
             if key is None:
                 return
             bad = path in self.bad_paths and not bad_before

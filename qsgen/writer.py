@@ -71,7 +71,24 @@ def path_problem(path: str) -> str | None:
     return None
 
 
-def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = ()) -> None:
+def begin(out: Path, root: Path) -> Path:
+    """Check ``out`` and make the empty directory beside it that write_site(..., tmp=) fills
+    and swaps in; pages can be streamed into it before (cache.stream_page). The caller
+    removes it (shutil.rmtree) if the build fails before write_site."""
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QsgenError(f"无法创建输出目录的上级目录 {out.parent}：{e.strerror or e}") from e
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
+    except OSError as e:
+        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+
+
+def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = (),
+               tmp: Path | None = None) -> None:
     """Write ``files`` as the whole site at ``out``; on any failure the previous site is untouched.
 
     Refuses an ``out`` that is ``/``, the home directory, the repository root or one of its
@@ -82,19 +99,28 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
     now at ``out`` (cache.py read and checked them); they are hard-linked from it into the new
     site instead of written again (writing is the fallback), which makes an incremental build
     cost what changed, not the whole site. The swap stays atomic.
+
+    ``tmp``: the directory made by begin(), where values that are ``cache.Written`` were
+    already written (it is removed on failure like one made here).
     """
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))  # a symlinked output replaces the directory it points to
-    plan = _plan(files)
+    try:
+        plan = _plan(files)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
     parent = out.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
-    except OSError as e:
-        raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+    if tmp is None:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
+        except OSError as e:
+            raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
     old = out if unchanged and (out / MARKER).is_file() else None
     try:
         if old is not None:
@@ -108,6 +134,108 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
             raise QsgenError(f"写入站点失败，原有站点未改动：{e.strerror or e}"
                              f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
         raise
+
+
+def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
+    """Bring the site at ``out`` (a previous qsgen build) to exactly ``files``, in place.
+
+    For an incremental build: the files whose bytes differ are written beside the site first
+    (a temporary directory next to it); only when all are written is each one moved to its
+    place by an atomic rename, then files no longer part of the site are deleted. A failure
+    before that changes nothing. Unlike write_site the site is not swapped as a whole: a
+    reader may see new and old pages side by side for the moment the renames take, and an
+    interrupted update leaves a mix of whole old and whole new files (the next build repairs
+    it). A value ``cache.KEPT`` says the file at that path is already right (not even read).
+    Returns the paths written.
+    """
+    from qsgen.cache import Kept
+
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))
+    if not (out / MARKER).is_file():
+        raise QsgenError(f"{out} 不是以前由 qsgen 生成的站点，不能原地更新")
+    plan = _plan(files)
+    existing: set[str] = set()
+    dirs: set[str] = set()
+    base = os.fspath(out)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        if prefix:
+            dirs.add(rel)
+        for name in filenames:
+            existing.add(prefix + name)
+    existing.discard(MARKER)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
+    except OSError as e:
+        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+    written: set[str] = set()
+    try:
+        staged: list[tuple[str, str]] = []
+        for path, data in plan:
+            if isinstance(data, Kept):
+                if path not in existing:
+                    raise OSError(0, "站点中缺少应当沿用的页面", path)
+                continue
+            target = os.path.join(base, path)
+            if path in existing:
+                try:
+                    if os.path.getsize(target) == len(data):
+                        with open(target, "rb") as f:
+                            if f.read() == data:
+                                continue
+                except OSError:
+                    pass
+            name = os.path.join(tmp, str(len(staged)))
+            _write_one(name, data)
+            staged.append((name, path))
+        wanted = {p for p, _ in plan}
+        for name, path in staged:  # the point of no return: every new file is written
+            parent = str(PurePosixPath(path).parent)
+            if parent != "." and parent not in dirs:
+                parts = parent.split("/")
+                for i in range(1, len(parts) + 1):
+                    sub = "/".join(parts[:i])
+                    if sub not in dirs:
+                        d = os.path.join(base, sub)
+                        if not os.path.isdir(d):
+                            os.mkdir(d)
+                            os.chmod(d, DIR_MODE)
+                        dirs.add(sub)
+            os.replace(name, os.path.join(base, path))
+            written.add(path)
+        emptied = set()
+        for path in sorted(existing - wanted):
+            os.unlink(os.path.join(base, path))
+            emptied.add(str(PurePosixPath(path).parent))
+        for d in sorted(emptied, key=lambda x: -x.count("/")):
+            while d not in (".", ""):
+                try:
+                    os.rmdir(os.path.join(base, d))  # only when empty
+                except OSError:
+                    break
+                d = str(PurePosixPath(d).parent)
+    except OSError as e:
+        raise QsgenError(f"更新站点失败：{e.strerror or e}"
+                         f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def _write_one(target: str, data: bytes) -> None:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    if not hasattr(os, "fchmod"):
+        os.chmod(target, FILE_MODE)
 
 
 def _as_bytes(path: str, data) -> bytes:
@@ -213,7 +341,11 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
 
 def _write_files(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None,
                  unchanged: set[str] | frozenset[str]) -> None:
+    from qsgen.cache import Written
+
     for path, data in plan:
+        if isinstance(data, Written):  # streamed into tmp while it was rendered
+            continue
         target = os.path.join(tmp, path)
         if old is not None and path in unchanged and _link(os.path.join(old, path), target, len(data)):
             continue

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from qsgen import build as pipeline
 from qsgen import cache, site
+from qsgen.errors import QsgenError
 from qsgen.kinds import kind_of_filename
 from qsgen.records import load_records
 from qsgen.rules import load_rules
@@ -273,3 +275,123 @@ def test_digest_is_stable():
     assert cache.digest("a", 1, {"b": [2]}) == cache.digest("a", 1, {"b": [2]})
     assert cache.digest("a") != cache.digest("b")
     assert len(os.listdir(site.TEMPLATE_DIR)) and cache.code_digest() == cache.code_digest()
+
+
+# ------------------------------------------------------------------ qsgen build across processes
+
+
+def _tree_status(path: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(path).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
+    _build(repo, repo / "_site")
+    rules, _ = load_rules(repo)
+    validity = cache.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    memo = cache.RecordMemo.load_disk(repo, validity)
+    assert len(memo.entries) > N // 2
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n磁盘缓存之后改的一句。\n\n")
+    _same_load(memo.load(repo, rules), _plain_load(repo, rules))
+    with_attachments = sum(1 for path, e in memo.entries.items() if any(r.attachments for r in e[1][0]))
+    assert memo.parsed == 1 + with_attachments  # records listing attachments are always read again
+    # another code or rules version: nothing is replayed
+    assert cache.RecordMemo.load_disk(repo, "other").entries == {}
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_incremental_build_touches_only_what_changed(repo, tmp_path):
+    _build(repo, repo / "_site")
+    time.sleep(cache.RACY_NS / 1e9 + 0.05)  # past the racy window of the saved keys
+    _build(repo, repo / "_site")  # keys saved well after the pages were written
+    before = _tree_status(repo / "_site")
+    rec = _records(repo, "duanshi", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n只改这一条。\n\n")
+    stray = repo / "_site" / "records" / "stray.html"
+    stray.write_bytes(b"not built by qsgen")
+    _build(repo, repo / "_site")
+    after = _tree_status(repo / "_site")
+    page = f"records/duanshi/{rec.stem}.html"
+    assert after[page] != before[page]
+    changed = {p for p in after if p in before and after[p] != before[p]}
+    # the record page and the pages every build makes again that embed it (search index)
+    assert page in changed and len(changed) <= 3, sorted(changed)
+    assert "records/stray.html" not in after  # a file that is no page of the site is removed
+    assert oct((repo / "_site" / page).stat().st_mode & 0o777) == "0o644"
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_a_failed_incremental_build_writes_nothing(repo):
+    _build(repo, repo / "_site")
+    before = _tree(repo / "_site")
+    shutil.copytree(site.TEMPLATE_DIR, repo / "site_templates")
+    _edit(repo / "site_templates" / "record.html", "{{", "{{ undefined_name_xyz }}{{")
+    with pytest.raises(QsgenError):
+        pipeline.build(repo, repo / "_site", quiet=True)
+    assert _tree(repo / "_site") == before
+    assert not [p for p in repo.iterdir() if "qsgen-new" in p.name]
+
+
+def test_atomic_build_equals_in_place_and_clean(repo, tmp_path):
+    _build(repo, repo / "_site")
+    rec = _records(repo, "longgang", "evidence")[1]
+    _edit(rec, "\n---\n\n", "\n---\n\n整体替换。\n\n")
+    pipeline.build(repo, repo / "_site", quiet=True, atomic=True)
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+    # the cache still serves an in-place build after it
+    _edit(rec, "整体替换。", "原地更新。")
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean2")
+    _same_trees(repo / "_site", tmp_path / "clean2")
+
+
+def test_building_elsewhere_reads_kept_pages_back(repo, tmp_path):
+    _build(repo, repo / "_site")
+    pipeline.build(repo, tmp_path / "other", quiet=True)  # pages kept in _site, written to other
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(tmp_path / "other", tmp_path / "clean")
+
+
+def test_streamed_pages_equal_the_plain_site(repo, tmp_path, monkeypatch):
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    from qsgen.scoring import score
+
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(cache, "PARALLEL_MIN", 10)
+    stream = tmp_path / "stream"
+    stream.mkdir()
+    files = cache.build_site(results, inputs, cache.PageStore(), jobs=2, stream_dir=str(stream))
+    assert sorted(files) == sorted(plain)
+    written = [p for p, data in files.items() if isinstance(data, cache.Written)]
+    assert len(written) >= len(records.records)  # every record page went to disk at once
+    for p in written:
+        assert (stream / p).read_bytes() == plain[p]
+        assert files[p].size == len(plain[p])
+
+
+def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
+    paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))[:20]
+    first = pipeline._cached_history(repo, paths)
+    assert first and set(first) <= set(paths)
+    calls = []
+    monkeypatch.setattr(pipeline, "_history", lambda root, ps: calls.append(ps) or {})
+    assert pipeline._cached_history(repo, paths[:10]) == {p: first[p] for p in paths[:10] if p in first}
+    assert calls == []
+    pipeline._cached_history(repo, paths + ["records/2023/new.md"])  # a path not looked for
+    assert len(calls) == 1
