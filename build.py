@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qsgen.cli import _Parser
+from qsgen.cli import _Parser, one_shot
 from qsgen.commands import build as command
 
 if __name__ == "__main__":
@@ -13,4 +13,5 @@ if __name__ == "__main__":
     parser.add_argument("--root", default=str(Path(__file__).resolve().parent), help="仓库根目录（默认本文件所在目录）")
     command.add_arguments(parser)
     args = parser.parse_args()
+    one_shot()
     sys.exit(command.run(args))

@@ -69,11 +69,13 @@ def _history(root: Path, paths: list[str]) -> dict:
     return gitinfo.file_history(root, paths)
 
 
-def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None
-                   ) -> tuple[Results, list[Diagnostic]]:
+def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None,
+                   scores=None, digests=None) -> tuple[Results, list[Diagnostic]]:
     """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic.
 
-    ``memo``: a cache.RecordMemo whose unchanged files are replayed instead of parsed."""
+    ``memo``: a cache.RecordMemo whose unchanged files are replayed instead of parsed.
+    ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
+    cache._DigestMemo that knows the records' content digests."""
     from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring import score
@@ -95,7 +97,10 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     if any(d.severity == "error" for d in diags):
         raise QsgenError("记录有错误，未生成网站", sorted(set(diags)))
     say(f"读取记录：{len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
-    results = score(rules, records)
+    if scores is not None and digests is not None:
+        results = scores.score(rules, records, digests.table(records.records))
+    else:
+        results = score(rules, records)
     return results, sorted(set(d for d in diags if d.severity == "warning"))
 
 
@@ -188,13 +193,18 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
     rules_digest = cache.tree_digest(root / "rules")
-    memo = cache.RecordMemo.load_disk(root, cache.loader_digest(root, rules_digest)) if use_cache else None
-    results, warnings = load_and_score(root, say, memo)
+    store = cache.PageStore.load(root) if use_cache else cache.PageStore()
+    memo = scores = None
+    if use_cache:
+        from qsgen import scorememo
+
+        validity = cache.loader_digest(root, rules_digest)
+        memo = cache.RecordMemo.load_disk(root, validity)
+        memo.seed(store.digests)
+        scores = scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity))
+    results, warnings = load_and_score(root, say, memo, scores, store.digests)
     say(f"计算得分：{len(results.units)} 个单位")
     inputs = site_inputs(root, results, use_cache)
-    store = cache.PageStore.load(root) if use_cache else cache.PageStore()
-    if memo is not None:
-        memo.seed(store.digests)
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).
     tmp = None if in_place else writer.begin(out, root)
@@ -222,6 +232,7 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     if use_cache:
         store.save(root, out)
         memo.save_disk(root, store.digests.by_id)
+        scores.save(root, results.rules)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),

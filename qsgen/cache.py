@@ -30,7 +30,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_FILE = "pages.pickle"
-FORMAT = 4  # bump when the stored layout changes
+FORMAT = 5  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -307,8 +307,15 @@ def _referenced(us: UnitScore) -> list[str]:
 
 def unit_key(gkey: str, results: Results, us: UnitScore, by_id: dict[str, Record],
              own: list[Record]) -> str:
-    """Everything a unit page is rendered from."""
+    """Everything a unit page is rendered from.
+
+    With ``us.outline`` (scorememo.py: a digest of the score and of the id, kind, title and date
+    of the unit's records, the only records its page links: scoring sees no other unit's) that
+    digest stands for them, instead of hashing them all again."""
     group = [(u.unit.slug, u.rank, u.group_rank) for u in results.units if u.unit.group == us.unit.group]
+    if us.outline:
+        return digest(gkey, us.outline, us.rank, us.group_rank, len(results.units), group,
+                      results.records.assessments.get(us.unit.slug))
     linked = []
     for rid in _referenced(us):
         r = by_id.get(rid)
@@ -632,8 +639,11 @@ class RecordMemo:
     """Parsed record files of a warm process, by repository path (see the module docstring).
 
     ``load_disk``/``save_disk`` persist it in ``.qsgen-cache/records/`` for ``qsgen build``: only
-    files that parsed without any diagnostic and list no attachment are kept (nothing else on
-    disk decides what they parse to), with the record digests, under ``loader_digest``.
+    files that parsed without any diagnostic are kept, with the record digests, under
+    ``loader_digest``. Besides its own bytes, only the files it lists as attachments decide
+    what a record file parses to (they must exist, be files and stay inside records/): a
+    persisted file with attachments is replayed only while ``attachment_signature`` of them is
+    what it was when saved.
     """
 
     def __init__(self) -> None:
@@ -644,10 +654,12 @@ class RecordMemo:
         self.validity = ""  # loader_digest of the entries loaded from disk
         self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
+        self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
 
     def clear(self) -> None:
         self.entries.clear()
         self.digests.clear()
+        self.attached.clear()
 
     @staticmethod
     def disk_dir(root: Path) -> Path:
@@ -673,6 +685,7 @@ class RecordMemo:
                     continue
                 memo.entries.update(data["entries"])
                 memo.digests.update(data["digests"])
+                memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
             except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
                     AttributeError, ImportError, IndexError):
@@ -696,7 +709,7 @@ class RecordMemo:
         shards: dict[str, dict[str, tuple[tuple, Any]]] = {}
         for path, entry in self.entries.items():
             recs, diags, bad, _assess, _cases = entry[1]
-            if diags or bad or any(r.attachments for r in recs):
+            if diags or bad:
                 continue
             shards.setdefault(_shard(path), {})[path] = entry
         folder = self.disk_dir(root)
@@ -709,7 +722,12 @@ class RecordMemo:
         for shard, entries in shards.items():
             name = hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
             wanted.add(name)
-            signature = sorted((p, e[0]) for p, e in entries.items())
+            attached = {}
+            for p, e in entries.items():
+                if any(r.attachments for r in e[1][0]):
+                    sig = self.attached.get(p)
+                    attached[p] = sig if sig is not None else attachment_signature(root, e[1][0])
+            signature = sorted((p, e[0], attached.get(p)) for p, e in entries.items())
             if self.saved.get(shard) == signature and name in existing:
                 continue
             digests = {}
@@ -726,7 +744,7 @@ class RecordMemo:
                 tmp = folder / f"{name}.{os.getpid()}.tmp"
                 with open(tmp, "wb") as f:
                     pickle.dump({"validity": self.validity, "shard": shard, "signature": signature,
-                                 "entries": entries, "digests": digests}, f,
+                                 "entries": entries, "digests": digests, "attached": attached}, f,
                                 protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, folder / name)
                 self.saved[shard] = signature
@@ -751,6 +769,20 @@ class RecordMemo:
             self.digests.pop(path, None)
         self.parsed, self.reused = loader.parsed, loader.reused
         return result
+
+
+def attachment_signature(root: Path | str, recs: list[Record]) -> tuple:
+    """What the validation of the records' attachments (fields.py) depends on: for each, the
+    file it resolves to and whether that is a regular file (None when it cannot be read)."""
+    out = []
+    for rec in recs:
+        for rel in rec.attachments:
+            try:
+                real = os.path.realpath(os.path.join(root, *rel.split("/")))
+                out.append((rel, real, stat.S_ISREG(os.stat(real).st_mode)))
+            except (OSError, ValueError):
+                out.append((rel, None))
+    return tuple(out)
 
 
 class _LoggedList(list):
@@ -803,6 +835,10 @@ def _memo_loader_class() -> type:
             except OSError:
                 key = None
             hit = self.memo.entries.get(path) if key is not None else None
+            if hit is not None and hit[0] == key and path in self.memo.attached:
+                # persisted with attachments: replayed only while they are as they were
+                if attachment_signature(self.root, hit[1][0]) != self.memo.attached[path]:
+                    hit = None
             if hit is not None and hit[0] == key:
                 recs, diags, bad, assess, cases = hit[1]
                 self.records.extend(recs)
@@ -820,6 +856,7 @@ def _memo_loader_class() -> type:
             super()._file(entry, path, unit, assessment)
             self.parsed += 1
             self.memo.digests.pop(path, None)
+            self.memo.attached.pop(path, None)
             if key is None:
                 return
             bad = path in self.bad_paths and not bad_before

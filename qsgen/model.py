@@ -350,6 +350,10 @@ class UnitScore:
     computation: list[str] = field(default_factory=list)  # Chinese lines a reader can redo
     rank: int = 0
     group_rank: int = 0
+    # Set by scorememo.py ("" when unknown): a digest of everything the score was computed
+    # from, and one of what a page about the unit shows (the score, its records' titles).
+    inputs: str = field(default="", compare=False, repr=False)
+    outline: str = field(default="", compare=False, repr=False)
 
 
 @dataclass

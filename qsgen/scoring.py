@@ -44,7 +44,11 @@ _LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}  # 0 = highest
 
 def score(rules: Rules, records: RecordSet) -> Results:
     """Score every unit of ``rules`` from ``records``; rank overall and within each group."""
-    scores = [score_unit(rules, unit, records) for unit in rules.units]
+    return ranked(rules, records, [score_unit(rules, unit, records) for unit in rules.units])
+
+
+def ranked(rules: Rules, records: RecordSet, scores: list[UnitScore]) -> Results:
+    """The Results of every unit's score: ranked overall and within each group, in rank order."""
     rank_units(scores)
     order = {u.slug: i for i, u in enumerate(rules.units)}
     scores.sort(key=lambda s: (-s.total, order[s.unit.slug]))

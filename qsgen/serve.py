@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from qsgen import cache, template_errors
+from qsgen import cache, scorememo, template_errors
 from qsgen.errors import Diagnostic, QsgenError
 
 VERSION_PATH = "/__qsgen/version"
@@ -42,6 +42,7 @@ class Engine:
         self.jobs = jobs
         self.memo = cache.RecordMemo()
         self.store = cache.PageStore()
+        self.scores = scorememo.ScoreMemo()
         self.rules = None
         self.rules_digest = ""
         self.history: dict = {}
@@ -52,7 +53,6 @@ class Engine:
         from qsgen import build as pipeline
         from qsgen import site
         from qsgen.rules import load_rules
-        from qsgen.scoring import score
 
         root = self.root
         touched = cache.changed_kinds(changed, root) if changed is not None else set()
@@ -69,7 +69,8 @@ class Engine:
         records, diags = self.memo.load(root, self.rules)
         if any(d.severity == "error" for d in diags):
             raise QsgenError("记录有错误，网站没有更新", sorted(set(diags)))
-        results = score(self.rules, records)
+        results = self.scores.score(self.rules, records, self.store.digests.table(records.records),
+                                    base=scorememo.scoring_digest(self.rules_digest))
         inputs = site.SiteInputs(
             history=self._history(records),
             attachments=pipeline.read_attachments(root, records),

@@ -294,13 +294,29 @@ def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n磁盘缓存之后改的一句。\n\n")
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
-    with_attachments = sum(1 for path, e in memo.entries.items() if any(r.attachments for r in e[1][0]))
-    assert memo.parsed == 1 + with_attachments  # records listing attachments are always read again
+    assert memo.parsed == 1  # records listing attachments too, while their attachments stay
     # another code or rules version: nothing is replayed
     assert cache.RecordMemo.load_disk(repo, "other").entries == {}
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_a_replayed_record_sees_its_attachment_removed(repo):
+    _build(repo, repo / "_site")
+    rules, _ = load_rules(repo)
+    validity = cache.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    memo = cache.RecordMemo.load_disk(repo, validity)
+    path, rel = next((p, r.attachments[0]) for p, e in sorted(memo.entries.items())
+                     for r in e[1][0] if r.attachments)
+    assert path in memo.attached
+    (repo / rel).unlink()
+    records, diags = memo.load(repo, rules)
+    assert memo.parsed == 1
+    assert [d.path for d in diags if d.severity == "error"] == [path]
+    assert "附件不存在" in next(d.message for d in diags)
+    with pytest.raises(QsgenError):
+        _build(repo, repo / "_site")
 
 
 def test_incremental_build_touches_only_what_changed(repo, tmp_path):

@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from qsgen.codeowners import stale_warning
 from qsgen.errors import Diagnostic
 
 EPILOG = """\
@@ -56,6 +55,8 @@ def run(args) -> int:
         print(f"qsgen check: 用法错误：目录 {root} 不存在", file=sys.stderr)
         return 2
     rules, records, diags = collect(root, getattr(args, "year", None))
+    from qsgen.codeowners import stale_warning  # imported here: `qsgen --help` stays fast
+
     stale = stale_warning(root)  # CODEOWNERS no longer matching rules/ and rules/owners.yaml
     if stale is not None:
         diags = sorted([*diags, stale])

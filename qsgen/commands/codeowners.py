@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from qsgen import codeowners
-
 EPILOG = """\
 示例：
   qsgen codeowners           重新生成 CODEOWNERS（改了 rules/owners.yaml 或规则的 responsible 之后）
@@ -34,6 +32,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from qsgen import codeowners  # imported here: other commands do not pay for it
+
     root = Path(getattr(args, "root", ".") or ".")
     text, diags = codeowners.generate(root)
     for d in diags:

@@ -7,8 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qsgen import diff
-
 EPILOG = """\
 示例：
   qsgen diff main                        当前工作区（含未提交的改动）与 main 分支比较
@@ -44,6 +42,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from qsgen import diff  # imported here: other commands do not pay for it
+
     root = Path(getattr(args, "root", ".") or ".").resolve()
     try:
         with tempfile.TemporaryDirectory(prefix="qsgen-diff-") as tmp:

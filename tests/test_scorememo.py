@@ -1,0 +1,99 @@
+"""scorememo.py: per-unit scores reused while a unit's inputs are unchanged, on disk and warm."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qsgen import cache, scorememo
+from qsgen.records import load_records
+from qsgen.rules import load_rules
+from qsgen.scoring import score
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "rules", root / "rules")
+    shutil.copytree(REPO / "records", root / "records")
+    return root
+
+
+def _load(root: Path):
+    rules, _ = load_rules(root)
+    records, diags = load_records(root, rules)
+    assert not [d for d in diags if d.severity == "error"]
+    return rules, records
+
+
+def _digests(records) -> dict[int, str]:
+    return {id(r): cache.record_digest(r) for r in records.records}
+
+
+def _same(a, b) -> None:
+    assert [u.unit.slug for u in a.units] == [u.unit.slug for u in b.units]
+    for x, y in zip(a.units, b.units, strict=True):
+        assert x == y  # every score, line, rank and explanation
+        assert repr(x) == repr(y)
+
+
+def test_scores_equal_plain_scoring_and_every_unit_is_reused_next_time(repo):
+    rules, records = _load(repo)
+    memo = scorememo.ScoreMemo("base")
+    first = memo.score(rules, records, _digests(records))
+    _same(first, score(rules, records))
+    assert (memo.scored, memo.reused) == (len(rules.units), 0)
+    assert all(u.inputs and u.outline for u in first.units)
+    again = memo.score(rules, records, _digests(records))
+    assert (memo.scored, memo.reused) == (0, len(rules.units))
+    _same(again, score(rules, records))
+
+
+def test_on_disk_scores_resolve_to_the_rules_just_loaded(repo):
+    rules, records = _load(repo)
+    memo = scorememo.ScoreMemo("base")
+    memo.score(rules, records, _digests(records))
+    memo.save(repo, rules)
+    rules2, records2 = _load(repo)  # a new process: new rule objects
+    loaded = scorememo.ScoreMemo.load(repo, "base")
+    results = loaded.score(rules2, records2, _digests(records2))
+    assert loaded.reused == len(rules2.units)
+    _same(results, score(rules2, records2))
+    by_slug = {u.slug: u for u in rules2.units}
+    for us in results.units:
+        assert us.unit is by_slug[us.unit.slug]
+        assert all(it.item in us.unit.items for it in us.items)
+        assert all(a.rule in rules2.adjustments for a in us.adjustments)
+    assert scorememo.ScoreMemo.load(repo, "another code version").entries == {}
+
+
+def test_a_changed_record_rescores_only_its_unit(repo):
+    rules, records = _load(repo)
+    memo = scorememo.ScoreMemo("base")
+    memo.score(rules, records, _digests(records))
+    case = next(p for p in sorted((repo / "records" / "2023" / "longgang").glob("case-*.md")))
+    text = case.read_text("utf-8")
+    assert "fine:" in text
+    case.write_text(text.replace("fine:", "fine: 50000\nold_fine:", 1).replace("\nold_fine:", "\n# old:", 1),
+                    "utf-8")
+    rules, records = _load(repo)
+    results = memo.score(rules, records, _digests(records))
+    assert (memo.scored, memo.reused) == (1, len(rules.units) - 1)
+    _same(results, score(rules, records))
+
+
+def test_a_damaged_entry_is_only_a_miss(repo):
+    rules, records = _load(repo)
+    memo = scorememo.ScoreMemo("base")
+    memo.score(rules, records, _digests(records))
+    memo.save(repo, rules)
+    loaded = scorememo.ScoreMemo.load(repo, "base")
+    slug = next(iter(loaded.entries))
+    loaded.entries[slug] = (loaded.entries[slug][0], b"not a pickle")
+    results = loaded.score(rules, records, _digests(records))
+    assert loaded.scored == 1
+    _same(results, score(rules, records))
