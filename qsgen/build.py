@@ -116,15 +116,14 @@ def _git_head(root: Path) -> str | None:
     return proc.stdout.decode("ascii", "replace").strip() or None
 
 
-def _cached_history(root: Path, paths: list[str]) -> dict:
-    """_history, reused from .qsgen-cache/history.pickle while HEAD is the same commit and no
-    path is asked for that the stored pass did not look for (a file's last commit is a
-    function of HEAD and its path only)."""
+def _cached_history(root: Path, paths: list[str], head: str | None) -> dict:
+    """_history, reused from .qsgen-cache/history.pickle while HEAD is the same commit
+    (``head``) and no path is asked for that the stored pass did not look for (a file's last
+    commit is a function of HEAD and its path only)."""
     import pickle
 
     from qsgen import cache
 
-    head = _git_head(root)
     target = root / cache.CACHE_DIR / "history.pickle"
     if head is not None:
         try:
@@ -156,8 +155,10 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False):
 
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
+    head = _git_head(root) if use_cache else None
     return site.SiteInputs(
-        history=(_cached_history if use_cache else _history)(root, paths),
+        history=_cached_history(root, paths, head) if use_cache else _history(root, paths),
+        history_id=head,
         attachments=read_attachments(root, results.records),
         source_date=_source_date(root),
         example=is_example(root, results.rules.year),

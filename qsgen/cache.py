@@ -30,7 +30,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_FILE = "pages.pickle"
-FORMAT = 5  # bump when the stored layout changes
+FORMAT = 6  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -150,7 +150,9 @@ class PageStore:
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
-        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search doc)
+        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search.Row)
+        self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
+        self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
 
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
@@ -224,6 +226,8 @@ class PageStore:
             if isinstance(data, dict) and data.get("format") == FORMAT:
                 store = cls(data["pages"], data["texts"], Path(data["site"]), stamp)
                 store.docs = data.get("docs", {})
+                store.keysets = data.get("keysets", {})
+                store.exports = data.get("exports", {})
                 return store
         except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
                 AttributeError, ImportError):
@@ -257,7 +261,8 @@ class PageStore:
             tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
                 pickle.dump({"format": FORMAT, "site": os.path.realpath(site_dir), "pages": pages,
-                             "texts": {}, "docs": self.docs}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                             "texts": {}, "docs": self.docs, "keysets": self.keysets,
+                             "exports": self.exports}, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
         except OSError:
             pass  # a cache that cannot be written only makes the next build slower
@@ -392,7 +397,7 @@ def _site_class() -> type:
         return _SITE_CLASS
     import jinja2
 
-    from qsgen import site
+    from qsgen import search, site
 
     class MemoryBytecodeCache(jinja2.BytecodeCache):
         """Compiled templates by Jinja's bucket key (template name + source checksum)."""
@@ -432,13 +437,34 @@ def _site_class() -> type:
             # A body may link to another record's .md file (site._rewrite_relative): such a page
             # also depends on which records exist. Only a body with "md" or a %-escape can.
             all_paths = digest(sorted(getattr(self, "record_paths", {})))
-            for rec in self.results.records.records:
-                path = site.record_file(rec.id)
+
+            def key_of(rec: Record) -> str:
                 links = all_paths if _MAY_LINK.search(rec.body) else ""
                 c = history.get(rec.path)
                 commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
-                key = record_key(self.gkey, rec, self.uses.get(rec.id), (commit, links),
-                                 digests[id(rec)])
+                return record_key(self.gkey, rec, self.uses.get(rec.id), (commit, links), digests[id(rec)])
+
+            # A unit's record page keys are a function of the common key, the unit's score inputs
+            # (its records, and so the score lines they feed), the commit the provenance was read
+            # at and the set of record paths: while those are as at the last build, its keys are.
+            history_id = getattr(self.inputs, "history_id", None)
+            self.new_keysets: dict[str, tuple[str, list[str]]] = {}
+            for us in self.results.units:
+                own = self.results.records.by_unit(us.unit.slug)
+                same = (digest(self.gkey, us.inputs, history_id, all_paths)
+                        if us.inputs and history_id is not None else None)
+                hit = self.store.keysets.get(us.unit.slug)
+                if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
+                    keys = hit[1]
+                else:
+                    keys = [key_of(rec) for rec in own]
+                if same is not None:
+                    self.new_keysets[us.unit.slug] = (same, keys)
+                for rec, key in zip(own, keys, strict=True):
+                    self.rec_keys[rec.id] = key
+            for rec in self.results.records.records:
+                path = site.record_file(rec.id)
+                key = self.rec_keys.get(rec.id) or key_of(rec)
                 self.rec_keys[rec.id] = key
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
@@ -486,15 +512,37 @@ def _site_class() -> type:
             files = super().build()
             self.store.replace(self.new_pages, self.new_texts)
             self.store.docs = self.new_docs
+            self.store.keysets = self.new_keysets
+            self.store.exports = self.new_exports
             return files
+
+        def export_files(self) -> None:
+            """scores.json and scores.csv from each unit's part, kept while its page key is."""
+            from qsgen import exports
+
+            self.new_exports: dict[str, tuple[str, str, list]] = {}
+            texts, rows = [], []
+            for us in self.results.units:
+                key = self.unit_keys.get("units/" + us.unit.slug + ".html")
+                hit = self.store.exports.get(us.unit.slug)
+                if key is not None and hit is not None and hit[0] == key:
+                    text, row = hit[1], hit[2]
+                else:
+                    text, row = exports.unit_json(self.results, us), exports.unit_row(self.results, us)
+                if key is not None:
+                    self.new_exports[us.unit.slug] = (key, text, row)
+                texts.append(text)
+                rows.append(row)
+            self.files["scores.json"] = exports.scores_json(self.results, texts)
+            self.files["scores.csv"] = exports.scores_csv(self.results, rows)
 
         def record_search_doc(self, rec: Record) -> Any:
             key = self.rec_keys.get(rec.id)
             hit = self.store.docs.get(rec.id)
             if key is not None and hit is not None and hit[0] == key:
                 doc = hit[1]
-            else:
-                doc = super().record_search_doc(rec)
+            else:  # kept as its index row: nothing to redo next time but joining
+                doc = search.row(super().record_search_doc(rec))
             if key is not None:
                 self.new_docs[rec.id] = (key, doc)
             return doc

@@ -76,33 +76,59 @@ def unit_data(results: Results, us: UnitScore) -> dict[str, Any]:
     }
 
 
-def scores_data(results: Results) -> dict[str, Any]:
+def scores_data(results: Results, with_units: bool = True) -> dict[str, Any]:
     rules = results.rules
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "year": rules.year,
         "title": rules.title,
         "document": rules.document,
         "numbers": {"type": "decimal-string", "places": rules.places, "rounding": rules.rounding},
-        "units": [unit_data(results, us) for us in results.units],
     }
+    if with_units:
+        data["units"] = [unit_data(results, us) for us in results.units]
+    return data
 
 
-def scores_json(results: Results) -> bytes:
-    """scores.json: UTF-8, keys in a fixed order, two-space indent, final newline."""
-    text = json.dumps(scores_data(results), ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
+def unit_json(results: Results, us: UnitScore) -> str:
+    """One unit as scores.json writes it inside its "units" list (indented four spaces)."""
+    text = json.dumps(unit_data(results, us), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line for line in text.split("\n"))
 
 
-def scores_csv(results: Results) -> bytes:
-    """scores.csv: one row per unit in rank order; UTF-8 with BOM (opens in Excel), CRLF."""
+def unit_row(results: Results, us: UnitScore) -> list[Any]:
+    """One unit's row of scores.csv (CSV_COLUMNS)."""
+    n = lambda v: _num(results, v)  # noqa: E731
+    return [us.rank, us.group_rank, us.unit.slug, us.unit.name, us.unit.group,
+            results.rules.group_name(us.unit.group), n(us.base), n(us.bonus), n(us.deduction),
+            n(us.total), "true" if us.provisional else "false",
+            sum(1 for it in us.items if it.state == "pending")]
+
+
+def scores_json(results: Results, units: list[str] | None = None) -> bytes:
+    """scores.json: UTF-8, keys in a fixed order, two-space indent, final newline.
+
+    ``units``: unit_json of each unit in rank order, when the caller kept them (cache.py);
+    the text is byte for byte json.dumps(scores_data(results), indent=2)."""
+    data = scores_data(results, with_units=False)
+    if not results.units:
+        data["units"] = []
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if units is None:
+        units = [unit_json(results, us) for us in results.units]
+    head = json.dumps(data, ensure_ascii=False, indent=2)
+    assert head.endswith("\n}")
+    text = head[:-2] + ',\n  "units": [\n' + ",\n".join(units) + "\n  ]\n}\n"
+    return text.encode("utf-8")
+
+
+def scores_csv(results: Results, rows: list[list[Any]] | None = None) -> bytes:
+    """scores.csv: one row per unit in rank order; UTF-8 with BOM (opens in Excel), CRLF.
+
+    ``rows``: unit_row of each unit in rank order, when the caller kept them (cache.py)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
-    for us in results.units:
-        d = unit_data(results, us)
-        w.writerow([d["rank"], d["group_rank"], d["id"], d["name"], d["group"], d["group_name"],
-                    d["base"], d["bonus"], d["deduction"], d["total"],
-                    "true" if d["provisional"] else "false",
-                    sum(1 for it in us.items if it.state == "pending")])
+    for row in rows if rows is not None else [unit_row(results, us) for us in results.units]:
+        w.writerow(row)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

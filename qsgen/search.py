@@ -99,9 +99,44 @@ def _js_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def build_index(docs: list[SearchDoc]) -> dict[str, bytes]:
-    """Search files for the site: {"search/index.js": …, "search/search.js": …}."""
-    body = "window.QSGEN_SEARCH_INDEX=" + _js_json(index_data(docs)) + ";\n"
+@dataclass(frozen=True)
+class Row:
+    """A document as index.js writes it, less its kind and unit numbers (which depend on the
+    other documents): the costly part of a row, which cache.py keeps between builds."""
+
+    url: str
+    kind: str
+    unit: str
+    head: str  # the JSON of url and title: "records/…","标题"
+    text: str  # the JSON of the searched text
+
+
+def row(d: SearchDoc) -> Row:
+    """The index row of one document (url checked, title and text normalised as index_data)."""
+    _check_url(d.url)
+    text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+    return Row(d.url, d.kind, d.unit, _js_json(d.url) + "," + _js_json(" ".join(d.title.split())),
+               _js_json(text))
+
+
+def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
+    """Search files for the site: {"search/index.js": …, "search/search.js": …}.
+
+    index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(docs), put
+    together from each document's Row (byte for byte what json.dumps writes)."""
+    seen: set[str] = set()
+    kinds: dict[str, int] = {}
+    units: dict[str, int] = {}
+    parts = []
+    for d in docs:
+        r = d if isinstance(d, Row) else row(d)
+        if r.url in seen:
+            raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
+        seen.add(r.url)
+        parts.append(f"[{r.head},{kinds.setdefault(r.kind, len(kinds))},"
+                     f"{units.setdefault(r.unit, len(units))},{r.text}]")
+    body = (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
+            f'"units":{_js_json(list(units))},"docs":[' + ",".join(parts) + "]};\n")
     return {
         INDEX_FILE: body.encode("utf-8"),
         CLIENT_FILE: CLIENT_JS.encode("utf-8"),

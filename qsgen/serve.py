@@ -73,6 +73,7 @@ class Engine:
                                     base=scorememo.scoring_digest(self.rules_digest))
         inputs = site.SiteInputs(
             history=self._history(records),
+            history_id=self.history_head,
             attachments=pipeline.read_attachments(root, records),
             source_date=pipeline._source_date(root),
             example=pipeline.is_example(root, self.rules.year),

@@ -51,6 +51,9 @@ class SiteInputs:
     source_date: _dt.datetime | None = None  # last commit / SOURCE_DATE_EPOCH
     example: bool = False  # records/<year>/EXAMPLE exists: mark every page 示例数据
     templates: Path | None = None  # the repository's site_templates/ (default: qsgen's own)
+    # The commit ``history`` was read at (a file's last commit is a function of it and the
+    # path); cache.py reuses record page keys while it is the same. None: unknown, no reuse.
+    history_id: str | None = None
 
 
 # ------------------------------------------------------------------ urls
@@ -115,6 +118,26 @@ def bureau_of(title: str, year: int) -> str:
 # ------------------------------------------------------------- the builder
 
 
+class _Uses:
+    """Record id -> the score lines it feeds (what its page lists under 计分用途), worked out
+    one unit at a time on first ask: an incremental build asks for a few records only."""
+
+    def __init__(self, site: _Site) -> None:
+        self.site = site
+        self.units = {us.unit.slug: us for us in site.results.units}
+        self.done: dict[str, dict[str, list[dict[str, str]]]] = {}
+
+    def get(self, record_id: str, default: Any = None) -> Any:
+        rec = self.site.records.get(record_id)
+        us = self.units.get(rec.unit) if rec is not None else None
+        if us is None:
+            return default
+        table = self.done.get(us.unit.slug)
+        if table is None:
+            table = self.done[us.unit.slug] = self.site.unit_uses(us)
+        return table.get(record_id, default)
+
+
 class _Site:
     def __init__(self, results: Results, inputs: SiteInputs) -> None:
         self.results = results
@@ -137,7 +160,7 @@ class _Site:
         self.env.filters["num"] = self.num
         self.env.filters["signed"] = self.signed
         self.env.filters["plain"] = self.plain
-        self.uses = self._record_uses()
+        self.uses = _Uses(self)
         # record id -> plain text of its body, kept by record_page for the search index (one
         # Markdown parse per record instead of two; cache.py fills it for pages it reuses)
         self.body_texts: dict[str, str] = {}
@@ -180,7 +203,9 @@ class _Site:
                 "date": r.date.isoformat() if r else ""}
 
     # reverse index: which score lines a record feeds -----------------------
-    def _record_uses(self) -> dict[str, list[dict[str, str]]]:
+    def unit_uses(self, us: UnitScore) -> dict[str, list[dict[str, str]]]:
+        """Record id -> the score lines of unit ``us`` it feeds (a record feeds only its own
+        unit's: scoring sees no other unit's records)."""
         uses: dict[str, list[dict[str, str]]] = {}
 
         def add(rid: str, unit: UnitScore, what: str, anchor: str) -> None:
@@ -190,28 +215,27 @@ class _Site:
             if entry not in lst:
                 lst.append(entry)
 
-        for us in self.results.units:
-            for it in us.items:
-                for rid in it.evidence:
-                    add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
-                labels: dict[str, list[str]] = {}
-                for pv in it.progress:
-                    for rid in pv.records:
-                        labels.setdefault(rid, [])
-                        if pv.label not in labels[rid]:
-                            labels[rid].append(pv.label)
-                for rid, names in labels.items():
-                    add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
-                for ln in it.extras:
-                    for rid in ln.records:
-                        add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}",
-                            "item-" + it.item.id)
-            for adj in us.adjustments:
-                word = "加分" if adj.rule.sign > 0 else "减分"
-                for ln in adj.lines:
-                    for rid in ln.records:
-                        add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {self.plain(ln.amount)}",
-                            "rule-" + adj.rule.id)
+        for it in us.items:
+            for rid in it.evidence:
+                add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
+            labels: dict[str, list[str]] = {}
+            for pv in it.progress:
+                for rid in pv.records:
+                    labels.setdefault(rid, [])
+                    if pv.label not in labels[rid]:
+                        labels[rid].append(pv.label)
+            for rid, names in labels.items():
+                add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
+            for ln in it.extras:
+                for rid in ln.records:
+                    add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}",
+                        "item-" + it.item.id)
+        for adj in us.adjustments:
+            word = "加分" if adj.rule.sign > 0 else "减分"
+            for ln in adj.lines:
+                for rid in ln.records:
+                    add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {self.plain(ln.amount)}",
+                        "rule-" + adj.rule.id)
         return uses
 
     # pages -------------------------------------------------------------------
@@ -228,9 +252,12 @@ class _Site:
         for path, data in sorted(self.inputs.attachments.items()):
             if publishable(path):
                 self.files[attachment_file(path)] = data
+        self.export_files()
+        return dict(sorted(self.files.items()))
+
+    def export_files(self) -> None:
         self.files["scores.json"] = exports.scores_json(self.results)
         self.files["scores.csv"] = exports.scores_csv(self.results)
-        return dict(sorted(self.files.items()))
 
     def unit_row(self, us: UnitScore, p: str, ranks: list[int], key: str) -> dict[str, Any]:
         rank = getattr(us, key)

@@ -403,11 +403,12 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
     paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))[:20]
-    first = pipeline._cached_history(repo, paths)
+    head = pipeline._git_head(repo)
+    first = pipeline._cached_history(repo, paths, head)
     assert first and set(first) <= set(paths)
     calls = []
     monkeypatch.setattr(pipeline, "_history", lambda root, ps: calls.append(ps) or {})
-    assert pipeline._cached_history(repo, paths[:10]) == {p: first[p] for p in paths[:10] if p in first}
+    assert pipeline._cached_history(repo, paths[:10], head) == {p: first[p] for p in paths[:10] if p in first}
     assert calls == []
-    pipeline._cached_history(repo, paths + ["records/2023/new.md"])  # a path not looked for
+    pipeline._cached_history(repo, paths + ["records/2023/new.md"], head)  # a path not looked for
     assert len(calls) == 1

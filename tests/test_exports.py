@@ -86,3 +86,14 @@ def test_csv():
     assert by_id["bangongshi"]["rank"] == "2"
     assert by_id["jiage"]["provisional"] == "true" and by_id["jiage"]["pending_items"] == "1"
     assert by_id["jiage"]["name"] == "价格监督管理股（执法稽查和反不正当竞争股）"
+
+
+def test_scores_json_put_together_from_units_is_exactly_json_dumps():
+    """scores_json joins per-unit texts (kept by cache.py); it must equal json.dumps' output."""
+    results = make_results()
+    expected = (json.dumps(exports.scores_data(results), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    assert exports.scores_json(results) == expected
+    kept = [exports.unit_json(results, us) for us in results.units]
+    assert exports.scores_json(results, kept) == expected
+    rows = [exports.unit_row(results, us) for us in results.units]
+    assert exports.scores_csv(results, rows) == exports.scores_csv(results)

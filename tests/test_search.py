@@ -325,3 +325,16 @@ def test_search_page_has_a_keyboard_reachable_show_more_button():
 
 def test_client_builds_results_without_html_strings():
     assert "innerHTML" not in search.CLIENT_JS and "insertAdjacentHTML" not in search.CLIENT_JS
+
+
+def test_index_js_is_the_compact_json_of_index_data_byte_for_byte():
+    """build_index puts index.js together from rows; it must be exactly json.dumps' output."""
+    from qsgen.search import _js_json, row
+
+    docs = DOCS + [SearchDoc("records/a/b.html", '引号"与\\反斜杠\u2028', "案\u2029件", "单位\n",
+                             "制表\t符 " + "长" * 700)]
+    expected = ("window.QSGEN_SEARCH_INDEX=" + _js_json(index_data(docs)) + ";\n").encode("utf-8")
+    assert build_index(docs)["search/index.js"] == expected
+    assert build_index([row(d) for d in docs])["search/index.js"] == expected
+    assert build_index([])["search/index.js"] == (
+        "window.QSGEN_SEARCH_INDEX=" + _js_json(index_data([])) + ";\n").encode("utf-8")
