@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qsgen.cli import _Parser, one_shot
+from qsgen.cli import _Parser, leave, one_shot
 from qsgen.commands import build as command
 
 if __name__ == "__main__":
@@ -14,4 +14,4 @@ if __name__ == "__main__":
     command.add_arguments(parser)
     args = parser.parse_args()
     one_shot()
-    sys.exit(command.run(args))
+    sys.exit(leave(command.run(args)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,19 +33,48 @@ def is_example(root: Path, year: int) -> bool:
     return (root / "records" / str(year) / EXAMPLE_MARKER).is_file()
 
 
-def read_attachments(root: Path, records: RecordSet) -> dict[str, bytes]:
-    """Attachment bytes by repository path; only files inside records/ (validated by records.py)."""
-    out: dict[str, bytes] = {}
-    base = (root / "records").resolve()
+class Attachments(Mapping[str, bytes]):
+    """Attachment files by repository path; each file's bytes are read when asked for, so an
+    incremental build leaves the unchanged ones in the site without reading them."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files  # repository path -> file system path
+
+    def __getitem__(self, rel: str) -> bytes:
+        with open(self.files[rel], "rb") as f:
+            return f.read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self.files
+
+    def status(self, rel: str) -> tuple[int, int, int, int] | None:
+        """(size, mtime, inode, ctime) of the file, None when it cannot be read."""
+        try:
+            st = os.stat(self.files[rel])
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def read_attachments(root: Path, records: RecordSet) -> Attachments:
+    """The attachments the records list; only files inside records/ (validated by records.py)."""
+    files: dict[str, str] = {}
+    base = os.path.realpath(os.path.join(root, "records")) + os.sep
     for rec in records.records:
         for rel in rec.attachments:
-            if rel in out:
+            if rel in files:
                 continue
-            full = (root / rel).resolve()
-            if base not in full.parents or not full.is_file():
+            full = os.path.realpath(os.path.join(root, *rel.split("/")))
+            if not full.startswith(base) or not os.path.isfile(full):
                 continue  # records.py reports missing or escaping attachments
-            out[rel] = full.read_bytes()
-    return out
+            files[rel] = full
+    return Attachments(files)
 
 
 def _source_date(root: Path) -> _dt.datetime | None:

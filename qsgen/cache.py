@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import stat
+import time
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,8 +30,8 @@ from typing import Any
 from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
-PAGES_FILE = "pages.pickle"
-FORMAT = 6  # bump when the stored layout changes
+PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
+FORMAT = 7  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -140,11 +141,11 @@ class PageStore:
     """
 
     def __init__(self, pages: dict[str, tuple] | None = None, texts: dict[str, str] | None = None,
-                 site_dir: Path | None = None, stamp: int = 0) -> None:
+                 site_dir: Path | None = None) -> None:
         self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc, status)
         self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
         self.site_dir = site_dir  # where pages stored without bytes are read back from
-        self.stamp = stamp  # mtime of the saved keys (ns)
+        self.saved: dict[str, Any] = {}  # shard -> what is on disk (see save)
         self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
         self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
@@ -174,7 +175,7 @@ class PageStore:
             return None
         full = os.path.join(self.site_dir, path)
         status = hit[4] if len(hit) > 4 else None
-        if status is not None and status[1] < self.stamp - RACY_NS:
+        if status is not None:
             try:
                 st = os.lstat(full)
             except OSError:
@@ -214,58 +215,121 @@ class PageStore:
 
     @staticmethod
     def path(root: Path) -> Path:
-        return Path(root) / CACHE_DIR / PAGES_FILE
+        """The folder of the saved keys: one file per unit (its record pages, unit page,
+        search rows and exports parts) and one for the rest, so that a build that changed one
+        unit rewrites one small file."""
+        return Path(root) / CACHE_DIR / PAGES_DIR
 
     @classmethod
     def load(cls, root: Path) -> PageStore:
-        """The store saved by the last build at ``root``; empty when absent or unreadable."""
+        """The store saved by the last build at ``root``; empty when absent or unreadable
+        (a shard that cannot be read only costs its pages a rendering)."""
+        store = cls()
+        folder = cls.path(root)
         try:
-            with open(cls.path(root), "rb") as f:
-                stamp = os.fstat(f.fileno()).st_mtime_ns
-                data = pickle.load(f)
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                store = cls(data["pages"], data["texts"], Path(data["site"]), stamp)
-                store.docs = data.get("docs", {})
-                store.keysets = data.get("keysets", {})
-                store.exports = data.get("exports", {})
-                return store
-        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                AttributeError, ImportError):
-            pass
-        return cls()
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".pickle"))
+        except OSError:
+            return store
+        for name in names:
+            try:
+                with open(folder / name, "rb") as f:
+                    data = pickle.load(f)
+                if not isinstance(data, dict) or data.get("format") != FORMAT:
+                    continue
+                site_dir = Path(data["site"])
+                if store.site_dir is None:
+                    store.site_dir = site_dir
+                elif site_dir != store.site_dir:
+                    continue
+                part = data["part"]
+                store.pages.update(part["pages"])
+                store.docs.update(part["docs"])
+                store.keysets.update(part["keysets"])
+                store.exports.update(part["exports"])
+                store.saved[data["shard"]] = part
+            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                    AttributeError, ImportError):
+                continue
+        return store
 
     def save(self, root: Path, site_dir: Path) -> None:
-        """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository);
-        ``site_dir`` is where the pages were just written."""
-        target = self.path(root)
-        pages = {}
+        """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository),
+        only the shards that changed; ``site_dir`` is where the pages were just written.
+
+        A page's file status is kept only when the file is older than RACY_NS: one written
+        just before (whose later change might leave the same mtime, as in git's racy index) is
+        read back and checked by content next time, and saved with its status then."""
+        now = time.time_ns()
+        parts: dict[str, dict[str, dict]] = {}
+
+        def part(shard: str) -> dict[str, dict]:
+            got = parts.get(shard)
+            if got is None:
+                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}}
+            return got
+
         for p, entry in self.pages.items():
             key, data = entry[0], entry[1]
             if data is KEPT:  # the file was not touched: what the last save knew still holds
                 old = self.old.get(p)
                 if old is not None:
-                    pages[p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
+                    part(_page_shard(p))["pages"][p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
                 continue
             if data is None:
-                pages[p] = entry
+                part(_page_shard(p))["pages"][p] = entry
                 continue
             size, crc = (data.size, data.crc) if isinstance(data, Written) else (len(data), zlib.crc32(data))
             try:
                 st = os.lstat(os.path.join(site_dir, p))
-                status = (st.st_ino, st.st_mtime_ns) if st.st_size == size else None
+                status = ((st.st_ino, st.st_mtime_ns)
+                          if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
             except OSError:
                 status = None
-            pages[p] = (key, None, size, crc, status)
+            part(_page_shard(p))["pages"][p] = (key, None, size, crc, status)
+        for rid, value in self.docs.items():
+            part(rid.split("/", 1)[0])["docs"][rid] = value
+        for slug, value in self.keysets.items():
+            part(slug)["keysets"][slug] = value
+        for slug, value in self.exports.items():
+            part(slug)["exports"][slug] = value
+        folder = self.path(root)
+        site = os.path.realpath(site_dir)
         try:
-            target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump({"format": FORMAT, "site": os.path.realpath(site_dir), "pages": pages,
-                             "texts": {}, "docs": self.docs, "keysets": self.keysets,
-                             "exports": self.exports}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+            folder.mkdir(parents=True, exist_ok=True)
+            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
         except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+            return  # a cache that cannot be written only makes the next build slower
+        same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
+        wanted = set()
+        for shard, content in parts.items():
+            name = hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
+            wanted.add(name)
+            if same_site and name in existing and self.saved.get(shard) == content:
+                continue
+            try:
+                tmp = folder / f"{name}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    pickle.dump({"format": FORMAT, "site": site, "shard": shard, "part": content}, f,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, folder / name)
+                self.saved[shard] = content
+            except OSError:
+                pass
+        for name in existing - wanted:
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
+def _page_shard(path: str) -> str:
+    """Which shard of the saved keys a site path is kept in: its unit, or "" for the rest."""
+    parts = path.split("/", 2)
+    if len(parts) == 3 and parts[0] == "records":
+        return parts[1]
+    if len(parts) == 2 and parts[0] == "units":
+        return parts[1].removesuffix(".html")
+    return ""
 
 
 def record_digest(rec: Record) -> str:
@@ -515,6 +579,20 @@ def _site_class() -> type:
             self.store.keysets = self.new_keysets
             self.store.exports = self.new_exports
             return files
+
+        def attachment(self, path: str) -> None:
+            """An attachment whose file has the size, mtime, inode and ctime it had when the last
+            build copied it is left in the site (KEPT), not read."""
+            status = getattr(self.inputs.attachments, "status", None)
+            st = status(path) if status is not None else None
+            if st is None:
+                return super().attachment(path)
+            out, key = site.attachment_file(path), digest("attachment", path, st)
+            data = self.store.get(out, key)
+            if data is None:
+                data = self.inputs.attachments[path]
+            self.files[out] = data
+            self.new_pages[out] = (key, data)
 
         def export_files(self) -> None:
             """scores.json and scores.csv from each unit's part, kept while its page key is."""

@@ -117,7 +117,15 @@ def one_shot() -> None:
 
 def entry() -> None:
     """The `qsgen` program."""
-    sys.exit(main(process=True))
+    sys.exit(leave(main(process=True)))
+
+
+def leave(code: int) -> int:
+    """Before the process exits: everything still loaded is moved out of the collector's
+    reach, so the interpreter's shutdown does not walk it all once more (~0.1 s at 10,000
+    records). Returns ``code``."""
+    gc.freeze()
+    return code
 
 
 if __name__ == "__main__":

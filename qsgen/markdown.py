@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 
 import nh3
-from markdown_it import MarkdownIt
 
-# CommonMark, raw HTML off (it is escaped, never passed through), no linkify, no typographer;
-# GFM tables and ~~strikethrough~~ on. markdown-it-py parses in linear time; its own link
-# validator already drops javascript:/vbscript:/file:/data: (except a few image types), and
-# nh3 below is the real gate.
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_MD.enable(["table", "strikethrough"])
-# markdown-it writes ~~x~~ as <s>; <del> is the allowlisted (and semantically right) tag.
-_MD.add_render_rule("s_open", lambda self, tokens, idx, options, env: "<del>")
-_MD.add_render_rule("s_close", lambda self, tokens, idx, options, env: "</del>")
+
+@cache
+def _md():
+    """markdown-it-py, made on first use (most bodies take the faster path below, and its
+    import is a sixth of an incremental build's start-up).
+
+    CommonMark, raw HTML off (it is escaped, never passed through), no linkify, no
+    typographer; GFM tables and ~~strikethrough~~ on. markdown-it-py parses in linear time;
+    its own link validator already drops javascript:/vbscript:/file:/data: (except a few image
+    types), and nh3 below is the real gate."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    # markdown-it writes ~~x~~ as <s>; <del> is the allowlisted (and semantically right) tag.
+    md.add_render_rule("s_open", lambda self, tokens, idx, options, env: "<del>")
+    md.add_render_rule("s_close", lambda self, tokens, idx, options, env: "</del>")
+    return md
 
 # Bodies longer than this are cut before parsing. A record is a page of narrative evidence;
 # 200,000 characters is far beyond any real one and keeps rendering time bounded.
@@ -78,7 +87,7 @@ def render(text: str) -> str:
     fast = _fast(src, False)
     if fast is not None:
         return sanitise(fast[0])
-    return sanitise(_MD.render(src))
+    return sanitise(_md().render(src))
 
 
 def plain_text(text: str) -> str:
@@ -87,7 +96,7 @@ def plain_text(text: str) -> str:
     fast = _fast(src, True)
     if fast is not None:
         return fast[1]
-    return _tokens_text(_MD.parse(src))
+    return _tokens_text(_md().parse(src))
 
 
 def render_with_text(text: str) -> tuple[str, str]:
@@ -97,12 +106,13 @@ def render_with_text(text: str) -> tuple[str, str]:
     if fast is not None:
         return sanitise(fast[0]), fast[1]
     env: dict = {}
-    tokens = _MD.parse(src, env)
-    return sanitise(_MD.renderer.render(tokens, _MD.options, env)), _tokens_text(tokens)
+    md = _md()
+    tokens = md.parse(src, env)
+    return sanitise(md.renderer.render(tokens, md.options, env)), _tokens_text(tokens)
 
 
 # markdown-it.rs (markdown-it-pyrs), a Rust port of markdown-it that gives the same HTML as
-# _MD above, parses about 4x faster; rendering Markdown was most of a 10,000-record build.
+# _md() above, parses about 4x faster; rendering Markdown was most of a 10,000-record build.
 # The same rules as the commonmark preset with html off (no html_block / html_inline: raw
 # HTML is escaped), plus table and strikethrough. markdown-it-py stays as the fallback;
 # tests/test_markdown_parity.py holds the two to the same output.

@@ -120,7 +120,7 @@ class _Unpickler(pickle.Unpickler):
 
 
 class ScoreMemo:
-    """Scores by unit slug: {slug: (inputs digest, UnitScore or its pickle)}."""
+    """Scores by unit slug: {slug: (inputs digest, UnitScore or its pickle[, that pickle])}."""
 
     def __init__(self, base: str = "") -> None:
         self.base = base  # scoring_digest of the entries
@@ -152,8 +152,8 @@ class ScoreMemo:
                 if isinstance(us, bytes):
                     objects = objects if objects is not None else _rule_objects(rules)
                     us = _load(us, objects, unit.slug)
-                    if us is not None:
-                        self.entries[unit.slug] = (key, us)
+                    if us is not None:  # its pickle is kept for save()
+                        self.entries[unit.slug] = (key, us, hit[1])
             if us is None:
                 us = scoring.score_unit(rules, unit, records)
                 us.inputs = key
@@ -199,8 +199,10 @@ class ScoreMemo:
             return
         names = _rule_names(rules)
         entries = {}
-        for slug, (key, value) in self.entries.items():
-            if not isinstance(value, bytes):
+        for slug, (key, value, *pickled) in self.entries.items():
+            if pickled:
+                value = pickled[0]
+            elif not isinstance(value, bytes):
                 buf = io.BytesIO()
                 _Pickler(buf, names).dump(value)
                 value = buf.getvalue()

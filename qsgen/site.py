@@ -6,6 +6,7 @@ import datetime as _dt
 import functools
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -47,7 +48,7 @@ class SiteInputs:
     """What the site needs besides the scores; gathered (with I/O) by build.py."""
 
     history: dict[str, Any] = field(default_factory=dict)  # path -> gitinfo.Commit
-    attachments: dict[str, bytes] = field(default_factory=dict)  # repo path -> content
+    attachments: Mapping[str, bytes] = field(default_factory=dict)  # repo path -> content
     source_date: _dt.datetime | None = None  # last commit / SOURCE_DATE_EPOCH
     example: bool = False  # records/<year>/EXAMPLE exists: mark every page 示例数据
     templates: Path | None = None  # the repository's site_templates/ (default: qsgen's own)
@@ -249,11 +250,15 @@ class _Site:
         self.rules_page()
         self.search_page()
         self.render("404.html", "404.html", "404")
-        for path, data in sorted(self.inputs.attachments.items()):
+        for path in sorted(self.inputs.attachments):
             if publishable(path):
-                self.files[attachment_file(path)] = data
+                self.attachment(path)
         self.export_files()
         return dict(sorted(self.files.items()))
+
+    def attachment(self, path: str) -> None:
+        """Copy one attachment (repository path) into the site."""
+        self.files[attachment_file(path)] = self.inputs.attachments[path]
 
     def export_files(self) -> None:
         self.files["scores.json"] = exports.scores_json(self.results)

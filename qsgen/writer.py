@@ -286,20 +286,29 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     problems: list[str] = []
     seen: dict[str, str] = {}
     plan: list[tuple[str, bytes]] = []
+    from qsgen.cache import Kept
+
     for path in sorted(files):
-        problem = path_problem(path)
+        data = files[path]
+        # A page kept from the last build is a file of the site, checked when it was written.
+        problem = None if isinstance(data, Kept) else path_problem(path)
         if problem:
             problems.append(problem)
             continue
         # Two names that one file system (macOS, Windows) treats as the same file.
-        folded = unicodedata.normalize("NFC", path).casefold()
+        folded = path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
         if folded in seen:
             problems.append(f"两个输出文件只差大小写或 Unicode 写法，部分服务器上会互相覆盖："
                             f"{seen[folded]} 与 {path}")
             continue
         seen[folded] = path
-        plan.append((path, _as_bytes(path, files[path])))
-    folders = {"/".join(p.split("/")[:i]) for p, _ in plan for i in range(1, p.count("/") + 1)}
+        plan.append((path, _as_bytes(path, data)))
+    folders: set[str] = set()
+    for path, _ in plan:  # every folder a file is in, up to the top
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut] not in folders:
+            folders.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
     for path, _ in plan:
         if path in folders:
             problems.append(f"输出路径既是文件又是目录：{path}")

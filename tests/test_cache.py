@@ -175,7 +175,8 @@ def test_cache_is_only_an_optimisation(repo, tmp_path):
     clean = tmp_path / "clean"
     shutil.copytree(repo / "_site", clean)
     # a corrupt cache file is ignored, and rewritten
-    cache.PageStore.path(repo).write_bytes(b"not a pickle")
+    for shard in cache.PageStore.path(repo).iterdir():
+        shard.write_bytes(b"not a pickle")
     _build(repo, repo / "_site")
     _same_trees(repo / "_site", clean)
     assert cache.PageStore.load(repo).pages
@@ -317,6 +318,20 @@ def test_a_replayed_record_sees_its_attachment_removed(repo):
     assert "附件不存在" in next(d.message for d in diags)
     with pytest.raises(QsgenError):
         _build(repo, repo / "_site")
+
+
+def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
+    _build(repo, repo / "_site")
+    time.sleep(cache.RACY_NS / 1e9 + 0.05)
+    _build(repo, repo / "_site")
+    rel = next(r.attachments[0] for r in load_records(repo, load_rules(repo)[0])[0].records if r.attachments)
+    copied = repo / "_site" / site.attachment_file(rel)
+    before = copied.read_bytes()
+    (repo / rel).write_bytes(before + b" changed")
+    _build(repo, repo / "_site")
+    assert copied.read_bytes() == before + b" changed"
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
 
 
 def test_incremental_build_touches_only_what_changed(repo, tmp_path):
