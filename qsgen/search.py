@@ -102,21 +102,22 @@ def _js_json(value) -> str:
 @dataclass(frozen=True)
 class Row:
     """A document as index.js writes it, less its kind and unit numbers (which depend on the
-    other documents): the costly part of a row, which cache.py keeps between builds."""
+    other documents): the costly part of a row, which cache.py keeps between builds. The JSON
+    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text."""
 
     url: str
     kind: str
     unit: str
-    head: str  # the JSON of url and title: "records/…","标题"
-    text: str  # the JSON of the searched text
+    head: bytes  # the JSON of url and title: "records/…","标题"
+    text: bytes  # the JSON of the searched text
 
 
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised as index_data)."""
     _check_url(d.url)
     text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-    return Row(d.url, d.kind, d.unit, _js_json(d.url) + "," + _js_json(" ".join(d.title.split())),
-               _js_json(text))
+    head = _js_json(d.url) + "," + _js_json(" ".join(d.title.split()))
+    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"))
 
 
 def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
@@ -133,12 +134,13 @@ def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
         if r.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         seen.add(r.url)
-        parts.append(f"[{r.head},{kinds.setdefault(r.kind, len(kinds))},"
-                     f"{units.setdefault(r.unit, len(units))},{r.text}]")
-    body = (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
-            f'"units":{_js_json(list(units))},"docs":[' + ",".join(parts) + "]};\n")
+        parts.append(b"[%s,%d,%d,%s]" % (r.head, kinds.setdefault(r.kind, len(kinds)),
+                                         units.setdefault(r.unit, len(units)), r.text))
+    head = (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
+            f'"units":{_js_json(list(units))},"docs":[')
+    body = head.encode("utf-8") + b",".join(parts) + b"]};\n"
     return {
-        INDEX_FILE: body.encode("utf-8"),
+        INDEX_FILE: body,
         CLIENT_FILE: CLIENT_JS.encode("utf-8"),
     }
 
