@@ -77,13 +77,14 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
     return Attachments(files)
 
 
-def _source_date(root: Path) -> _dt.datetime | None:
+def _source_date(root: Path, head=False) -> _dt.datetime | None:
+    """gitinfo.source_date (``head``: gitinfo.head_commit(root) when known)."""
     try:
         from qsgen import gitinfo
     except ImportError:  # pragma: no cover - during development
         gitinfo = None
     if gitinfo is not None:
-        return gitinfo.source_date(root)
+        return gitinfo.source_date(root, head)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
@@ -99,18 +100,25 @@ def _history(root: Path, paths: list[str]) -> dict:
 
 
 def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None,
-                   scores=None, digests=None) -> tuple[Results, list[Diagnostic]]:
+                   scores=None, digests=None, rules_digest: str | None = None
+                   ) -> tuple[Results, list[Diagnostic]]:
     """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic.
 
     ``memo``: a cache.RecordMemo whose unchanged files are replayed instead of parsed.
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
-    cache._DigestMemo that knows the records' content digests."""
+    cache._DigestMemo that knows the records' content digests. ``rules_digest``
+    (cache.tree_digest of rules/): the parsed rules are kept in .qsgen-cache/."""
     from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring import score
 
     say = progress or (lambda line: None)
-    rules, rule_diags = load_rules(root)
+    if rules_digest is not None:
+        from qsgen.cache import load_rules_cached
+
+        rules, rule_diags = load_rules_cached(root, rules_digest)
+    else:
+        rules, rule_diags = load_rules(root)
     errors = [d for d in rule_diags if d.severity == "error"]
     if rules is None or errors:
         raise QsgenError("考核规则有错误，未生成网站", sorted(set(rule_diags)))
@@ -131,18 +139,6 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     else:
         results = score(rules, records)
     return results, sorted(set(d for d in diags if d.severity == "warning"))
-
-
-def _git_head(root: Path) -> str | None:
-    """The commit HEAD names, or None (no git, no commits)."""
-    import subprocess
-
-    try:
-        proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
-                              stdin=subprocess.DEVNULL, check=False, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return proc.stdout.decode("ascii", "replace").strip() or None
 
 
 def _cached_history(root: Path, paths: list[str], head: str | None) -> dict:
@@ -184,12 +180,15 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False):
 
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
-    head = _git_head(root) if use_cache else None
+    from qsgen import gitinfo
+
+    commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
+    head = commit[0] if commit and use_cache else None
     return site.SiteInputs(
         history=_cached_history(root, paths, head) if use_cache else _history(root, paths),
         history_id=head,
         attachments=read_attachments(root, results.records),
-        source_date=_source_date(root),
+        source_date=_source_date(root, commit),
         example=is_example(root, results.rules.year),
         templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
     )
@@ -232,7 +231,8 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
         memo = cache.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
         scores = scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity))
-    results, warnings = load_and_score(root, say, memo, scores, store.digests)
+    results, warnings = load_and_score(root, say, memo, scores, store.digests,
+                                       rules_digest if use_cache else None)
     say(f"计算得分：{len(results.units)} 个单位")
     inputs = site_inputs(root, results, use_cache)
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()

@@ -755,6 +755,53 @@ def loader_digest(root: Path, rules_digest: str) -> str:
     return h.hexdigest()
 
 
+RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
+_RULES_MODULES = ("rules.py", "model.py", "fields.py", "kinds.py", "yamlsafe.py", "errors.py", "cache.py")
+
+
+def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
+    """rules.load_rules(root), taken from .qsgen-cache/ while rules/ (``rules_digest``), the
+    loader's code and the Python and PyYAML versions are what they were; only rules that
+    loaded without errors are kept."""
+    import sys
+
+    from qsgen.rules import load_rules
+
+    try:
+        import yaml
+        yaml_version = (yaml.__version__, getattr(yaml, "__with_libyaml__", False))
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        yaml_version = None
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((FORMAT, sys.version, yaml_version, rules_digest, os.path.realpath(root))).encode())
+    for name in _RULES_MODULES:
+        try:
+            h.update(name.encode() + b"\0" + (_PKG / name).read_bytes())
+        except OSError:
+            h.update(name.encode() + b"\0missing")
+    key = h.hexdigest()
+    target = Path(root) / CACHE_DIR / RULES_FILE
+    try:
+        with open(target, "rb") as f:
+            data = pickle.load(f)
+        if isinstance(data, dict) and data.get("key") == key:
+            return data["rules"], data["diags"]
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+            AttributeError, ImportError, IndexError):
+        pass
+    rules, diags = load_rules(root)
+    if rules is not None and not any(d.severity == "error" for d in diags):
+        try:
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump({"key": key, "rules": rules, "diags": diags}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except OSError:
+            pass
+    return rules, diags
+
+
 def _shard(path: str) -> str:
     """The persisted memo is split by unit folder: a change rewrites one shard, not all."""
     parts = path.split("/")

@@ -108,8 +108,23 @@ def _commit(header: str) -> Commit:
     return Commit(sha=sha, short=short, author=author, date=date, subject=subject)
 
 
-def source_date(root: Path) -> _dt.datetime | None:
-    """The build's date (UTC): SOURCE_DATE_EPOCH if set, else the last commit's committer date.
+def head_commit(root: Path) -> tuple[str, _dt.datetime] | None:
+    """The commit HEAD names and its committer date (UTC), from one git call; None when there
+    is no git or no commit."""
+    try:
+        proc = subprocess.run(["git", *_CONFIG, "log", "-1", "--format=%H %ct", "HEAD"], cwd=root,
+                              capture_output=True, stdin=subprocess.DEVNULL, env=_env(), check=False)
+    except OSError:
+        return None
+    sha, _, when = proc.stdout.decode("ascii", "replace").strip().partition(" ")
+    if proc.returncode != 0 or not sha or not when.isdigit():
+        return None
+    return sha, _dt.datetime.fromtimestamp(int(when), tz=_dt.UTC)
+
+
+def source_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
+    """The build's date (UTC): SOURCE_DATE_EPOCH if set, else the last commit's committer date
+    (``head``: head_commit(root) when the caller has it).
 
     None when neither is available. Pages show this instead of the wall clock, so two builds of
     the same inputs are byte-identical.
@@ -122,12 +137,6 @@ def source_date(root: Path) -> _dt.datetime | None:
             return _dt.datetime.fromtimestamp(int(value), tz=_dt.UTC)
         except (OverflowError, OSError, ValueError) as e:
             raise QsgenError(f"环境变量 SOURCE_DATE_EPOCH 超出范围：{value}") from e
-    try:
-        proc = subprocess.run(["git", *_CONFIG, "log", "-1", "--format=%ct", "HEAD"], cwd=root,
-                              capture_output=True, stdin=subprocess.DEVNULL, env=_env(), check=False)
-    except OSError:
-        return None
-    out = proc.stdout.decode("ascii", "replace").strip()
-    if proc.returncode != 0 or not out.isdigit():
-        return None
-    return _dt.datetime.fromtimestamp(int(out), tz=_dt.UTC)
+    if head is False:
+        head = head_commit(root)
+    return None if not head else head[1]

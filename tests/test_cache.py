@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qsgen import build as pipeline
-from qsgen import cache, site
+from qsgen import cache, gitinfo, site
 from qsgen.errors import QsgenError
 from qsgen.kinds import kind_of_filename
 from qsgen.records import load_records
@@ -418,7 +418,7 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
     paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))[:20]
-    head = pipeline._git_head(repo)
+    head = gitinfo.head_commit(repo)[0]
     first = pipeline._cached_history(repo, paths, head)
     assert first and set(first) <= set(paths)
     calls = []
