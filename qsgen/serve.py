@@ -13,6 +13,7 @@ import html
 import mimetypes
 import os
 import posixpath
+import re
 import subprocess
 import sys
 import threading
@@ -168,15 +169,17 @@ class Preview:
     def decorate(self, page: bytes) -> bytes:
         """An HTML page with the reload script and, after a failed build, the error panel."""
         extra = _reload_script(self.version)
-        if self.failure:
-            extra = self.error_panel() + extra
+        panel = self.error_panel() if self.failure else ""
         if not page:
             return (f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                    f"<title>qsgen 预览</title></head><body>{extra}</body></html>").encode()
+                    f"<title>qsgen 预览</title></head><body>{panel}{extra}</body></html>").encode()
         at = page.rfind(b"</body>")
-        if at < 0:
-            return page + extra.encode("utf-8")
-        return page[:at] + extra.encode("utf-8") + page[at:]
+        page = page + extra.encode("utf-8") if at < 0 else page[:at] + extra.encode("utf-8") + page[at:]
+        if panel:  # first thing in the page, pushing it down rather than covering its header
+            body = _BODY_TAG.search(page)
+            at = body.end() if body else 0
+            page = page[:at] + panel.encode("utf-8") + page[at:]
+        return page
 
     def error_panel(self) -> str:
         e = html.escape
@@ -190,7 +193,7 @@ class Preview:
         more = f"<p>……另有 {len(self.errors) - 200} 个问题，运行 qsgen check 查看全部。</p>" \
             if len(self.errors) > 200 else ""
         shown = "下面显示的是上一次成功生成的网站。" if self.files else "还没有成功生成过网站。"
-        return ("<div id=\"qsgen-errors\" role=\"alert\" style=\"position:fixed;top:0;left:0;right:0;"
+        return ("<div id=\"qsgen-errors\" role=\"alert\" style=\"position:relative;"
                 "max-height:60vh;overflow:auto;z-index:2147483647;background:#fff4f4;color:#111;"
                 "border-bottom:3px solid #c00;padding:12px 20px;font:15px/1.5 sans-serif;"
                 "box-shadow:0 2px 8px rgba(0,0,0,.2)\">"
@@ -198,6 +201,8 @@ class Preview:
                 f"<p style=\"margin:4px 0\">{shown}改正下列问题并保存，页面会自动刷新。</p>"
                 f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div>")
 
+
+_BODY_TAG = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 
 _NOT_FOUND = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>找不到页面</title>"
               "</head><body><h1>找不到页面</h1><p><a href=\"/\">回到首页</a></p></body></html>").encode()

@@ -119,6 +119,9 @@ def test_a_broken_record_shows_its_error_and_the_server_keeps_running(running, r
     status, _h, body = get(base + "/units/guxian.html")
     assert status == 200
     assert b'id="qsgen-errors"' in body
+    # first in the page, pushing the site's header down instead of covering it
+    assert body.index(b"<body") < body.index(b'id="qsgen-errors"') < body.index(b"<header")
+    assert b"position:fixed" not in body.split(b'id="qsgen-errors"')[1][:200]
     assert f"records/2023/guxian/{rec.name}".encode() in body
     assert "记录有错误".encode() in body
     # the last good site is still there under the panel
