@@ -122,6 +122,17 @@ def head_commit(root: Path) -> tuple[str, _dt.datetime] | None:
     return sha, _dt.datetime.fromtimestamp(int(when), tz=_dt.UTC)
 
 
+def tracks(root: Path, path: str) -> bool:
+    """Whether git tracks any file at or under ``path`` (repository-relative) in ``root``;
+    False when there is no git or no repository."""
+    try:
+        proc = subprocess.run(["git", *_CONFIG, "ls-files", "-z", "--", path], cwd=root,
+                              capture_output=True, stdin=subprocess.DEVNULL, env=_env(), check=False)
+    except OSError:
+        return False
+    return proc.returncode == 0 and bool(proc.stdout.strip(b"\0"))
+
+
 def source_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
     """The build's date (UTC): SOURCE_DATE_EPOCH if set, else the last commit's committer date
     (``head``: head_commit(root) when the caller has it).

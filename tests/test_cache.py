@@ -427,3 +427,40 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     assert calls == []
     pipeline._cached_history(repo, paths + ["records/2023/new.md"], head)  # a path not looked for
     assert len(calls) == 1
+
+
+class _Planted:
+    """A pickle that leaves a mark when loaded (what a hostile committed cache could do)."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self):
+        return (Path.write_text, (self.mark, "loaded"))
+
+
+def test_a_cache_committed_to_git_is_neither_read_nor_written(repo, tmp_path):
+    import pickle
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+
+    _build(repo, repo / "_site")
+    mark = tmp_path / "mark"
+    for target in [*cache.PageStore.path(repo).iterdir(), repo / cache.CACHE_DIR / "rules.pickle"]:
+        target.write_bytes(pickle.dumps(_Planted(mark)))
+    git("init", "-q")
+    git("add", "-A")
+    git("add", "-f", cache.CACHE_DIR)
+    git("commit", "-qm", "with a cache")
+    before = {p: p.read_bytes() for p in sorted((repo / cache.CACHE_DIR).rglob("*")) if p.is_file()}
+    report = pipeline.build(repo, repo / "_site", quiet=True)
+    assert not mark.exists()
+    assert [d.path for d in report.warnings] == [cache.CACHE_DIR]
+    assert "git rm -r --cached" in report.warnings[0].hint
+    after = {p: p.read_bytes() for p in sorted((repo / cache.CACHE_DIR).rglob("*")) if p.is_file()}
+    assert after == before  # not written either
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
