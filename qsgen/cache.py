@@ -31,7 +31,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 8  # bump when the stored layout changes
+FORMAT = 9  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -151,7 +151,8 @@ class PageStore:
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
-        self.docs: dict[str, tuple[str, Any]] = {}  # record id -> (page key, search.Row)
+        self.docs: dict[str, dict[str, tuple[str, Any]]] = {}  # unit -> record id -> (page key, search.Row)
+        self.chunks: dict[str, tuple] = {}  # unit -> its encoded search rows (CachedSite.search_index)
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
 
@@ -244,6 +245,7 @@ class PageStore:
                 part = data["part"]
                 store.pages.update(part["pages"])
                 store.docs.update(part["docs"])
+                store.chunks.update(part["chunks"])
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
                 store.saved[data["shard"]] = part
@@ -265,7 +267,7 @@ class PageStore:
         def part(shard: str) -> dict[str, dict]:
             got = parts.get(shard)
             if got is None:
-                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}}
+                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}, "chunks": {}}
             return got
 
         for p, entry in self.pages.items():
@@ -286,8 +288,10 @@ class PageStore:
             except OSError:
                 status = None
             part(_page_shard(p))["pages"][p] = (key, None, size, crc, status)
-        for rid, value in self.docs.items():
-            part(rid.split("/", 1)[0])["docs"][rid] = value
+        for slug, value in self.docs.items():
+            part(slug)["docs"][slug] = value
+        for slug, value in self.chunks.items():
+            part(slug)["chunks"][slug] = value
         for slug, value in self.keysets.items():
             part(slug)["keysets"][slug] = value
         for slug, value in self.exports.items():
@@ -495,7 +499,8 @@ def _site_class() -> type:
         def build(self) -> dict[str, bytes]:
             todo: list[tuple[Record, str, str]] = []
             self.rec_keys: dict[str, str] = {}
-            self.new_docs: dict[str, tuple[str, Any]] = {}
+            self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
+            self.new_chunks: dict[str, tuple] = {}
             history = self.inputs.history
             digests = self.store.digests.table(self.results.records.records)
             # A body may link to another record's .md file (site._rewrite_relative): such a page
@@ -533,7 +538,7 @@ def _site_class() -> type:
                 data = self.store.get(path, key)
                 text = self.store.texts.get(path)
                 if text is None and data is not None:  # on disk only the search doc is kept
-                    doc = self.store.docs.get(rec.id)
+                    doc = self.store.docs.get(rec.unit, {}).get(rec.id)
                     if doc is not None and doc[0] == key:
                         self.ready[path] = data
                         self.new_pages[path] = (key, data)
@@ -576,6 +581,7 @@ def _site_class() -> type:
             files = super().build()
             self.store.replace(self.new_pages, self.new_texts)
             self.store.docs = self.new_docs
+            self.store.chunks = self.new_chunks
             self.store.keysets = self.new_keysets
             self.store.exports = self.new_exports
             return files
@@ -614,15 +620,55 @@ def _site_class() -> type:
             self.files["scores.json"] = exports.scores_json(self.results, texts)
             self.files["scores.csv"] = exports.scores_csv(self.results, rows)
 
+        def search_index(self, first: list, last: list) -> dict[str, bytes]:
+            """search.build_index, with each unit's encoded record rows kept between builds
+            while its records' page keys and the index's tables are the same."""
+            import itertools
+
+            head, tail = [search.row(d) for d in first], [search.row(d) for d in last]
+            kinds, units = {r.kind for r in head + tail}, {r.unit for r in head + tail}
+            groups = [(slug, list(recs)) for slug, recs in
+                      itertools.groupby(self.results.records.records, key=lambda r: r.unit)]
+            keep = len({slug for slug, _ in groups}) == len(groups)  # each unit's records together
+            plan = []  # (unit, records, digest of their page keys, kept chunk or rows)
+            for slug, recs in groups:
+                keys = digest([self.rec_keys.get(r.id) for r in recs])
+                hit = self.store.chunks.get(slug) if keep else None
+                if hit is not None and hit[0] == keys:
+                    kinds |= hit[2]
+                    units |= hit[3]
+                    plan.append((slug, recs, keys, hit))
+                else:
+                    rows = [self.record_search_doc(r) for r in recs]
+                    kinds |= {r.kind for r in rows}
+                    units |= {r.unit for r in rows}
+                    plan.append((slug, recs, keys, rows))
+            kinds_, units_ = sorted(kinds), sorted(units)
+            tables = digest(kinds_, units_)
+            parts = [search.encode(head, kinds_, units_)]
+            for slug, recs, keys, kept in plan:
+                if isinstance(kept, tuple) and kept[1] == tables:
+                    chunk = kept[4]
+                    self.new_docs[slug] = self.store.docs.get(slug, {})  # their rows, unchanged
+                else:
+                    rows = kept if isinstance(kept, list) else [self.record_search_doc(r) for r in recs]
+                    chunk = search.encode(rows, kinds_, units_)
+                    kept = (keys, tables, frozenset(r.kind for r in rows), frozenset(r.unit for r in rows), chunk)
+                if keep:
+                    self.new_chunks[slug] = (keys, tables, kept[2], kept[3], chunk)
+                parts.append(chunk)
+            parts.append(search.encode(tail, kinds_, units_))
+            return search.files(kinds_, units_, parts)
+
         def record_search_doc(self, rec: Record) -> Any:
             key = self.rec_keys.get(rec.id)
-            hit = self.store.docs.get(rec.id)
+            hit = self.store.docs.get(rec.unit, {}).get(rec.id)
             if key is not None and hit is not None and hit[0] == key:
                 doc = hit[1]
             else:  # kept as its index row: nothing to redo next time but joining
                 doc = search.row(super().record_search_doc(rec))
             if key is not None:
-                self.new_docs[rec.id] = (key, doc)
+                self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, doc)
             return doc
 
         def record_page(self, rec: Record) -> None:

@@ -76,11 +76,12 @@ def index_data(docs: list[SearchDoc]) -> dict:
 
     {"v": 2, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
     unit number, text]…]}; "docs" keeps the order the documents were given (the ranking's
-    tie-break).
+    tie-break). The kinds and units are sorted, so that a document's numbers do not depend on
+    the documents before it (cache.py keeps each unit's encoded rows).
     """
     seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    units: dict[str, int] = {}
+    kinds = {k: i for i, k in enumerate(sorted({d.kind for d in docs}))}
+    units = {u: i for i, u in enumerate(sorted({d.unit for d in docs}))}
     rows = []
     for d in docs:
         _check_url(d.url)
@@ -88,8 +89,7 @@ def index_data(docs: list[SearchDoc]) -> dict:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
         seen.add(d.url)
         text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-        rows.append([d.url, " ".join(d.title.split()), kinds.setdefault(d.kind, len(kinds)),
-                     units.setdefault(d.unit, len(units)), text])
+        rows.append([d.url, " ".join(d.title.split()), kinds[d.kind], units[d.unit], text])
     return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
 
 
@@ -125,20 +125,29 @@ def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
 
     index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(docs), put
     together from each document's Row (byte for byte what json.dumps writes)."""
+    rows = [d if isinstance(d, Row) else row(d) for d in docs]
     seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    units: dict[str, int] = {}
-    parts = []
-    for d in docs:
-        r = d if isinstance(d, Row) else row(d)
+    for r in rows:
         if r.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         seen.add(r.url)
-        parts.append(b"[%s,%d,%d,%s]" % (r.head, kinds.setdefault(r.kind, len(kinds)),
-                                         units.setdefault(r.unit, len(units)), r.text))
+    kinds, units = sorted({r.kind for r in rows}), sorted({r.unit for r in rows})
+    return files(kinds, units, [encode(rows, kinds, units)])
+
+
+def encode(rows: list[Row], kinds: list[str], units: list[str]) -> bytes:
+    """Rows as they stand in index.js's "docs" list, comma-separated (kinds and units: the
+    index's sorted tables, which must hold every row's)."""
+    kind_no = {k: i for i, k in enumerate(kinds)}
+    unit_no = {u: i for i, u in enumerate(units)}
+    return b",".join(b"[%s,%d,%d,%s]" % (r.head, kind_no[r.kind], unit_no[r.unit], r.text) for r in rows)
+
+
+def files(kinds: list[str], units: list[str], parts: list[bytes]) -> dict[str, bytes]:
+    """The search files from the sorted tables and the encoded rows, in document order."""
     head = (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
             f'"units":{_js_json(list(units))},"docs":[')
-    body = head.encode("utf-8") + b",".join(parts) + b"]};\n"
+    body = head.encode("utf-8") + b",".join(p for p in parts if p) + b"]};\n"
     return {
         INDEX_FILE: body,
         CLIENT_FILE: CLIENT_JS.encode("utf-8"),

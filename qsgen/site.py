@@ -618,26 +618,31 @@ class _Site:
     def search_page(self) -> None:
         from qsgen import search
 
-        docs = []
+        first = []  # the units, in rank order; then every record; then the rules
         for us in self.results.units:
             u = us.unit
             text = " ".join([u.name, self.rules.group_name(u.group)]
                             + [f"{it.item.id} {it.item.text}" for it in us.items])
-            docs.append(search.SearchDoc(url=unit_url(u.slug), title=u.name, kind="单位",
-                                         unit=u.name, text=text))
-        for rec in self.results.records.records:
-            docs.append(self.record_search_doc(rec))
-        docs.append(search.SearchDoc(url="rules.html", title="考核规则", kind="规则", unit="",
-                                     text=" ".join([a.id + " " + a.title + " " + a.text
-                                                    for a in self.rules.adjustments]
-                                                   + [i.title + " " + i.text
-                                                      for i in self.rules.interpretations])))
-        index_files = search.build_index(docs)
+            first.append(search.SearchDoc(url=unit_url(u.slug), title=u.name, kind="单位",
+                                          unit=u.name, text=text))
+        last = [search.SearchDoc(url="rules.html", title="考核规则", kind="规则", unit="",
+                                 text=" ".join([a.id + " " + a.title + " " + a.text
+                                                for a in self.rules.adjustments]
+                                               + [i.title + " " + i.text
+                                                  for i in self.rules.interpretations]))]
+        index_files = self.search_index(first, last)
         for name, data in index_files.items():
             self.files[name] = data
         scripts = sorted(n for n in index_files if n.endswith(".js"))
         self.render("search.html", "search.html", "search", scripts=scripts,
-                    doc_count=len(docs))
+                    doc_count=len(first) + len(self.results.records.records) + len(last))
+
+    def search_index(self, first: list, last: list) -> dict[str, bytes]:
+        """The search files for ``first``, every record, then ``last``."""
+        from qsgen import search
+
+        return search.build_index(first + [self.record_search_doc(rec) for rec in self.results.records.records]
+                                  + last)
 
 
 _HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
