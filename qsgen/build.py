@@ -234,6 +234,8 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
                 "（缓存只能由本机生成；提交进仓库的缓存可能被人改过，读取它可能执行其中的代码）",
                 f"运行 git rm -r --cached {cache.CACHE_DIR} 并提交；.gitignore 里应有一行 /{cache.CACHE_DIR}/",
                 "warning"))
+    if use_cache:
+        cache.prepare_dir(root)
     rules_digest = cache.tree_digest(root / "rules")
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     memo = scores = None

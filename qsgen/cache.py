@@ -38,6 +38,19 @@ _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py
                    "exports.py", "cache.py", "gitinfo.py")
 
 
+def prepare_dir(root: Path) -> None:
+    """Make ``root/.qsgen-cache/`` with a .gitignore of "*" inside, so that git never picks the
+    cache up (``git add -A``), even in a repository whose own .gitignore does not name it."""
+    folder = Path(root) / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# qsgen 的本机缓存，不要提交（由 qsgen 自动生成）\n*\n", "utf-8")
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build slower
+
+
 def digest(*parts: Any) -> str:
     """A short stable hash of the repr of ``parts`` (reprs of the model are deterministic)."""
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

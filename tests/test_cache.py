@@ -476,3 +476,18 @@ def test_a_cache_committed_to_git_is_neither_read_nor_written(repo, tmp_path):
     assert after == before  # not written either
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_the_cache_folder_ignores_itself_in_git(repo):
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                              check=True, capture_output=True)
+
+    git("init", "-q")
+    _build(repo, repo / "_site")
+    git("add", "-A")  # no .gitignore of the repository's own names the cache
+    assert not [p for p in git("ls-files").stdout.decode().splitlines() if p.startswith(cache.CACHE_DIR)]
+    report = pipeline.build(repo, repo / "_site", quiet=True)
+    assert report.warnings == []
