@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import gc
 import os
+import posixpath
 import re
 import unicodedata
 from decimal import Decimal
@@ -23,6 +24,7 @@ from qsgen.fields import (
     describe,
     did_you_mean,
     nearest,
+    nearest_file,
     quote,
 )
 from qsgen.kinds import COMMON, KINDS, FieldSpec, kind_of_filename
@@ -219,6 +221,12 @@ def _read(full: str, path: str) -> tuple[str | None, list[Diagnostic]]:
 # -------------------------------------------------------------- the loader
 
 
+# A Markdown link or reference definition whose target is a relative .md file:
+# [text](../longgang/case-1.md#x) or [1]: ../longgang/case-1.md
+_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(?:#[^()\s<>]*)?>?(?:\s+[\"'(][^)]*)?\)"
+                      r"|^ {0,3}\[[^\]]+\]:\s*<?([^\s<>]+?\.md)(?:#\S*)?>?(?:\s|$)", re.MULTILINE)
+
+
 class _Loader:
     def __init__(self, root: Path, rules: Rules) -> None:
         self.root = os.fspath(root)
@@ -259,6 +267,7 @@ class _Loader:
                     self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
                                 f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")
         self._duplicate_case_nos()
+        self._dangling_links()
         records = sorted((r for r in self.records if r.path not in self.bad_paths), key=lambda r: r.path)
         assessments = {k: a for k, a in sorted(self.assessments.items())}
         return (RecordSet(self.rules.year, records, assessments),
@@ -571,6 +580,32 @@ class _Loader:
                 others = "；".join(f"{p} 第 {ln} 行" for p, ln, _ in places if (p, ln) != (path, line))
                 self._error(path, line, 1, f"案号{quote(text)}重复了，另见 {others}",
                             "同一个案件只写一条记录；如果是不同的案件，请核对案号")
+
+    def _dangling_links(self) -> None:
+        """A body's relative link to a .md file that is not in the repository (a record renamed
+        or deleted since) would be a dead link on the site: a warning, with the nearest name."""
+        from urllib.parse import unquote
+
+        for rec in self.records:
+            if ".md" not in rec.body:
+                continue
+            folder = posixpath.dirname(rec.path)
+            for m in _MD_LINK.finditer(rec.body):
+                raw = m.group(1) or m.group(2)
+                if ":" in raw.split("/", 1)[0] or raw.startswith("/"):
+                    continue  # a web address or an absolute path: not a link into the repository
+                target = posixpath.normpath(posixpath.join(folder, unquote(raw)))
+                if os.path.isfile(os.path.join(self.root, *target.split("/"))):
+                    continue
+                line = rec.body_line + rec.body.count("\n", 0, m.start())
+                near = None
+                with contextlib.suppress(OSError):
+                    near = nearest_file(posixpath.basename(target),
+                                        os.listdir(os.path.join(self.root, *posixpath.dirname(target).split("/"))))
+                self.diags.append(Diagnostic(
+                    rec.path, line, 1, f"正文里链接的记录{quote(raw)}不存在（改名或删除了？），网站上会是一个打不开的链接",
+                    (f"同一文件夹里有 {near}，是不是它？" if near else "") + "请改成现有记录的文件名，或删去这个链接",
+                    "warning"))
 
     # ---- assessment.yaml
 

@@ -796,3 +796,19 @@ def test_full_width_space_inside_a_value_is_kept(tmp_path):
     write(tmp_path, "bangongshi/news-1.md", NEWS.replace("title: 我局开展消费维权宣传", "title: 会议 note:\u3000x"))
     rs, diags = load(tmp_path)
     assert diags == []
+
+
+def test_a_link_to_a_missing_record_is_a_warning_at_its_line(tmp_path):
+    write(tmp_path, "longgang/case-2023-06-02-1.md", case())
+    write(tmp_path, "longgang/case-2023-06-02-2.md", case(case_no="沁市监罚〔2023〕2号") + "\n另见[同一天的案件](case-2023-06-02-1.md)。\n"
+          "还有[已改名的那条](case-2023-06-03-1.md#正文)，[网上的](https://example.org/a.md)。\n"
+          "[引用]: ../duanshi/evidence-t01-9.md\n")
+    rs, diags = load(tmp_path)
+    assert len(rs.records) == 2
+    assert all(d.severity == "warning" for d in diags), [d.format_text() for d in diags]
+    assert [(d.path, d.message.split("”")[0]) for d in diags] == [
+        (P + "longgang/case-2023-06-02-2.md", "正文里链接的记录“case-2023-06-03-1.md"),
+        (P + "longgang/case-2023-06-02-2.md", "正文里链接的记录“../duanshi/evidence-t01-9.md")]
+    text = (tmp_path / "records/2023/longgang/case-2023-06-02-2.md").read_text("utf-8").split("\n")
+    assert "case-2023-06-03-1.md" in text[diags[0].line - 1]
+    assert "evidence-t01-9.md" in text[diags[1].line - 1]
