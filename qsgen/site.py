@@ -116,6 +116,12 @@ def bureau_of(title: str, year: int) -> str:
     return head or title
 
 
+def _shared(records: list[str]) -> str:
+    """What a record page adds to a score line that several records earn together (a surplus
+    of news or cases counts all of them once): the amount is the line's, not the record's."""
+    return f"（{len(records)} 条记录合计）" if len(records) > 1 else ""
+
+
 # ------------------------------------------------------------- the builder
 
 
@@ -229,14 +235,14 @@ class _Site:
                 add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
             for ln in it.extras:
                 for rid in ln.records:
-                    add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}",
+                    add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}{_shared(ln.records)}",
                         "item-" + it.item.id)
         for adj in us.adjustments:
             word = "加分" if adj.rule.sign > 0 else "减分"
             for ln in adj.lines:
                 for rid in ln.records:
-                    add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {self.plain(ln.amount)}",
-                        "rule-" + adj.rule.id)
+                    add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {self.plain(ln.amount)}"
+                                 f"{_shared(ln.records)}", "rule-" + adj.rule.id)
         return uses
 
     # pages -------------------------------------------------------------------

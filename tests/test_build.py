@@ -164,3 +164,26 @@ def test_root_build_py(repo: Path, tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "完成" in proc.stderr
     assert (out / "index.html").is_file()
+
+
+def test_a_record_page_says_when_a_score_line_is_shared(tmp_path: Path):
+    """A surplus line (e.g. B6c cases over the quota) is earned by several records together:
+    each of their pages shows the line's amount and says how many records it sums."""
+    from qsgen.records import load_records
+    from qsgen.rules import load_rules
+    from qsgen.scoring import score
+
+    root = tmp_path / "example"
+    shutil.copytree(REPO / "rules", root / "rules")
+    shutil.copytree(REPO / "records", root / "records")
+    build(root, quiet=True)
+    rules, _ = load_rules(root)
+    results = score(rules, load_records(root, rules)[0])
+    lines = [ln for us in results.units for adj in us.adjustments for ln in adj.lines]
+    shared = next(ln for ln in lines if len(ln.records) > 1)
+    for rid in shared.records:
+        page = (root / "_site" / "records" / f"{rid}.html").read_text("utf-8")
+        assert f"（{len(shared.records)} 条记录合计）" in page
+    alone = next(ln.records[0] for ln in lines if len(ln.records) == 1
+                 and not any(ln.records[0] in other.records for other in lines if len(other.records) > 1))
+    assert "条记录合计" not in (root / "_site" / "records" / f"{alone}.html").read_text("utf-8")
