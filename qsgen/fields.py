@@ -274,7 +274,8 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
             kept = None
         if kept != value:
             ctx.error(node, f"{describe(name, spec)}最多写到小数点后 {spec.places} 位，这里写的是{quote(text)}",
-                      "金额记到分为止（分以下不记）" + (f"，如 {kept}" if kept is not None else ""))
+                      ("金额记到分为止（分以下不记）" if "元" in spec.label else f"最多保留 {spec.places} 位小数")
+                      + (f"，如 {kept}" if kept is not None else ""))
             return INVALID
         value = kept  # 12000.500 is 12000.50
     if not _range_check(name, spec, node, ctx, value, text):

@@ -70,7 +70,8 @@ class Kind:
 LEVEL = FieldSpec("enum", True, LEVEL_ALIASES, label="级别",
                   help="national/provincial/city/county，或 国家级/省级/市级/县级")
 ISSUER = FieldSpec("text", True, label="发文单位", help="表彰或通报的单位")
-POINTS_5_10 = FieldSpec("int", True, min=5, max=10, label="扣分", help="5 到 10 之间的整数")
+# The method says 扣5-10分 / 给予1-10分: a meeting may decide 7.5 as well as 7.
+POINTS_5_10 = FieldSpec("decimal", True, min=5, max=10, places=2, label="扣分", help="5 到 10 之间的分数，如 5、7.5")
 
 KINDS: dict[str, Kind] = {k.id: k for k in [
     Kind("evidence", "工作佐证", {
@@ -115,7 +116,7 @@ KINDS: dict[str, Kind] = {k.id: k for k in [
                                      help="可选：属名额分配表彰写 true（不加分）"),
     }),
     Kind("discretionary", "局班子会议加分", {
-        "points": FieldSpec("int", True, min=1, max=10, label="加分", help="1 到 10 之间的整数"),
+        "points": FieldSpec("decimal", True, min=1, max=10, places=2, label="加分", help="1 到 10 之间的分数，如 3、2.5"),
         "meeting": FieldSpec("text", True, label="会议", help="局班子会议纪要文号或日期"),
     }),
     Kind("criticism", "通报批评", {"level": LEVEL, "issuer": ISSUER}),

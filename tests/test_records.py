@@ -812,3 +812,17 @@ def test_a_link_to_a_missing_record_is_a_warning_at_its_line(tmp_path):
     text = (tmp_path / "records/2023/longgang/case-2023-06-02-2.md").read_text("utf-8").split("\n")
     assert "case-2023-06-03-1.md" in text[diags[0].line - 1]
     assert "evidence-t01-9.md" in text[diags[1].line - 1]
+
+
+def test_points_may_have_a_fraction_but_stay_in_range(tmp_path):
+    write(tmp_path, "bangongshi/misconduct-1.md",
+          "---\nkind: misconduct\ntitle: x\ndate: 2023-02-01\npoints: 7.5\n---\n")
+    write(tmp_path, "bangongshi/misconduct-2.md",
+          "---\nkind: misconduct\ntitle: y\ndate: 2023-02-02\npoints: 7.125\n---\n")
+    write(tmp_path, "bangongshi/discretionary-1.md",
+          "---\nkind: discretionary\ntitle: z\ndate: 2023-02-03\npoints: ２．５\nmeeting: 2023年第5次\n---\n")
+    rs, diags = load(tmp_path)
+    d = only(diags)
+    assert d.path.endswith("misconduct-2.md") and d.line == 5
+    assert "小数点后 2 位" in d.message and "金额" not in d.hint and "7.12" in d.hint
+    assert {r.fields["points"] for r in rs.records} == {Decimal("7.5"), Decimal("2.5")}

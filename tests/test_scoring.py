@@ -308,7 +308,7 @@ def test_deductions_forms():
         rec("canyin", "attendance", date="2023-03-01"),
         rec("canyin", "attendance", date="2023-04-01"),
         rec("canyin", "absence"), rec("canyin", "absence"),
-        rec("canyin", "misconduct", points=7),
+        rec("canyin", "misconduct", points=Decimal("7.5")),
         rec("canyin", "exam-rules", points=5),
         rec("canyin", "discretionary", points=4, meeting="2023年第5次"),
     ])
@@ -320,11 +320,11 @@ def test_deductions_forms():
     d5 = adj(r, "canyin", "D5")
     assert d5.amount == 2 and len(d5.lines) == 1 and len(d5.lines[0].records) == 2
     assert adj(r, "canyin", "D6").amount == 6
-    assert adj(r, "canyin", "D7").amount == 7
+    assert adj(r, "canyin", "D7").amount == F(15, 2)  # 扣5-10分: a meeting may decide 7.5
     assert adj(r, "canyin", "D8").amount == 5
     assert adj(r, "canyin", "B7").amount == 4
     u_ = r.unit("canyin")
-    assert u_.deduction == 3 + 6 + 1 + 5 + 2 + 6 + 7 + 5
+    assert u_.deduction == 3 + 6 + 1 + 5 + 2 + 6 + F(15, 2) + 5
     assert u_.total == 100 + 4 - u_.deduction      # not floored or capped (口径3)
 
 
