@@ -794,9 +794,9 @@ _LOADER_MODULES = ("records.py", "fields.py", "kinds.py", "yamlsafe.py", "model.
                    "cache.py")
 
 
-def loader_digest(root: Path, rules_digest: str) -> str:
-    """What every persisted parse depends on besides its own file: the loader's code, the
-    Python and PyYAML versions, the rules, the repository's location (attachment checks)."""
+def code_key(modules: Iterable[str], *extra: Any) -> str:
+    """Digest of the code of ``modules`` (files of this package), the cache format, the Python
+    and PyYAML versions and ``extra``: what a persisted result depends on besides its input."""
     import sys
 
     try:
@@ -805,13 +805,19 @@ def loader_digest(root: Path, rules_digest: str) -> str:
     except ImportError:  # pragma: no cover - PyYAML is a dependency
         yaml_version = None
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((FORMAT, sys.version, yaml_version, rules_digest, os.path.realpath(root))).encode())
-    for name in _LOADER_MODULES:
+    h.update(repr((FORMAT, sys.version, yaml_version, *extra)).encode("utf-8", "surrogatepass"))
+    for name in modules:
         try:
             h.update(name.encode() + b"\0" + (_PKG / name).read_bytes())
         except OSError:
             h.update(name.encode() + b"\0missing")
     return h.hexdigest()
+
+
+def loader_digest(root: Path, rules_digest: str) -> str:
+    """What every persisted parse depends on besides its own file: the loader's code, the
+    Python and PyYAML versions, the rules, the repository's location (attachment checks)."""
+    return code_key(_LOADER_MODULES, rules_digest, os.path.realpath(root))
 
 
 RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
@@ -822,23 +828,9 @@ def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
     """rules.load_rules(root), taken from .qsgen-cache/ while rules/ (``rules_digest``), the
     loader's code and the Python and PyYAML versions are what they were; only rules that
     loaded without errors are kept."""
-    import sys
-
     from qsgen.rules import load_rules
 
-    try:
-        import yaml
-        yaml_version = (yaml.__version__, getattr(yaml, "__with_libyaml__", False))
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        yaml_version = None
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((FORMAT, sys.version, yaml_version, rules_digest, os.path.realpath(root))).encode())
-    for name in _RULES_MODULES:
-        try:
-            h.update(name.encode() + b"\0" + (_PKG / name).read_bytes())
-        except OSError:
-            h.update(name.encode() + b"\0missing")
-    key = h.hexdigest()
+    key = code_key(_RULES_MODULES, rules_digest, os.path.realpath(root))
     target = Path(root) / CACHE_DIR / RULES_FILE
     try:
         with open(target, "rb") as f:

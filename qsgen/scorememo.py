@@ -25,19 +25,13 @@ SCORES_FILE = "scores.pickle"
 FORMAT = 1
 # Modules whose code decides what a unit's score is (the record loader is in loader_digest).
 _SCORING_MODULES = ("scoring.py", "display.py", "rules.py", "scorememo.py")
-_PKG = Path(__file__).resolve().parent
 
 
 def scoring_digest(validity: str) -> str:
     """The scoring code plus ``validity`` (cache.loader_digest: loader code, versions, rules)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{validity}".encode())
-    for name in _SCORING_MODULES:
-        try:
-            h.update(name.encode() + b"\0" + (_PKG / name).read_bytes())
-        except OSError:
-            h.update(name.encode() + b"\0missing")
-    return h.hexdigest()
+    from qsgen.cache import code_key
+
+    return code_key(_SCORING_MODULES, FORMAT, validity)
 
 
 def unit_inputs(base: str, records: RecordSet, slug: str, record_digest: dict[int, str]) -> str:
