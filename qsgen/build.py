@@ -162,15 +162,7 @@ def _cached_history(root: Path, paths: list[str], head: str | None) -> dict:
             pass
     found = _history(root, paths)
     if head is not None:
-        try:
-            target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump({"head": head, "asked": frozenset(paths), "found": found}, f,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except OSError:
-            pass
+        cache.write_pickle(target, {"head": head, "asked": frozenset(paths), "found": found})
     return found
 
 

@@ -16,6 +16,7 @@ Two layers, both pure optimisations (output is byte-identical to a clean build):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -49,6 +50,32 @@ def prepare_dir(root: Path) -> None:
             ignore.write_text("# qsgen 的本机缓存，不要提交（由 qsgen 自动生成）\n*\n", "utf-8")
     except OSError:
         pass  # a cache that cannot be written only makes the next build slower
+
+
+def write_pickle(target: Path, data: Any) -> bool:
+    """Write ``data`` to ``target`` (in .qsgen-cache/) atomically: beside it, then renamed.
+    False when it could not be written (a cache that is not written only costs time)."""
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
+
+
+def _remove(folder: Path, names: Iterable[str]) -> None:
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(folder / name)
+
+
+def _shard_file(shard: str) -> str:
+    return hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
 
 
 def digest(*parts: Any) -> str:
@@ -319,24 +346,13 @@ class PageStore:
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
         for shard, content in parts.items():
-            name = hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
+            name = _shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
                 continue
-            try:
-                tmp = folder / f"{name}.{os.getpid()}.tmp"
-                with open(tmp, "wb") as f:
-                    pickle.dump({"format": FORMAT, "site": site, "shard": shard, "part": content}, f,
-                                protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, folder / name)
+            if write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
                 self.saved[shard] = content
-            except OSError:
-                pass
-        for name in existing - wanted:
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
+        _remove(folder, existing - wanted)
 
 
 def _page_shard(path: str) -> str:
@@ -842,14 +858,7 @@ def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
         pass
     rules, diags = load_rules(root)
     if rules is not None and not any(d.severity == "error" for d in diags):
-        try:
-            target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump({"key": key, "rules": rules, "diags": diags}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except OSError:
-            pass
+        write_pickle(target, {"key": key, "rules": rules, "diags": diags})
     return rules, diags
 
 
@@ -944,7 +953,7 @@ class RecordMemo:
             return
         wanted = set()
         for shard, entries in shards.items():
-            name = hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
+            name = _shard_file(shard)
             wanted.add(name)
             attached = {}
             for p, e in entries.items():
@@ -964,21 +973,10 @@ class RecordMemo:
                         ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
                     self.digests[p] = ds
                 digests[p] = ds
-            try:
-                tmp = folder / f"{name}.{os.getpid()}.tmp"
-                with open(tmp, "wb") as f:
-                    pickle.dump({"validity": self.validity, "shard": shard, "signature": signature,
-                                 "entries": entries, "digests": digests, "attached": attached}, f,
-                                protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, folder / name)
+            if write_pickle(folder / name, {"validity": self.validity, "shard": shard, "signature": signature,
+                                            "entries": entries, "digests": digests, "attached": attached}):
                 self.saved[shard] = signature
-            except OSError:
-                pass
-        for name in existing - wanted:
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
+        _remove(folder, existing - wanted)
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files."""

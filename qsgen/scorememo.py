@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -201,13 +200,7 @@ class ScoreMemo:
                 _Pickler(buf, names).dump(value)
                 value = buf.getvalue()
             entries[slug] = (key, value)
-        target = self.path(root)
-        try:
-            target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump({"base": self.base, "entries": entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+        from qsgen.cache import write_pickle
+
+        if write_pickle(self.path(root), {"base": self.base, "entries": entries}):
             self._dirty = False
-        except OSError:
-            pass
