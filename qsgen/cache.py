@@ -32,7 +32,7 @@ from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 9  # bump when the stored layout changes
+FORMAT = 10  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -192,7 +192,6 @@ class PageStore:
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
         self.docs: dict[str, dict[str, tuple[str, Any]]] = {}  # unit -> record id -> (page key, search.Row)
-        self.chunks: dict[str, tuple] = {}  # unit -> its encoded search rows (CachedSite.search_index)
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
 
@@ -285,7 +284,6 @@ class PageStore:
                 part = data["part"]
                 store.pages.update(part["pages"])
                 store.docs.update(part["docs"])
-                store.chunks.update(part["chunks"])
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
                 store.saved[data["shard"]] = part
@@ -307,7 +305,7 @@ class PageStore:
         def part(shard: str) -> dict[str, dict]:
             got = parts.get(shard)
             if got is None:
-                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}, "chunks": {}}
+                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}}
             return got
 
         for p, entry in self.pages.items():
@@ -330,8 +328,6 @@ class PageStore:
             part(_page_shard(p))["pages"][p] = (key, None, size, crc, status)
         for slug, value in self.docs.items():
             part(slug)["docs"][slug] = value
-        for slug, value in self.chunks.items():
-            part(slug)["chunks"][slug] = value
         for slug, value in self.keysets.items():
             part(slug)["keysets"][slug] = value
         for slug, value in self.exports.items():
@@ -494,7 +490,7 @@ def _site_class() -> type:
         return _SITE_CLASS
     import jinja2
 
-    from qsgen import search, site
+    from qsgen import site
 
     class MemoryBytecodeCache(jinja2.BytecodeCache):
         """Compiled templates by Jinja's bucket key (template name + source checksum)."""
@@ -529,7 +525,6 @@ def _site_class() -> type:
             todo: list[tuple[Record, str, str]] = []
             self.rec_keys: dict[str, str] = {}
             self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
-            self.new_chunks: dict[str, tuple] = {}
             history = self.inputs.history
             digests = self.store.digests.table(self.results.records.records)
             # A body may link to another record's .md file (site._rewrite_relative): such a page
@@ -610,7 +605,6 @@ def _site_class() -> type:
             files = super().build()
             self.store.replace(self.new_pages, self.new_texts)
             self.store.docs = self.new_docs
-            self.store.chunks = self.new_chunks
             self.store.keysets = self.new_keysets
             self.store.exports = self.new_exports
             return files
@@ -649,56 +643,16 @@ def _site_class() -> type:
             self.files["scores.json"] = exports.scores_json(self.results, texts)
             self.files["scores.csv"] = exports.scores_csv(self.results, rows)
 
-        def search_index(self, first: list, last: list) -> dict[str, bytes]:
-            """search.build_index, with each unit's encoded record rows kept between builds
-            while its records' page keys and the index's tables are the same."""
-            import itertools
-
-            head, tail = [search.row(d) for d in first], [search.row(d) for d in last]
-            kinds, units = {r.kind for r in head + tail}, {r.unit for r in head + tail}
-            groups = [(slug, list(recs)) for slug, recs in
-                      itertools.groupby(self.results.records.records, key=lambda r: r.unit)]
-            keep = len({slug for slug, _ in groups}) == len(groups)  # each unit's records together
-            plan = []  # (unit, records, digest of their page keys, kept chunk or rows)
-            for slug, recs in groups:
-                keys = digest([self.rec_keys.get(r.id) for r in recs])
-                hit = self.store.chunks.get(slug) if keep else None
-                if hit is not None and hit[0] == keys:
-                    kinds |= hit[2]
-                    units |= hit[3]
-                    plan.append((slug, recs, keys, hit))
-                else:
-                    rows = [self.record_search_doc(r) for r in recs]
-                    kinds |= {r.kind for r in rows}
-                    units |= {r.unit for r in rows}
-                    plan.append((slug, recs, keys, rows))
-            kinds_, units_ = sorted(kinds), sorted(units)
-            tables = digest(kinds_, units_)
-            parts = [search.encode(head, kinds_, units_)]
-            for slug, recs, keys, kept in plan:
-                if isinstance(kept, tuple) and kept[1] == tables:
-                    chunk = kept[4]
-                    self.new_docs[slug] = self.store.docs.get(slug, {})  # their rows, unchanged
-                else:
-                    rows = kept if isinstance(kept, list) else [self.record_search_doc(r) for r in recs]
-                    chunk = search.encode(rows, kinds_, units_)
-                    kept = (keys, tables, frozenset(r.kind for r in rows), frozenset(r.unit for r in rows), chunk)
-                if keep:
-                    self.new_chunks[slug] = (keys, tables, kept[2], kept[3], chunk)
-                parts.append(chunk)
-            parts.append(search.encode(tail, kinds_, units_))
-            return search.files(kinds_, units_, parts)
-
-        def record_search_doc(self, rec: Record) -> Any:
+        def record_search_row(self, rec: Record) -> Any:
             key = self.rec_keys.get(rec.id)
             hit = self.store.docs.get(rec.unit, {}).get(rec.id)
             if key is not None and hit is not None and hit[0] == key:
-                doc = hit[1]
+                row = hit[1]
             else:  # kept as its index row: nothing to redo next time but joining
-                doc = search.row(super().record_search_doc(rec))
+                row = super().record_search_row(rec)
             if key is not None:
-                self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, doc)
-            return doc
+                self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, row)
+            return row
 
         def record_page(self, rec: Record) -> None:
             path = site.record_file(rec.id)

@@ -46,6 +46,7 @@ What the search page must contain (made by site.py / site_templates/search.html)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import QsgenError
@@ -126,32 +127,32 @@ def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
     index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(docs), put
     together from each document's Row (byte for byte what json.dumps writes)."""
     rows = [d if isinstance(d, Row) else row(d) for d in docs]
+    kinds, units = tables(rows)
+    return {INDEX_FILE: b"".join(index_pieces(kinds, units, rows)), CLIENT_FILE: CLIENT_JS.encode("utf-8")}
+
+
+def tables(rows: list[Row]) -> tuple[list[str], list[str]]:
+    """The index's sorted kinds and units; a URL given twice is an error."""
     seen: set[str] = set()
     for r in rows:
         if r.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         seen.add(r.url)
-    kinds, units = sorted({r.kind for r in rows}), sorted({r.unit for r in rows})
-    return files(kinds, units, [encode(rows, kinds, units)])
+    return sorted({r.kind for r in rows}), sorted({r.unit for r in rows})
 
 
-def encode(rows: list[Row], kinds: list[str], units: list[str]) -> bytes:
-    """Rows as they stand in index.js's "docs" list, comma-separated (kinds and units: the
-    index's sorted tables, which must hold every row's)."""
+def index_pieces(kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
+    """search/index.js as UTF-8 pieces, one per document (written into the new site one by
+    one, the index is never held whole: ~40 MB at 50,000 records)."""
+    yield (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
+           f'"units":{_js_json(list(units))},"docs":[').encode()
     kind_no = {k: i for i, k in enumerate(kinds)}
     unit_no = {u: i for i, u in enumerate(units)}
-    return b",".join(b"[%s,%d,%d,%s]" % (r.head, kind_no[r.kind], unit_no[r.unit], r.text) for r in rows)
-
-
-def files(kinds: list[str], units: list[str], parts: list[bytes]) -> dict[str, bytes]:
-    """The search files from the sorted tables and the encoded rows, in document order."""
-    head = (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
-            f'"units":{_js_json(list(units))},"docs":[')
-    body = head.encode("utf-8") + b",".join(p for p in parts if p) + b"]};\n"
-    return {
-        INDEX_FILE: body,
-        CLIENT_FILE: CLIENT_JS.encode("utf-8"),
-    }
+    sep = b"["
+    for r in rows:
+        yield b"%s%s,%d,%d,%s]" % (sep, r.head, kind_no[r.kind], unit_no[r.unit], r.text)
+        sep = b",["
+    yield b"]};\n"
 
 
 CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/index.js). No dependencies. */

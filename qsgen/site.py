@@ -636,19 +636,19 @@ class _Site:
                                                 for a in self.rules.adjustments]
                                                + [i.title + " " + i.text
                                                   for i in self.rules.interpretations]))]
-        index_files = self.search_index(first, last)
-        for name, data in index_files.items():
-            self.files[name] = data
-        scripts = sorted(n for n in index_files if n.endswith(".js"))
-        self.render("search.html", "search.html", "search", scripts=scripts,
-                    doc_count=len(first) + len(self.results.records.records) + len(last))
+        rows = ([search.row(d) for d in first] + [self.record_search_row(rec) for rec in self.results.records.records]
+                + [search.row(d) for d in last])
+        kinds, units = search.tables(rows)
+        self.files[search.INDEX_FILE] = b"".join(search.index_pieces(kinds, units, rows))
+        self.files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
+        self.render("search.html", "search.html", "search", scripts=[search.INDEX_FILE, search.CLIENT_FILE],
+                    doc_count=len(rows))
 
-    def search_index(self, first: list, last: list) -> dict[str, bytes]:
-        """The search files for ``first``, every record, then ``last``."""
+    def record_search_row(self, rec: Record) -> Any:
+        """A record's row of the search index (cache.py keeps it between builds)."""
         from qsgen import search
 
-        return search.build_index(first + [self.record_search_doc(rec) for rec in self.results.records.records]
-                                  + last)
+        return search.row(self.record_search_doc(rec))
 
 
 _HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')

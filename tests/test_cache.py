@@ -334,13 +334,13 @@ def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
-def test_search_rows_of_unchanged_units_are_kept(repo, tmp_path):
-    before = _build(repo, repo / "_site").chunks
+def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
+    before = _build(repo, repo / "_site").docs
     rec = _records(repo, "duanshi", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n搜索索引里要能找到的新词：鹊桥。\n\n")
-    after = _build(repo, repo / "_site").chunks
-    assert set(after) == set(before)
-    assert [s for s in sorted(after) if after[s] != before[s]] == ["duanshi"]
+    after = _build(repo, repo / "_site").docs
+    changed = [(u, rid) for u in sorted(after) for rid in sorted(after[u]) if after[u][rid] != before[u][rid]]
+    assert changed == [("duanshi", f"duanshi/{rec.stem}")]
     assert "鹊桥".encode() in (repo / "_site" / "search" / "index.js").read_bytes()
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
