@@ -182,10 +182,15 @@ class _Site:
     # reverse index: which score lines a record feeds -----------------------
     def _record_uses(self) -> dict[str, list[dict[str, str]]]:
         uses: dict[str, list[dict[str, str]]] = {}
+        # Most records feed a line worded like many others ("任务项 t01 的佐证"): one entry
+        # for all of them (never changed after), not one per record (~15 MB at 50,000 records).
+        entries: dict[tuple[str, str, str], dict[str, str]] = {}
 
         def add(rid: str, unit: UnitScore, what: str, anchor: str) -> None:
-            entry = {"unit": unit.unit.slug, "unit_name": unit.unit.name, "what": what,
-                     "anchor": anchor}
+            entry = entries.get((unit.unit.slug, what, anchor))
+            if entry is None:
+                entry = entries[unit.unit.slug, what, anchor] = {
+                    "unit": unit.unit.slug, "unit_name": unit.unit.name, "what": what, "anchor": anchor}
             lst = uses.setdefault(rid, [])
             if entry not in lst:
                 lst.append(entry)
