@@ -46,6 +46,7 @@ What the search page must contain (made by site.py / site_templates/search.html)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import QsgenError
@@ -63,12 +64,42 @@ class SearchDoc:
     kind: str  # Chinese label shown with the result: 单位, 案件, 信息报道, 规则 …
     unit: str  # Chinese unit name ("" when none)
     text: str  # plain text; whitespace collapsed and cut to TEXT_LIMIT characters here
+    # A record's body as plain text, searched after ``text`` (joined by " ｜ "). Kept apart so
+    # that the document shares the site's copy of the text instead of holding a second one.
+    body: str | None = None
+
+    def full_text(self) -> str:
+        """What is searched: ``text``, then the body (only as much as can be searched)."""
+        if self.body is None:
+            return self.text
+        return self.text + " ｜ " + self.body[: TEXT_LIMIT * 2]
 
 
 def _check_url(url: str) -> None:
     first = url.split("/", 1)[0]
     if not url or url.startswith("/") or "\\" in url or ":" in first or ".." in url.split("/"):
         raise QsgenError(f"搜索索引中的链接须是相对于站点根目录的路径：{url!r}")
+
+
+def _row(d: SearchDoc, kinds: dict[str, int], units: dict[str, int]) -> list:
+    text = " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+    return [d.url, " ".join(d.title.split()), kinds[d.kind], units[d.unit], text]
+
+
+def _labels(docs: list[SearchDoc]) -> tuple[dict[str, int], dict[str, int]]:
+    """Check every document's URL (relative, given once); number the kinds and units in the
+    order they first occur."""
+    seen: set[str] = set()
+    kinds: dict[str, int] = {}
+    units: dict[str, int] = {}
+    for d in docs:
+        _check_url(d.url)
+        if d.url in seen:
+            raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
+        seen.add(d.url)
+        kinds.setdefault(d.kind, len(kinds))
+        units.setdefault(d.unit, len(units))
+    return kinds, units
 
 
 def index_data(docs: list[SearchDoc]) -> dict:
@@ -78,19 +109,9 @@ def index_data(docs: list[SearchDoc]) -> dict:
     unit number, text]…]}; "docs" keeps the order the documents were given (the ranking's
     tie-break).
     """
-    seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    units: dict[str, int] = {}
-    rows = []
-    for d in docs:
-        _check_url(d.url)
-        if d.url in seen:
-            raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
-        seen.add(d.url)
-        text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-        rows.append([d.url, " ".join(d.title.split()), kinds.setdefault(d.kind, len(kinds)),
-                     units.setdefault(d.unit, len(units)), text])
-    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
+    kinds, units = _labels(docs)
+    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units),
+            "docs": [_row(d, kinds, units) for d in docs]}
 
 
 def _js_json(value) -> str:
@@ -99,11 +120,23 @@ def _js_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def index_chunks(docs: list[SearchDoc]) -> Iterator[bytes]:
+    """search/index.js as UTF-8 pieces, one per document: the same bytes as the whole index
+    serialised at once (JSON without indentation is the concatenation of its parts), without
+    ever holding it (about 40 MB at 50,000 records) as one string. Every URL is checked
+    before the first piece."""
+    kinds, units = _labels(docs)
+    yield (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
+           f'"units":{_js_json(list(units))},"docs":[').encode()
+    for i, d in enumerate(docs):
+        yield (("," if i else "") + _js_json(_row(d, kinds, units))).encode("utf-8")
+    yield b"]};\n"
+
+
 def build_index(docs: list[SearchDoc]) -> dict[str, bytes]:
     """Search files for the site: {"search/index.js": …, "search/search.js": …}."""
-    body = "window.QSGEN_SEARCH_INDEX=" + _js_json(index_data(docs)) + ";\n"
     return {
-        INDEX_FILE: body.encode("utf-8"),
+        INDEX_FILE: b"".join(index_chunks(docs)),
         CLIENT_FILE: CLIENT_JS.encode("utf-8"),
     }
 

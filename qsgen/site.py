@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -116,6 +118,10 @@ def bureau_of(title: str, year: int) -> str:
 
 
 class _Site:
+    # The new site's folder when pages are written into it as they are made (cache.build_site
+    # sets it; writer.begin made it): large files are then written there, not held.
+    stream_dir: str | None = None
+
     def __init__(self, results: Results, inputs: SiteInputs) -> None:
         self.results = results
         self.rules = results.rules
@@ -564,6 +570,15 @@ class _Site:
                 "progress": PROGRESS_NAMES.get(it.progress.type, it.progress.type) if it.progress else "",
                 "extras": [f"{x.label or x.id}（{self.amount_text(x.amount, x)}）" for x in it.extras]}
 
+    def stream_file(self, path: str, chunks: Iterable[bytes]) -> bytes:
+        """Write ``chunks`` as the file ``path`` of stream_dir now; what stands for its bytes
+        in the site's file mapping (cache.Written, as for a streamed page)."""
+        from qsgen import cache, writer
+
+        target = os.path.join(self.stream_dir or "", *path.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        return cache.Written(*writer.write_chunks(target, chunks))
+
     def body_text(self, rec: Record) -> str:
         text = self.body_texts.get(rec.id)
         return markdown.plain_text(rec.body) if text is None else text
@@ -586,7 +601,7 @@ class _Site:
         return search.SearchDoc(
             url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
             unit=unit.name if unit else rec.unit,
-            text=" · ".join(f for f in facts if f) + " ｜ " + self.body_text(rec))
+            text=" · ".join(f for f in facts if f), body=self.body_text(rec))
 
     def search_page(self) -> None:
         from qsgen import search
@@ -605,9 +620,14 @@ class _Site:
                                                     for a in self.rules.adjustments]
                                                    + [i.title + " " + i.text
                                                       for i in self.rules.interpretations])))
-        index_files = search.build_index(docs)
-        for name, data in index_files.items():
-            self.files[name] = data
+        if self.stream_dir is None:
+            index_files = search.build_index(docs)
+            for name, data in index_files.items():
+                self.files[name] = data
+        else:  # the index (~40 MB at 50,000 records) goes into the new site piece by piece
+            self.files[search.INDEX_FILE] = self.stream_file(search.INDEX_FILE, search.index_chunks(docs))
+            self.files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
+            index_files = {search.INDEX_FILE: b"", search.CLIENT_FILE: b""}
         scripts = sorted(n for n in index_files if n.endswith(".js"))
         self.render("search.html", "search.html", "search", scripts=scripts,
                     doc_count=len(docs))
