@@ -548,7 +548,7 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
     in a hole left by loading; whichever process writes, the page is then held twice), so a
     fork cost about as much memory again as the parent held (~260 MB at 50,000 records).
     A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
-    paths, then the records themselves in chunks of CHUNK with their score lines and git
+    paths, then the records themselves in chunks of up to CHUNK with their score lines and git
     provenance) and holds one chunk at a time. Unit pages link to every record: they are
     rendered here. Chunks are handed out on demand, to the workers and to this process alike,
     so the split balances itself (``weights`` no longer decides it).
@@ -556,7 +556,7 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
     import sys
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
-    if jobs <= 1 or len(work) < PARALLEL_MIN or n_records < CHUNK or not sys.executable:
+    if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
         return [s.render_out(w) for w in work]
     import collections
     import dataclasses
@@ -567,8 +567,9 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
     units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
     chunks = collections.deque()
     todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
-    for at in range(0, len(todo), CHUNK):
-        chunks.append(todo[at:at + CHUNK])
+    size = min(CHUNK, -(-len(todo) // (4 * jobs)))  # small sites: still a few chunks each
+    for at in range(0, len(todo), size):
+        chunks.append(todo[at:at + size])
     failed: list[list[int]] = []
     stop = threading.Event()
     lock = threading.Lock()
