@@ -702,56 +702,173 @@ def _site_class() -> type:
 
 
 def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tuple[bytes, str]]:
-    """Pages of ``work`` in order; split over ``jobs`` processes (fork) by ``weights`` when it pays."""
-    import multiprocessing
+    """Pages of ``work`` in order; record pages shared with ``jobs - 1`` worker processes when it pays.
 
-    if jobs <= 1 or len(work) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [s.render_out(w) for w in work]
-    import gc
+    The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
+    worker shares the parent's heap only until it is written, and rendering writes nearly all
+    of it (every object a page reads has its reference count changed, every new object lands
+    in a hole left by loading; whichever process writes, the page is then held twice), so a
+    fork cost about as much memory again as the parent held (~260 MB at 50,000 records).
+    A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
+    paths, then the records themselves in chunks of up to CHUNK with their score lines and git
+    provenance) and holds one chunk at a time. Unit pages link to every record: they are
+    rendered here. Chunks are handed out on demand, to the workers and to this process alike,
+    so the split balances itself (``weights`` no longer decides it).
+    """
     import sys
 
-    ctx = multiprocessing.get_context("fork")
-    share = sum(weights) / jobs
-    parts: list[list] = [[]]
-    acc = 0.0
-    for item, weight in zip(work, weights, strict=True):
-        if acc >= share * len(parts) and len(parts) < jobs:
-            parts.append([])
-        parts[-1].append(item)
-        acc += weight
-    children = []
-    sys.stdout.flush()
-    sys.stderr.flush()
-    gc.freeze()  # keep the collector from touching (and so copying) the parent's objects
-    try:
-        for part in parts[1:]:
-            r, w = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_child, args=(s, part, w), daemon=True)
-            p.start()
-            w.close()
-            children.append((p, r, part))
-    finally:
-        gc.unfreeze()
-    out = [s.render_out(w) for w in parts[0]]
-    for p, r, part in children:
+    n_records = sum(1 for kind, _obj in work if kind == "record")
+    if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
+        return [s.render_out(w) for w in work]
+    import collections
+    import dataclasses
+    import subprocess
+    import threading
+
+    out: list[Any] = [None] * len(work)
+    units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
+    chunks = collections.deque()
+    todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
+    size = min(CHUNK, -(-len(todo) // (4 * jobs)))  # small sites: still a few chunks each
+    for at in range(0, len(todo), size):
+        chunks.append(todo[at:at + size])
+    failed: list[list[int]] = []
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def take() -> list[int] | None:
+        with lock:
+            return None if stop.is_set() or not chunks else chunks.popleft()
+
+    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": s.stream_dir,
+             "inputs": dataclasses.replace(s.inputs, history={},
+                                           attachments=dict.fromkeys(s.inputs.attachments, b""))}
+    history = s.inputs.history
+
+    def payload(chunk: list[int]) -> tuple:
+        recs = [work[i][1] for i in chunk]
+        return (recs, {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
+                {r.path: history[r.path] for r in recs if r.path in history})
+
+    def feed(proc: Any, conn: Any) -> None:
+        """Hand chunks to one worker, one at a time (with two in flight both ends could block
+        sending); what it could not render is left in ``failed`` (this process renders it
+        after, so that errors surface here)."""
+        pending: list[int] = []
         try:
-            data = r.recv()
-        except (EOFError, OSError):
-            data = None
-        r.close()
-        p.join()
-        if not isinstance(data, list) or len(data) != len(part):
-            data = [s.render_out(x) for x in part]  # the child failed: render here (errors surface)
-        out.extend(data)
+            conn.send(state)
+            while (chunk := take()) is not None:
+                pending = chunk
+                conn.send(payload(chunk))
+                data = conn.recv()
+                pending = []
+                if not isinstance(data, list) or len(data) != len(chunk):
+                    failed.append(chunk)
+                    continue
+                for i, page in zip(chunk, data, strict=True):
+                    out[i] = page
+        except Exception:  # the worker died or could not be sent its part
+            if pending:
+                failed.append(pending)
+        finally:
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+            conn.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    feeders = []
+    try:
+        for _ in range(jobs - 1):
+            try:
+                proc, conn = _start_worker()
+            except OSError:
+                break  # no worker: this process renders everything
+            th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
+            th.start()
+            feeders.append(th)
+        for i in units:
+            out[i] = s.render_out(work[i])
+        while (chunk := take()) is not None:
+            for i in chunk:
+                out[i] = s.render_out(work[i])
+    finally:
+        stop.set()
+        for th in feeders:
+            th.join()
+    for chunk in failed:  # a worker failed: render its part here (errors surface)
+        for i in chunk:
+            out[i] = s.render_out(work[i])
     return out
 
 
-def _child(s: Any, work: list, conn: Any) -> None:
+CHUNK = 400  # record pages handed to a worker at a time
+
+
+def _start_worker() -> tuple[Any, Any]:
+    """A new Python process running _child, and a multiprocessing Connection to it.
+
+    Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
+    which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
+    The worker imports this very qsgen (its parent folder first on PYTHONPATH)."""
+    import socket
+    import subprocess
+    import sys
+    from multiprocessing.connection import Connection
+
+    mine, theirs = socket.socketpair()
+    path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
     try:
-        data: Any = [s.render_out(w) for w in work]
-    except BaseException:  # the parent renders this part itself and reports the error
-        data = None
-    conn.send(data)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from qsgen.cache import _child; _child(int(sys.argv[1]))",
+             str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()
+    return proc, Connection(mine.detach())
+
+
+def _child(fd: int) -> None:
+    """A worker process: renders the chunks of record pages it is sent over ``fd`` (see
+    render_pages); None for a chunk that failed (the parent renders it again and reports it)."""
+    import gc
+    from multiprocessing.connection import Connection
+
+    from qsgen.model import RecordSet
+
+    gc.disable()  # as in the parent: rendering makes no lasting cycles
+    conn = Connection(fd)
+    try:
+        state = conn.recv()
+    except (EOFError, OSError):
+        return
+    rules = state["rules"]
+    s = _site_class()(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"], PageStore(), "", 1)
+    s.record_paths = state["record_paths"]
+    s.stream_dir = state["stream_dir"]
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg is None:
+            break
+        records, s.uses, s.inputs.history = msg
+        try:
+            data: Any = [s.render_out(("record", rec)) for rec in records]
+        except BaseException:  # the parent renders this chunk itself and reports the error
+            data = None
+        s.body_texts.clear()
+        conn.send(data)
     conn.close()
 
 

@@ -64,6 +64,15 @@ class SearchDoc:
     kind: str  # Chinese label shown with the result: 单位, 案件, 信息报道, 规则 …
     unit: str  # Chinese unit name ("" when none)
     text: str  # plain text; whitespace collapsed and cut to TEXT_LIMIT characters here
+    # A record's body as plain text, searched after ``text`` (joined by " ｜ "). Kept apart so
+    # that the document shares the site's copy of the text instead of holding a second one.
+    body: str | None = None
+
+    def full_text(self) -> str:
+        """What is searched: ``text``, then the body (only as much as can be searched)."""
+        if self.body is None:
+            return self.text
+        return self.text + " ｜ " + self.body[: TEXT_LIMIT * 2]
 
 
 def _check_url(url: str) -> None:
@@ -78,7 +87,7 @@ def index_data(docs: list[SearchDoc]) -> dict:
     {"v": 2, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
     unit number, text]…]}; "docs" keeps the order the documents were given (the ranking's
     tie-break). The kinds and units are sorted, so that a document's numbers do not depend on
-    the documents before it (cache.py keeps each unit's encoded rows).
+    the documents before it.
     """
     seen: set[str] = set()
     kinds = {k: i for i, k in enumerate(sorted({d.kind for d in docs}))}
@@ -89,7 +98,7 @@ def index_data(docs: list[SearchDoc]) -> dict:
         if d.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
         seen.add(d.url)
-        text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+        text = " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
         rows.append([d.url, " ".join(d.title.split()), kinds[d.kind], units[d.unit], text])
     return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
 
@@ -116,7 +125,7 @@ class Row:
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised as index_data)."""
     _check_url(d.url)
-    text = " ".join(d.text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+    text = " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
     head = _js_json(d.url) + "," + _js_json(" ".join(d.title.split()))
     return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"))
 

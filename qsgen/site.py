@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -125,27 +126,77 @@ def _shared(records: list[str]) -> str:
 # ------------------------------------------------------------- the builder
 
 
+# reverse index: which score lines a record feeds
+
+
+def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
+    """Record id -> the score lines of unit ``us`` it feeds (a record feeds only its own
+    unit's: scoring sees no other unit's records)."""
+    uses: dict[str, list[dict[str, str]]] = {}
+    # Most records feed a line worded like many others ("任务项 t01 的佐证"): one entry
+    # for all of them (never changed after), not one per record (~15 MB at 50,000 records).
+    entries: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def add(rid: str, unit: UnitScore, what: str, anchor: str) -> None:
+        entry = entries.get((unit.unit.slug, what, anchor))
+        if entry is None:
+            entry = entries[unit.unit.slug, what, anchor] = {
+                "unit": unit.unit.slug, "unit_name": unit.unit.name, "what": what, "anchor": anchor}
+        lst = uses.setdefault(rid, [])
+        if entry not in lst:
+            lst.append(entry)
+
+    for it in us.items:
+        for rid in it.evidence:
+            add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
+        labels: dict[str, list[str]] = {}
+        for pv in it.progress:
+            for rid in pv.records:
+                labels.setdefault(rid, [])
+                if pv.label not in labels[rid]:
+                    labels[rid].append(pv.label)
+        for rid, names in labels.items():
+            add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
+        for ln in it.extras:
+            for rid in ln.records:
+                add(rid, us, f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}",
+                    "item-" + it.item.id)
+    for adj in us.adjustments:
+        word = "加分" if adj.rule.sign > 0 else "减分"
+        for ln in adj.lines:
+            for rid in ln.records:
+                add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}"
+                             f"{_shared(ln.records)}", "rule-" + adj.rule.id)
+    return uses
+
+
 class _Uses:
     """Record id -> the score lines it feeds (what its page lists under 计分用途), worked out
-    one unit at a time on first ask: an incremental build asks for a few records only."""
+    one unit at a time on first ask: an incremental build asks for a few records only. Holds
+    no reference to the site (a cycle would keep the site alive, see _Site.__init__)."""
 
-    def __init__(self, site: _Site) -> None:
-        self.site = site
-        self.units = {us.unit.slug: us for us in site.results.units}
+    def __init__(self, records: dict[str, Record], units: list[UnitScore], plain: Any) -> None:
+        self.records = records
+        self.units = {us.unit.slug: us for us in units}
+        self.plain = plain
         self.done: dict[str, dict[str, list[dict[str, str]]]] = {}
 
     def get(self, record_id: str, default: Any = None) -> Any:
-        rec = self.site.records.get(record_id)
+        rec = self.records.get(record_id)
         us = self.units.get(rec.unit) if rec is not None else None
         if us is None:
             return default
         table = self.done.get(us.unit.slug)
         if table is None:
-            table = self.done[us.unit.slug] = self.site.unit_uses(us)
+            table = self.done[us.unit.slug] = unit_uses(us, self.plain)
         return table.get(record_id, default)
 
 
 class _Site:
+    # The new site's folder when pages are written into it as they are made (cache.build_site
+    # sets it; writer.begin made it): large files are then written there, not held.
+    stream_dir: str | None = None
+
     def __init__(self, results: Results, inputs: SiteInputs) -> None:
         self.results = results
         self.rules = results.rules
@@ -164,23 +215,27 @@ class _Site:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters["num"] = self.num
-        self.env.filters["signed"] = self.signed
-        self.env.filters["plain"] = self.plain
-        self.uses = _Uses(self)
+        # Functions of the display settings, not bound methods: a filter holding the site
+        # would make site and environment a reference cycle, and builds run with the cyclic
+        # collector paused: the site and all it holds (~30 MB at 50,000 records) would stay.
+        fmt = {"places": self.places, "rounding": self.rounding}
+        self.env.filters["num"] = functools.partial(_num, **fmt)
+        self.env.filters["signed"] = functools.partial(_signed, **fmt)
+        self.env.filters["plain"] = plain = functools.partial(_plain, **fmt)
+        self.uses = _Uses(self.records, results.units, plain)
         # record id -> plain text of its body, kept by record_page for the search index (one
         # Markdown parse per record instead of two; cache.py fills it for pages it reuses)
         self.body_texts: dict[str, str] = {}
 
     # formatting ---------------------------------------------------------
     def num(self, value: Fraction | None) -> str:
-        return "—" if value is None else display.fmt(value, self.places, self.rounding)
+        return _num(value, self.places, self.rounding)
 
     def signed(self, value: Fraction) -> str:
-        return display.fmt_signed(value, self.places, self.rounding)
+        return _signed(value, self.places, self.rounding)
 
     def plain(self, value: Fraction | int | None) -> str:
-        return "—" if value is None else display.fmt_plain(value, self.places, self.rounding)
+        return _plain(value, self.places, self.rounding)
 
     # common -------------------------------------------------------------
     def common(self, path: str, page: str) -> dict[str, Any]:
@@ -209,41 +264,6 @@ class _Site:
         return {"href": p + record_url(record_id), "title": title, "id": record_id,
                 "date": r.date.isoformat() if r else ""}
 
-    # reverse index: which score lines a record feeds -----------------------
-    def unit_uses(self, us: UnitScore) -> dict[str, list[dict[str, str]]]:
-        """Record id -> the score lines of unit ``us`` it feeds (a record feeds only its own
-        unit's: scoring sees no other unit's records)."""
-        uses: dict[str, list[dict[str, str]]] = {}
-
-        def add(rid: str, unit: UnitScore, what: str, anchor: str) -> None:
-            entry = {"unit": unit.unit.slug, "unit_name": unit.unit.name, "what": what,
-                     "anchor": anchor}
-            lst = uses.setdefault(rid, [])
-            if entry not in lst:
-                lst.append(entry)
-
-        for it in us.items:
-            for rid in it.evidence:
-                add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
-            labels: dict[str, list[str]] = {}
-            for pv in it.progress:
-                for rid in pv.records:
-                    labels.setdefault(rid, [])
-                    if pv.label not in labels[rid]:
-                        labels[rid].append(pv.label)
-            for rid, names in labels.items():
-                add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
-            for ln in it.extras:
-                for rid in ln.records:
-                    add(rid, us, f"任务项 {it.item.id} 加分 {self.plain(ln.amount)}{_shared(ln.records)}",
-                        "item-" + it.item.id)
-        for adj in us.adjustments:
-            word = "加分" if adj.rule.sign > 0 else "减分"
-            for ln in adj.lines:
-                for rid in ln.records:
-                    add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {self.plain(ln.amount)}"
-                                 f"{_shared(ln.records)}", "rule-" + adj.rule.id)
-        return uses
 
     # pages -------------------------------------------------------------------
     def build(self) -> dict[str, bytes]:
@@ -597,6 +617,15 @@ class _Site:
                 "progress": PROGRESS_NAMES.get(it.progress.type, it.progress.type) if it.progress else "",
                 "extras": [f"{x.label or x.id}（{self.amount_text(x.amount, x)}）" for x in it.extras]}
 
+    def stream_file(self, path: str, chunks: Iterable[bytes]) -> bytes:
+        """Write ``chunks`` as the file ``path`` of stream_dir now; what stands for its bytes
+        in the site's file mapping (cache.Written, as for a streamed page)."""
+        from qsgen import cache, writer
+
+        target = os.path.join(self.stream_dir or "", *path.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        return cache.Written(*writer.write_chunks(target, chunks))
+
     def body_text(self, rec: Record) -> str:
         text = self.body_texts.get(rec.id)
         return markdown.plain_text(rec.body) if text is None else text
@@ -619,7 +648,7 @@ class _Site:
         return search.SearchDoc(
             url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
             unit=unit.name if unit else rec.unit,
-            text=" · ".join(f for f in facts if f) + " ｜ " + self.body_text(rec))
+            text=" · ".join(f for f in facts if f), body=self.body_text(rec))
 
     def search_page(self) -> None:
         from qsgen import search
@@ -639,7 +668,11 @@ class _Site:
         rows = ([search.row(d) for d in first] + [self.record_search_row(rec) for rec in self.results.records.records]
                 + [search.row(d) for d in last])
         kinds, units = search.tables(rows)
-        self.files[search.INDEX_FILE] = b"".join(search.index_pieces(kinds, units, rows))
+        pieces = search.index_pieces(kinds, units, rows)
+        if self.stream_dir is None:
+            self.files[search.INDEX_FILE] = b"".join(pieces)
+        else:  # the index (~40 MB at 50,000 records) goes into the new site piece by piece
+            self.files[search.INDEX_FILE] = self.stream_file(search.INDEX_FILE, pieces)
         self.files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
         self.render("search.html", "search.html", "search", scripts=[search.INDEX_FILE, search.CLIENT_FILE],
                     doc_count=len(rows))
@@ -649,6 +682,18 @@ class _Site:
         from qsgen import search
 
         return search.row(self.record_search_doc(rec))
+
+
+def _num(value: Fraction | None, places: int, rounding: str) -> str:
+    return "—" if value is None else display.fmt(value, places, rounding)
+
+
+def _signed(value: Fraction, places: int, rounding: str) -> str:
+    return display.fmt_signed(value, places, rounding)
+
+
+def _plain(value: Fraction | int | None, places: int, rounding: str) -> str:
+    return "—" if value is None else display.fmt_plain(value, places, rounding)
 
 
 _HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')

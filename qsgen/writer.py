@@ -8,6 +8,7 @@ import shutil
 import stat
 import tempfile
 import unicodedata
+import zlib
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -225,17 +226,28 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
 
 
 def _write_one(target: str, data: bytes) -> None:
+    write_chunks(target, (data,))
+
+
+def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int]:
+    """Write a new file (never an existing one) from ``chunks``, each written as it comes, so
+    that a large file is never held whole; its size and CRC-32."""
+    size, crc = 0, 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, FILE_MODE)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for data in chunks:
+            size += len(data)
+            crc = zlib.crc32(data, crc)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
     if not hasattr(os, "fchmod"):
         os.chmod(target, FILE_MODE)
+    return size, crc
 
 
 def _as_bytes(path: str, data) -> bytes:
