@@ -180,10 +180,8 @@ class PageStore:
     index) is read back and used only when its size and checksum are still those written.
     """
 
-    def __init__(self, pages: dict[str, tuple] | None = None, texts: dict[str, str] | None = None,
-                 site_dir: Path | None = None) -> None:
+    def __init__(self, pages: dict[str, tuple] | None = None, site_dir: Path | None = None) -> None:
         self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc, status)
-        self.texts: dict[str, str] = texts or {}  # page path -> plain text of a record's body
         self.site_dir = site_dir  # where pages stored without bytes are read back from
         self.saved: dict[str, Any] = {}  # shard -> what is on disk (see save)
         self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
@@ -245,11 +243,10 @@ class PageStore:
                     raise OSError(0, "上一次生成的页面在构建期间被改动", path)
                 files[path] = data
 
-    def replace(self, pages: dict[str, tuple[str, bytes]], texts: dict[str, str]) -> None:
+    def replace(self, pages: dict[str, tuple[str, bytes]]) -> None:
         """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
         self.old = self.pages
         self.pages = {p: (k, data, 0, 0, None) for p, (k, data) in pages.items()}
-        self.texts = texts
 
     # ---- on disk (qsgen build)
 
@@ -516,7 +513,6 @@ def _site_class() -> type:
             self.env.bytecode_cache = _BYTECODE  # templates compiled once per process, not per build
             self.store, self.gkey, self.jobs = store, gkey, jobs
             self.new_pages: dict[str, tuple[str, bytes]] = {}
-            self.new_texts: dict[str, str] = {}
             self.ready: dict[str, bytes] = {}
             self.store.rendered = self.store.reused = 0
             self.store.linkable = set()
@@ -560,21 +556,15 @@ def _site_class() -> type:
                 key = self.rec_keys.get(rec.id) or key_of(rec)
                 self.rec_keys[rec.id] = key
                 data = self.store.get(path, key)
-                text = self.store.texts.get(path)
-                if text is None and data is not None:  # on disk only the search doc is kept
-                    doc = self.store.docs.get(rec.unit, {}).get(rec.id)
-                    if doc is not None and doc[0] == key:
-                        self.ready[path] = data
-                        self.new_pages[path] = (key, data)
-                        self.store.reused += 1
-                        continue
-                if data is None or text is None:
-                    todo.append((rec, path, key))
-                else:
+                # reused with its search row (same key); a page kept without its row (an older
+                # cache) is rendered again for the body's text
+                doc = self.store.docs.get(rec.unit, {}).get(rec.id) if data is not None else None
+                if doc is not None and doc[0] == key:
                     self.ready[path] = data
                     self.new_pages[path] = (key, data)
-                    self.new_texts[path] = self.body_texts[rec.id] = text
                     self.store.reused += 1
+                else:
+                    todo.append((rec, path, key))
             # unit pages that changed are rendered with the record pages, in parallel too
             self.unit_keys: dict[str, str] = {}
             units_todo = []
@@ -600,10 +590,10 @@ def _site_class() -> type:
             for (rec, path, key), (data, text) in zip(todo, pages[len(units_todo):], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
-                self.new_texts[path] = self.body_texts[rec.id] = text
+                self.body_texts[rec.id] = text
             self.store.rendered += len(work)
             files = super().build()
-            self.store.replace(self.new_pages, self.new_texts)
+            self.store.replace(self.new_pages)
             self.store.docs = self.new_docs
             self.store.keysets = self.new_keysets
             self.store.exports = self.new_exports
