@@ -297,38 +297,11 @@ class PageStore:
         just before (whose later change might leave the same mtime, as in git's racy index) is
         read back and checked by content next time, and saved with its status then."""
         now = time.time_ns()
-        parts: dict[str, dict[str, dict]] = {}
-
-        def part(shard: str) -> dict[str, dict]:
-            got = parts.get(shard)
-            if got is None:
-                got = parts[shard] = {"pages": {}, "docs": {}, "keysets": {}, "exports": {}}
-            return got
-
-        for p, entry in self.pages.items():
-            key, data = entry[0], entry[1]
-            if data is KEPT:  # the file was not touched: what the last save knew still holds
-                old = self.old.get(p)
-                if old is not None:
-                    part(_page_shard(p))["pages"][p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
-                continue
-            if data is None:
-                part(_page_shard(p))["pages"][p] = entry
-                continue
-            size, crc = (data.size, data.crc) if isinstance(data, Written) else (len(data), zlib.crc32(data))
-            try:
-                st = os.lstat(os.path.join(site_dir, p))
-                status = ((st.st_ino, st.st_mtime_ns)
-                          if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
-            except OSError:
-                status = None
-            part(_page_shard(p))["pages"][p] = (key, None, size, crc, status)
-        for slug, value in self.docs.items():
-            part(slug)["docs"][slug] = value
-        for slug, value in self.keysets.items():
-            part(slug)["keysets"][slug] = value
-        for slug, value in self.exports.items():
-            part(slug)["exports"][slug] = value
+        by_shard: dict[str, list[str]] = {}
+        for p in self.pages:
+            by_shard.setdefault(_page_shard(p), []).append(p)
+        for slug in (*self.docs, *self.keysets, *self.exports):
+            by_shard.setdefault(slug, [])
         folder = self.path(root)
         site = os.path.realpath(site_dir)
         try:
@@ -338,13 +311,36 @@ class PageStore:
             return  # a cache that cannot be written only makes the next build slower
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
-        for shard, content in parts.items():
+        for shard, paths in by_shard.items():  # one shard in memory at a time
+            pages = {}
+            for p in paths:
+                entry = self.pages[p]
+                key, data = entry[0], entry[1]
+                if data is KEPT:  # the file was not touched: what the last save knew still holds
+                    old = self.old.get(p)
+                    if old is not None:
+                        pages[p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
+                    continue
+                if data is None:
+                    pages[p] = entry
+                    continue
+                size, crc = (data.size, data.crc) if isinstance(data, Written) else (len(data), zlib.crc32(data))
+                try:
+                    st = os.lstat(os.path.join(site_dir, p))
+                    status = ((st.st_ino, st.st_mtime_ns)
+                              if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
+                except OSError:
+                    status = None
+                pages[p] = (key, None, size, crc, status)
+            content = {"pages": pages}
+            for name, table in (("docs", self.docs), ("keysets", self.keysets), ("exports", self.exports)):
+                content[name] = {shard: table[shard]} if shard in table else {}
             name = _shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
                 continue
-            if write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
-                self.saved[shard] = content
+            write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content})
+        self.saved = {}  # what was loaded; not needed after the save
         _remove(folder, existing - wanted)
 
 
