@@ -509,6 +509,7 @@ def _site_class() -> type:
             self.env.bytecode_cache = _BYTECODE  # templates compiled once per process, not per build
             self.store, self.gkey, self.jobs = store, gkey, jobs
             self.new_pages: dict[str, tuple[str, bytes]] = {}
+            self.rows: dict[str, Any] = {}  # record id -> search row made with its page (render_one)
             self.ready: dict[str, bytes] = {}
             self.store.rendered = self.store.reused = 0
             self.store.linkable = set()
@@ -583,10 +584,10 @@ def _site_class() -> type:
             for (_us, path, key), (data, _text) in zip(units_todo, pages[:len(units_todo)], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
-            for (rec, path, key), (data, text) in zip(todo, pages[len(units_todo):], strict=True):
+            for (rec, path, key), (data, row) in zip(todo, pages[len(units_todo):], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
-                self.body_texts[rec.id] = text
+                self.rows[rec.id] = row
             self.store.rendered += len(work)
             files = super().build()
             self.store.replace(self.new_pages)
@@ -635,7 +636,7 @@ def _site_class() -> type:
             if key is not None and hit is not None and hit[0] == key:
                 row = hit[1]
             else:  # kept as its index row: nothing to redo next time but joining
-                row = super().record_search_row(rec)
+                row = self.rows.pop(rec.id, None) or super().record_search_row(rec)
             if key is not None:
                 self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, row)
             return row
@@ -662,26 +663,28 @@ def _site_class() -> type:
 
         stream_dir: str | None = None
 
-        def render_out(self, item: tuple[str, Any]) -> tuple[bytes, str]:
+        def render_out(self, item: tuple[str, Any]) -> tuple[bytes, Any]:
             """render_one, the page written into stream_dir at once when there is one."""
-            data, text = self.render_one(item)
+            data, row = self.render_one(item)
             if self.stream_dir is not None:
                 kind, obj = item
                 path = "units/" + obj.unit.slug + ".html" if kind == "unit" else site.record_file(obj.id)
                 data = stream_page(self.stream_dir, path, data)
-            return data, text
+            return data, row
 
-        def render_one(self, item: tuple[str, Any]) -> tuple[bytes, str]:
-            """A page as the plain site renders it, and for a record page its body's plain text."""
+        def render_one(self, item: tuple[str, Any]) -> tuple[bytes, Any]:
+            """A page as the plain site renders it, and for a record page its search row, made
+            at once from the body's text (the text is not kept: ~50 MB at 50,000 records)."""
             kind, obj = item
             if kind == "unit":
                 path = "units/" + obj.unit.slug + ".html"
                 base.unit_page(self, obj)
-                return self.files.pop(path), ""
+                return self.files.pop(path), None
             path = site.record_file(obj.id)
             base.record_page(self, obj)
-            text = self.body_texts.get(obj.id)
-            return self.files.pop(path), (self.body_text(obj) if text is None else text)
+            row = base.record_search_row(self, obj)
+            self.body_texts.pop(obj.id, None)
+            return self.files.pop(path), row
 
     _SITE_CLASS = CachedSite
     return CachedSite
