@@ -64,16 +64,21 @@ class Attachments(Mapping[str, bytes]):
 
 def read_attachments(root: Path, records: RecordSet) -> Attachments:
     """The attachments the records list; only files inside records/ (validated by records.py)."""
+    from qsgen.cache import resolve_file
+
     files: dict[str, str] = {}
+    dirs: dict[str, str] = {}
     base = os.path.realpath(os.path.join(root, "records")) + os.sep
     for rec in records.records:
         for rel in rec.attachments:
             if rel in files:
                 continue
-            full = os.path.realpath(os.path.join(root, *rel.split("/")))
-            if not full.startswith(base) or not os.path.isfile(full):
+            try:
+                full, regular = resolve_file(root, rel, dirs)
+            except (OSError, ValueError):
                 continue  # records.py reports missing or escaping attachments
-            files[rel] = full
+            if full.startswith(base) and regular:
+                files[rel] = full
     return Attachments(files)
 
 

@@ -948,8 +948,10 @@ class RecordMemo:
         self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
         self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
+        self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
 
     def clear(self) -> None:
+        self.dirty.update(_shard(p) for p in self.entries)
         self.entries.clear()
         self.digests.clear()
         self.attached.clear()
@@ -1012,14 +1014,17 @@ class RecordMemo:
         except OSError:
             return
         wanted = set()
+        dirs: dict[str, str] = {}
         for shard, entries in shards.items():
             name = _shard_file(shard)
             wanted.add(name)
+            if shard not in self.dirty and shard in self.saved and name in existing:
+                continue  # every file replayed from this very shard
             attached = {}
             for p, e in entries.items():
                 if any(r.attachments for r in e[1][0]):
                     sig = self.attached.get(p)
-                    attached[p] = sig if sig is not None else attachment_signature(root, e[1][0])
+                    attached[p] = sig if sig is not None else attachment_signature(root, e[1][0], dirs)
             signature = sorted((p, e[0], attached.get(p)) for p, e in entries.items())
             if self.saved.get(shard) == signature and name in existing:
                 continue
@@ -1036,6 +1041,7 @@ class RecordMemo:
             if write_pickle(folder / name, {"validity": self.validity, "shard": shard, "signature": signature,
                                             "entries": entries, "digests": digests, "attached": attached}):
                 self.saved[shard] = signature
+                self.dirty.discard(shard)
         _remove(folder, existing - wanted)
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
@@ -1049,19 +1055,36 @@ class RecordMemo:
         for path in [p for p in self.entries if p not in loader.seen]:
             del self.entries[path]
             self.digests.pop(path, None)
+            self.dirty.add(_shard(path))
         self.parsed, self.reused = loader.parsed, loader.reused
         return result
 
 
-def attachment_signature(root: Path | str, recs: list[Record]) -> tuple:
+def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str, bool]:
+    """(os.path.realpath of the repository file ``rel``, whether it is a regular file),
+    resolving each folder once (``dirs``: folder -> its real path, shared by the calls of one
+    build; most attachments share a few folders). Raises OSError when it cannot be read."""
+    folder, _, name = rel.rpartition("/")
+    real_dir = dirs.get(folder)
+    if real_dir is None:
+        real_dir = dirs[folder] = os.path.realpath(os.path.join(root, *folder.split("/")))
+    real = os.path.join(real_dir, name)
+    st = os.lstat(real)
+    if stat.S_ISLNK(st.st_mode):  # only a link needs resolving beyond its folder
+        real = os.path.realpath(real)
+        st = os.stat(real)
+    return real, stat.S_ISREG(st.st_mode)
+
+
+def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, str] | None = None) -> tuple:
     """What the validation of the records' attachments (fields.py) depends on: for each, the
     file it resolves to and whether that is a regular file (None when it cannot be read)."""
+    dirs = {} if dirs is None else dirs
     out = []
     for rec in recs:
         for rel in rec.attachments:
             try:
-                real = os.path.realpath(os.path.join(root, *rel.split("/")))
-                out.append((rel, real, stat.S_ISREG(os.stat(real).st_mode)))
+                out.append((rel, *resolve_file(root, rel, dirs)))
             except (OSError, ValueError):
                 out.append((rel, None))
     return tuple(out)
@@ -1106,6 +1129,7 @@ def _memo_loader_class() -> type:
             self.memo = memo
             self.case_log: list = []
             self.case_nos = _LoggedDict(self.case_log)
+            self.real_dirs: dict[str, str] = {}  # for resolve_file
             self.seen: set[str] = set()
             self.parsed = self.reused = 0
 
@@ -1119,7 +1143,7 @@ def _memo_loader_class() -> type:
             hit = self.memo.entries.get(path) if key is not None else None
             if hit is not None and hit[0] == key and path in self.memo.attached:
                 # persisted with attachments: replayed only while they are as they were
-                if attachment_signature(self.root, hit[1][0]) != self.memo.attached[path]:
+                if attachment_signature(self.root, hit[1][0], self.real_dirs) != self.memo.attached[path]:
                     hit = None
             if hit is not None and hit[0] == key:
                 recs, diags, bad, assess, cases = hit[1]
@@ -1137,6 +1161,7 @@ def _memo_loader_class() -> type:
             bad_before = path in self.bad_paths
             super()._file(entry, path, unit, assessment)
             self.parsed += 1
+            self.memo.dirty.add(_shard(path))
             self.memo.digests.pop(path, None)
             self.memo.attached.pop(path, None)
             if key is None:
