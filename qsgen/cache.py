@@ -184,6 +184,7 @@ class PageStore:
         self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc, status)
         self.site_dir = site_dir  # where pages stored without bytes are read back from
         self.saved: dict[str, Any] = {}  # shard -> what is on disk (see save)
+        self._prefix: str | None = None  # site_dir + "/"
         self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
         self.digests = _DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
@@ -211,14 +212,17 @@ class PageStore:
             return hit[1]
         if self.site_dir is None:
             return None
-        full = os.path.join(self.site_dir, path)
+        if self._prefix is None:
+            self._prefix = os.path.join(self.site_dir, "")
+        full = self._prefix + path  # (a site path uses "/"; so does every system qsgen runs on)
         status = hit[4] if len(hit) > 4 else None
         if status is not None:
             try:
                 st = os.lstat(full)
             except OSError:
                 return None
-            if (st.st_ino, st.st_mtime_ns) == status and st.st_size == hit[2] and stat.S_ISREG(st.st_mode):
+            if st.st_ino == status[0] and st.st_mtime_ns == status[1] and st.st_size == hit[2] \
+                    and stat.S_ISREG(st.st_mode):
                 self.linkable.add(path)
                 return KEPT
         try:
