@@ -73,6 +73,21 @@ def _children(pid: int) -> list[int] | None:
     return out
 
 
+def _sharing_parent(parent: int, child: int) -> bool:
+    """A child made by vfork() that has not exec'd yet: it runs in its parent's memory, and
+    /proc reports that same memory for both (CPython starts subprocesses with vfork, e.g. git
+    and the render worker). Seen as: same command line as the parent, parent stopped ('D')."""
+    try:
+        with open(f"/proc/{parent}/stat", "rb") as f:
+            data = f.read()
+        if data[data.rfind(b")") + 2:][:1] != b"D":
+            return False
+        with open(f"/proc/{parent}/cmdline", "rb") as a, open(f"/proc/{child}/cmdline", "rb") as b:
+            return a.read() == b.read()
+    except OSError:
+        return False
+
+
 def _tree_rss(pid: int) -> int:
     """Total PSS in bytes of ``pid`` and all its descendants (Linux /proc), 0 elsewhere."""
     if _children(pid) is not None:
@@ -80,7 +95,7 @@ def _tree_rss(pid: int) -> int:
         while stack:
             p = stack.pop()
             total += _pss(p)
-            stack.extend(_children(p) or [])
+            stack.extend(c for c in _children(p) or [] if not _sharing_parent(p, c))
         return total
     try:
         children: dict[int, list[int]] = {}

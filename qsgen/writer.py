@@ -350,11 +350,14 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
                         d.mkdir()
                     os.chmod(d, DIR_MODE)
                     made.add(sub)
-    if len(plan) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
-        half = len(plan) // 2
-        _write_files_forked(tmp, plan[half:], plan[:half], old, unchanged)
+    from qsgen.cache import Written
+
+    todo = [(path, data) for path, data in plan if not isinstance(data, Written)]  # not streamed yet
+    if len(todo) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
+        half = len(todo) // 2
+        _write_files_forked(tmp, todo[half:], todo[:half], old, unchanged)
     else:
-        _write_files(tmp, plan, old, unchanged)
+        _write_files(tmp, todo, old, unchanged)
     marker = tmp / MARKER
     marker.write_bytes(MARKER_TEXT)
     os.chmod(marker, FILE_MODE)
