@@ -460,7 +460,7 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
 
 _MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
 
-# Fewer pages than this are rendered in this process: forking costs more than it saves.
+# Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
 PARALLEL_MIN = 400
 
 

@@ -348,8 +348,8 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watch: bool = T
 
     preview = Preview(root)
     say("正在生成网站……")
-    preview.rebuild(None)  # before any thread starts: the first build may fork workers
-    preview.engine.jobs = 1  # later rebuilds touch few pages; no forking beside server threads
+    preview.rebuild(None)  # the first build renders every page (with a worker process)
+    preview.engine.jobs = 1  # later rebuilds touch few pages: not worth starting a worker
     say(_summary(preview, not preview.failure))
     server = make_server(preview, host, port)
     addr, real_port = server.server_address[:2]
