@@ -160,8 +160,10 @@ def stream_page(folder: str, path: str, data: bytes) -> bytes:
     if writer.path_problem(path):
         return data
     target = os.path.join(folder, *path.split("/"))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
     try:
+        writer._write_one(target, data)
+    except FileNotFoundError:  # the first page of its folder (not asked every time: 4 stat calls)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         writer._write_one(target, data)
     except FileExistsError:  # written by a worker that failed later: its part is rendered again
         os.unlink(target)
