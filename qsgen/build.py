@@ -219,20 +219,13 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
     notes: list[Diagnostic] = []
-    if use_cache and (root / cache.CACHE_DIR).exists():
-        from qsgen import gitinfo
-
-        if gitinfo.tracks(root, cache.CACHE_DIR):
-            # The cache holds pickles, which can run code when loaded: only ones this machine
-            # wrote are read. Committed ones could come from anyone's pull request.
-            use_cache = False
-            notes.append(Diagnostic(
-                cache.CACHE_DIR, 1, 1, f"缓存文件夹 {cache.CACHE_DIR}/ 被提交进了 git 仓库，这次不读也不写缓存"
-                "（缓存只能由本机生成；提交进仓库的缓存可能被人改过，读取它可能执行其中的代码）",
-                f"运行 git rm -r --cached {cache.CACHE_DIR} 并提交；.gitignore 里应有一行 /{cache.CACHE_DIR}/",
-                "warning"))
     if use_cache:
-        cache.prepare_dir(root)
+        committed = cache.committed(root)
+        if committed is not None:  # not to be trusted: neither read nor written
+            use_cache = False
+            notes.append(committed)
+        else:
+            cache.prepare_dir(root)
     rules_digest = cache.tree_digest(root / "rules")
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     memo = scores = None

@@ -39,6 +39,23 @@ _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py
                    "exports.py", "cache.py", "gitinfo.py")
 
 
+def committed(root: Path) -> Any:
+    """A warning (errors.Diagnostic) when git tracks files of ``root/.qsgen-cache/``, else None.
+    The cache holds pickles and compiled templates, which run code when loaded: only what this
+    machine wrote is read, never what came in with a commit (anyone's pull request)."""
+    if not (Path(root) / CACHE_DIR).exists():
+        return None
+    from qsgen import gitinfo
+    from qsgen.errors import Diagnostic
+
+    if not gitinfo.tracks(root, CACHE_DIR):
+        return None
+    return Diagnostic(CACHE_DIR, 1, 1, f"缓存文件夹 {CACHE_DIR}/ 被提交进了 git 仓库，这次不读也不写缓存"
+                      "（缓存只能由本机生成；提交进仓库的缓存可能被人改过，读取它可能执行其中的代码）",
+                      f"运行 git rm -r --cached {CACHE_DIR} 并提交；.gitignore 里应有一行 /{CACHE_DIR}/",
+                      "warning")
+
+
 def prepare_dir(root: Path) -> None:
     """Make ``root/.qsgen-cache/`` with a .gitignore of "*" inside, so that git never picks the
     cache up (``git add -A``), even in a repository whose own .gitignore does not name it."""
