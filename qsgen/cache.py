@@ -1,17 +1,20 @@
 """Content-hash cache for incremental rebuilds: parsed records and rendered pages, keyed by their inputs.
 
-Two layers, both pure optimisations (output is byte-identical to a clean build):
+All of it is a pure optimisation (output is byte-identical to a clean build):
 
-- ``RecordMemo`` (warm process, ``qsgen serve``): a record file whose size, mtime, inode and
-  ctime are unchanged is not read or parsed again; its Record, its diagnostics and its case
-  number are replayed. Any change to rules/ or to a non-record file under records/ clears it.
-- ``PageStore`` (warm in memory, or as keys in ``.qsgen-cache/`` for ``qsgen build``): every
-  record page and unit page is stored with a key hashing everything it is rendered from: the
-  code and templates that render it, the rules, the record's own content, the score lines it
-  feeds, its git provenance (record pages), the unit's results and the titles of the records it
-  links (unit pages). A page whose key is unchanged is reused, not rendered. The ranking page,
-  the rules page, the search index and the exports are rebuilt every time (they depend on
-  everything and are cheap).
+- ``RecordMemo`` (warm in ``qsgen serve``; persisted per unit folder in ``.qsgen-cache/records/``
+  for ``qsgen build``): a record file whose size, mtime, inode and ctime are unchanged (and,
+  on disk, whose attachments resolve to the same files) is not read or parsed again; its
+  Record, its diagnostics and its case number are replayed.
+- ``PageStore`` (warm in memory, or as keys in ``.qsgen-cache/pages/``, one shard per unit):
+  every record page, unit page and attachment is stored with a key hashing everything it is
+  made from: the code and templates, the rules, the record's own content, the score lines it
+  feeds, its git provenance (record pages), the unit's score outline (unit pages), the
+  source file's status (attachments). A page whose key is unchanged is reused, not rendered.
+  Kept with them: each record's search index row, each unit's record page keys (while its
+  score inputs are unchanged) and its parts of scores.json and scores.csv. The ranking,
+  rules and search pages and the index file are put together every time.
+- Parsed rules (``load_rules_cached``); each unit's score is kept by scorememo.py.
 """
 
 from __future__ import annotations
