@@ -575,20 +575,25 @@ def _site_class() -> type:
                     self.new_keysets[us.unit.slug] = (same, keys)
                 for rec, key in zip(own, keys, strict=True):
                     self.rec_keys[rec.id] = key
+            # (the loop over every record of an incremental build: kept lean)
+            rec_keys, get, docs, no_docs = self.rec_keys, self.store.get, self.store.docs, {}
+            ready, new_pages, reused = self.ready, self.new_pages, 0
             for rec in self.results.records.records:
-                path = site.record_file(rec.id)
-                key = self.rec_keys.get(rec.id) or key_of(rec)
-                self.rec_keys[rec.id] = key
-                data = self.store.get(path, key)
+                rid = rec.id
+                path = site.record_file(rid)
+                key = rec_keys.get(rid) or key_of(rec)
+                rec_keys[rid] = key
+                data = get(path, key)
                 # reused with its search row (same key); a page kept without its row (an older
                 # cache) is rendered again for the body's text
-                doc = self.store.docs.get(rec.unit, {}).get(rec.id) if data is not None else None
+                doc = docs.get(rec.unit, no_docs).get(rid) if data is not None else None
                 if doc is not None and doc[0] == key:
-                    self.ready[path] = data
-                    self.new_pages[path] = (key, data)
-                    self.store.reused += 1
+                    ready[path] = data
+                    new_pages[path] = (key, data)
+                    reused += 1
                 else:
                     todo.append((rec, path, key))
+            self.store.reused += reused
             # unit pages that changed are rendered with the record pages, in parallel too
             self.unit_keys: dict[str, str] = {}
             units_todo = []
