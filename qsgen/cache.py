@@ -180,16 +180,24 @@ def stream_page(folder: str, path: str, data: bytes) -> bytes:
 
     if writer.path_problem(path):
         return data
+    return stream_file(folder, path, (data,))
+
+
+def stream_file(folder: str, path: str, chunks: Iterable[bytes]) -> Written:
+    """Write the file ``path`` of ``folder`` (the new site) from ``chunks`` now (a large one is
+    never held whole); the Written that stands for its bytes in the site's file mapping."""
+    from qsgen import writer
+
     target = os.path.join(folder, *path.split("/"))
     try:
-        writer._write_one(target, data)
-    except FileNotFoundError:  # the first page of its folder (not asked every time: 4 stat calls)
+        return Written(*writer.write_chunks(target, chunks))
+    except FileNotFoundError:  # the first file of its folder (not asked every time: 4 stat calls)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        writer._write_one(target, data)
     except FileExistsError:  # written by a worker that failed later: its part is rendered again
         os.unlink(target)
-        writer._write_one(target, data)
-    return Written(len(data), zlib.crc32(data))
+    return Written(*writer.write_chunks(target, chunks))  # (open fails before a chunk is taken)
+
+
 RACY_NS = 100_000_000  # a page written this close before the keys were saved is checked by content
 
 

@@ -98,8 +98,7 @@ def index_data(docs: list[SearchDoc]) -> dict:
         if d.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
         seen.add(d.url)
-        text = " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-        rows.append([d.url, " ".join(d.title.split()), kinds[d.kind], units[d.unit], text])
+        rows.append([d.url, _title(d), kinds[d.kind], units[d.unit], _searched(d)])
     return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
 
 
@@ -125,9 +124,17 @@ class Row:
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised as index_data)."""
     _check_url(d.url)
-    text = " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-    head = _js_json(d.url) + "," + _js_json(" ".join(d.title.split()))
-    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"))
+    head = _js_json(d.url) + "," + _js_json(_title(d))
+    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(_searched(d)).encode("utf-8"))
+
+
+def _title(d: SearchDoc) -> str:
+    return " ".join(d.title.split())
+
+
+def _searched(d: SearchDoc) -> str:
+    """The text the index holds: whitespace collapsed, cut to TEXT_LIMIT characters."""
+    return " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
 
 
 def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -135,20 +134,20 @@ def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
     uses: dict[str, list[dict[str, str]]] = {}
     # Most records feed a line worded like many others ("任务项 t01 的佐证"): one entry
     # for all of them (never changed after), not one per record (~15 MB at 50,000 records).
-    entries: dict[tuple[str, str, str], dict[str, str]] = {}
+    entries: dict[tuple[str, str], dict[str, str]] = {}
 
-    def add(rid: str, unit: UnitScore, what: str, anchor: str) -> None:
-        entry = entries.get((unit.unit.slug, what, anchor))
+    def add(rid: str, what: str, anchor: str) -> None:
+        entry = entries.get((what, anchor))
         if entry is None:
-            entry = entries[unit.unit.slug, what, anchor] = {
-                "unit": unit.unit.slug, "unit_name": unit.unit.name, "what": what, "anchor": anchor}
+            entry = entries[what, anchor] = {
+                "unit": us.unit.slug, "unit_name": us.unit.name, "what": what, "anchor": anchor}
         lst = uses.setdefault(rid, [])
         if entry not in lst:
             lst.append(entry)
 
     for it in us.items:
         for rid in it.evidence:
-            add(rid, us, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
+            add(rid, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
         labels: dict[str, list[str]] = {}
         for pv in it.progress:
             for rid in pv.records:
@@ -156,16 +155,16 @@ def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
                 if pv.label not in labels[rid]:
                     labels[rid].append(pv.label)
         for rid, names in labels.items():
-            add(rid, us, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
+            add(rid, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
         for ln in it.extras:
             for rid in ln.records:
-                add(rid, us, f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}",
+                add(rid, f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}",
                     "item-" + it.item.id)
     for adj in us.adjustments:
         word = "加分" if adj.rule.sign > 0 else "减分"
         for ln in adj.lines:
             for rid in ln.records:
-                add(rid, us, f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}"
+                add(rid, f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}"
                              f"{_shared(ln.records)}", "rule-" + adj.rule.id)
     return uses
 
@@ -620,11 +619,9 @@ class _Site:
     def stream_file(self, path: str, chunks: Iterable[bytes]) -> bytes:
         """Write ``chunks`` as the file ``path`` of stream_dir now; what stands for its bytes
         in the site's file mapping (cache.Written, as for a streamed page)."""
-        from qsgen import cache, writer
+        from qsgen import cache
 
-        target = os.path.join(self.stream_dir or "", *path.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        return cache.Written(*writer.write_chunks(target, chunks))
+        return cache.stream_file(self.stream_dir or "", path, chunks)
 
     def body_text(self, rec: Record) -> str:
         text = self.body_texts.get(rec.id)

@@ -236,7 +236,7 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int]:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
         if hasattr(os, "fchmod"):
-            os.fchmod(fd, FILE_MODE)
+            os.fchmod(fd, FILE_MODE)  # whatever the umask
         for data in chunks:
             size += len(data)
             crc = zlib.crc32(data, crc)
@@ -373,17 +373,7 @@ def _write_files(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None,
         target = os.path.join(tmp, path)
         if old is not None and path in unchanged and _link(os.path.join(old, path), target, len(data)):
             continue
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, FILE_MODE)  # whatever the umask
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        if not hasattr(os, "fchmod"):
-            os.chmod(target, FILE_MODE)
+        write_chunks(target, (data,))
 
 
 def _write_files_forked(tmp: Path, theirs: list[tuple[str, bytes]], mine: list[tuple[str, bytes]],

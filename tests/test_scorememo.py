@@ -34,6 +34,15 @@ def _digests(records) -> dict[int, str]:
     return {id(r): cache.record_digest(r) for r in records.records}
 
 
+def _saved(repo):
+    """Rules and records of ``repo``, every unit scored into a memo saved to disk."""
+    rules, records = _load(repo)
+    memo = scorememo.ScoreMemo("base")
+    memo.score(rules, records, _digests(records))
+    memo.save(repo, rules)
+    return rules, records
+
+
 def _same(a, b) -> None:
     assert [u.unit.slug for u in a.units] == [u.unit.slug for u in b.units]
     for x, y in zip(a.units, b.units, strict=True):
@@ -54,10 +63,7 @@ def test_scores_equal_plain_scoring_and_every_unit_is_reused_next_time(repo):
 
 
 def test_on_disk_scores_resolve_to_the_rules_just_loaded(repo):
-    rules, records = _load(repo)
-    memo = scorememo.ScoreMemo("base")
-    memo.score(rules, records, _digests(records))
-    memo.save(repo, rules)
+    _saved(repo)
     rules2, records2 = _load(repo)  # a new process: new rule objects
     loaded = scorememo.ScoreMemo.load(repo, "base")
     results = loaded.score(rules2, records2, _digests(records2))
@@ -87,10 +93,7 @@ def test_a_changed_record_rescores_only_its_unit(repo):
 
 
 def test_a_damaged_entry_is_only_a_miss(repo):
-    rules, records = _load(repo)
-    memo = scorememo.ScoreMemo("base")
-    memo.score(rules, records, _digests(records))
-    memo.save(repo, rules)
+    rules, records = _saved(repo)
     loaded = scorememo.ScoreMemo.load(repo, "base")
     slug = next(iter(loaded.entries))
     loaded.entries[slug] = (loaded.entries[slug][0], b"not a pickle")
