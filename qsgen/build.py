@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qsgen.errors import Diagnostic, QsgenError
 from qsgen.model import RecordSet, Results
@@ -191,6 +192,18 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False):
     )
 
 
+# Set to a list by cli.one_shot() in a process that exits right after its command: what the
+# command loaded is then kept here and the process ends with os._exit (cli.leave), instead of
+# freeing ~10^6 objects one by one (~0.06 s of an incremental build at 10,000 records).
+RETAINED: list | None = None
+
+
+def keep_for_exit(*objects: Any) -> None:
+    """In a one-shot process, keep ``objects`` alive until it exits (see RETAINED)."""
+    if RETAINED is not None:
+        RETAINED.append(objects)
+
+
 def build(root: Path, out: Path | None = None, *, quiet: bool = False,
           progress: Callable[[str], None] | None = None, use_cache: bool = True,
           atomic: bool = False) -> BuildReport:
@@ -214,7 +227,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
            use_cache: bool, atomic: bool = False) -> BuildReport:
-    from qsgen import cache, template_errors, writer
+    from qsgen import cache
 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
@@ -226,6 +239,23 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
             notes.append(committed)
         else:
             cache.prepare_dir(root)
+    check = None
+    try:
+        if use_cache:  # the status of every record file and page, checked on the other core
+            from qsgen import statcheck
+
+            check = statcheck.start([(cache.RecordMemo.status_table(root), root),
+                                     (cache.PageStore.status_table(root), out)])
+        return _build_with(root, out, say, notes, use_cache, atomic, check)
+    finally:
+        if check is not None:
+            check.close()
+
+
+def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
+                use_cache: bool, atomic: bool, check: Any) -> BuildReport:
+    from qsgen import cache, template_errors, writer
+
     rules_digest = cache.tree_digest(root / "rules")
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     memo = scores = None
@@ -236,6 +266,8 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
         memo = cache.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
         scores = scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity))
+        memo.changed = check.changed(0)
+        store.use_check(check.changed(1), out)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
                                        rules_digest if use_cache else None)
     say(f"计算得分：{len(results.units)} 个单位")
@@ -273,6 +305,7 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
         raise
     if use_cache:
         store.save(root, out)
+    keep_for_exit(results, store, files, inputs)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=len(results.units),
                        records=len(results.records.records),

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qsgen import statcheck
 from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
@@ -159,15 +160,16 @@ KEPT = Kept()
 
 class Written(bytes):
     """A page already written, as it was rendered, into the new site being built (streamed
-    there so the whole site is never held in memory); it stands in for the bytes."""
+    there so the whole site is never held in memory); it stands in for the bytes. Its file's
+    inode and mtime as written are kept too (PageStore.save: no stat of every page)."""
 
-    def __new__(cls, size: int = 0, crc: int = 0) -> Written:
+    def __new__(cls, size: int = 0, crc: int = 0, ino: int = 0, mtime: int = 0) -> Written:
         self = super().__new__(cls)
-        self.size, self.crc = size, crc
+        self.size, self.crc, self.ino, self.mtime = size, crc, ino, mtime
         return self
 
     def __reduce__(self):
-        return (Written, (self.size, self.crc))
+        return (Written, (self.size, self.crc, self.ino, self.mtime))
 
     def __repr__(self) -> str:
         return f"WRITTEN({self.size})"
@@ -224,6 +226,9 @@ class PageStore:
         self.docs: dict[str, dict[str, tuple[str, Any]]] = {}  # unit -> record id -> (page key, search.Row)
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
+        # pages of site_dir whose file status changed since the save (statcheck.py; None: not
+        # known, each is checked with lstat)
+        self.changed: set[str] | None = None
 
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
@@ -248,14 +253,20 @@ class PageStore:
         full = self._prefix + path  # (a site path uses "/"; so does every system qsgen runs on)
         status = hit[4] if len(hit) > 4 else None
         if status is not None:
-            try:
-                st = os.lstat(full)
-            except OSError:
-                return None
-            if st.st_ino == status[0] and st.st_mtime_ns == status[1] and st.st_size == hit[2] \
-                    and stat.S_ISREG(st.st_mode):
-                self.linkable.add(path)
-                return KEPT
+            changed = self.changed
+            if changed is not None:  # statcheck compared the file with the saved status
+                if path not in changed:
+                    self.linkable.add(path)
+                    return KEPT
+            else:
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    return None
+                if st.st_ino == status[0] and st.st_mtime_ns == status[1] and st.st_size == hit[2] \
+                        and stat.S_ISREG(st.st_mode):
+                    self.linkable.add(path)
+                    return KEPT
         try:
             with open(full, "rb") as f:
                 data = f.read()
@@ -291,6 +302,15 @@ class PageStore:
         search rows and exports parts) and one for the rest, so that a build that changed one
         unit rewrites one small file."""
         return Path(root) / CACHE_DIR / PAGES_DIR
+
+    @classmethod
+    def status_table(cls, root: Path) -> Path:
+        """The saved status of every page kept without its bytes, for statcheck (site paths)."""
+        return cls.path(root) / STATUS_TABLE
+
+    def use_check(self, changed: set[str] | None, site: Path) -> None:
+        """Take statcheck's report on the pages of ``site`` (when that is where they are kept)."""
+        self.changed = changed if changed is not None and self.writes_to(site) else None
 
     @classmethod
     def load(cls, root: Path) -> PageStore:
@@ -346,6 +366,10 @@ class PageStore:
             return  # a cache that cannot be written only makes the next build slower
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
+        table_file, table = self.status_table(root), {}
+        if not statcheck.drop_table(table_file):  # never newer than the shards it describes
+            return
+        failed = False
         for shard, paths in by_shard.items():  # one shard in memory at a time
             pages = {}
             for p in paths:
@@ -359,24 +383,36 @@ class PageStore:
                 if data is None:
                     pages[p] = entry
                     continue
-                size, crc = (data.size, data.crc) if isinstance(data, Written) else (len(data), zlib.crc32(data))
-                try:
-                    st = os.lstat(os.path.join(site_dir, p))
-                    status = ((st.st_ino, st.st_mtime_ns)
-                              if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
-                except OSError:
-                    status = None
+                if isinstance(data, Written) and data.ino:
+                    # streamed into writer.begin's folder, which became site_dir whole: the
+                    # file's status is the one it had when written
+                    size, crc = data.size, data.crc
+                    status = (data.ino, data.mtime) if data.mtime < now - RACY_NS else None
+                else:
+                    size, crc = len(data), zlib.crc32(data)
+                    try:
+                        st = os.lstat(os.path.join(site_dir, p))
+                        status = ((st.st_ino, st.st_mtime_ns)
+                                  if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
+                    except OSError:
+                        status = None
                 pages[p] = (key, None, size, crc, status)
+            for p, entry in pages.items():
+                if len(entry) > 4 and entry[4] is not None:
+                    table[p] = (entry[2], entry[4][1], entry[4][0])  # statcheck.status()[:3]
             content = {"pages": pages}
-            for name, table in (("docs", self.docs), ("keysets", self.keysets), ("exports", self.exports)):
-                content[name] = {shard: table[shard]} if shard in table else {}
+            for name, part in (("docs", self.docs), ("keysets", self.keysets), ("exports", self.exports)):
+                content[name] = {shard: part[shard]} if shard in part else {}
             name = _shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
                 continue
-            write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content})
+            if not write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
+                failed = True
         self.saved = {}  # what was loaded; not needed after the save
         _remove(folder, existing - wanted)
+        if not failed:
+            statcheck.save_table(table_file, table)
 
 
 def _page_shard(path: str) -> str:
@@ -618,9 +654,7 @@ def _site_class() -> type:
                     self.new_pages[path] = (key, data)
                     self.store.reused += 1
             work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
-            weights = [1 + len(self.results.records.by_unit(t[0].unit.slug)) // 16 for t in units_todo]
-            weights += [1] * len(todo)
-            pages = render_pages(self, work, weights, self.jobs)
+            pages = render_pages(self, work, self.jobs)
             for (_us, path, key), (data, _text) in zip(units_todo, pages[:len(units_todo)], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
@@ -754,8 +788,9 @@ def _site_class() -> type:
     return CachedSite
 
 
-def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tuple[bytes, str]]:
-    """Pages of ``work`` in order; record pages shared with ``jobs - 1`` worker processes when it pays.
+def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
+    """Pages of ``work`` in order; with ``jobs`` > 1 the record pages are rendered by ``jobs``
+    worker processes while this one feeds them.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -765,8 +800,14 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
     A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
     paths, then the records themselves in chunks of up to CHUNK with their score lines and git
     provenance) and holds one chunk at a time. Unit pages link to every record: they are
-    rendered here. Chunks are handed out on demand, to the workers and to this process alike,
-    so the split balances itself (``weights`` no longer decides it).
+    rendered here, while the workers start. Chunks are handed out on demand, so the split
+    balances itself.
+
+    This process renders no record page itself while a worker is alive: its heap grows with
+    the corpus and a page rendered here costs more the bigger it is (at 50,000 records the
+    render phase took 6x the time of 10,000 with this process rendering half of the pages,
+    4.7x with two workers and this one feeding them), and its feeding threads would wait for
+    the interpreter lock behind its own rendering.
     """
     import sys
 
@@ -837,7 +878,7 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
 
     feeders = []
     try:
-        for _ in range(jobs - 1):
+        for _ in range(jobs):
             try:
                 proc, conn = _start_worker()
             except OSError:
@@ -847,14 +888,14 @@ def render_pages(s: Any, work: list, weights: list[int], jobs: int) -> list[tupl
             feeders.append(th)
         for i in units:
             out[i] = s.render_out(work[i])
-        while (chunk := take()) is not None:
-            for i in chunk:
-                out[i] = s.render_out(work[i])
+        for th in feeders:
+            th.join()
     finally:
         stop.set()
         for th in feeders:
             th.join()
-    for chunk in failed:  # a worker failed: render its part here (errors surface)
+    # what no worker rendered (none started, or they failed): rendered here, errors surface
+    for chunk in [*chunks, *failed]:
         for i in chunk:
             out[i] = s.render_out(work[i])
     return out
@@ -929,6 +970,7 @@ def _child(fd: int) -> None:
 
 
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
+STATUS_TABLE = "status.marshal"  # in records/ and pages/: the saved file status, for statcheck
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records.py", "fields.py", "kinds.py", "yamlsafe.py", "model.py", "errors.py",
                    "cache.py")
@@ -1013,6 +1055,8 @@ class RecordMemo:
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
         self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
         self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
+        # paths whose status changed since the save (statcheck.py; None: not known, stat each)
+        self.changed: set[str] | None = None
 
     def clear(self) -> None:
         self.dirty.update(_shard(p) for p in self.entries)
@@ -1023,6 +1067,11 @@ class RecordMemo:
     @staticmethod
     def disk_dir(root: Path) -> Path:
         return Path(root) / CACHE_DIR / RECORDS_DIR
+
+    @classmethod
+    def status_table(cls, root: Path) -> Path:
+        """The saved status of every persisted file, for statcheck (paths from the repository root)."""
+        return cls.disk_dir(root) / STATUS_TABLE
 
     @classmethod
     def load_disk(cls, root: Path, validity: str) -> RecordMemo:
@@ -1079,6 +1128,9 @@ class RecordMemo:
             return
         wanted = set()
         dirs: dict[str, str] = {}
+        table = self.status_table(root)
+        complete = os.path.isfile(table)  # the status table still describes every shard
+        failed = False
         for shard, entries in shards.items():
             name = _shard_file(shard)
             wanted.add(name)
@@ -1092,6 +1144,10 @@ class RecordMemo:
             signature = sorted((p, e[0], attached.get(p)) for p, e in entries.items())
             if self.saved.get(shard) == signature and name in existing:
                 continue
+            if complete:  # removed before a shard changes: never newer than the shards it describes
+                if not statcheck.drop_table(table):
+                    return  # (a table that cannot be removed would outlive what it describes)
+                complete = False
             digests = {}
             for p, e in entries.items():
                 ds = self.digests.get(p)
@@ -1107,7 +1163,11 @@ class RecordMemo:
                                             "attached": attached}):
                 self.saved[shard] = signature
                 self.dirty.discard(shard)
+            else:
+                failed = True
         _remove(folder, existing - wanted)
+        if not complete and not failed:  # every shard on disk is what the table will say
+            statcheck.save_table(table, {p: e[0][:5] for es in shards.values() for p, e in es.items()})
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files."""
@@ -1218,12 +1278,16 @@ def _memo_loader_class() -> type:
 
         def _file(self, entry: os.DirEntry, path: str, unit: Any, assessment: bool) -> None:
             self.seen.add(path)
-            try:
-                st = entry.stat(follow_symlinks=False)
-                key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, entry.is_symlink(), assessment)
-            except OSError:
-                key = None
-            hit = self.memo.entries.get(path) if key is not None else None
+            hit = self.memo.entries.get(path)
+            changed = self.memo.changed
+            if hit is not None and changed is not None and path not in changed and hit[0][5] == assessment:
+                key = hit[0]  # statcheck found its status as saved with this very entry
+            else:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, entry.is_symlink(), assessment)
+                except OSError:
+                    key = hit = None
             if hit is not None and hit[0] == key and path in self.memo.attached:
                 # persisted with attachments: replayed only while they are as they were
                 if attachment_signature(self.root, hit[1][0], self.real_dirs) != self.memo.attached[path]:

@@ -111,8 +111,12 @@ def one_shot() -> None:
     """For a process that runs one command and exits: the cyclic garbage collector off. A
     command makes no lasting reference cycles, and the collector's passes over everything
     loaded (a full one when a build turns it back on) cost ~0.1 s at 10,000 records. The
-    long-running `serve` keeps it; so do tests calling main()."""
+    long-running `serve` keeps it; so do tests calling main(). What the command loaded is
+    kept until the process ends (build.keep_for_exit, leave)."""
+    from qsgen import build
+
     gc.disable()
+    build.RETAINED = []
 
 
 def entry() -> None:
@@ -123,8 +127,19 @@ def entry() -> None:
 def leave(code: int) -> int:
     """Before the process exits: everything still loaded is moved out of the collector's
     reach, so the interpreter's shutdown does not walk it all once more (~0.1 s at 10,000
-    records). Returns ``code``."""
+    records). Returns ``code``; after one_shot() the process ends here, output flushed,
+    without freeing what the command kept (os._exit: nothing else is left to clean up, the
+    render workers were waited for)."""
     gc.freeze()
+    from qsgen import build
+
+    if build.RETAINED is not None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
     return code
 
 

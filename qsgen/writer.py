@@ -229,9 +229,9 @@ def _write_one(target: str, data: bytes) -> None:
     write_chunks(target, (data,))
 
 
-def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int]:
+def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, int]:
     """Write a new file (never an existing one) from ``chunks``, each written as it comes, so
-    that a large file is never held whole; its size and CRC-32."""
+    that a large file is never held whole; its size, CRC-32, inode and mtime (ns) as written."""
     size, crc = 0, 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
@@ -243,11 +243,12 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int]:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+        st = os.fstat(fd)
     finally:
         os.close(fd)
     if not hasattr(os, "fchmod"):
         os.chmod(target, FILE_MODE)
-    return size, crc
+    return size, crc, st.st_ino, st.st_mtime_ns
 
 
 def _as_bytes(path: str, data) -> bytes:

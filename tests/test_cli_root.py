@@ -74,3 +74,25 @@ def test_find_root_without_git(tmp_path):
     (tmp_path / "rules").mkdir()
     (tmp_path / "records/2023/longgang").mkdir(parents=True)
     assert cli.find_root(tmp_path / "records/2023/longgang") == tmp_path
+
+
+def test_the_program_exits_with_its_code_and_all_its_output(repo):
+    """`qsgen` as a process (cli.entry) ends with os._exit after a command (cli.leave): its
+    output must still be flushed, its exit status kept."""
+    import subprocess
+    import sys
+
+    def program(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qsgen.cli", "--root", str(repo), *argv],
+                              capture_output=True, text=True, encoding="utf-8")
+
+    write(repo, "longgang/case-1.md", case(fine="12000"))
+    ok = program("build")
+    assert ok.returncode == 0, ok.stderr
+    assert "完成：已写入" in ok.stderr and (repo / "_site" / "index.html").is_file()
+    write(repo, "longgang/case-2.md", case(fine="一万二"))
+    bad = program("check")
+    assert bad.returncode == 1
+    assert "records/2023/longgang/case-2.md:" in bad.stdout
+    assert bad.stderr.startswith("共 ") and "个错误" in bad.stderr
+    assert program("check", "--format", "json").stdout.rstrip().endswith("]")

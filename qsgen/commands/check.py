@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from qsgen.build import keep_for_exit
 from qsgen.errors import Diagnostic
 
 EPILOG = """\
@@ -55,6 +56,7 @@ def run(args) -> int:
         print(f"qsgen check: 用法错误：目录 {root} 不存在", file=sys.stderr)
         return 2
     rules, records, diags = collect(root, getattr(args, "year", None))
+    keep_for_exit(rules, records)
     from qsgen.codeowners import stale_warning  # imported here: `qsgen --help` stays fast
 
     stale = stale_warning(root)  # CODEOWNERS no longer matching rules/ and rules/owners.yaml

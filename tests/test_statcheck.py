@@ -1,0 +1,129 @@
+"""statcheck: file status compared with a saved table in a helper process, and how the caches trust it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qsgen import build as pipeline
+from qsgen import cache, statcheck
+from qsgen.rules import load_rules
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _table(base: Path, names: list[str], fields: int = 5) -> dict[str, tuple]:
+    return {n: statcheck.status(os.lstat(base / n), fields) for n in names}
+
+
+def test_reports_the_paths_whose_status_changed(tmp_path):
+    base = tmp_path / "files"
+    base.mkdir()
+    for name in ("same.md", "grown.md", "gone.md", "linked.md", "touched.md"):
+        (base / name).write_text("正文\n", "utf-8")
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, _table(base, sorted(os.listdir(base))))
+    (base / "grown.md").write_text("正文变长了\n", "utf-8")
+    (base / "gone.md").unlink()
+    (base / "linked.md").unlink()
+    (base / "linked.md").symlink_to(base / "same.md")
+    st = os.stat(base / "touched.md")
+    os.utime(base / "touched.md", ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    (base / "new.md").write_text("新文件\n", "utf-8")  # not in the table: never reported
+    check = statcheck.start([(table, base)])
+    assert check.changed(0) == {"grown.md", "gone.md", "linked.md", "touched.md"}
+    assert check.changed(0) == {"grown.md", "gone.md", "linked.md", "touched.md"}  # asked again
+
+
+def test_a_shorter_status_compares_only_its_fields(tmp_path):
+    base = tmp_path / "site"
+    base.mkdir()
+    (base / "a.html").write_bytes(b"<p>a</p>")
+    table = tmp_path / "pages.marshal"
+    statcheck.save_table(table, _table(base, ["a.html"], fields=3))  # size, mtime, inode
+    os.chmod(base / "a.html", 0o600)  # changes ctime only
+    assert statcheck.start([(table, base)]).changed(0) == set()
+
+
+def test_no_answer_without_a_readable_table(tmp_path):
+    garbage = tmp_path / "garbage.marshal"
+    garbage.write_bytes(b"\x00not marshal")
+    good = tmp_path / "good.marshal"
+    statcheck.save_table(good, {})
+    check = statcheck.start([(tmp_path / "missing.marshal", tmp_path), (garbage, tmp_path), (good, tmp_path)])
+    assert check.changed(0) is None
+    assert check.changed(1) is None
+    assert check.changed(2) == set()
+    nothing = statcheck.start([(tmp_path / "missing.marshal", tmp_path)])
+    assert nothing.proc is None and nothing.changed(0) is None
+
+
+def test_an_unused_helper_is_stopped(tmp_path):
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {"x": (1,)})
+    check = statcheck.start([(table, tmp_path)])
+    proc = check.proc
+    check.close()
+    assert proc.returncode is not None and check.proc is None
+
+
+# ------------------------------------------------------------------ how the caches use it
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    for part in ("rules", "records"):
+        shutil.copytree(REPO / part, root / part)
+    return root
+
+
+def _memo(root: Path) -> cache.RecordMemo:
+    return cache.RecordMemo.load_disk(root, cache.loader_digest(root, cache.tree_digest(root / "rules")))
+
+
+def test_a_build_saves_both_tables_and_a_file_unchanged_by_the_report_is_not_looked_at(repo):
+    pipeline.build(repo, quiet=True)
+    assert cache.RecordMemo.status_table(repo).is_file()
+    assert cache.PageStore.status_table(repo).is_file()
+    rules, _ = load_rules(repo)
+    record = next(iter(sorted((repo / "records" / "2023" / "longgang").glob("*.md"))))
+    path = record.relative_to(repo).as_posix()
+    record.write_text(record.read_text("utf-8").replace("\n---\n", "\n---\n改过的正文\n", 1), "utf-8")
+    trusting = _memo(repo)
+    trusting.changed = set()  # "nothing changed": the report is taken at its word
+    records, _ = trusting.load(repo, rules)
+    assert trusting.parsed == 0
+    assert "改过的正文" not in next(r for r in records.records if r.path == path).body
+    told = _memo(repo)
+    told.changed = {path}
+    records, _ = told.load(repo, rules)
+    assert told.parsed == 1
+    assert "改过的正文" in next(r for r in records.records if r.path == path).body
+
+
+def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
+    pipeline.build(repo, quiet=True)
+    table = cache.RecordMemo.status_table(repo)
+    record = next(iter(sorted((repo / "records" / "2023" / "longgang").glob("*.md"))))
+    record.write_text(record.read_text("utf-8") + "\n补充一句。\n", "utf-8")
+    real = cache.write_pickle
+    monkeypatch.setattr(cache, "write_pickle",
+                        lambda target, data: False if "records" in str(target) else real(target, data))
+    pipeline.build(repo, quiet=True)  # the shard with the change could not be written
+    assert not table.exists()  # so the table describing it is gone too: each file is stat'ed
+    monkeypatch.setattr(cache, "write_pickle", real)
+    pipeline.build(repo, quiet=True)
+    assert table.exists()
+
+
+def test_the_pages_table_follows_the_site_it_was_saved_for(repo, tmp_path):
+    pipeline.build(repo, quiet=True)
+    store = cache.PageStore.load(repo)
+    store.use_check({"index.html"}, tmp_path / "elsewhere")
+    assert store.changed is None  # a report on another folder says nothing about these pages
+    store.use_check({"index.html"}, repo / "_site")
+    assert store.changed == {"index.html"}
