@@ -15,6 +15,10 @@ All of it is a pure optimisation (output is byte-identical to a clean build):
   score inputs are unchanged) and its parts of scores.json and scores.csv. The ranking,
   rules and search pages and the index file are put together every time.
 - Parsed rules (``load_rules_cached``); each unit's score is kept by scorememo.py.
+
+Both the record memo and the page keys save the file status of what they keep as a table
+(``status.marshal``) that statcheck.py compares with the files in a helper process while
+this one loads the caches; without a trustworthy report each file is stat'ed here.
 """
 
 from __future__ import annotations
@@ -106,10 +110,12 @@ def digest(*parts: Any) -> str:
 
 
 def tree_digest(*dirs: Path) -> str:
-    """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty)."""
+    """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty).
+    Not of where the dirs are: `qsgen build` in the repository, in a sub-folder of it (root
+    ../../..) or with --root /its/path must find the same cache."""
     h = hashlib.blake2b(digest_size=16)
-    for d in dirs:
-        h.update(b"\0dir\0" + os.fsencode(str(d)))
+    for i, d in enumerate(dirs):
+        h.update(b"\0dir %d\0" % i)
         if not d.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(d):

@@ -491,3 +491,22 @@ def test_the_cache_folder_ignores_itself_in_git(repo):
     assert not [p for p in git("ls-files").stdout.decode().splitlines() if p.startswith(cache.CACHE_DIR)]
     report = pipeline.build(repo, repo / "_site", quiet=True)
     assert report.warnings == []
+
+
+def test_the_cache_does_not_depend_on_how_the_root_is_written(repo, monkeypatch):
+    """`qsgen build` in the repository, in a sub-folder of it (root ../../..) or with --root
+    /its/absolute/path: the same repository, the same cache, nothing rendered again."""
+    rendered = []
+    real = cache.build_site
+
+    def spy(*args, **kwargs):
+        files = real(*args, **kwargs)
+        rendered.append(args[2].rendered)
+        return files
+
+    pipeline.build(repo, quiet=True)
+    monkeypatch.setattr(cache, "build_site", spy)
+    monkeypatch.chdir(repo / "records" / "2023")
+    pipeline.build(Path("../.."), quiet=True)
+    pipeline.build(repo.resolve(), quiet=True)
+    assert rendered == [0, 0]
