@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from qsgen import statcheck
-from qsgen.model import Record, Results, UnitScore
+from qsgen.model import Record, Results, UnitScore, packed_record, unpacked_record
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 11  # bump when the stored layout changes
+FORMAT = 12  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -821,7 +821,6 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
         return [s.render_out(w) for w in work]
     import collections
-    import dataclasses
     import subprocess
     import threading
 
@@ -847,7 +846,7 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
 
     def payload(chunk: list[int]) -> tuple:
         recs = [work[i][1] for i in chunk]
-        return (recs, {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
+        return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
                 {r.path: history[r.path] for r in recs if r.path in history})
 
     def feed(proc: Any, conn: Any) -> None:
@@ -962,7 +961,8 @@ def _child(fd: int) -> None:
             break
         if msg is None:
             break
-        records, s.uses, s.inputs.history = msg
+        packed, s.uses, s.inputs.history = msg
+        records = [unpacked_record(t) for t in packed]
         try:
             data: Any = [s.render_out(("record", rec)) for rec in records]
         except BaseException:  # the parent renders this chunk itself and reports the error
@@ -1191,21 +1191,18 @@ class RecordMemo:
         return result
 
 
-# On disk a Record is the tuple of its fields: unpickled about twice as fast as the object
-# (pickle rebuilds an object through its __dict__, a tuple directly).
-_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Record))
+# On disk a Record is the tuple of its fields, its body as bytes (model.packed_record).
 
 
 def _pack(entries: dict[str, tuple]) -> dict[str, tuple]:
     out = {}
     for path, (key, (recs, diags, bad, assess, cases)) in entries.items():
-        rows = [tuple(getattr(r, name) for name in _RECORD_FIELDS) for r in recs]
-        out[path] = (key, (rows, diags, bad, assess, cases))
+        out[path] = (key, ([packed_record(r) for r in recs], diags, bad, assess, cases))
     return out
 
 
 def _unpack(entries: dict[str, tuple]) -> dict[str, tuple]:
-    return {path: (key, ([Record(*row) for row in rows], diags, bad, assess, cases))
+    return {path: (key, ([unpacked_record(row) for row in rows], diags, bad, assess, cases))
             for path, (key, (rows, diags, bad, assess, cases)) in entries.items()}
 
 

@@ -13,13 +13,19 @@ from pathlib import Path
 from .errors import QsgenError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commit:
+    """A file's last commit. Slotted and pickled as a tuple: one is kept per record file and
+    sent to the render workers (pickling through a __dict__ would create one for good)."""
+
     sha: str  # full hash
     short: str  # abbreviated hash as git prints it (%h)
     author: str  # author name
     date: str  # author date, strict ISO 8601 with the author's offset, e.g. 2023-06-02T10:00:00+08:00
     subject: str  # first line of the message
+
+    def __reduce__(self):
+        return (Commit, (self.sha, self.short, self.author, self.date, self.subject))
 
 
 _FORMAT = "%x1e%H%x1f%h%x1f%an%x1f%aI%x1f%s"

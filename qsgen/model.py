@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 
 # Canonical (English) values of enumerations; Chinese spellings are aliases
@@ -223,9 +224,12 @@ class Rules:
 # ------------------------------------------------------------------- records
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
-    """One evidence or event file: records/<year>/<unit>/<kind>-<name>.md."""
+    """One evidence or event file: records/<year>/<unit>/<kind>-<name>.md.
+
+    Slotted, and pickled as the tuple of its fields (pickling an object through its __dict__
+    makes Python 3.11+ create that dict for good); see packed_record for pickling many."""
 
     id: str  # "<unit>/<file stem>", unique within a year, used in URLs
     path: str  # repository-relative POSIX path
@@ -238,6 +242,27 @@ class Record:
     attachments: list[str] = field(default_factory=list)  # repo-relative paths
     lines: dict[str, int] = field(default_factory=dict)  # field -> line in the file
     body_line: int = 1  # line where the body starts
+
+    def __reduce__(self):
+        return (Record, record_fields(self))
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(Record))
+record_fields = attrgetter(*RECORD_FIELDS)  # a Record as the tuple of its fields, in order
+_BODY = RECORD_FIELDS.index("body")
+
+
+def packed_record(rec: Record) -> tuple:
+    """A Record to pickle (the record cache, the render workers): the tuple of its fields
+    with the body as UTF-8 bytes. Pickling the str itself would make Python keep a UTF-8
+    copy inside every body for as long as it lives (~0.9 KB a record; 45 MB at 50,000)."""
+    t = record_fields(rec)
+    return (*t[:_BODY], t[_BODY].encode("utf-8", "surrogatepass"), *t[_BODY + 1:])
+
+
+def unpacked_record(t: tuple) -> Record:
+    """packed_record's inverse."""
+    return Record(*t[:_BODY], t[_BODY].decode("utf-8", "surrogatepass"), *t[_BODY + 1:])
 
 
 @dataclass

@@ -108,17 +108,21 @@ def _js_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """A document as index.js writes it, less its kind and unit numbers (which depend on the
     other documents): the costly part of a row, which cache.py keeps between builds. The JSON
-    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text."""
+    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
+    Slotted and pickled as a tuple (one is kept per record: no dict each)."""
 
     url: str
     kind: str
     unit: str
     head: bytes  # the JSON of url and title: "records/…","标题"
     text: bytes  # the JSON of the searched text
+
+    def __reduce__(self):
+        return (Row, (self.url, self.kind, self.unit, self.head, self.text))
 
 
 def row(d: SearchDoc) -> Row:
