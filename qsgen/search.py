@@ -46,6 +46,7 @@ What the search page must contain (made by site.py / site_templates/search.html)
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -122,7 +123,12 @@ class Row:
     text: bytes  # the JSON of the searched text
 
     def __reduce__(self):
-        return (Row, (self.url, self.kind, self.unit, self.head, self.text))
+        return (_row, (self.url, self.kind, self.unit, self.head, self.text))
+
+
+def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
+    """A Row unpickled: its kind and unit shared with every other row's (one row per record)."""
+    return Row(url, sys.intern(kind), sys.intern(unit), head, text)
 
 
 def row(d: SearchDoc) -> Row:
