@@ -12,8 +12,9 @@ All of it is a pure optimisation (output is byte-identical to a clean build):
   feeds, its git provenance (record pages), the unit's score outline (unit pages), the
   source file's status (attachments). A page whose key is unchanged is reused, not rendered.
   Kept with them: each record's search index row, each unit's record page keys (while its
-  score inputs are unchanged) and its parts of scores.json and scores.csv. The ranking,
-  rules and search pages and the index file are put together every time.
+  score inputs are unchanged) and its parts of scores.json and scores.csv. A unit's part of
+  the search index is kept while its records' page keys are; the ranking, rules, search and
+  404 pages while their inputs are.
 - Parsed rules (``load_rules_cached``); each unit's score is kept by scorememo.py.
 
 Both the record memo and the page keys save the file status of what they keep as a table
@@ -733,6 +734,27 @@ def _site_class() -> type:
                 rows.append(row)
             self.files["scores.json"] = exports.scores_json(self.results, texts)
             self.files["scores.csv"] = exports.scores_csv(self.results, rows)
+
+        def search_part(self, slug: str, recs: list[Record], kinds: list[str], units: list[str]) -> None:
+            """A unit's part of the search index, kept while its records' page keys are (a
+            record's search row is a function of what its page is made from; the tables are
+            a function of the rules and code, in gkey): its rows are not even looked at."""
+            from qsgen import search
+
+            keys = [self.rec_keys.get(rec.id) for rec in recs]
+            path = search.part_file(slug)
+            if None in keys:
+                return super().search_part(slug, recs, kinds, units)
+            key = digest(self.gkey, "search part", slug, keys)
+            rows = self.store.docs.get(slug)
+            data = self.store.get(path, key) if rows is not None and len(rows) == len(recs) else None
+            if data is None:
+                super().search_part(slug, recs, kinds, units)
+                data = self.files[path]
+            else:  # the rows stay with it in the store, for the next change of this unit
+                self.files[path] = data
+                self.new_docs[slug] = rows
+            self.new_pages[path] = (key, data)
 
         def record_search_row(self, rec: Record) -> Any:
             key = self.rec_keys.get(rec.id)

@@ -291,6 +291,13 @@ class RecordSet:
     assessments: dict[str, Assessment]  # unit slug -> assessment
 
     def by_unit(self, slug: str) -> list[Record]:
+        return list(self._groups().get(slug, ()))
+
+    def units(self) -> list[tuple[str, list[Record]]]:
+        """(unit slug, its records) for each unit with records, in the order of ``records``."""
+        return [(slug, list(recs)) for slug, recs in self._groups().items()]
+
+    def _groups(self) -> dict[str, list[Record]]:
         # Indexed on first use (asked once per unit by scoring and the site; a scan each time
         # was quadratic-ish at 10,000 records). The index follows the records list it was made
         # from: a caller that replaces ``records`` gets a fresh one.
@@ -301,7 +308,7 @@ class RecordSet:
                 groups.setdefault(r.unit, []).append(r)
             index = (self.records, len(self.records), groups)
             self.__dict__["_by_unit"] = index
-        return list(index[2].get(slug, ()))
+        return index[2]
 
 
 # -------------------------------------------------------------------- scores

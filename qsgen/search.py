@@ -21,8 +21,16 @@ were given; the excerpt is cut around the first hit, the hits marked with <mark>
 10,000 documents takes a few milliseconds.
 
 Files returned by build_index
-    search/index.js    ``window.QSGEN_SEARCH_INDEX = {...};``
-    search/search.js   the client, no dependencies
+    search/index.js          ``window.QSGEN_SEARCH_INDEX = {...};`` the tables, the documents
+                             not in a part, the names of the parts
+    search/parts/<name>.js   one per part (the site: one per unit, its records):
+                             ``(window.QSGEN_SEARCH_PARTS=…||{})["<name>"]=[rows…];``
+    search/search.js         the client, no dependencies
+
+The parts are what lets a rebuild after one record changed write one unit's part instead of
+the whole index (8 MB at 10,000 records, 42 MB at 50,000): the kinds and units tables that
+rows refer to by number are given by the site (every kind, every unit), not taken from the
+rows, so no part depends on another.
 
 What the search page must contain (made by site.py / site_templates/search.html)
     <input id="search-input">            the query box (``id="q"`` is accepted too); its
@@ -36,7 +44,8 @@ What the search page must contain (made by site.py / site_templates/search.html)
     ``data-root`` attribute of the search.js <script> if present, else from its own src
     (everything before "search/search.js"), so the same files work from a sub-path and as
     files. If index.js was not included, search.js loads it from the same prefix with a
-    <script> element (not fetch), so file:// works too.
+    <script> element (not fetch), so file:// works too; the parts index.js names are loaded
+    the same way, and searching starts when all of them are there.
     The query is read from ``?q=`` on load and kept there while typing.
     Each result: <li class="search-result"><a href=…>title</a> <span class="search-kind">kind</span>
     <span class="search-unit">unit</span> <p class="search-excerpt">…<mark>hit</mark>…</p></li>;
@@ -55,7 +64,15 @@ from .errors import QsgenError
 TEXT_LIMIT = 300  # characters of a document's text (whitespace collapsed) that are searched
 INDEX_FILE = "search/index.js"
 CLIENT_FILE = "search/search.js"
-FORMAT_VERSION = 2
+PARTS_DIR = "search/parts/"
+FORMAT_VERSION = 3
+
+
+def part_file(name: str) -> str:
+    """The site path of a part of the index."""
+    if not name or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
+        raise QsgenError(f"搜索索引分片的名称只能用字母、数字、- 和 _：{name!r}")
+    return f"{PARTS_DIR}{name}.js"
 
 
 @dataclass(frozen=True)
@@ -82,25 +99,34 @@ def _check_url(url: str) -> None:
         raise QsgenError(f"搜索索引中的链接须是相对于站点根目录的路径：{url!r}")
 
 
-def index_data(docs: list[SearchDoc]) -> dict:
-    """The index as a plain structure (what index.js assigns).
+def index_data(docs: list[SearchDoc], tail: list[SearchDoc] = ()) -> dict:
+    """What index.js assigns for an index without parts (the reference its bytes are tested
+    against).
 
-    {"v": 2, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
-    unit number, text]…]}; "docs" keeps the order the documents were given (the ranking's
-    tie-break). The kinds and units are sorted, so that a document's numbers do not depend on
-    the documents before it.
+    {"v": 3, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
+    unit number, text]…], "parts": [name…], "tail": [rows…]}. The client searches "docs",
+    then the rows of each part named in "parts" (search/parts/<name>.js, the same row format
+    and numbers), then "tail": the order the documents were given (the ranking's tie-break).
+    The kinds and units are sorted, so that a document's numbers do not depend on the
+    documents before it.
     """
+    kinds = {k: i for i, k in enumerate(sorted({d.kind for d in [*docs, *tail]}))}
+    units = {u: i for i, u in enumerate(sorted({d.unit for d in [*docs, *tail]}))}
     seen: set[str] = set()
-    kinds = {k: i for i, k in enumerate(sorted({d.kind for d in docs}))}
-    units = {u: i for i, u in enumerate(sorted({d.unit for d in docs}))}
-    rows = []
-    for d in docs:
-        _check_url(d.url)
-        if d.url in seen:
-            raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
-        seen.add(d.url)
-        rows.append([d.url, _title(d), kinds[d.kind], units[d.unit], _searched(d)])
-    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": rows}
+
+    def rows(ds: Iterable[SearchDoc]) -> list[list]:
+        out = []
+        for d in ds:
+            _check_url(d.url)
+            if d.url in seen:
+                raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
+            seen.add(d.url)
+            out.append([d.url, _title(d), kinds[d.kind], units[d.unit], _searched(d)])
+        return out
+
+    head = rows(docs)
+    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": head,
+            "parts": [], "tail": rows(tail)}
 
 
 def _js_json(value) -> str:
@@ -147,14 +173,23 @@ def _searched(d: SearchDoc) -> str:
     return " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
 
 
-def build_index(docs: list[SearchDoc | Row]) -> dict[str, bytes]:
-    """Search files for the site: {"search/index.js": …, "search/search.js": …}.
+def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchDoc | Row]]] = (),
+                tail: list[SearchDoc | Row] = ()) -> dict[str, bytes]:
+    """Search files for the site: index.js, one file per part, search.js.
 
-    index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(docs), put
+    index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(…)[0], put
     together from each document's Row (byte for byte what json.dumps writes)."""
-    rows = [d if isinstance(d, Row) else row(d) for d in docs]
-    kinds, units = tables(rows)
-    return {INDEX_FILE: b"".join(index_pieces(kinds, units, rows)), CLIENT_FILE: CLIENT_JS.encode("utf-8")}
+    def as_rows(ds: Iterable[SearchDoc | Row]) -> list[Row]:
+        return [d if isinstance(d, Row) else row(d) for d in ds]
+
+    head, tail_rows = as_rows(docs), as_rows(tail)
+    part_rows = [(name, as_rows(ds)) for name, ds in parts]
+    kinds, units = tables([*head, *(r for _n, rs in part_rows for r in rs), *tail_rows])
+    files = {INDEX_FILE: b"".join(index_pieces(kinds, units, head, [n for n, _rs in part_rows], tail_rows))}
+    for name, rs in part_rows:
+        files[part_file(name)] = b"".join(part_pieces(name, kinds, units, rs))
+    files[CLIENT_FILE] = CLIENT_JS.encode("utf-8")
+    return files
 
 
 def tables(rows: list[Row]) -> tuple[list[str], list[str]]:
@@ -167,18 +202,38 @@ def tables(rows: list[Row]) -> tuple[list[str], list[str]]:
     return sorted({r.kind for r in rows}), sorted({r.unit for r in rows})
 
 
-def index_pieces(kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    """search/index.js as UTF-8 pieces, one per document (written into the new site one by
-    one, the index is never held whole: ~40 MB at 50,000 records)."""
-    yield (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
-           f'"units":{_js_json(list(units))},"docs":[').encode()
+def _row_pieces(kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
+    """The JSON array of ``rows`` as UTF-8 pieces, one per row."""
     kind_no = {k: i for i, k in enumerate(kinds)}
     unit_no = {u: i for i, u in enumerate(units)}
-    sep = b"["
-    for r in rows:
-        yield b"%s%s,%d,%d,%s]" % (sep, r.head, kind_no[r.kind], unit_no[r.unit], r.text)
-        sep = b",["
-    yield b"]};\n"
+    sep = b"[["
+    try:
+        for r in rows:
+            yield b"%s%s,%d,%d,%s]" % (sep, r.head, kind_no[r.kind], unit_no[r.unit], r.text)
+            sep = b",["
+    except KeyError as e:
+        raise QsgenError(f"搜索索引的类别表或单位表里没有“{e.args[0]}”") from None
+    yield b"[]" if sep == b"[[" else b"]"
+
+
+def index_pieces(kinds: list[str], units: list[str], rows: Iterable[Row], parts: list[str] = (),
+                 tail: Iterable[Row] = ()) -> Iterator[bytes]:
+    """search/index.js as UTF-8 pieces, one per document (written into the new site one by
+    one: the index is never held whole)."""
+    yield (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
+           f'"units":{_js_json(list(units))},"docs":').encode()
+    yield from _row_pieces(kinds, units, rows)
+    yield f',"parts":{_js_json(list(parts))},"tail":'.encode()
+    yield from _row_pieces(kinds, units, tail)
+    yield b"};\n"
+
+
+def part_pieces(name: str, kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
+    """search/parts/<name>.js as UTF-8 pieces: the rows of one part, numbered by the index's
+    tables (``kinds`` and ``units`` must be those of index.js)."""
+    yield f"(window.QSGEN_SEARCH_PARTS=window.QSGEN_SEARCH_PARTS||{{}})[{_js_json(name)}]=".encode()
+    yield from _row_pieces(kinds, units, rows)
+    yield b";\n"
 
 
 CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/index.js). No dependencies. */
@@ -203,8 +258,23 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     return path.split("/").filter(function (p) { return p && p !== "index"; }).join(" ");
   }
 
-  function prepare(index) {
-    var docs = index.docs, out = new Array(docs.length);
+  // Every document in order: index.docs, then each part's rows (index.parts), then index.tail.
+  function allDocs(index, parts) {
+    var docs = (index.docs || []).slice();
+    (index.parts || []).forEach(function (name) {
+      var rows = parts && parts[name];
+      if (rows) docs = docs.concat(rows);
+    });
+    return docs.concat(index.tail || []);
+  }
+
+  // The parts index.js names that are not loaded yet.
+  function missingParts(index, parts) {
+    return (index.parts || []).filter(function (name) { return !(parts && parts[name]); });
+  }
+
+  function prepare(index, parts) {
+    var docs = allDocs(index, parts), out = new Array(docs.length);
     for (var i = 0; i < docs.length; i++) {
       var d = docs[i], kind = index.kinds[d[2]] || "", unit = index.units[d[3]] || "";
       out[i] = {
@@ -246,12 +316,14 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     return parts;
   }
 
-  function makeSearcher(index) {
+  // ``parts``: {name: rows} of the parts index.js names (default: window.QSGEN_SEARCH_PARTS).
+  function makeSearcher(index, parts) {
+    parts = parts || global.QSGEN_SEARCH_PARTS || {};
     var docs = null;
     function search(query, limit) {
       var ts = terms(query);
       if (ts.length === 0) return { total: 0, results: [] };
-      if (docs === null) docs = prepare(index);
+      if (docs === null) docs = prepare(index, parts);
       var scored = [];
       for (var j = 0; j < docs.length; j++) {
         var d = docs[j], score = 0, all = true;
@@ -277,11 +349,11 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       return { total: scored.length, results: results };
     }
     // Normalise every document now (about 0.1 s for 10,000) instead of on the first keystroke.
-    search.warm = function () { if (docs === null) docs = prepare(index); };
+    search.warm = function () { if (docs === null) docs = prepare(index, parts); };
     return search;
   }
 
-  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms };
+  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms, missingParts: missingParts };
 
   if (typeof document === "undefined") return;
 
@@ -394,9 +466,35 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     }
 
     function ready() {
-      search = makeSearcher(global.QSGEN_SEARCH_INDEX);
+      search = makeSearcher(global.QSGEN_SEARCH_INDEX, global.QSGEN_SEARCH_PARTS || {});
       show();
       setTimeout(search.warm, 0);
+    }
+
+    // A <script> element for ``src`` (not fetch(): browsers refuse it on file:// pages).
+    function load(src, done, failed) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      tag.onload = done;
+      tag.onerror = failed;
+      document.head.appendChild(tag);
+    }
+
+    // index.js is there: load the parts it names that are not, then start searching.
+    function loadParts() {
+      var index = global.QSGEN_SEARCH_INDEX;
+      var missing = missingParts(index, global.QSGEN_SEARCH_PARTS);
+      var left = missing.length, broken = false;
+      if (!left) { ready(); return; }
+      say("正在载入索引……");
+      missing.forEach(function (name) {
+        load(root + "search/parts/" + encodeURIComponent(name) + ".js", function () {
+          if (--left === 0 && !broken) ready();
+        }, function () {
+          if (!broken) say("搜索索引载入失败。");
+          broken = true;
+        });
+      });
     }
 
     try {
@@ -413,14 +511,10 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       ev.preventDefault(); clearTimeout(timer); show(); keepQuery();
     });
 
-    if (global.QSGEN_SEARCH_INDEX) ready();
+    if (global.QSGEN_SEARCH_INDEX) loadParts();
     else {
       say("正在载入索引……");
-      var tag = document.createElement("script");
-      tag.src = root + "search/index.js";
-      tag.onload = ready;
-      tag.onerror = function () { say("搜索索引载入失败。"); };
-      document.head.appendChild(tag);
+      load(root + "search/index.js", loadParts, function () { say("搜索索引载入失败。"); });
     }
   }
 

@@ -662,17 +662,36 @@ class _Site:
                                                 for a in self.rules.adjustments]
                                                + [i.title + " " + i.text
                                                   for i in self.rules.interpretations]))]
-        rows = ([search.row(d) for d in first] + [self.record_search_row(rec) for rec in self.results.records.records]
-                + [search.row(d) for d in last])
-        kinds, units = search.tables(rows)
-        pieces = search.index_pieces(kinds, units, rows)
+        head, tail = [search.row(d) for d in first], [search.row(d) for d in last]
+        kinds, units = self.search_tables()
+        names: list[str] = []  # one part per unit with records (records are in path order)
+        for slug, recs in self.results.records.units():
+            self.search_part(slug, recs, kinds, units)
+            names.append(slug)
+        search.tables(head + tail)  # (a URL given twice is an error)
+        pieces = search.index_pieces(kinds, units, head, names, tail)
         if self.stream_dir is None:
             self.files[search.INDEX_FILE] = b"".join(pieces)
-        else:  # the index (~40 MB at 50,000 records) goes into the new site piece by piece
+        else:  # written into the new site piece by piece
             self.files[search.INDEX_FILE] = self.stream_file(search.INDEX_FILE, pieces)
         self.files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
         self.render("search.html", "search.html", "search", scripts=[search.INDEX_FILE, search.CLIENT_FILE],
-                    doc_count=len(rows))
+                    doc_count=len(head) + len(self.results.records.records) + len(tail))
+
+    def search_tables(self) -> tuple[list[str], list[str]]:
+        """The search index's kinds and units: every kind and unit there can be (a function of
+        the code and the rules), so that no part of the index depends on another."""
+        kinds = sorted({k.name for k in KINDS.values()} | {"单位", "规则"})
+        units = sorted({u.name for u in self.rules.units} | {""})
+        return kinds, units
+
+    def search_part(self, slug: str, recs: list[Record], kinds: list[str], units: list[str]) -> None:
+        """search/parts/<unit>.js: the search rows of one unit's records."""
+        from qsgen import search
+
+        path = search.part_file(slug)
+        pieces = search.part_pieces(slug, kinds, units, [self.record_search_row(rec) for rec in recs])
+        self.files[path] = b"".join(pieces) if self.stream_dir is None else self.stream_file(path, pieces)
 
     def record_search_row(self, rec: Record) -> Any:
         """A record's row of the search index (cache.py keeps it between builds)."""

@@ -86,7 +86,8 @@ def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
     _build(repo, repo / "_site")
-    assert _rendered_since(repo, before) == [f"records/longgang/{rec.stem}.html"]
+    # its page and its unit's part of the search index; no other unit's part
+    assert _rendered_since(repo, before) == [f"records/longgang/{rec.stem}.html", "search/parts/longgang.js"]
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -116,7 +117,8 @@ def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     changed = _rendered_since(repo, before)
     assert f"records/zhifadui/{rec.stem}.html" in changed
     assert "units/zhifadui.html" in changed
-    assert len(changed) <= 3
+    assert "search/parts/zhifadui.js" in changed
+    assert len(changed) <= 4
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -341,7 +343,7 @@ def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
     after = _build(repo, repo / "_site").docs
     changed = [(u, rid) for u in sorted(after) for rid in sorted(after[u]) if after[u][rid] != before[u][rid]]
     assert changed == [("duanshi", f"duanshi/{rec.stem}")]
-    assert "鹊桥".encode() in (repo / "_site" / "search" / "index.js").read_bytes()
+    assert "鹊桥".encode() in (repo / "_site" / "search" / "parts" / "duanshi.js").read_bytes()
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -360,8 +362,8 @@ def test_incremental_build_touches_only_what_changed(repo, tmp_path):
     page = f"records/duanshi/{rec.stem}.html"
     assert after[page] != before[page]
     changed = {p for p in after if p in before and after[p] != before[p]}
-    # the record page and the pages every build makes again that embed it (search index)
-    assert page in changed and len(changed) <= 3, sorted(changed)
+    # the record page and its unit's part of the search index, nothing else
+    assert changed == {page, "search/parts/duanshi.js"}, sorted(changed)
     assert "records/stray.html" not in after  # a file that is no page of the site is removed
     assert oct((repo / "_site" / page).stat().st_mode & 0o777) == "0o644"
     _clean_build(repo, tmp_path / "clean")

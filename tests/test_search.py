@@ -32,7 +32,7 @@ DOCS = [
 
 def test_index_content():
     data = index_data(DOCS)
-    assert data["v"] == 2
+    assert data["v"] == 3 and data["parts"] == [] and data["tail"] == []
     assert data["kinds"] == sorted(["单位", "案件", "信息报道", "规则"])  # sorted: numbers do not depend on order
     assert data["units"][0] == "" and data["units"] == sorted(data["units"]) and "龙港所" in data["units"]
     kind, unit = data["kinds"].index("单位"), data["units"].index("龙港所")
@@ -56,6 +56,44 @@ def test_build_index_files_and_determinism():
     assert js.startswith("window.QSGEN_SEARCH_INDEX=") and js.endswith(";\n")
     assert json.loads(js[len("window.QSGEN_SEARCH_INDEX="):-2]) == index_data(DOCS)
     assert "龙港所" in js  # UTF-8, not \\u escapes
+
+
+# The site's split: units first, each unit's records in a part, the rules last.
+HEAD, TAIL = DOCS[:2], DOCS[6:]
+PARTS = [("longgang", DOCS[2:4]), ("duanshi", DOCS[4:5]), ("zhifadui", DOCS[5:6])]
+
+
+def _parts_js(data: bytes, name: str) -> list:
+    js = data.decode("utf-8")
+    prefix = f'(window.QSGEN_SEARCH_PARTS=window.QSGEN_SEARCH_PARTS||{{}})["{name}"]='
+    assert js.startswith(prefix) and js.endswith(";\n")
+    return json.loads(js[len(prefix):-2])
+
+
+def test_an_index_in_parts_is_the_same_index():
+    files = build_index(HEAD, PARTS, TAIL)
+    assert set(files) == {"search/index.js", "search/search.js", "search/parts/longgang.js",
+                          "search/parts/duanshi.js", "search/parts/zhifadui.js"}
+    index = json.loads(files["search/index.js"].decode("utf-8")[len("window.QSGEN_SEARCH_INDEX="):-2])
+    assert index["parts"] == ["longgang", "duanshi", "zhifadui"]
+    merged = index["docs"] + [row for name in index["parts"]
+                              for row in _parts_js(files[f"search/parts/{name}.js"], name)] + index["tail"]
+    whole = index_data(DOCS[:6], TAIL)
+    assert (index["kinds"], index["units"]) == (whole["kinds"], whole["units"])
+    assert merged == whole["docs"] + whole["tail"]  # the same rows, the same order
+    assert build_index(HEAD, [("empty", [])], [])["search/parts/empty.js"].endswith(b"=[];\n")
+
+
+@pytest.mark.parametrize("name", ["", "../x", "a/b", "龙港", "a.js"])
+def test_a_part_name_is_a_plain_file_name(name):
+    with pytest.raises(QsgenError):
+        search.part_file(name)
+
+
+def test_a_row_outside_the_given_tables_is_an_error():
+    rows = [search.row(d) for d in DOCS[:2]]
+    with pytest.raises(QsgenError, match="单位表"):
+        b"".join(search.part_pieces("x", ["单位"], ["别的单位"], rows))
 
 
 def test_line_separators_are_escaped():
@@ -96,6 +134,8 @@ if (mode === "queries") {
   ctx.window = ctx;
   vm.createContext(ctx);
   vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
+  for (const name of ctx.QSGEN_SEARCH_INDEX.parts)
+    vm.runInContext(fs.readFileSync(dir + "/parts/" + name + ".js", "utf8"), ctx);
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
   const search = ctx.qsgenSearch.makeSearcher(ctx.QSGEN_SEARCH_INDEX);
   const out = {};
@@ -143,8 +183,22 @@ if (mode === "queries") {
   };
   ctx.window = ctx;
   vm.createContext(ctx);
-  if (!opts.lazy) vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
+  if (!opts.lazy) {
+    vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
+    if (!opts.lazyParts)
+      for (const name of ctx.QSGEN_SEARCH_INDEX.parts)
+        vm.runInContext(fs.readFileSync(dir + "/parts/" + name + ".js", "utf8"), ctx);
+  }
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
+  // what the page injected, loaded as a browser would (opts.load): each script run, then its onload
+  const injectedAll = [];
+  for (let k = 0; opts.load && k < ctx.document.head.children.length; k++) {
+    const tag = ctx.document.head.children[k];
+    injectedAll.push(tag.src);
+    const file = dir + "/" + tag.src.replace("../../search/", "");
+    if (fs.existsSync(file)) { vm.runInContext(fs.readFileSync(file, "utf8"), ctx); tag.onload(); }
+    else tag.onerror();
+  }
   const more = ids["search-more"] || container.children.find((c) => c.tagName === "button") || null;
   const statuses = [status.textContent];
   for (let i = 0; i < (opts.clicks || 0); i++) {
@@ -153,7 +207,7 @@ if (mode === "queries") {
   }
   const injected = ctx.document.head.children.map((s) => s.src);
   console.log(JSON.stringify({
-    input: input.value, status: status.textContent, injected, statuses,
+    input: input.value, status: status.textContent, injected, injectedAll, statuses,
     more: more && { hidden: more.hidden, text: more.textContent, type: more.type || "",
       after: container.children.indexOf(more) - container.children.indexOf(list) },
     focused: focused && focused.href,
@@ -170,8 +224,9 @@ if (mode === "queries") {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("search")
-    for name, data in build_index(DOCS).items():
-        (d / Path(name).name).write_bytes(data)
+    for name, data in build_index(HEAD, PARTS, TAIL).items():
+        (d / name.removeprefix("search/")).parent.mkdir(exist_ok=True)
+        (d / name.removeprefix("search/")).write_bytes(data)
     (d / "runner.js").write_text(RUNNER, encoding="utf-8")
     return d
 
@@ -252,6 +307,26 @@ def test_node_page_loads_the_index_itself(site):
     got = node(site, "page", {"q": "龙港", "lazy": True})
     assert got["injected"] == ["../../search/index.js"]
     assert got["status"] == "正在载入索引……"
+
+
+@needs_node
+def test_node_page_loads_the_parts_then_searches(site):
+    got = node(site, "page", {"q": "罚款", "lazyParts": True, "load": True})
+    assert got["injectedAll"] == ["../../search/parts/longgang.js", "../../search/parts/duanshi.js",
+                                  "../../search/parts/zhifadui.js"]
+    assert got["status"] == "找到 3 条结果。"
+    lazy = node(site, "page", {"q": "罚款", "lazy": True, "load": True})
+    assert lazy["injectedAll"] == ["../../search/index.js"] + got["injectedAll"]
+    assert lazy["results"] == got["results"]
+
+
+@needs_node
+def test_node_a_part_that_fails_to_load_is_said(site, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    (broken / "parts" / "duanshi.js").unlink()
+    got = node(broken, "page", {"q": "罚款", "lazyParts": True, "load": True})
+    assert got["status"] == "搜索索引载入失败。" and got["results"] == []
 
 
 @needs_node
