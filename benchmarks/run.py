@@ -197,7 +197,6 @@ victim = sorted((root / "records" / "2023" / "longgang").glob("evidence-*.md"))[
 original = victim.read_bytes()
 preview = serve.Preview(root)
 assert preview.rebuild(None), preview.errors
-preview.engine.jobs = 1
 best = None
 try:
     for i in range(5):

@@ -535,7 +535,7 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
 _MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
 
 # Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
-PARALLEL_MIN = 400
+PARALLEL_MIN = 1000
 
 
 def default_jobs() -> int:

@@ -348,8 +348,9 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watch: bool = T
 
     preview = Preview(root)
     say("正在生成网站……")
-    preview.rebuild(None)  # the first build renders every page (with a worker process)
-    preview.engine.jobs = 1  # later rebuilds touch few pages: not worth starting a worker
+    # The first build renders every page, with worker processes; so does a rebuild after a
+    # template changed. One that renders fewer than cache.PARALLEL_MIN pages starts none.
+    preview.rebuild(None)
     say(_summary(preview, not preview.failure))
     server = make_server(preview, host, port)
     addr, real_port = server.server_address[:2]
