@@ -65,7 +65,7 @@ class Attachments(Mapping[str, bytes]):
 
 def read_attachments(root: Path, records: RecordSet) -> Attachments:
     """The attachments the records list; only files inside records/ (validated by records.py)."""
-    from qsgen.cache import resolve_file
+    from qsgen.recordmemo import resolve_file
 
     files: dict[str, str] = {}
     dirs: dict[str, str] = {}
@@ -110,9 +110,9 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
                    ) -> tuple[Results, list[Diagnostic]]:
     """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic.
 
-    ``memo``: a cache.RecordMemo whose unchanged files are replayed instead of parsed.
+    ``memo``: a recordmemo.RecordMemo whose unchanged files are replayed instead of parsed.
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
-    cache._DigestMemo that knows the records' content digests. ``rules_digest``
+    cache.DigestMemo that knows the records' content digests. ``rules_digest``
     (cache.tree_digest of rules/): the parsed rules are kept in .qsgen-cache/."""
     from qsgen.records import load_records
     from qsgen.rules import load_rules
@@ -242,9 +242,9 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     check = None
     try:
         if use_cache:  # the status of every record file and page, checked on the other core
-            from qsgen import statcheck
+            from qsgen import recordmemo, statcheck
 
-            check = statcheck.start([(cache.RecordMemo.status_table(root), root),
+            check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
                                      (cache.PageStore.status_table(root), out)])
         return _build_with(root, out, say, notes, use_cache, atomic, check)
     finally:
@@ -260,10 +260,10 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     memo = scores = None
     if use_cache:
-        from qsgen import scorememo
+        from qsgen import recordmemo, scorememo
 
-        validity = cache.loader_digest(root, rules_digest)
-        memo = cache.RecordMemo.load_disk(root, validity)
+        validity = recordmemo.loader_digest(root, rules_digest)
+        memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
         scores = scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity))
         memo.changed = check.changed(0)

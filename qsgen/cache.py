@@ -1,11 +1,7 @@
-"""Content-hash cache for incremental rebuilds: parsed records and rendered pages, keyed by their inputs.
+"""Content-hash cache for incremental rebuilds: rendered pages keyed by their inputs.
 
 All of it is a pure optimisation (output is byte-identical to a clean build):
 
-- ``RecordMemo`` (warm in ``qsgen serve``; persisted per unit folder in ``.qsgen-cache/records/``
-  for ``qsgen build``): a record file whose size, mtime, inode and ctime are unchanged (and,
-  on disk, whose attachments resolve to the same files) is not read or parsed again; its
-  Record, its diagnostics and its case number are replayed.
 - ``PageStore`` (warm in memory, or as keys in ``.qsgen-cache/pages/``, one shard per unit):
   every record page, unit page and attachment is stored with a key hashing everything it is
   made from: the code and templates, the rules, the record's own content, the score lines it
@@ -15,7 +11,11 @@ All of it is a pure optimisation (output is byte-identical to a clean build):
   score inputs are unchanged) and its parts of scores.json and scores.csv. A unit's part of
   the search index is kept while its records' page keys are; the ranking, rules, search and
   404 pages while their inputs are.
-- Parsed rules (``load_rules_cached``); each unit's score is kept by scorememo.py.
+- ``build_site``: the site's pages with that reuse (CachedSite); record pages that must be
+  rendered go to worker processes (workers.py).
+- The helpers the other caches share: where the cache lives (and the refusal of one committed
+  to git), atomic pickles, digests of code and folders; parsed rules (``load_rules_cached``).
+  Parsed record files are kept by recordmemo.py, each unit's score by scorememo.py.
 
 Both the record memo and the page keys save the file status of what they keep as a table
 (``status.marshal``) that statcheck.py compares with the files in a helper process while
@@ -25,7 +25,6 @@ this one loads the caches; without a trustworthy report each file is stat'ed her
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import pickle
@@ -37,8 +36,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from qsgen import statcheck
-from qsgen.model import Record, Results, UnitScore, packed_record, unpacked_record
+from qsgen import statcheck, workers
+from qsgen.model import Record, Results, UnitScore
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
@@ -46,7 +45,7 @@ FORMAT = 12  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
-                   "exports.py", "cache.py", "gitinfo.py")
+                   "exports.py", "cache.py", "gitinfo.py", "workers.py")
 
 
 def committed(root: Path) -> Any:
@@ -95,13 +94,13 @@ def write_pickle(target: Path, data: Any) -> bool:
         return False
 
 
-def _remove(folder: Path, names: Iterable[str]) -> None:
+def remove_files(folder: Path, names: Iterable[str]) -> None:
     for name in names:
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
 
 
-def _shard_file(shard: str) -> str:
+def shard_file(shard: str) -> str:
     return hashlib.blake2b(shard.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest() + ".pickle"
 
 
@@ -226,7 +225,7 @@ class PageStore:
         self.saved: dict[str, Any] = {}  # shard -> what is on disk (see save)
         self._prefix: str | None = None  # site_dir + "/"
         self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
-        self.digests = _DigestMemo()  # in memory only
+        self.digests = DigestMemo()  # in memory only
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
@@ -410,14 +409,14 @@ class PageStore:
             content = {"pages": pages}
             for name, part in (("docs", self.docs), ("keysets", self.keysets), ("exports", self.exports)):
                 content[name] = {shard: part[shard]} if shard in part else {}
-            name = _shard_file(shard)
+            name = shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
                 continue
             if not write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
                 failed = True
         self.saved = {}  # what was loaded; not needed after the save
-        _remove(folder, existing - wanted)
+        remove_files(folder, existing - wanted)
         if not failed:
             statcheck.save_table(table_file, table)
 
@@ -443,7 +442,7 @@ def record_key(gkey: str, rec: Record, uses: Any, commit: Any, content: str | No
     return digest(gkey, content or record_digest(rec), uses, commit)
 
 
-class _DigestMemo:
+class DigestMemo:
     """record_digest by Record object, for a warm process whose RecordMemo hands back the very
     same (unmutated) Record objects build after build. Keeps only the last build's records."""
 
@@ -517,7 +516,7 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
     from qsgen.records import paused_gc
 
     with paused_gc():  # rendering makes no lasting cycles; full collections cost ~10% at 50,000
-        site_ = cls(results, inputs, store, gkey, default_jobs() if jobs is None else jobs)
+        site_ = cls(results, inputs, store, gkey, workers.default_jobs() if jobs is None else jobs)
         site_.stream_dir = stream_dir
         if bytecode_dir is not None:
             import jinja2
@@ -533,22 +532,6 @@ def build_site(results: Results, inputs: Any, store: PageStore | None = None, *,
 # ------------------------------------------------------------- rendering
 
 _MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
-
-# Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
-PARALLEL_MIN = 1000
-
-
-def default_jobs() -> int:
-    """Processes for page rendering: the CPUs this process may use (QSGEN_JOBS overrides)."""
-    env = os.environ.get("QSGEN_JOBS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(n, 8))
-
 
 _SITE_CLASS: type | None = None
 _BYTECODE: Any = None
@@ -661,7 +644,7 @@ def _site_class() -> type:
                     self.new_pages[path] = (key, data)
                     self.store.reused += 1
             work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
-            pages = render_pages(self, work, self.jobs)
+            pages = workers.render_pages(self, work, self.jobs)
             for (_us, path, key), (data, _text) in zip(units_todo, pages[:len(units_todo)], strict=True):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
@@ -816,192 +799,10 @@ def _site_class() -> type:
     return CachedSite
 
 
-def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
-    """Pages of ``work`` in order; with ``jobs`` > 1 the record pages are rendered by ``jobs``
-    worker processes while this one feeds them.
-
-    The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
-    worker shares the parent's heap only until it is written, and rendering writes nearly all
-    of it (every object a page reads has its reference count changed, every new object lands
-    in a hole left by loading; whichever process writes, the page is then held twice), so a
-    fork cost about as much memory again as the parent held (~260 MB at 50,000 records).
-    A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
-    paths, then the records themselves in chunks of up to CHUNK with their score lines and git
-    provenance) and holds one chunk at a time. Unit pages link to every record: they are
-    rendered here, while the workers start. Chunks are handed out on demand, so the split
-    balances itself.
-
-    This process renders no record page itself while a worker is alive: its heap grows with
-    the corpus and a page rendered here costs more the bigger it is (at 50,000 records the
-    render phase took 6x the time of 10,000 with this process rendering half of the pages,
-    4.7x with two workers and this one feeding them), and its feeding threads would wait for
-    the interpreter lock behind its own rendering.
-    """
-    import sys
-
-    n_records = sum(1 for kind, _obj in work if kind == "record")
-    if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
-        return [s.render_out(w) for w in work]
-    import collections
-    import subprocess
-    import threading
-
-    out: list[Any] = [None] * len(work)
-    units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
-    chunks = collections.deque()
-    todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
-    size = min(CHUNK, -(-len(todo) // (4 * jobs)))  # small sites: still a few chunks each
-    for at in range(0, len(todo), size):
-        chunks.append(todo[at:at + size])
-    failed: list[list[int]] = []
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def take() -> list[int] | None:
-        with lock:
-            return None if stop.is_set() or not chunks else chunks.popleft()
-
-    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": s.stream_dir,
-             "inputs": dataclasses.replace(s.inputs, history={},
-                                           attachments=dict.fromkeys(s.inputs.attachments, b""))}
-    history = s.inputs.history
-
-    def payload(chunk: list[int]) -> tuple:
-        recs = [work[i][1] for i in chunk]
-        return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
-                {r.path: history[r.path] for r in recs if r.path in history})
-
-    def feed(proc: Any, conn: Any) -> None:
-        """Hand chunks to one worker, one at a time (with two in flight both ends could block
-        sending); what it could not render is left in ``failed`` (this process renders it
-        after, so that errors surface here)."""
-        pending: list[int] = []
-        try:
-            conn.send(state)
-            while (chunk := take()) is not None:
-                pending = chunk
-                conn.send(payload(chunk))
-                data = conn.recv()
-                pending = []
-                if not isinstance(data, list) or len(data) != len(chunk):
-                    failed.append(chunk)
-                    continue
-                for i, page in zip(chunk, data, strict=True):
-                    out[i] = page
-        except Exception:  # the worker died or could not be sent its part
-            if pending:
-                failed.append(pending)
-        finally:
-            try:
-                conn.send(None)
-            except (OSError, ValueError):
-                pass
-            conn.close()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    feeders = []
-    try:
-        for _ in range(jobs):
-            try:
-                proc, conn = _start_worker()
-            except OSError:
-                break  # no worker: this process renders everything
-            th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
-            th.start()
-            feeders.append(th)
-        for i in units:
-            out[i] = s.render_out(work[i])
-        for th in feeders:
-            th.join()
-    finally:
-        stop.set()
-        for th in feeders:
-            th.join()
-    # what no worker rendered (none started, or they failed): rendered here, errors surface
-    for chunk in [*chunks, *failed]:
-        for i in chunk:
-            out[i] = s.render_out(work[i])
-    return out
-
-
-CHUNK = 400  # record pages handed to a worker at a time
-
-
-def _start_worker() -> tuple[Any, Any]:
-    """A new Python process running _child, and a multiprocessing Connection to it.
-
-    Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
-    which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
-    The worker imports this very qsgen (its parent folder first on PYTHONPATH)."""
-    import socket
-    import subprocess
-    import sys
-    from multiprocessing.connection import Connection
-
-    mine, theirs = socket.socketpair()
-    path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from qsgen.cache import _child; _child(int(sys.argv[1]))",
-             str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except BaseException:
-        mine.close()
-        raise
-    finally:
-        theirs.close()
-    return proc, Connection(mine.detach())
-
-
-def _child(fd: int) -> None:
-    """A worker process: renders the chunks of record pages it is sent over ``fd`` (see
-    render_pages); None for a chunk that failed (the parent renders it again and reports it)."""
-    import gc
-    from multiprocessing.connection import Connection
-
-    from qsgen.model import RecordSet
-
-    gc.disable()  # as in the parent: rendering makes no lasting cycles
-    conn = Connection(fd)
-    try:
-        state = conn.recv()
-    except (EOFError, OSError):
-        return
-    rules = state["rules"]
-    s = _site_class()(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"], PageStore(), "", 1)
-    s.record_paths = state["record_paths"]
-    s.stream_dir = state["stream_dir"]
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            break
-        if msg is None:
-            break
-        packed, s.uses, s.inputs.history = msg
-        records = [unpacked_record(t) for t in packed]
-        try:
-            data: Any = [s.render_out(("record", rec)) for rec in records]
-        except BaseException:  # the parent renders this chunk itself and reports the error
-            data = None
-        s.body_texts.clear()
-        conn.send(data)
-    conn.close()
-
-
 # ------------------------------------------------------------------ records
 
 
-RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 STATUS_TABLE = "status.marshal"  # in records/ and pages/: the saved file status, for statcheck
-# Modules whose code decides what a record file parses to; any change to them invalidates the memo.
-_LOADER_MODULES = ("records.py", "fields.py", "kinds.py", "yamlsafe.py", "model.py", "errors.py",
-                   "cache.py")
 
 
 def code_key(modules: Iterable[str], *extra: Any) -> str:
@@ -1022,12 +823,6 @@ def code_key(modules: Iterable[str], *extra: Any) -> str:
         except OSError:
             h.update(name.encode() + b"\0missing")
     return h.hexdigest()
-
-
-def loader_digest(root: Path, rules_digest: str) -> str:
-    """What every persisted parse depends on besides its own file: the loader's code, the
-    Python and PyYAML versions, the rules, the repository's location (attachment checks)."""
-    return code_key(_LOADER_MODULES, rules_digest, os.path.realpath(root))
 
 
 RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
@@ -1054,319 +849,3 @@ def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
     if rules is not None and not any(d.severity == "error" for d in diags):
         write_pickle(target, {"key": key, "rules": rules, "diags": diags})
     return rules, diags
-
-
-def _shard(path: str) -> str:
-    """The persisted memo is split by unit folder: a change rewrites one shard, not all."""
-    parts = path.split("/")
-    return parts[2] if len(parts) > 3 else ""
-
-
-class RecordMemo:
-    """Parsed record files of a warm process, by repository path (see the module docstring).
-
-    ``load_disk``/``save_disk`` persist it in ``.qsgen-cache/records/`` for ``qsgen build``: only
-    files that parsed without any diagnostic are kept, with the record digests, under
-    ``loader_digest``. Besides its own bytes, only the files it lists as attachments decide
-    what a record file parses to (they must exist, be files and stay inside records/): a
-    persisted file with attachments is replayed only while ``attachment_signature`` of them is
-    what it was when saved.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[tuple, Any]] = {}
-        self.rules_id: int | None = None
-        self.parsed = 0  # files parsed by the last load
-        self.reused = 0  # files replayed by the last load
-        self.validity = ""  # loader_digest of the entries loaded from disk
-        self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
-        self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
-        self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
-        self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
-        # paths whose status changed since the save (statcheck.py; None: not known, stat each)
-        self.changed: set[str] | None = None
-
-    def clear(self) -> None:
-        self.dirty.update(_shard(p) for p in self.entries)
-        self.entries.clear()
-        self.digests.clear()
-        self.attached.clear()
-
-    @staticmethod
-    def disk_dir(root: Path) -> Path:
-        return Path(root) / CACHE_DIR / RECORDS_DIR
-
-    @classmethod
-    def status_table(cls, root: Path) -> Path:
-        """The saved status of every persisted file, for statcheck (paths from the repository root)."""
-        return cls.disk_dir(root) / STATUS_TABLE
-
-    @classmethod
-    def load_disk(cls, root: Path, validity: str) -> RecordMemo:
-        """The memo saved by the last build (only entries made under the same ``validity``)."""
-        memo = cls()
-        memo.validity = validity
-        folder = cls.disk_dir(root)
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            return memo
-        for name in names:
-            if not name.endswith(".pickle"):
-                continue
-            try:
-                with open(folder / name, "rb") as f:
-                    data = pickle.load(f)
-                if not isinstance(data, dict) or data.get("validity") != validity:
-                    continue
-                memo.entries.update(_unpack(data["entries"]))
-                memo.digests.update(data["digests"])
-                memo.attached.update(data["attached"])
-                memo.saved[data["shard"]] = data["signature"]
-            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                    AttributeError, ImportError, IndexError):
-                continue
-        return memo
-
-    def seed(self, digests: _DigestMemo) -> None:
-        """Hand the stored record digests of replayed files to ``digests`` (no re-hashing)."""
-        by_id = digests.by_id
-        for path, (_key, value) in self.entries.items():
-            ds = self.digests.get(path)
-            if ds is not None and len(ds) == len(value[0]):
-                for rec, d in zip(value[0], ds, strict=True):
-                    by_id[id(rec)] = (rec, d)
-
-    def save_disk(self, root: Path, known: dict[int, tuple] | None = None) -> None:
-        """Write the persistable entries, one file per unit folder; unchanged shards are not
-        rewritten. Never raises for I/O (a memo that cannot be written only costs time).
-        ``known``: _DigestMemo.by_id of the build, record digests already computed."""
-        known = known or {}
-        shards: dict[str, dict[str, tuple[tuple, Any]]] = {}
-        for path, entry in self.entries.items():
-            recs, diags, bad, _assess, _cases = entry[1]
-            if diags or bad:
-                continue
-            shards.setdefault(_shard(path), {})[path] = entry
-        folder = self.disk_dir(root)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
-        except OSError:
-            return
-        wanted = set()
-        dirs: dict[str, str] = {}
-        table = self.status_table(root)
-        complete = os.path.isfile(table)  # the status table still describes every shard
-        failed = False
-        for shard, entries in shards.items():
-            name = _shard_file(shard)
-            wanted.add(name)
-            if shard not in self.dirty and shard in self.saved and name in existing:
-                continue  # every file replayed from this very shard
-            attached = {}
-            for p, e in entries.items():
-                if any(r.attachments for r in e[1][0]):
-                    sig = self.attached.get(p)
-                    attached[p] = sig if sig is not None else attachment_signature(root, e[1][0], dirs)
-            signature = sorted((p, e[0], attached.get(p)) for p, e in entries.items())
-            if self.saved.get(shard) == signature and name in existing:
-                continue
-            if complete:  # removed before a shard changes: never newer than the shards it describes
-                if not statcheck.drop_table(table):
-                    return  # (a table that cannot be removed would outlive what it describes)
-                complete = False
-            digests = {}
-            for p, e in entries.items():
-                ds = self.digests.get(p)
-                if ds is None or len(ds) != len(e[1][0]):
-                    ds = []
-                    for r in e[1][0]:
-                        hit = known.get(id(r))
-                        ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
-                    self.digests[p] = ds
-                digests[p] = ds
-            if write_pickle(folder / name, {"validity": self.validity, "shard": shard, "signature": signature,
-                                            "entries": _pack(entries), "digests": digests,
-                                            "attached": attached}):
-                self.saved[shard] = signature
-                self.dirty.discard(shard)
-            else:
-                failed = True
-        _remove(folder, existing - wanted)
-        if not complete and not failed:  # every shard on disk is what the table will say
-            statcheck.save_table(table, {p: e[0][:5] for es in shards.values() for p, e in es.items()})
-
-    def load(self, root: Path, rules: Any) -> tuple[Any, list]:
-        """Same as records.load_records(root, rules), reusing unchanged files."""
-        if self.rules_id is not None and self.rules_id != id(rules):
-            self.clear()
-        self.rules_id = id(rules)
-        loader = _memo_loader_class()(root, rules, self)
-        result = loader.run()
-        # forget files that disappeared
-        for path in [p for p in self.entries if p not in loader.seen]:
-            del self.entries[path]
-            self.digests.pop(path, None)
-            self.dirty.add(_shard(path))
-        self.parsed, self.reused = loader.parsed, loader.reused
-        return result
-
-
-# On disk a Record is the tuple of its fields, its body as bytes (model.packed_record).
-
-
-def _pack(entries: dict[str, tuple]) -> dict[str, tuple]:
-    out = {}
-    for path, (key, (recs, diags, bad, assess, cases)) in entries.items():
-        out[path] = (key, ([packed_record(r) for r in recs], diags, bad, assess, cases))
-    return out
-
-
-def _unpack(entries: dict[str, tuple]) -> dict[str, tuple]:
-    return {path: (key, ([unpacked_record(row) for row in rows], diags, bad, assess, cases))
-            for path, (key, (rows, diags, bad, assess, cases)) in entries.items()}
-
-
-def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str, bool]:
-    """(os.path.realpath of the repository file ``rel``, whether it is a regular file),
-    resolving each folder once (``dirs``: folder -> its real path, shared by the calls of one
-    build; most attachments share a few folders). Raises OSError when it cannot be read."""
-    folder, _, name = rel.rpartition("/")
-    real_dir = dirs.get(folder)
-    if real_dir is None:
-        real_dir = dirs[folder] = os.path.realpath(os.path.join(root, *folder.split("/")))
-    real = os.path.join(real_dir, name)
-    st = os.lstat(real)
-    if stat.S_ISLNK(st.st_mode):  # only a link needs resolving beyond its folder
-        real = os.path.realpath(real)
-        st = os.stat(real)
-    return real, stat.S_ISREG(st.st_mode)
-
-
-def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, str] | None = None) -> tuple:
-    """What the validation of the records' attachments (fields.py) depends on: for each, the
-    file it resolves to and whether that is a regular file (None when it cannot be read)."""
-    dirs = {} if dirs is None else dirs
-    out = []
-    for rec in recs:
-        for rel in rec.attachments:
-            try:
-                out.append((rel, *resolve_file(root, rel, dirs)))
-            except (OSError, ValueError):
-                out.append((rel, None))
-    return tuple(out)
-
-
-class _LoggedList(list):
-    """A list that also reports each append to a log (to capture case numbers per file)."""
-
-    def __init__(self, key: str, log: list) -> None:
-        super().__init__()
-        self._key, self._log = key, log
-
-    def append(self, item: Any) -> None:
-        self._log.append((self._key, item))
-        super().append(item)
-
-
-class _LoggedDict(dict):
-    def __init__(self, log: list) -> None:
-        super().__init__()
-        self._log = log
-
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        if key not in self:
-            dict.__setitem__(self, key, _LoggedList(key, self._log))
-        return self[key]
-
-
-_MEMO_LOADER: type | None = None
-
-
-def _memo_loader_class() -> type:
-    """records._Loader with a per-file memo (defined lazily: records.py imports are heavy)."""
-    global _MEMO_LOADER
-    if _MEMO_LOADER is not None:
-        return _MEMO_LOADER
-    from qsgen import records
-
-    class MemoLoader(records._Loader):  # type: ignore[name-defined]
-        def __init__(self, root: Path, rules: Any, memo: RecordMemo) -> None:
-            super().__init__(root, rules)
-            self.memo = memo
-            self.case_log: list = []
-            self.case_nos = _LoggedDict(self.case_log)
-            self.real_dirs: dict[str, str] = {}  # for resolve_file
-            self.seen: set[str] = set()
-            self.parsed = self.reused = 0
-
-        def _file(self, entry: os.DirEntry, path: str, unit: Any, assessment: bool) -> None:
-            self.seen.add(path)
-            hit = self.memo.entries.get(path)
-            changed = self.memo.changed
-            if hit is not None and changed is not None and path not in changed and hit[0][5] == assessment:
-                key = hit[0]  # statcheck found its status as saved with this very entry
-            else:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                    key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, entry.is_symlink(), assessment)
-                except OSError:
-                    key = hit = None
-            if hit is not None and hit[0] == key and path in self.memo.attached:
-                # persisted with attachments: replayed only while they are as they were
-                if attachment_signature(self.root, hit[1][0], self.real_dirs) != self.memo.attached[path]:
-                    hit = None
-            if hit is not None and hit[0] == key:
-                recs, diags, bad, assess, cases = hit[1]
-                self.records.extend(recs)
-                self.diags.extend(diags)
-                if bad:
-                    self.bad_paths.add(path)
-                if assess is not None:
-                    self.assessments[unit.slug] = assess
-                for k, item in cases:
-                    self.case_nos.setdefault(k, []).append(item)
-                self.reused += 1
-                return
-            n_rec, n_diag, n_case = len(self.records), len(self.diags), len(self.case_log)
-            bad_before = path in self.bad_paths
-            super()._file(entry, path, unit, assessment)
-            self.parsed += 1
-            self.memo.dirty.add(_shard(path))
-            self.memo.digests.pop(path, None)
-            self.memo.attached.pop(path, None)
-            if key is None:
-                return
-            bad = path in self.bad_paths and not bad_before
-            assess = self.assessments.get(unit.slug) if assessment else None
-            self.memo.entries[path] = (key, (self.records[n_rec:], self.diags[n_diag:], bad, assess,
-                                             self.case_log[n_case:]))
-
-    _MEMO_LOADER = MemoLoader
-    return MemoLoader
-
-
-def is_record_file(path: str) -> bool:
-    """A file the RecordMemo tracks by itself (anything else under records/ clears the memo)."""
-    return path.endswith((".md", ".yaml"))
-
-
-def changed_kinds(paths: Iterable[str], root: Path) -> set[str]:
-    """Which parts of the repository a set of changed paths touches: rules, records, other, templates."""
-    out: set[str] = set()
-    root = Path(root).resolve()
-    for p in paths:
-        try:
-            rel = Path(p).resolve().relative_to(root).as_posix()
-        except ValueError:
-            out.add("templates")  # the package's own site_templates/
-            continue
-        top = rel.split("/", 1)[0]
-        if top == "rules":
-            out.add("rules")
-        elif top == "records":
-            out.add("records" if is_record_file(rel) else "other")
-        else:
-            out.add("templates")
-    return out

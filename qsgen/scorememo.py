@@ -27,7 +27,7 @@ _SCORING_MODULES = ("scoring.py", "display.py", "rules.py", "scorememo.py")
 
 
 def scoring_digest(validity: str) -> str:
-    """The scoring code plus ``validity`` (cache.loader_digest: loader code, versions, rules)."""
+    """The scoring code plus ``validity`` (recordmemo.loader_digest: loader code, versions, rules)."""
     from qsgen.cache import code_key
 
     return code_key(_SCORING_MODULES, FORMAT, validity)

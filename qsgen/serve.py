@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from qsgen import cache, scorememo, template_errors
+from qsgen import cache, recordmemo, scorememo, template_errors
 from qsgen.errors import Diagnostic, QsgenError
 
 VERSION_PATH = "/__qsgen/version"
@@ -41,7 +41,7 @@ class Engine:
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         self.root = Path(root)
         self.jobs = jobs
-        self.memo = cache.RecordMemo()
+        self.memo = recordmemo.RecordMemo()
         self.store = cache.PageStore()
         self.scores = scorememo.ScoreMemo()
         self.rules = None
@@ -56,7 +56,7 @@ class Engine:
         from qsgen.rules import load_rules
 
         root = self.root
-        touched = cache.changed_kinds(changed, root) if changed is not None else set()
+        touched = recordmemo.changed_kinds(changed, root) if changed is not None else set()
         digest = cache.tree_digest(root / "rules")
         if self.rules is None or digest != self.rules_digest:
             self.rules = None
@@ -349,7 +349,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, watch: bool = T
     preview = Preview(root)
     say("正在生成网站……")
     # The first build renders every page, with worker processes; so does a rebuild after a
-    # template changed. One that renders fewer than cache.PARALLEL_MIN pages starts none.
+    # template changed. One that renders fewer than workers.PARALLEL_MIN pages starts none.
     preview.rebuild(None)
     say(_summary(preview, not preview.failure))
     server = make_server(preview, host, port)

@@ -94,10 +94,10 @@ def test_missing_page_template(repo: Path, capsys, monkeypatch):
 
 def test_template_error_in_parallel_rendering(repo: Path, monkeypatch):
     """Record pages rendered in worker processes: the error still names the template line."""
-    from qsgen import build, cache
+    from qsgen import build, workers
     from qsgen.errors import QsgenError
 
-    monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
     monkeypatch.setenv("QSGEN_JOBS", "2")
     n = insert_line(own_templates(repo) / "record.html", "{% block content %}", "{{ 1 + none_here }}")
     with pytest.raises(QsgenError) as e:

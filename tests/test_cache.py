@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qsgen import build as pipeline
-from qsgen import cache, gitinfo, site
+from qsgen import cache, gitinfo, recordmemo, site, workers
 from qsgen.errors import QsgenError
 from qsgen.kinds import kind_of_filename
 from qsgen.records import load_records
@@ -212,7 +212,7 @@ def test_parallel_rendering_equals_the_plain_site(repo, monkeypatch):
     results = score(rules, records)
     inputs = pipeline.site_inputs(repo, results)
     plain = site.build_site(results, inputs)
-    monkeypatch.setattr(cache, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     store = cache.PageStore()
     assert cache.build_site(results, inputs, store, jobs=2) == plain
     assert store.rendered > 0 and store.reused == 0
@@ -238,7 +238,7 @@ def _same_load(a, b) -> None:
 
 def test_record_memo_replays_exactly_what_load_records_gives(repo):
     rules, _ = load_rules(repo)
-    memo = cache.RecordMemo()
+    memo = recordmemo.RecordMemo()
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
     assert memo.parsed > N and memo.reused == 0
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
@@ -269,7 +269,7 @@ def test_record_memo_replays_exactly_what_load_records_gives(repo):
 
 def test_changed_kinds():
     root = Path("/r")
-    kinds = cache.changed_kinds(["/r/records/2023/a/case-1.md", "/r/rules/2023/units.yaml",
+    kinds = recordmemo.changed_kinds(["/r/records/2023/a/case-1.md", "/r/rules/2023/units.yaml",
                                  "/r/records/2023/a/附件/x.pdf", "/r/site_templates/base.html"], root)
     assert kinds == {"records", "rules", "other", "templates"}
 
@@ -291,15 +291,15 @@ def _tree_status(path: Path) -> dict[str, tuple[int, int]]:
 def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
     _build(repo, repo / "_site")
     rules, _ = load_rules(repo)
-    validity = cache.loader_digest(repo, cache.tree_digest(repo / "rules"))
-    memo = cache.RecordMemo.load_disk(repo, validity)
+    validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    memo = recordmemo.RecordMemo.load_disk(repo, validity)
     assert len(memo.entries) > N // 2
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n磁盘缓存之后改的一句。\n\n")
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
     assert memo.parsed == 1  # records listing attachments too, while their attachments stay
     # another code or rules version: nothing is replayed
-    assert cache.RecordMemo.load_disk(repo, "other").entries == {}
+    assert recordmemo.RecordMemo.load_disk(repo, "other").entries == {}
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
@@ -308,8 +308,8 @@ def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
 def test_a_replayed_record_sees_its_attachment_removed(repo):
     _build(repo, repo / "_site")
     rules, _ = load_rules(repo)
-    validity = cache.loader_digest(repo, cache.tree_digest(repo / "rules"))
-    memo = cache.RecordMemo.load_disk(repo, validity)
+    validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    memo = recordmemo.RecordMemo.load_disk(repo, validity)
     path, rel = next((p, r.attachments[0]) for p, e in sorted(memo.entries.items())
                      for r in e[1][0] if r.attachments)
     assert path in memo.attached
@@ -410,7 +410,7 @@ def test_streamed_pages_equal_the_plain_site(repo, tmp_path, monkeypatch):
     results = score(rules, records)
     inputs = pipeline.site_inputs(repo, results)
     plain = site.build_site(results, inputs)
-    monkeypatch.setattr(cache, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     stream = tmp_path / "stream"
     stream.mkdir()
     files = cache.build_site(results, inputs, cache.PageStore(), jobs=2, stream_dir=str(stream))
