@@ -38,10 +38,11 @@ from typing import Any
 
 from qsgen import statcheck, workers
 from qsgen.model import Record, Results, UnitScore
+from qsgen.search import PARTS_DIR
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 12  # bump when the stored layout changes
+FORMAT = 13  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -229,12 +230,26 @@ class PageStore:
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
-        self.docs: dict[str, dict[str, tuple[str, Any]]] = {}  # unit -> record id -> (page key, search.Row)
+        # unit -> {record id: (page key, search.Row)}, or that pickled (as loaded: most units'
+        # rows are never looked at, their part of the index being kept whole; see unit_docs)
+        self.docs: dict[str, dict[str, tuple[str, Any]] | bytes] = {}
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
         # pages of site_dir whose file status changed since the save (statcheck.py; None: not
         # known, each is checked with lstat)
         self.changed: set[str] | None = None
+
+    def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
+        """{record id: (page key, search row)} of a unit's records as last saved."""
+        rows = self.docs.get(slug)
+        if isinstance(rows, bytes):
+            try:
+                rows = pickle.loads(rows)
+            except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
+                rows = None
+            rows = rows if isinstance(rows, dict) else {}
+            self.docs[slug] = rows
+        return rows or {}
 
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
@@ -407,8 +422,12 @@ class PageStore:
                 if len(entry) > 4 and entry[4] is not None:
                     table[p] = (entry[2], entry[4][1], entry[4][0])  # statcheck.status()[:3]
             content = {"pages": pages}
-            for name, part in (("docs", self.docs), ("keysets", self.keysets), ("exports", self.exports)):
+            for name, part in (("keysets", self.keysets), ("exports", self.exports)):
                 content[name] = {shard: part[shard]} if shard in part else {}
+            rows = self.docs.get(shard)
+            if rows is not None and not isinstance(rows, bytes):
+                rows = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+            content["docs"] = {} if rows is None else {shard: rows}
             name = shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
@@ -428,6 +447,8 @@ def _page_shard(path: str) -> str:
         return parts[1]
     if len(parts) == 2 and parts[0] == "units":
         return parts[1].removesuffix(".html")
+    if len(parts) == 3 and path.startswith(PARTS_DIR):  # a unit's part of the search index
+        return parts[2].removesuffix(".js")
     return ""
 
 
@@ -596,6 +617,7 @@ def _site_class() -> type:
             # at and the set of record paths: while those are as at the last build, its keys are.
             history_id = getattr(self.inputs, "history_id", None)
             self.new_keysets: dict[str, tuple[str, list[str]]] = {}
+            rows_kept: set[str] = set()
             for us in self.results.units:
                 own = self.results.records.by_unit(us.unit.slug)
                 same = (digest(self.gkey, us.inputs, history_id, all_paths)
@@ -603,6 +625,8 @@ def _site_class() -> type:
                 hit = self.store.keysets.get(us.unit.slug)
                 if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
                     keys = hit[1]
+                    if us.unit.slug in self.store.docs:  # saved with these keys: rows for each
+                        rows_kept.add(us.unit.slug)
                 else:
                     keys = [key_of(rec) for rec in own]
                 if same is not None:
@@ -610,7 +634,7 @@ def _site_class() -> type:
                 for rec, key in zip(own, keys, strict=True):
                     self.rec_keys[rec.id] = key
             # (the loop over every record of an incremental build: kept lean)
-            rec_keys, get, docs, no_docs = self.rec_keys, self.store.get, self.store.docs, {}
+            rec_keys, get, unit_docs = self.rec_keys, self.store.get, self.store.unit_docs
             ready, new_pages, reused = self.ready, self.new_pages, 0
             for rec in self.results.records.records:
                 rid = rec.id
@@ -620,8 +644,14 @@ def _site_class() -> type:
                 data = get(path, key)
                 # reused with its search row (same key); a page kept without its row (an older
                 # cache) is rendered again for the body's text
-                doc = docs.get(rec.unit, no_docs).get(rid) if data is not None else None
-                if doc is not None and doc[0] == key:
+                if data is None:
+                    ok = False
+                elif rec.unit in rows_kept:
+                    ok = True
+                else:
+                    doc = unit_docs(rec.unit).get(rid)
+                    ok = doc is not None and doc[0] == key
+                if ok:
                     ready[path] = data
                     new_pages[path] = (key, data)
                     reused += 1
@@ -729,8 +759,8 @@ def _site_class() -> type:
             if None in keys:
                 return super().search_part(slug, recs, kinds, units)
             key = digest(self.gkey, "search part", slug, keys)
-            rows = self.store.docs.get(slug)
-            data = self.store.get(path, key) if rows is not None and len(rows) == len(recs) else None
+            rows = self.store.docs.get(slug)  # (as loaded: saved with the part, never unpickled)
+            data = self.store.get(path, key) if rows is not None else None
             if data is None:
                 super().search_part(slug, recs, kinds, units)
                 data = self.files[path]
@@ -741,7 +771,7 @@ def _site_class() -> type:
 
         def record_search_row(self, rec: Record) -> Any:
             key = self.rec_keys.get(rec.id)
-            hit = self.store.docs.get(rec.unit, {}).get(rec.id)
+            hit = self.store.unit_docs(rec.unit).get(rec.id)
             if key is not None and hit is not None and hit[0] == key:
                 row = hit[1]
             else:  # kept as its index row: nothing to redo next time but joining

@@ -337,10 +337,13 @@ def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
 
 
 def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
-    before = _build(repo, repo / "_site").docs
+    def rows(store: cache.PageStore) -> dict:
+        return {u: store.unit_docs(u) for u in store.docs}
+
+    before = rows(_build(repo, repo / "_site"))
     rec = _records(repo, "duanshi", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n搜索索引里要能找到的新词：鹊桥。\n\n")
-    after = _build(repo, repo / "_site").docs
+    after = rows(_build(repo, repo / "_site"))
     changed = [(u, rid) for u in sorted(after) for rid in sorted(after[u]) if after[u][rid] != before[u][rid]]
     assert changed == [("duanshi", f"duanshi/{rec.stem}")]
     assert "鹊桥".encode() in (repo / "_site" / "search" / "parts" / "duanshi.js").read_bytes()
