@@ -42,7 +42,7 @@ from qsgen.search import PARTS_DIR
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 13  # bump when the stored layout changes
+FORMAT = 14  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent
 # Modules whose code decides what a page looks like; any change to them invalidates every page.
 _RENDER_MODULES = ("site.py", "markdown.py", "display.py", "kinds.py", "model.py", "search.py",
@@ -168,15 +168,15 @@ KEPT = Kept()
 class Written(bytes):
     """A page already written, as it was rendered, into the new site being built (streamed
     there so the whole site is never held in memory); it stands in for the bytes. Its file's
-    inode and mtime as written are kept too (PageStore.save: no stat of every page)."""
+    inode, mtime and ctime as written are kept too (PageStore.save: no stat of every page)."""
 
-    def __new__(cls, size: int = 0, crc: int = 0, ino: int = 0, mtime: int = 0) -> Written:
+    def __new__(cls, size: int = 0, crc: int = 0, ino: int = 0, mtime: int = 0, ctime: int = 0) -> Written:
         self = super().__new__(cls)
-        self.size, self.crc, self.ino, self.mtime = size, crc, ino, mtime
+        self.size, self.crc, self.ino, self.mtime, self.ctime = size, crc, ino, mtime, ctime
         return self
 
     def __reduce__(self):
-        return (Written, (self.size, self.crc, self.ino, self.mtime))
+        return (Written, (self.size, self.crc, self.ino, self.mtime, self.ctime))
 
     def __repr__(self) -> str:
         return f"WRITTEN({self.size})"
@@ -214,7 +214,7 @@ class PageStore:
     """The last build's cacheable pages: {site path: (key, bytes)} in memory (qsgen serve).
 
     On disk (qsgen build) only the keys are kept, with each page's size, CRC-32 and file status
-    (inode, mtime) as written: a page whose key matches and whose file in the site still has
+    (inode, mtime, ctime) as written: a page whose key matches and whose file in the site still has
     that status is not rendered nor read (``KEPT``). A page whose file changed since (a
     hand-edited site) or that was written too close to the save to tell (racy, as in git's
     index) is read back and used only when its size and checksum are still those written.
@@ -284,7 +284,7 @@ class PageStore:
                     st = os.lstat(full)
                 except OSError:
                     return None
-                if st.st_ino == status[0] and st.st_mtime_ns == status[1] and st.st_size == hit[2] \
+                if (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == status[:3] and st.st_size == hit[2] \
                         and stat.S_ISREG(st.st_mode):
                     self.linkable.add(path)
                     return KEPT
@@ -408,19 +408,20 @@ class PageStore:
                     # streamed into writer.begin's folder, which became site_dir whole: the
                     # file's status is the one it had when written
                     size, crc = data.size, data.crc
-                    status = (data.ino, data.mtime) if data.mtime < now - RACY_NS else None
+                    status = (data.ino, data.mtime, data.ctime) if data.mtime < now - RACY_NS else None
                 else:
                     size, crc = len(data), zlib.crc32(data)
                     try:
                         st = os.lstat(os.path.join(site_dir, p))
-                        status = ((st.st_ino, st.st_mtime_ns)
+                        status = ((st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
                                   if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
                     except OSError:
                         status = None
                 pages[p] = (key, None, size, crc, status)
             for p, entry in pages.items():
-                if len(entry) > 4 and entry[4] is not None:
-                    table[p] = (entry[2], entry[4][1], entry[4][0])  # statcheck.status()[:3]
+                if len(entry) > 4 and entry[4] is not None and len(entry[4]) == 3:
+                    ino, mtime, ctime = entry[4]
+                    table[p] = (entry[2], mtime, ino, ctime)  # statcheck.status()[:4]
             content = {"pages": pages}
             for name, part in (("keysets", self.keysets), ("exports", self.exports)):
                 content[name] = {shard: part[shard]} if shard in part else {}

@@ -229,9 +229,10 @@ def _write_one(target: str, data: bytes) -> None:
     write_chunks(target, (data,))
 
 
-def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, int]:
+def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, int, int]:
     """Write a new file (never an existing one) from ``chunks``, each written as it comes, so
-    that a large file is never held whole; its size, CRC-32, inode and mtime (ns) as written."""
+    that a large file is never held whole; its size, CRC-32, inode, mtime and ctime (ns) as
+    written."""
     size, crc = 0, 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
@@ -248,7 +249,7 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, i
         os.close(fd)
     if not hasattr(os, "fchmod"):
         os.chmod(target, FILE_MODE)
-    return size, crc, st.st_ino, st.st_mtime_ns
+    return size, crc, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _as_bytes(path: str, data) -> bytes:
