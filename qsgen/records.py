@@ -451,7 +451,8 @@ class _Loader:
         self._unit_rules(path, unit, kind, values, fields, close_line)
         if ctx.errors:
             self.bad_paths.add(path)
-        if path in self.bad_paths:
+        if path in self.bad_paths:  # left out of the site; its dead links are told now
+            self._check_links(path, body, body_line)
             return
         extra = {k: v for k, v in values.items() if k not in COMMON}
         stem = name[:-3]
@@ -588,29 +589,35 @@ class _Loader:
 
     def _dangling_links(self) -> None:
         """A body's relative link to a .md file that is not in the repository (a record renamed
-        or deleted since) would be a dead link on the site: a warning, with the nearest name."""
+        or deleted since) would be a dead link on the site: a warning, with the nearest name.
+        Checked once every file was read (a link may point to a file read later); a record with
+        errors had its links checked when it was read (see _record), so that its warnings come
+        with its errors instead of after they are fixed."""
+        for rec in self.records:
+            self._check_links(rec.path, rec.body, rec.body_line)
+
+    def _check_links(self, path: str, body: str, body_line: int) -> None:
         from urllib.parse import unquote
 
-        for rec in self.records:
-            if ".md" not in rec.body:
+        if ".md" not in body:
+            return
+        folder = posixpath.dirname(path)
+        for m in _MD_LINK.finditer(body):
+            raw = m.group(1) or m.group(2)
+            if ":" in raw.split("/", 1)[0] or raw.startswith("/"):
+                continue  # a web address or an absolute path: not a link into the repository
+            target = posixpath.normpath(posixpath.join(folder, unquote(raw)))
+            if os.path.isfile(os.path.join(self.root, *target.split("/"))):
                 continue
-            folder = posixpath.dirname(rec.path)
-            for m in _MD_LINK.finditer(rec.body):
-                raw = m.group(1) or m.group(2)
-                if ":" in raw.split("/", 1)[0] or raw.startswith("/"):
-                    continue  # a web address or an absolute path: not a link into the repository
-                target = posixpath.normpath(posixpath.join(folder, unquote(raw)))
-                if os.path.isfile(os.path.join(self.root, *target.split("/"))):
-                    continue
-                line = rec.body_line + rec.body.count("\n", 0, m.start())
-                near = None
-                with contextlib.suppress(OSError):
-                    near = nearest_file(posixpath.basename(target),
-                                        os.listdir(os.path.join(self.root, *posixpath.dirname(target).split("/"))))
-                self.diags.append(Diagnostic(
-                    rec.path, line, 1, f"正文里链接的记录{quote(raw)}不存在（改名或删除了？），网站上会是一个打不开的链接",
-                    (f"同一文件夹里有 {near}，是不是它？" if near else "") + "请改成现有记录的文件名，或删去这个链接",
-                    "warning"))
+            line = body_line + body.count("\n", 0, m.start())
+            near = None
+            with contextlib.suppress(OSError):
+                near = nearest_file(posixpath.basename(target),
+                                    os.listdir(os.path.join(self.root, *posixpath.dirname(target).split("/"))))
+            self.diags.append(Diagnostic(
+                path, line, 1, f"正文里链接的记录{quote(raw)}不存在（改名或删除了？），网站上会是一个打不开的链接",
+                (f"同一文件夹里有 {near}，是不是它？" if near else "") + "请改成现有记录的文件名，或删去这个链接",
+                "warning"))
 
     # ---- assessment.yaml
 

@@ -814,6 +814,16 @@ def test_a_link_to_a_missing_record_is_a_warning_at_its_line(tmp_path):
     assert "evidence-t01-9.md" in text[diags[1].line - 1]
 
 
+def test_a_record_with_errors_still_gets_its_dead_link_warnings(tmp_path):
+    """Every problem of a run at once: the warning does not wait until the errors are fixed."""
+    write(tmp_path, "longgang/case-2023-06-02-1.md", case(fine="1.2万") + "\n另见[已删除的案件](case-2023-01-01-9.md)。\n")
+    rs, diags = load(tmp_path)
+    assert rs.records == []
+    assert [(d.severity, d.message.split("”")[0]) for d in diags] == [
+        ("error", "fine（罚没款（元））应为数字，这里写的是“1.2万"),
+        ("warning", "正文里链接的记录“case-2023-01-01-9.md")]
+
+
 def test_points_may_have_a_fraction_but_stay_in_range(tmp_path):
     write(tmp_path, "bangongshi/misconduct-1.md",
           "---\nkind: misconduct\ntitle: x\ndate: 2023-02-01\npoints: 7.5\n---\n")
