@@ -46,11 +46,12 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
     rendered here, while the workers start. Chunks are handed out on demand, so the split
     balances itself.
 
-    This process renders no record page itself while a worker is alive: its heap grows with
-    the corpus and a page rendered here costs more the bigger it is (at 50,000 records the
-    render phase took 6x the time of 10,000 with this process rendering half of the pages,
-    4.7x with two workers and this one feeding them), and its feeding threads would wait for
-    the interpreter lock behind its own rendering.
+    This process renders no record page itself while a worker is running (only what no
+    worker could: none started, or one failed): its heap grows with the corpus and a page
+    rendered here costs more the bigger it is (at 50,000 records the render phase took 6x the
+    time of 10,000 with this process rendering half of the pages, about 5x with two workers
+    and this one feeding them), and its feeding threads would wait for the interpreter lock
+    behind its own rendering.
     """
     import sys
 
