@@ -239,16 +239,17 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
             notes.append(committed)
         else:
             cache.prepare_dir(root)
-    check = None
-    try:
-        if use_cache:  # the status of every record file and page, checked on the other core
-            from qsgen import recordmemo, statcheck
+    if not use_cache:
+        return _build_with(root, out, say, notes, use_cache, atomic, None)
+    from qsgen import recordmemo, statcheck
 
-            check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
-                                     (cache.PageStore.status_table(root), out)])
-        return _build_with(root, out, say, notes, use_cache, atomic, check)
-    finally:
-        if check is not None:
+    with cache.locked(root, say):  # one build at a time reads and writes the cache
+        # the status of every record file and page, checked on the other core
+        check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
+                                 (cache.PageStore.status_table(root), out)])
+        try:
+            return _build_with(root, out, say, notes, use_cache, atomic, check)
+        finally:
             check.close()
 
 

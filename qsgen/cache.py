@@ -32,7 +32,7 @@ import re
 import stat
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,39 @@ def prepare_dir(root: Path) -> None:
             ignore.write_text("# qsgen 的本机缓存，不要提交（由 qsgen 自动生成）\n*\n", "utf-8")
     except OSError:
         pass  # a cache that cannot be written only makes the next build slower
+
+
+LOCK_FILE = "lock"  # .qsgen-cache/lock: held by the build that reads and writes the cache
+
+
+@contextlib.contextmanager
+def locked(root: Path, say: Any = None) -> Iterator[None]:
+    """Hold ``root/.qsgen-cache/lock`` for a build: a second `qsgen build` of the same
+    repository waits (saying so) instead of writing the cache and the site at the same time,
+    which could leave a status table newer than the record cache it describes. Where the lock
+    cannot be taken (no fcntl, an unwritable folder) the build runs without it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        fd = os.open(os.path.join(root, CACHE_DIR, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if say is not None:
+                say("另一个 qsgen build 正在生成这个仓库的网站，等它结束……")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # a file system without locks: as without fcntl
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
 
 
 def write_pickle(target: Path, data: Any) -> bool:

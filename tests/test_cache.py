@@ -526,3 +526,26 @@ def test_the_cache_does_not_depend_on_how_the_root_is_written(repo, monkeypatch)
     pipeline.build(Path("../.."), quiet=True)
     pipeline.build(repo.resolve(), quiet=True)
     assert rendered == [0, 0]
+
+
+def test_a_second_build_waits_for_the_first(repo):
+    """Two `qsgen build` of one repository at once: the second waits for the cache lock
+    (saying so) instead of writing the cache and the site at the same time."""
+    import fcntl
+    import threading
+
+    pipeline.build(repo, quiet=True)
+    said: list[str] = []
+    done = threading.Event()
+    with open(repo / cache.CACHE_DIR / cache.LOCK_FILE, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running build holds it
+        th = threading.Thread(target=lambda: (pipeline.build(repo, progress=said.append), done.set()))
+        th.start()
+        deadline = time.monotonic() + 30
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert said == ["另一个 qsgen build 正在生成这个仓库的网站，等它结束……"]
+        time.sleep(0.2)
+        assert not done.is_set()  # still waiting
+    th.join(30)  # the lock released: it goes on
+    assert done.is_set() and said[-1].startswith("完成：已写入")
