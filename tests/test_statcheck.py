@@ -126,3 +126,15 @@ def test_the_pages_table_follows_the_site_it_was_saved_for(repo, tmp_path):
     assert store.changed is None  # a report on another folder says nothing about these pages
     store.use_check({"index.html"}, repo / "_site")
     assert store.changed == {"index.html"}
+
+
+def test_a_helper_that_fails_or_hangs_gives_no_answer(tmp_path, monkeypatch):
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {"x": (1,)})
+    monkeypatch.setattr(statcheck, "_HELPER", "import sys; sys.exit(3)")
+    assert statcheck.start([(table, tmp_path)]).changed(0) is None
+    monkeypatch.setattr(statcheck, "_HELPER", "import time; time.sleep(30)")
+    monkeypatch.setattr(statcheck, "TIMEOUT", 0.2)
+    check = statcheck.start([(table, tmp_path)])
+    proc = check.proc
+    assert check.changed(0) is None and proc.returncode is not None  # killed, not waited for
