@@ -45,7 +45,8 @@ What the search page must contain (made by site.py / site_templates/search.html)
     (everything before "search/search.js"), so the same files work from a sub-path and as
     files. If index.js was not included, search.js loads it from the same prefix with a
     <script> element (not fetch), so file:// works too; the parts index.js names are loaded
-    the same way, and searching starts when all of them are there.
+    the same way. Until all are there the results are those of the parts loaded so far (in
+    their final order) and the status says how many parts are still loading.
     The query is read from ``?q=`` on load and kept there while typing.
     Each result: <li class="search-result"><a href=…>title</a> <span class="search-kind">kind</span>
     <span class="search-unit">unit</span> <p class="search-excerpt">…<mark>hit</mark>…</p></li>;
@@ -258,23 +259,13 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     return path.split("/").filter(function (p) { return p && p !== "index"; }).join(" ");
   }
 
-  // Every document in order: index.docs, then each part's rows (index.parts), then index.tail.
-  function allDocs(index, parts) {
-    var docs = (index.docs || []).slice();
-    (index.parts || []).forEach(function (name) {
-      var rows = parts && parts[name];
-      if (rows) docs = docs.concat(rows);
-    });
-    return docs.concat(index.tail || []);
-  }
-
   // The parts index.js names that are not loaded yet.
   function missingParts(index, parts) {
     return (index.parts || []).filter(function (name) { return !(parts && parts[name]); });
   }
 
-  function prepare(index, parts) {
-    var docs = allDocs(index, parts), out = new Array(docs.length);
+  function prepare(index, docs) {
+    var out = new Array(docs.length);
     for (var i = 0; i < docs.length; i++) {
       var d = docs[i], kind = index.kinds[d[2]] || "", unit = index.units[d[3]] || "";
       out[i] = {
@@ -317,13 +308,29 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
   }
 
   // ``parts``: {name: rows} of the parts index.js names (default: window.QSGEN_SEARCH_PARTS).
+  // Searches what is loaded: index.docs, the rows of each loaded part in the order of
+  // index.parts, index.tail; a part that arrives later is searched from then on.
   function makeSearcher(index, parts) {
     parts = parts || global.QSGEN_SEARCH_PARTS || {};
-    var docs = null;
+    var ready = {}, docs = null, loaded = -1;  // documents normalised once, per part
+    function current() {
+      var names = (index.parts || []).filter(function (name) { return parts[name]; });
+      if (docs !== null && names.length === loaded) return docs;
+      if (!ready.head) ready.head = prepare(index, index.docs || []);
+      if (!ready.tail) ready.tail = prepare(index, index.tail || []);
+      docs = ready.head;
+      names.forEach(function (name) {
+        if (!ready["part " + name]) ready["part " + name] = prepare(index, parts[name]);
+        docs = docs.concat(ready["part " + name]);
+      });
+      docs = docs.concat(ready.tail);
+      loaded = names.length;
+      return docs;
+    }
     function search(query, limit) {
       var ts = terms(query);
       if (ts.length === 0) return { total: 0, results: [] };
-      if (docs === null) docs = prepare(index, parts);
+      var docs = current();
       var scored = [];
       for (var j = 0; j < docs.length; j++) {
         var d = docs[j], score = 0, all = true;
@@ -349,7 +356,9 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       return { total: scored.length, results: results };
     }
     // Normalise every document now (about 0.1 s for 10,000) instead of on the first keystroke.
-    search.warm = function () { if (docs === null) docs = prepare(index, parts); };
+    search.warm = function () { current(); };
+    // How many of index.parts are not loaded yet.
+    search.missing = function () { return missingParts(index, parts).length; };
     return search;
   }
 
@@ -435,9 +444,9 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
         if (first === null) first = made.link;
       }
       shown = found.results.length;
-      say(found.total > shown
+      say((found.total > shown
         ? "找到 " + found.total + " 条结果，显示前 " + shown + " 条。"
-        : "找到 " + found.total + " 条结果。");
+        : "找到 " + found.total + " 条结果。") + loading());
       if (more) {
         more.hidden = shown >= found.total;
         more.textContent = "显示更多（还有 " + (found.total - shown) + " 条）";
@@ -452,9 +461,17 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       query = q;
       shown = 0;
       if (more) more.hidden = true;
+      if (failed) { say("搜索索引载入失败。"); return; }
       if (!search) { say("正在载入索引……"); return; }
-      if (!terms(q).length) { say(""); return; }
-      if (!append(false)) say("没有找到与“" + q.trim() + "”相关的单位或记录。");
+      if (!terms(q).length) { say(loading()); return; }
+      if (!append(false)) say(search.missing() ? "暂时没有找到" + loading()
+                                               : "没有找到与“" + q.trim() + "”相关的单位或记录。");
+    }
+
+    // While parts of the index are still loading, the results so far say so.
+    function loading() {
+      var n = search ? search.missing() : 0;
+      return n ? "（索引还有 " + n + " 段在载入，结果会随之补全……）" : "";
     }
 
     function keepQuery() {
@@ -464,6 +481,8 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
         global.history.replaceState(null, "", url.href);
       } catch (e) { /* file:// in some browsers: the query just is not kept */ }
     }
+
+    var failed = false;  // a part of the index could not be loaded: no results, said so
 
     function ready() {
       search = makeSearcher(global.QSGEN_SEARCH_INDEX, global.QSGEN_SEARCH_PARTS || {});
@@ -480,19 +499,19 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       document.head.appendChild(tag);
     }
 
-    // index.js is there: load the parts it names that are not, then start searching.
+    // index.js is there: search what is loaded now, load the parts it names that are not,
+    // and search again as each arrives (a phone sees its first results before the last part).
     function loadParts() {
       var index = global.QSGEN_SEARCH_INDEX;
+      global.QSGEN_SEARCH_PARTS = global.QSGEN_SEARCH_PARTS || {};
       var missing = missingParts(index, global.QSGEN_SEARCH_PARTS);
-      var left = missing.length, broken = false;
-      if (!left) { ready(); return; }
-      say("正在载入索引……");
+      ready();
       missing.forEach(function (name) {
         load(root + "search/parts/" + encodeURIComponent(name) + ".js", function () {
-          if (--left === 0 && !broken) ready();
+          if (!failed) show();
         }, function () {
-          if (!broken) say("搜索索引载入失败。");
-          broken = true;
+          failed = true;
+          show();
         });
       });
     }
@@ -514,7 +533,7 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     if (global.QSGEN_SEARCH_INDEX) loadParts();
     else {
       say("正在载入索引……");
-      load(root + "search/index.js", loadParts, function () { say("搜索索引载入失败。"); });
+      load(root + "search/index.js", loadParts, function () { failed = true; show(); });
     }
   }
 

@@ -191,13 +191,14 @@ if (mode === "queries") {
   }
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
   // what the page injected, loaded as a browser would (opts.load): each script run, then its onload
-  const injectedAll = [];
+  const injectedAll = [], loadStatuses = [];
   for (let k = 0; opts.load && k < ctx.document.head.children.length; k++) {
     const tag = ctx.document.head.children[k];
     injectedAll.push(tag.src);
     const file = dir + "/" + tag.src.replace("../../search/", "");
     if (fs.existsSync(file)) { vm.runInContext(fs.readFileSync(file, "utf8"), ctx); tag.onload(); }
     else tag.onerror();
+    loadStatuses.push([status.textContent, list.children.length]);
   }
   const more = ids["search-more"] || container.children.find((c) => c.tagName === "button") || null;
   const statuses = [status.textContent];
@@ -207,7 +208,7 @@ if (mode === "queries") {
   }
   const injected = ctx.document.head.children.map((s) => s.src);
   console.log(JSON.stringify({
-    input: input.value, status: status.textContent, injected, injectedAll, statuses,
+    input: input.value, status: status.textContent, injected, injectedAll, loadStatuses, statuses,
     more: more && { hidden: more.hidden, text: more.textContent, type: more.type || "",
       after: container.children.indexOf(more) - container.children.indexOf(list) },
     focused: focused && focused.href,
@@ -318,6 +319,19 @@ def test_node_page_loads_the_parts_then_searches(site):
     lazy = node(site, "page", {"q": "罚款", "lazy": True, "load": True})
     assert lazy["injectedAll"] == ["../../search/index.js"] + got["injectedAll"]
     assert lazy["results"] == got["results"]
+
+
+@needs_node
+def test_node_results_grow_as_the_parts_arrive(site):
+    """A phone sees results from the first parts while the others load, and is told so."""
+    got = node(site, "page", {"q": "罚款", "lazyParts": True, "load": True})
+    assert got["loadStatuses"] == [
+        ["找到 2 条结果。（索引还有 2 段在载入，结果会随之补全……）", 2],  # longgang's two cases
+        ["找到 2 条结果。（索引还有 1 段在载入，结果会随之补全……）", 2],
+        ["找到 3 条结果。", 3]]
+    nothing = node(site, "page", {"q": "广告", "lazyParts": True, "load": True})
+    assert nothing["loadStatuses"][0] == ["暂时没有找到（索引还有 2 段在载入，结果会随之补全……）", 0]
+    assert nothing["status"] == "找到 1 条结果。"
 
 
 @needs_node
