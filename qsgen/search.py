@@ -491,11 +491,11 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     }
 
     // A <script> element for ``src`` (not fetch(): browsers refuse it on file:// pages).
-    function load(src, done, failed) {
+    function load(src, done, broken) {
       var tag = document.createElement("script");
       tag.src = src;
       tag.onload = done;
-      tag.onerror = failed;
+      tag.onerror = broken;
       document.head.appendChild(tag);
     }
 
