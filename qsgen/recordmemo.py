@@ -181,7 +181,7 @@ class RecordMemo:
                 failed = True
         remove_files(folder, existing - wanted)
         if not complete and not failed:  # every shard on disk is what the table will say
-            statcheck.save_table(table, {p: e[0][:5] for es in shards.values() for p, e in es.items()})
+            statcheck.save_table(table, {p: e[0][:-1] for es in shards.values() for p, e in es.items()})
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files."""
@@ -296,7 +296,7 @@ def _memo_loader_class() -> type:
             else:
                 try:
                     st = entry.stat(follow_symlinks=False)
-                    key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, entry.is_symlink(), assessment)
+                    key = (*statcheck.status(st), assessment)  # what statcheck compares, first
                 except OSError:
                     key = hit = None
             if hit is not None and hit[0] == key and path in self.memo.attached:

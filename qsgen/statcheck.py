@@ -57,7 +57,8 @@ TIMEOUT = 30  # seconds; a helper that takes longer is killed and its report ign
 
 
 def status(st: os.stat_result, fields: int = 5) -> tuple:
-    """What the helper compares: (size, mtime_ns, inode, ctime_ns, is a link)[:fields]."""
+    """What the helper compares (the same tuple as _HELPER's ``have``): (size, mtime_ns,
+    inode, ctime_ns, is a link)[:fields]."""
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, (st.st_mode & 0o170000) == 0o120000)[:fields]
 
 
