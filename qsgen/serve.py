@@ -24,8 +24,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from qsgen import cache, recordmemo, scorememo, template_errors
-from qsgen.errors import Diagnostic, QsgenError
+from qsgen.incremental import cache
+from qsgen.incremental import recordmemo
+from qsgen.incremental import scorememo
+from qsgen.site import template_errors
+from qsgen.core.errors import Diagnostic, QsgenError
 
 VERSION_PATH = "/__qsgen/version"
 POLL_MS = 400
@@ -51,9 +54,9 @@ class Engine:
 
     def build(self, changed: Iterable[str] | None = None) -> dict[str, bytes]:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
-        from qsgen import build as pipeline
-        from qsgen import site
-        from qsgen.rules import load_rules
+        from qsgen.build import pipeline
+        from qsgen.site import pages as site
+        from qsgen.rules.loader import load_rules
 
         root = self.root
         touched = recordmemo.changed_kinds(changed, root) if changed is not None else set()
@@ -87,7 +90,7 @@ class Engine:
         """Git provenance, read again (one `git log` pass) only when HEAD moved."""
         head = _git_head(self.root)
         if head != self.history_head or not self.history:
-            from qsgen import build as pipeline
+            from qsgen.build import pipeline
 
             paths = sorted({r.path for r in records.records} | {a.path for a in records.assessments.values()})
             self.history = pipeline._history(self.root, paths)
@@ -268,7 +271,7 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
 
 def watch_paths(root: Path) -> list[Path]:
     """The folders whose changes trigger a rebuild (those that exist)."""
-    from qsgen import site
+    from qsgen.site import pages as site
 
     paths = [Path(root) / name for name in WATCHED]
     if site.TEMPLATE_DIR.resolve() != (Path(root) / "site_templates").resolve():

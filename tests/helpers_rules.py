@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction as F
 from itertools import count
 
-from qsgen.model import (
+from qsgen.core.model import (
     AdjustmentRule,
     Amount,
     Assessment,

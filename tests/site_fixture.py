@@ -19,8 +19,8 @@ from helpers_rules import (
     station,
 )
 
-from qsgen.model import Interpretation, Progress, Results
-from qsgen.scoring import score
+from qsgen.core.model import Interpretation, Progress, Results
+from qsgen.scoring.engine import score
 
 
 def make_results() -> Results:

@@ -49,7 +49,7 @@ def browser():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The example site of this repository, built under <tmp>/www/qs/site (a sub-path)."""
-    from qsgen.build import build
+    from qsgen.build.pipeline import build
 
     tmp = tmp_path_factory.mktemp("browser")
     root = tmp / "repo"

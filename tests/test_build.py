@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.build import build
-from qsgen.commands import build as build_command
-from qsgen.errors import QsgenError
+from qsgen.build.pipeline import build
+from qsgen.cli.commands import build as build_command
+from qsgen.core.errors import QsgenError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -169,9 +169,9 @@ def test_root_build_py(repo: Path, tmp_path: Path):
 def test_a_record_page_says_when_a_score_line_is_shared(tmp_path: Path):
     """A surplus line (e.g. B6c cases over the quota) is earned by several records together:
     each of their pages shows the line's amount and says how many records it sums."""
-    from qsgen.records import load_records
-    from qsgen.rules import load_rules
-    from qsgen.scoring import score
+    from qsgen.records.loader import load_records
+    from qsgen.rules.loader import load_rules
+    from qsgen.scoring.engine import score
 
     root = tmp_path / "example"
     shutil.copytree(REPO / "rules", root / "rules")

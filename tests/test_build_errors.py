@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.cli import main
+from qsgen.cli.program import main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def test_empty_out_is_a_usage_error(repo: Path, capsys, monkeypatch, value):
 
 def own_templates(repo: Path) -> Path:
     """The repository gets its own copy of the default templates."""
-    from qsgen import site
+    from qsgen.site import pages as site
 
     shutil.copytree(site.TEMPLATE_DIR, repo / "site_templates")
     return repo / "site_templates"
@@ -94,8 +94,9 @@ def test_missing_page_template(repo: Path, capsys, monkeypatch):
 
 def test_template_error_in_parallel_rendering(repo: Path, monkeypatch):
     """Record pages rendered in worker processes: the error still names the template line."""
-    from qsgen import build, workers
-    from qsgen.errors import QsgenError
+    from qsgen.build import pipeline as build
+    from qsgen.build import workers
+    from qsgen.core.errors import QsgenError
 
     monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
     monkeypatch.setenv("QSGEN_JOBS", "2")

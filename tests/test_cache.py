@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import build as pipeline
-from qsgen import cache, gitinfo, recordmemo, site, workers
-from qsgen.errors import QsgenError
-from qsgen.kinds import kind_of_filename
-from qsgen.records import load_records
-from qsgen.rules import load_rules
+from qsgen.build import pipeline
+from qsgen.incremental import cache
+from qsgen.repo import gitinfo
+from qsgen.incremental import recordmemo
+from qsgen.site import pages as site
+from qsgen.build import workers
+from qsgen.core.errors import QsgenError
+from qsgen.core.kinds import kind_of_filename
+from qsgen.records.loader import load_records
+from qsgen.rules.loader import load_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402
@@ -218,7 +222,7 @@ def test_no_cache_reads_and_writes_nothing(repo, tmp_path):
 def test_parallel_rendering_equals_the_plain_site(repo, monkeypatch):
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
-    from qsgen.scoring import score
+    from qsgen.scoring.engine import score
 
     results = score(rules, records)
     inputs = pipeline.site_inputs(repo, results)
@@ -419,7 +423,7 @@ def test_building_elsewhere_reads_kept_pages_back(repo, tmp_path):
 def test_streamed_pages_equal_the_plain_site(repo, tmp_path, monkeypatch):
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
-    from qsgen.scoring import score
+    from qsgen.scoring.engine import score
 
     results = score(rules, records)
     inputs = pipeline.site_inputs(repo, results)

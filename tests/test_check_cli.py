@@ -10,7 +10,7 @@ from fixtures.recordkit import NEWS, case, copy_rules, run_cli, write
 
 @pytest.fixture
 def repo(tmp_path):
-    from qsgen.codeowners import generate
+    from qsgen.review.codeowners import generate
 
     copy_rules(tmp_path)
     text, _ = generate(tmp_path)  # an up-to-date CODEOWNERS, as a bureau's repository has
@@ -53,8 +53,8 @@ def test_github_format(repo, capsys):
 
 
 def test_github_format_escapes_newlines():
-    from qsgen.commands.check import format_github
-    from qsgen.errors import Diagnostic
+    from qsgen.cli.commands.check import format_github
+    from qsgen.core.errors import Diagnostic
 
     text = format_github(Diagnostic("a,b:c.md", 2, 3, "第一行\n第二行 100%", "提示"))
     assert text == "::error file=a%2Cb%3Ac.md,line=2,col=3::第一行%0A第二行 100%25（提示：提示）"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import cli
+from qsgen.cli import program as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

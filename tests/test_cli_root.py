@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fixtures.recordkit import case, copy_rules, write
 
-from qsgen import cli
+from qsgen.cli import program as cli
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -20,7 +20,7 @@ def repo(tmp_path):
     root.mkdir()
     (root / ".git").mkdir()
     copy_rules(root)
-    from qsgen.codeowners import generate
+    from qsgen.review.codeowners import generate
 
     text, _ = generate(root)  # an up-to-date CODEOWNERS, as a bureau's repository has
     (root / "CODEOWNERS").write_text(text, encoding="utf-8")

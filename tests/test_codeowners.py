@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import codeowners
-from qsgen.commands import codeowners as cmd
-from qsgen.rules import load_rules
+from qsgen.review import codeowners
+from qsgen.cli.commands import codeowners as cmd
+from qsgen.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 

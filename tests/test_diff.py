@@ -1,4 +1,4 @@
-"""qsgen.diff on hand-built Results: what changed, why, which records, and how it is shown."""
+"""qsgen.review.diff on hand-built Results: what changed, why, which records, and how it is shown."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from fractions import Fraction as F
 
 from helpers_rules import case, jiguan, judge_all, make_rules, quota, rec, records, station
 
-from qsgen import diff
-from qsgen.errors import Diagnostic
-from qsgen.scoring import score
+from qsgen.review import diff
+from qsgen.core.errors import Diagnostic
+from qsgen.scoring.engine import score
 
 UNITS = [station("longgang", case_quota=quota(3)), station("duanshi", case_quota=quota(3)),
          jiguan("fagui")]

@@ -6,7 +6,7 @@ from fractions import Fraction as F
 import pytest
 from helpers_rules import jiguan, make_rules
 
-from qsgen.display import fmt, fmt_money, fmt_plain, fmt_signed, to_decimal
+from qsgen.core.display import fmt, fmt_money, fmt_plain, fmt_signed, to_decimal
 
 
 def test_fmt_two_places():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import cli
+from qsgen.cli import program as cli
 
 REPO = Path(__file__).resolve().parent.parent
 CASE = """\

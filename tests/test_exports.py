@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from site_fixture import make_results
 
-from qsgen import exports
+from qsgen.site import exports
 
 NUM = re.compile(r"^-?\d+\.\d{2}$")
 

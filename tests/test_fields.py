@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from qsgen import yamlsafe
-from qsgen.fields import ABSENT, INVALID, FieldContext, convert, nearest
-from qsgen.kinds import KINDS, FieldSpec
+from qsgen.core import yamlsafe
+from qsgen.records.fields import ABSENT, INVALID, FieldContext, convert, nearest
+from qsgen.core.kinds import KINDS, FieldSpec
 
 CASE = KINDS["case"].all_fields
 NEWS = KINDS["news"].all_fields
@@ -190,7 +190,7 @@ def test_nearest():
 
 
 def test_nearest_gives_no_guess_on_a_tie():
-    from qsgen.kinds import LEVEL_ALIASES
+    from qsgen.core.kinds import LEVEL_ALIASES
 
     assert nearest("乡级", list(LEVEL_ALIASES), cutoff=0.5) is None  # 省级, 市级, 县级 equally close
     assert nearest("三中队", ["一中队", "二中队"]) is None
@@ -216,7 +216,7 @@ def test_level_error_has_no_misleading_guess():
 
 
 def test_missing_attachment_suggests_only_a_file_with_the_same_numbers(tmp_path):
-    from qsgen.fields import nearest_file
+    from qsgen.records.fields import nearest_file
 
     names = ["news-0918-xian.md", "news-0103-xiang.md", "决定书.pdf"]
     assert nearest_file("news-0103-xian.md", ["news-0918-xian.md", "决定书.pdf"]) is None

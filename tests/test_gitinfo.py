@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import gitinfo
-from qsgen.errors import QsgenError
-from qsgen.gitinfo import Commit, file_history, source_date
+from qsgen.repo import gitinfo
+from qsgen.core.errors import QsgenError
+from qsgen.repo.gitinfo import Commit, file_history, source_date
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

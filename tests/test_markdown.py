@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qsgen import markdown
-from qsgen.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render, sanitise
+from qsgen.site import markdown
+from qsgen.site.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, plain_text, render, sanitise
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import markdown
+from qsgen.site import markdown
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402

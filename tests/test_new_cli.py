@@ -8,7 +8,7 @@ import re
 import pytest
 from fixtures.recordkit import copy_rules, load, run_cli
 
-from qsgen.kinds import KINDS
+from qsgen.core.kinds import KINDS
 
 FILL = {
     "title": "标题：带冒号的 'x'", "case_no": "沁市监罚〔2023〕{n}号", "category": "广告", "procedure": "一般",
@@ -105,7 +105,7 @@ def test_avoids_a_name_differing_only_by_case(repo, capsys):
 
 
 def test_today_outside_period_leaves_date_to_fill(repo, capsys, monkeypatch):
-    from qsgen.commands import new as new_mod
+    from qsgen.cli.commands import new as new_mod
 
     monkeypatch.setattr(new_mod, "_today", lambda: dt.date(2026, 1, 5))
     _, out, _ = new(repo, capsys, "news", "bangongshi")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.commands import rules as rules_command
-from qsgen.errors import QsgenError
-from qsgen.rules import load_rules, load_rules_or_raise
+from qsgen.cli.commands import rules as rules_command
+from qsgen.core.errors import QsgenError
+from qsgen.rules.loader import load_rules, load_rules_or_raise
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "rules" / "2023"

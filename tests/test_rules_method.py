@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.kinds import KINDS
-from qsgen.rules import MEASURES, load_rules
+from qsgen.core.kinds import KINDS
+from qsgen.rules.loader import MEASURES, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "assessment-method-2023.txt"

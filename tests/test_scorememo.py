@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import cache, scorememo
-from qsgen.records import load_records
-from qsgen.rules import load_rules
-from qsgen.scoring import score
+from qsgen.incremental import cache
+from qsgen.incremental import scorememo
+from qsgen.records.loader import load_records
+from qsgen.rules.loader import load_rules
+from qsgen.scoring.engine import score
 
 REPO = Path(__file__).resolve().parent.parent
 

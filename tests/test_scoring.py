@@ -26,8 +26,8 @@ from helpers_rules import (
     team_quota,
 )
 
-from qsgen.model import QuotaPart
-from qsgen.scoring import competition_ranks, effective_level, quota_counted, score
+from qsgen.core.model import QuotaPart
+from qsgen.scoring.engine import competition_ranks, effective_level, quota_counted, score
 
 
 def run(units, recs, judged=None, flags=None, adjustments=None, **kw):
@@ -540,7 +540,7 @@ def test_where_operators():
 
 
 def test_applies_to_group_and_unknown_key():
-    from qsgen.errors import QsgenError
+    from qsgen.core.errors import QsgenError
     only_jiceng = rule("G", +1, [part("c", kind="case", amount=const(1))], applies_to={"group": "jiceng"})
     r = run([jiguan("a"), station("b", n_sections=1)], [case("a"), case("b")], adjustments=[only_jiceng])
     assert r.unit("a").adjustments == []
@@ -582,7 +582,7 @@ REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
 def real_rules():
-    rules_mod = pytest.importorskip("qsgen.rules")
+    rules_mod = pytest.importorskip("qsgen.rules.loader")
     if not (REPO / "rules" / "2023").is_dir():
         pytest.skip("rules/2023 not present")
     rules_, diags = rules_mod.load_rules(REPO, 2023)
@@ -661,7 +661,7 @@ def adj_of(u, rule_id):
 
 
 def fmt_total(rules_, u):
-    from qsgen.display import fmt
+    from qsgen.core.display import fmt
     return fmt(u.total, rules_)
 
 

@@ -24,8 +24,8 @@ from helpers_rules import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qsgen.model import QuotaPart
-from qsgen.scoring import quota_counted, score
+from qsgen.core.model import QuotaPart
+from qsgen.scoring.engine import quota_counted, score
 
 CATEGORIES = ["知识产权", "广告", "药品", "无照经营", "其他"]
 LEVELS = ["national", "provincial", "city", "county"]

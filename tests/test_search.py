@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import search
-from qsgen.errors import QsgenError
-from qsgen.search import SearchDoc, build_index, index_data
+from qsgen.site import search
+from qsgen.core.errors import QsgenError
+from qsgen.site.search import SearchDoc, build_index, index_data
 
 DOCS = [
     SearchDoc("units/longgang/index.html", "龙港所", "单位", "龙港所",
@@ -407,7 +407,7 @@ def test_node_show_more_hidden_when_everything_fits(site):
 
 
 def test_search_page_has_a_keyboard_reachable_show_more_button():
-    from qsgen import site
+    from qsgen.site import pages as site
 
     html = (site.TEMPLATE_DIR / "search.html").read_text(encoding="utf-8")
     assert '<button type="button" id="search-more" class="search-more" hidden>' in html
@@ -419,7 +419,7 @@ def test_client_builds_results_without_html_strings():
 
 def test_index_js_is_the_compact_json_of_index_data_byte_for_byte():
     """build_index puts index.js together from rows; it must be exactly json.dumps' output."""
-    from qsgen.search import _js_json, row
+    from qsgen.site.search import _js_json, row
 
     docs = DOCS + [SearchDoc("records/a/b.html", '引号"与\\反斜杠\u2028', "案\u2029件", "单位\n",
                              "制表\t符 " + "长" * 700)]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import build as pipeline
+from qsgen.build import pipeline
 from qsgen import serve
-from qsgen.kinds import kind_of_filename
+from qsgen.core.kinds import kind_of_filename
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402

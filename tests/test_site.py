@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results
 
-from qsgen import site
+from qsgen.site import pages as site
 
 
 def build(example: bool = True, **kw) -> dict[str, bytes]:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import build as pipeline
-from qsgen import cache, recordmemo, statcheck
-from qsgen.rules import load_rules
+from qsgen.build import pipeline
+from qsgen.incremental import cache
+from qsgen.incremental import recordmemo
+from qsgen.incremental import statcheck
+from qsgen.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 

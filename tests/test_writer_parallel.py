@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qsgen import writer
-from qsgen.errors import QsgenError
-from qsgen.writer import MARKER, write_site
+from qsgen.publish import writer
+from qsgen.core.errors import QsgenError
+from qsgen.publish.writer import MARKER, write_site
 
 
 @pytest.fixture

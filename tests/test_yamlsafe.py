@@ -1,6 +1,6 @@
 """yamlsafe: text scalars with line marks; tags, anchors, aliases and duplicate keys refused."""
 
-from qsgen.yamlsafe import load
+from qsgen.core.yamlsafe import load
 
 
 def test_scalars_stay_text_as_written():

@@ -1,0 +1,5 @@
+"""`python -m qsgen`: the qsgen program."""
+
+from qsgen.cli.program import entry
+
+entry()

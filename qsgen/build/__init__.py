@@ -1,0 +1,1 @@
+"""The pipeline: rules -> records -> scoring -> site -> publish, with the incremental layer beside it."""

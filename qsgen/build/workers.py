@@ -1,0 +1,211 @@
+"""Record pages rendered by worker processes: fresh interpreters fed chunks of records.
+
+cache.py's site (CachedSite) hands its record pages to render_pages; the workers render them
+with the same site code and write them into the new site (stream_dir) as they go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from qsgen.core.model import packed_record, unpacked_record
+
+_PKG = Path(__file__).resolve().parent
+
+# Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
+PARALLEL_MIN = 1000
+
+
+def default_jobs() -> int:
+    """Processes for page rendering: the CPUs this process may use (QSGEN_JOBS overrides)."""
+    env = os.environ.get("QSGEN_JOBS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
+    """Pages of ``work`` in order; with ``jobs`` > 1 the record pages are rendered by ``jobs``
+    worker processes while this one feeds them.
+
+    The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
+    worker shares the parent's heap only until it is written, and rendering writes nearly all
+    of it (every object a page reads has its reference count changed, every new object lands
+    in a hole left by loading; whichever process writes, the page is then held twice), so a
+    fork cost about as much memory again as the parent held (~260 MB at 50,000 records).
+    A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
+    paths, then the records themselves in chunks of up to CHUNK with their score lines and git
+    provenance) and holds one chunk at a time. Unit pages link to every record: they are
+    rendered here, while the workers start. Chunks are handed out on demand, so the split
+    balances itself.
+
+    This process renders no record page itself while a worker is running (only what no
+    worker could: none started, or one failed): its heap grows with the corpus and a page
+    rendered here costs more the bigger it is (at 50,000 records the render phase took 6x the
+    time of 10,000 with this process rendering half of the pages, about 5x with two workers
+    and this one feeding them), and its feeding threads would wait for the interpreter lock
+    behind its own rendering.
+    """
+    import sys
+
+    n_records = sum(1 for kind, _obj in work if kind == "record")
+    if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
+        return [s.render_out(w) for w in work]
+    import collections
+    import subprocess
+    import threading
+
+    out: list[Any] = [None] * len(work)
+    units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
+    chunks = collections.deque()
+    todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
+    size = min(CHUNK, -(-len(todo) // (4 * jobs)))  # small sites: still a few chunks each
+    for at in range(0, len(todo), size):
+        chunks.append(todo[at:at + size])
+    failed: list[list[int]] = []
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def take() -> list[int] | None:
+        with lock:
+            return None if stop.is_set() or not chunks else chunks.popleft()
+
+    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": s.stream_dir,
+             "inputs": dataclasses.replace(s.inputs, history={},
+                                           attachments=dict.fromkeys(s.inputs.attachments, b""))}
+    history = s.inputs.history
+
+    def payload(chunk: list[int]) -> tuple:
+        recs = [work[i][1] for i in chunk]
+        return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
+                {r.path: history[r.path] for r in recs if r.path in history})
+
+    def feed(proc: Any, conn: Any) -> None:
+        """Hand chunks to one worker, one at a time (with two in flight both ends could block
+        sending); what it could not render is left in ``failed`` (this process renders it
+        after, so that errors surface here)."""
+        pending: list[int] = []
+        try:
+            conn.send(state)
+            while (chunk := take()) is not None:
+                pending = chunk
+                conn.send(payload(chunk))
+                data = conn.recv()
+                pending = []
+                if not isinstance(data, list) or len(data) != len(chunk):
+                    failed.append(chunk)
+                    continue
+                for i, page in zip(chunk, data, strict=True):
+                    out[i] = page
+        except Exception:  # the worker died or could not be sent its part
+            if pending:
+                failed.append(pending)
+        finally:
+            try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+            conn.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    feeders = []
+    try:
+        for _ in range(jobs):
+            try:
+                proc, conn = _start_worker()
+            except OSError:
+                break  # no worker: this process renders everything
+            th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
+            th.start()
+            feeders.append(th)
+        for i in units:
+            out[i] = s.render_out(work[i])
+        for th in feeders:
+            th.join()
+    finally:
+        stop.set()
+        for th in feeders:
+            th.join()
+    # what no worker rendered (none started, or they failed): rendered here, errors surface
+    for chunk in [*chunks, *failed]:
+        for i in chunk:
+            out[i] = s.render_out(work[i])
+    return out
+
+
+CHUNK = 400  # record pages handed to a worker at a time
+
+
+def _start_worker() -> tuple[Any, Any]:
+    """A new Python process running _child, and a multiprocessing Connection to it.
+
+    Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
+    which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
+    The worker imports this very qsgen (its parent folder first on PYTHONPATH)."""
+    import socket
+    import subprocess
+    import sys
+    from multiprocessing.connection import Connection
+
+    mine, theirs = socket.socketpair()
+    path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from qsgen.build.workers import _child; _child(int(sys.argv[1]))",
+             str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()
+    return proc, Connection(mine.detach())
+
+
+def _child(fd: int) -> None:
+    """A worker process: renders the chunks of record pages it is sent over ``fd`` (see
+    render_pages); None for a chunk that failed (the parent renders it again and reports it)."""
+    import gc
+    from multiprocessing.connection import Connection
+
+    from qsgen.incremental.cache import PageStore, _site_class
+    from qsgen.core.model import RecordSet, Results
+
+    gc.disable()  # as in the parent: rendering makes no lasting cycles
+    conn = Connection(fd)
+    try:
+        state = conn.recv()
+    except (EOFError, OSError):
+        return
+    rules = state["rules"]
+    s = _site_class()(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"], PageStore(), "", 1)
+    s.record_paths = state["record_paths"]
+    s.stream_dir = state["stream_dir"]
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg is None:
+            break
+        packed, s.uses, s.inputs.history = msg
+        records = [unpacked_record(t) for t in packed]
+        try:
+            data: Any = [s.render_out(("record", rec)) for rec in records]
+        except BaseException:  # the parent renders this chunk itself and reports the error
+            data = None
+        s.body_texts.clear()
+        conn.send(data)
+    conn.close()

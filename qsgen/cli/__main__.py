@@ -1,0 +1,5 @@
+"""`python -m qsgen.cli`: the qsgen program."""
+
+from qsgen.cli.program import entry
+
+entry()

@@ -1,0 +1,219 @@
+"""YAML as text with line marks: no tags, no anchors or aliases, no duplicate keys.
+
+Every scalar comes out as the text the user wrote (``outlet: no`` is "no", ``case_no: 010``
+is "010", ``fine: 12000.50`` keeps its digits); converting text to a date, a number or a
+boolean is the job of the field's declared type (qsgen/fields.py, qsgen/rules.py).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from qsgen.core.errors import Diagnostic
+
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+try:  # libyaml makes composing ~10x faster; the pure-Python loader is the fallback
+    class _FastLoader(yaml.CBaseLoader):  # type: ignore[misc,valid-type]
+        """CBaseLoader without its per-node Python resolver calls (BaseResolver has no
+        implicit or path resolvers, so every untagged node gets the default tag anyway)."""
+
+        def resolve(self, kind, value, implicit):  # noqa: ARG002
+            return _DEFAULT_TAGS[kind]
+
+        def descend_resolver(self, parent, index):  # noqa: ARG002
+            return None
+
+        def ascend_resolver(self):
+            return None
+
+    _Loader: Any = _FastLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.BaseLoader
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+
+
+class Node:
+    """A YAML value with where it was written (1-based line and column)."""
+
+    __slots__ = ("value", "line", "col", "key_line", "quoted")
+
+    def __init__(self, value: Any, line: int, col: int, key_line: int | None = None,
+                 quoted: bool = False) -> None:
+        self.value = value  # str | list[Node] | dict[str, Node]
+        self.line = line
+        self.col = col
+        self.key_line = key_line if key_line is not None else line
+        self.quoted = quoted
+
+    @property
+    def is_scalar(self) -> bool:
+        return isinstance(self.value, str)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    def plain(self) -> Any:
+        """The value as plain str / list / dict, without marks."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r}, line={self.line})"
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, col: int, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.line, self.col, self.message, self.hint = line, col, message, hint
+
+
+def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document. ``line_offset`` is added to every line (front matter
+    starts after the opening ``---``). Returns (None, diagnostics) on any error."""
+    try:
+        _refuse_deep_nesting(text)
+        if "&" in text or "*" in text:
+            _refuse_anchors(text)
+        root = yaml.compose(text, Loader=_Loader)
+        if root is None:
+            return None, []
+        return _convert(root, None, set(), line_offset), []
+    except _Refused as e:
+        return None, [Diagnostic(path, e.line + line_offset, e.col, e.message, e.hint)]
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = (mark.line + 1) if mark else 1
+        col = (mark.column + 1) if mark else 1
+        line, col, message, hint = explain(e, text, line, col)
+        return None, [Diagnostic(path, line + line_offset, col, message, hint)]
+    except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
+        return None, [Diagnostic(path, 1 + line_offset, 1, f"YAML 格式错误：{e}")]
+
+
+MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)
+_DEEP_BLOCK_RE = re.compile(rf"^[ \t]{{{4 * MAX_DEPTH},}}\S|(?:-[ \t]+){{{MAX_DEPTH},}}", re.M)
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before parsing: a few KB of ``[[[[…`` or
+    ``- - - …`` would otherwise overflow the stack (RecursionError or a segfault)."""
+    pos = None
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        depth = 0
+        for i, ch in enumerate(text):
+            if ch == "[" or ch == "{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    pos = i
+                    break
+            elif (ch == "]" or ch == "}") and depth:
+                depth -= 1
+    if pos is None:
+        m = _DEEP_BLOCK_RE.search(text)
+        pos = m.start() if m else None
+    if pos is not None:
+        line = text.count("\n", 0, pos) + 1
+        raise _Refused(line, pos - (text.rfind("\n", 0, pos) + 1) + 1,
+                       f"嵌套层数太多（超过 {MAX_DEPTH} 层），无法读取",
+                       "字段只需要一两层缩进或括号；请删掉多余的 [ { 或 - 以及过深的缩进")
+
+
+def _refuse_anchors(text: str) -> None:
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            m = event.start_mark
+            raise _Refused(
+                m.line + 1, m.column + 1,
+                "不支持 YAML 锚点和引用（& 和 *）",
+                "请把内容直接写出来；如果值本身以 & 或 * 开头，请给整个值加上引号",
+            )
+
+
+def _convert(node: yaml.Node, key_line: int | None, seen: set[int], off: int) -> Node:
+    if id(node) in seen:  # an alias that slipped through: never expand shared nodes
+        raise _Refused(node.start_mark.line + 1, node.start_mark.column + 1,
+                       "不支持 YAML 引用（*）", "请把内容直接写出来")
+    line, col = node.start_mark.line + 1 + off, node.start_mark.column + 1
+    if node.tag not in _PLAIN_TAGS:
+        raise _Refused(line - off, col, f"不支持 YAML 标签 {node.tag.replace('tag:yaml.org,2002:', '!!')}",
+                       "请删除以 ! 开头的标签，只写普通的值；这类标签可能被用来执行代码，一律拒绝")
+    if isinstance(node, yaml.ScalarNode):
+        return Node(node.value, line, col, key_line, quoted=node.style in ("'", '"'))
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(v, None, seen, off) for v in node.value], line, col, key_line)
+    mapping: dict[str, Node] = {}
+    first_line: dict[str, int] = {}
+    for k, v in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            raise _Refused(k.start_mark.line + 1, k.start_mark.column + 1,
+                           "字段名必须是普通文字", "请检查这一行的写法：字段名: 值")
+        kline = k.start_mark.line + 1 + off
+        if k.value in mapping:
+            raise _Refused(kline - off, k.start_mark.column + 1,
+                           f"字段“{k.value}”写了两次（第一次在第 {first_line[k.value]} 行）",
+                           "同一个字段只能出现一次，请删掉其中一个")
+        first_line[k.value] = kline
+        mapping[k.value] = _convert(v, kline, seen, off)
+    return Node(mapping, line, col, key_line)
+
+
+def explain(e: yaml.MarkedYAMLError, text: str, line: int, col: int) -> tuple[int, int, str, str]:
+    """Where, in plain Chinese words, a PyYAML error is, with a hint: (line, col, message, hint)."""
+    message, hint = _explain(e, text, line)
+    lines = text.splitlines()
+    # PyYAML notices a full-width colon only on a later line; point at the line that has it.
+    for n in (line, line - 1, line - 2):
+        src = lines[n - 1] if 0 < n <= len(lines) else ""
+        key = src.split(":", 1)[0]
+        if "：" in key and not src.lstrip().startswith("#"):
+            return (n, key.index("：") + 1, "这一行用了中文冒号“：”，YAML 只认英文冒号“:”",
+                    "把字段名后面的“：”改成英文冒号“:”，并在冒号后加一个空格，例如 title: 标题")
+    return line, col, message, hint
+
+
+def _explain(e: yaml.MarkedYAMLError, text: str, line: int) -> tuple[str, str]:
+    problem = (e.problem or "") + " " + (e.context or "")
+    lines = text.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = src[:len(src) - len(src.lstrip())]
+    if "'\\t'" in problem or "\t" in problem or "\t" in indent:
+        return ("这一行用了制表符（Tab）缩进，YAML 只认空格",
+                "把行首的 Tab 换成空格（每级两个空格）")
+    if "mapping values are not allowed" in problem:
+        return ("这一行多了一个冒号，或缩进不对",
+                "如果值里本身有冒号，请给整个值加上引号，例如 title: \"会议：安排部署\"")
+    if "could not find expected ':'" in problem or "simple key" in problem:
+        return ("这一行缺少英文冒号“:”，或上一行的缩进不对",
+                "格式是 字段名: 值（冒号后要有一个空格）")
+    if "found undefined alias" in problem or "alias" in problem:
+        return ("不支持 YAML 引用（*）", "如果值本身以 * 开头，请给整个值加上引号")
+    if "while scanning a quoted scalar" in problem or "unexpected end of stream" in problem:
+        return ("引号没有配对", "检查这一行的引号是否成对，中文引号“”不算 YAML 引号")
+    if "expected <block end>" in problem or "expected <document start>" in problem:
+        return ("缩进不一致", "同一级的字段要对齐，列表项以“- ”开头并对齐")
+    if "expected a single document" in problem:
+        return ("这里出现了第二个“---”", "记录开头的字段区只能有一对 --- 包围")
+    return (f"YAML 格式错误：{(e.problem or e.context or '').strip()}",
+            "检查这一行及上一行的缩进、冒号和引号")

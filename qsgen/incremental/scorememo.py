@@ -1,0 +1,206 @@
+"""Per-unit scores of the last build, reused while a unit's inputs are unchanged.
+
+A unit's score is a function of the rules, the scoring code, its own records and its
+assessment file (scoring.score_unit; ranks are set afterwards over all units). ``ScoreMemo``
+keys each UnitScore by a digest of exactly those inputs (``UnitScore.inputs``) and hands an
+unchanged unit's score back instead of computing it again. On disk (``qsgen build``) each unit
+is one pickle in ``.qsgen-cache/scores.pickle`` whose references to rule objects (units, items,
+sections, adjustment rules) are stored by name and resolved against the rules just loaded, so
+a reused score is indistinguishable from a fresh one. Like the rest of the cache it is a pure
+optimisation: the output is byte-identical without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from pathlib import Path
+from typing import Any
+
+from qsgen.core.model import RecordSet, Results, Rules, UnitScore
+
+SCORES_FILE = "scores.pickle"
+FORMAT = 1
+# Modules whose code decides what a unit's score is (the record loader is in loader_digest).
+_SCORING_MODULES = ("scoring", "core/display.py", "rules", "incremental/scorememo.py")
+
+
+def scoring_digest(validity: str) -> str:
+    """The scoring code plus ``validity`` (recordmemo.loader_digest: loader code, versions, rules)."""
+    from qsgen.incremental.cache import code_key
+
+    return code_key(_SCORING_MODULES, FORMAT, validity)
+
+
+def unit_inputs(base: str, records: RecordSet, slug: str, record_digest: dict[int, str]) -> str:
+    """Digest of everything unit ``slug`` is scored from: ``base`` (scoring_digest), its records
+    (by their content digests, in order) and its assessment file."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{base}\0{slug}\0".encode("utf-8", "surrogatepass"))
+    for rec in records.by_unit(slug):
+        h.update(record_digest[id(rec)].encode() + b"\0")
+    h.update(repr(records.assessments.get(slug)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _rule_names(rules: Rules) -> dict[int, tuple]:
+    """Every rule object a UnitScore refers to, by a stable name (first name wins when an object
+    is shared)."""
+    names: dict[int, tuple] = {}
+    for u in rules.units:
+        names.setdefault(id(u), ("unit", u.slug))
+        for it in u.items:
+            names.setdefault(id(it), ("item", u.slug, it.id))
+        for s in u.sections:
+            names.setdefault(id(s), ("section", u.slug, s.id))
+    for a in rules.adjustments:
+        names.setdefault(id(a), ("rule", a.id))
+    return names
+
+
+def _rule_objects(rules: Rules) -> dict[tuple, Any]:
+    objects: dict[tuple, Any] = {}
+    for u in rules.units:
+        objects.setdefault(("unit", u.slug), u)
+        for it in u.items:
+            objects.setdefault(("item", u.slug, it.id), it)
+        for s in u.sections:
+            objects.setdefault(("section", u.slug, s.id), s)
+    for a in rules.adjustments:
+        objects.setdefault(("rule", a.id), a)
+    return objects
+
+
+def outline(us: UnitScore, own: list) -> str:
+    """Digest of what a page about the unit shows: its score (before ranking) and the id,
+    kind, title and date of each of its records; not their bodies."""
+    from qsgen.incremental.cache import digest
+
+    return digest(repr(us), [(r.id, r.kind, r.title, r.date) for r in own])
+
+
+def _load(data: bytes, objects: dict[tuple, Any], slug: str) -> UnitScore | None:
+    """A pickled UnitScore with its rule objects resolved; None when stale or damaged."""
+    try:
+        us = _Unpickler(io.BytesIO(data), objects).load()
+    except Exception:  # a stale or damaged entry is only a cache miss
+        return None
+    if not isinstance(us, UnitScore) or us.unit.slug != slug or not us.outline:
+        return None
+    return us
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: Any, names: dict[int, tuple]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.names = names
+
+    def persistent_id(self, obj: Any) -> Any:
+        return self.names.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: Any, objects: dict[tuple, Any]) -> None:
+        super().__init__(file)
+        self.objects = objects
+
+    def persistent_load(self, pid: Any) -> Any:
+        try:
+            return self.objects[pid]
+        except (KeyError, TypeError):
+            raise pickle.UnpicklingError(f"unknown rule object {pid!r}") from None
+
+
+class ScoreMemo:
+    """Scores by unit slug: {slug: (inputs digest, UnitScore or its pickle[, that pickle])}."""
+
+    def __init__(self, base: str = "") -> None:
+        self.base = base  # scoring_digest of the entries
+        self.entries: dict[str, tuple[str, Any]] = {}
+        self.scored = 0  # units computed by the last score()
+        self.reused = 0  # units taken from the memo by the last score()
+        self._dirty = False
+
+    def score(self, rules: Rules, records: RecordSet, record_digest: dict[int, str],
+              base: str | None = None) -> Results:
+        """scoring.score(rules, records), reusing every unit whose inputs are unchanged.
+
+        ``record_digest``: cache.record_digest of every record, by id(record)."""
+        from qsgen.scoring import engine as scoring
+
+        if base is not None and base != self.base:
+            self.entries.clear()
+            self.base = base
+        objects: dict[tuple, Any] | None = None
+        keys = {u.slug: unit_inputs(self.base, records, u.slug, record_digest) for u in rules.units}
+        scores: list[UnitScore] = []
+        self.reused = 0
+        for unit in rules.units:
+            key = keys[unit.slug]
+            hit = self.entries.get(unit.slug)
+            us = None
+            if hit is not None and hit[0] == key:
+                us = hit[1]
+                if isinstance(us, bytes):
+                    objects = objects if objects is not None else _rule_objects(rules)
+                    us = _load(us, objects, unit.slug)
+                    if us is not None:  # its pickle is kept for save()
+                        self.entries[unit.slug] = (key, us, hit[1])
+            if us is None:
+                us = scoring.score_unit(rules, unit, records)
+                us.inputs = key
+                us.outline = outline(us, records.by_unit(unit.slug))
+                self.entries[unit.slug] = (key, us)
+                self._dirty = True
+            else:
+                self.reused += 1
+            scores.append(us)
+        for slug in [s for s in self.entries if s not in keys]:
+            del self.entries[slug]
+            self._dirty = True
+        self.scored = len(keys) - self.reused
+        return scoring.ranked(rules, records, scores)
+
+    # ---- on disk (qsgen build)
+
+    @staticmethod
+    def path(root: Path) -> Path:
+        from qsgen.incremental.cache import CACHE_DIR
+
+        return Path(root) / CACHE_DIR / SCORES_FILE
+
+    @classmethod
+    def load(cls, root: Path, base: str) -> ScoreMemo:
+        """The scores saved by the last build (kept as pickles until asked for); empty when
+        absent, unreadable or made under another ``base``."""
+        memo = cls(base)
+        try:
+            with open(cls.path(root), "rb") as f:
+                data = pickle.load(f)
+            if isinstance(data, dict) and data.get("base") == base:
+                memo.entries = dict(data["entries"])
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                AttributeError, ImportError):
+            pass
+        return memo
+
+    def save(self, root: Path, rules: Rules) -> None:
+        """Write the entries atomically into ``root/.qsgen-cache/`` when any changed; never
+        raises for I/O (a memo that cannot be written only makes the next build slower)."""
+        if not self._dirty:
+            return
+        names = _rule_names(rules)
+        entries = {}
+        for slug, (key, value, *pickled) in self.entries.items():
+            if pickled:
+                value = pickled[0]
+            elif not isinstance(value, bytes):
+                buf = io.BytesIO()
+                _Pickler(buf, names).dump(value)
+                value = buf.getvalue()
+            entries[slug] = (key, value)
+        from qsgen.incremental.cache import write_pickle
+
+        if write_pickle(self.path(root), {"base": self.base, "entries": entries}):
+            self._dirty = False

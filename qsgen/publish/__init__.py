@@ -1,0 +1,1 @@
+"""Stage 5: the site's files written to the output directory, guarded and atomic."""

@@ -1,0 +1,453 @@
+"""Writing the site: guarded output directory, built beside it, swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import tempfile
+import unicodedata
+import zlib
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+from qsgen.core.errors import QsgenError
+
+MARKER = ".qsgen-site"  # written into every site qsgen builds; only such directories are replaced
+MARKER_TEXT = b"This directory is a site built by qsgen; it is replaced on every build.\n"
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+# Repository folders that hold sources: an output there would overwrite or delete them.
+PROTECTED = ("records", "rules", "site_templates", ".git")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class SiteFiles(dict):
+    """{site-relative POSIX path: bytes}; adding the same path twice is an error (like Pelican)."""
+
+    def __init__(self, items: Mapping[str, bytes] | Iterable[tuple[str, bytes]] = ()) -> None:
+        super().__init__()
+        self.update(items)
+
+    def __setitem__(self, path: str, data: bytes) -> None:
+        problem = path_problem(path)
+        if problem:
+            raise QsgenError(problem)
+        if path in self:
+            raise QsgenError(f"同一个输出文件生成了两次：{path}")
+        super().__setitem__(path, _as_bytes(path, data))
+
+    def add(self, path: str, data: bytes | str) -> None:
+        self[path] = data  # type: ignore[assignment]
+
+    def update(self, items=(), **kw) -> None:  # type: ignore[override]
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for k, v in pairs:
+            self[k] = v
+        for k, v in kw.items():
+            self[k] = v
+
+    def setdefault(self, path, data=None):  # type: ignore[override]
+        if path not in self:
+            self[path] = data
+        return self[path]
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a file of the site (Chinese), or None when it can."""
+    if not isinstance(path, str) or not path:
+        return f"输出文件路径为空或不是文本：{path!r}"
+    if _CONTROL.search(path):
+        return f"输出文件路径含控制字符：{path!r}"
+    if "\\" in path:
+        return f"输出文件路径须用 / 分隔，不能含反斜杠：{path}"
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return f"输出文件路径须是相对路径：{path}"
+    parts = path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return f"输出文件路径不能含空段、. 或 ..：{path}"
+    if parts[-1] == MARKER:
+        return f"输出文件不能叫 {MARKER}（qsgen 用它标记站点目录）：{path}"
+    return None
+
+
+def begin(out: Path, root: Path) -> Path:
+    """Check ``out`` and make the empty directory beside it that write_site(..., tmp=) fills
+    and swaps in; pages can be streamed into it before (cache.stream_page). The caller
+    removes it (shutil.rmtree) if the build fails before write_site."""
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QsgenError(f"无法创建输出目录的上级目录 {out.parent}：{e.strerror or e}") from e
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
+    except OSError as e:
+        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+
+
+def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = (),
+               tmp: Path | None = None) -> None:
+    """Write ``files`` as the whole site at ``out``; on any failure the previous site is untouched.
+
+    Refuses an ``out`` that is ``/``, the home directory, the repository root or one of its
+    parents, inside records/, rules/, site_templates/ or .git/, not a directory, or an existing
+    non-empty directory without the ``.qsgen-site`` marker of a previous qsgen build.
+
+    ``unchanged``: paths whose bytes are known to equal the file at the same path of the site
+    now at ``out`` (cache.py read and checked them); they are hard-linked from it into the new
+    site instead of written again (writing is the fallback), which makes an incremental build
+    cost what changed, not the whole site. The swap stays atomic.
+
+    ``tmp``: the directory made by begin(), where values that are ``cache.Written`` were
+    already written (it is removed on failure like one made here).
+    """
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))  # a symlinked output replaces the directory it points to
+    try:
+        plan = _plan(files)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    parent = out.parent
+    if tmp is None:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
+        except OSError as e:
+            raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+    old = out if unchanged and (out / MARKER).is_file() else None
+    try:
+        if old is not None:
+            _write_all(tmp, plan, old, set(unchanged))
+        else:
+            _write_all(tmp, plan)
+        _swap(tmp, out, parent)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise QsgenError(f"写入站点失败，原有站点未改动：{e.strerror or e}"
+                             f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+        raise
+
+
+def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
+    """Bring the site at ``out`` (a previous qsgen build) to exactly ``files``, in place.
+
+    For an incremental build: the files whose bytes differ are written beside the site first
+    (a temporary directory next to it); only when all are written is each one moved to its
+    place by an atomic rename, then files no longer part of the site are deleted. A failure
+    before that changes nothing. Unlike write_site the site is not swapped as a whole: a
+    reader may see new and old pages side by side for the moment the renames take, and an
+    interrupted update leaves a mix of whole old and whole new files (the next build repairs
+    it). A value ``cache.KEPT`` says the file at that path is already right (not even read).
+    Returns the paths written.
+    """
+    from qsgen.incremental.cache import Kept
+
+    _check_out(Path(os.path.abspath(out)), root)
+    out = Path(os.path.realpath(out))
+    if not (out / MARKER).is_file():
+        raise QsgenError(f"{out} 不是以前由 qsgen 生成的站点，不能原地更新")
+    plan = _plan(files)
+    existing: set[str] = set()
+    dirs: set[str] = set()
+    base = os.fspath(out)
+    for dirpath, _dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        if prefix:
+            dirs.add(rel)
+        for name in filenames:
+            existing.add(prefix + name)
+    existing.discard(MARKER)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
+    except OSError as e:
+        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+    written: set[str] = set()
+    try:
+        staged: list[tuple[str, str]] = []
+        for path, data in plan:
+            if isinstance(data, Kept):
+                if path not in existing:
+                    raise OSError(0, "站点中缺少应当沿用的页面", path)
+                continue
+            target = os.path.join(base, path)
+            if path in existing:
+                try:
+                    if os.path.getsize(target) == len(data):
+                        with open(target, "rb") as f:
+                            if f.read() == data:
+                                continue
+                except OSError:
+                    pass
+            name = os.path.join(tmp, str(len(staged)))
+            _write_one(name, data)
+            staged.append((name, path))
+        wanted = {p for p, _ in plan}
+        for name, path in staged:  # the point of no return: every new file is written
+            parent = str(PurePosixPath(path).parent)
+            if parent != "." and parent not in dirs:
+                parts = parent.split("/")
+                for i in range(1, len(parts) + 1):
+                    sub = "/".join(parts[:i])
+                    if sub not in dirs:
+                        d = os.path.join(base, sub)
+                        if not os.path.isdir(d):
+                            os.mkdir(d)
+                            os.chmod(d, DIR_MODE)
+                        dirs.add(sub)
+            os.replace(name, os.path.join(base, path))
+            written.add(path)
+        emptied = set()
+        for path in sorted(existing - wanted):
+            os.unlink(os.path.join(base, path))
+            emptied.add(str(PurePosixPath(path).parent))
+        for d in sorted(emptied, key=lambda x: -x.count("/")):
+            while d not in (".", ""):
+                try:
+                    os.rmdir(os.path.join(base, d))  # only when empty
+                except OSError:
+                    break
+                d = str(PurePosixPath(d).parent)
+    except OSError as e:
+        raise QsgenError(f"更新站点失败：{e.strerror or e}"
+                         f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def _write_one(target: str, data: bytes) -> None:
+    write_chunks(target, (data,))
+
+
+def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, int, int]:
+    """Write a new file (never an existing one) from ``chunks``, each written as it comes, so
+    that a large file is never held whole; its size, CRC-32, inode, mtime and ctime (ns) as
+    written."""
+    size, crc = 0, 0
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, FILE_MODE)  # whatever the umask
+        for data in chunks:
+            size += len(data)
+            crc = zlib.crc32(data, crc)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not hasattr(os, "fchmod"):
+        os.chmod(target, FILE_MODE)
+    return size, crc, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _as_bytes(path: str, data) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    raise QsgenError(f"输出文件的内容须是字节或文本：{path}（得到 {type(data).__name__}）")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    real = Path(os.path.realpath(out))
+    root_real = Path(os.path.realpath(root))
+    home = Path(os.path.realpath(Path.home()))
+    shown = str(out)
+    hint = "请用 --out 指定一个新的目录，或以前由 qsgen 生成的目录，例如 _site"
+    if real == Path(real.anchor):
+        raise QsgenError(f"输出目录不能是根目录 {shown}。{hint}")
+    if real == home:
+        raise QsgenError(f"输出目录不能是主目录 {shown}。{hint}")
+    if real == root_real:
+        raise QsgenError(f"输出目录不能是仓库根目录 {shown}：生成站点会删掉仓库。{hint}")
+    if real in root_real.parents:
+        raise QsgenError(f"输出目录 {shown} 包含了仓库，不能用作输出目录。{hint}")
+    for name in PROTECTED:
+        protected = root_real / name
+        if real == protected or protected in real.parents:
+            raise QsgenError(f"输出目录不能在 {name}/ 之内：{shown}。{hint}")
+    if os.path.lexists(real):
+        if not real.is_dir():
+            raise QsgenError(f"输出路径 {shown} 已存在且不是目录。{hint}")
+        if (real / MARKER).is_file():
+            return
+        try:
+            empty = not any(os.scandir(real))
+        except OSError as e:
+            raise QsgenError(f"无法读取输出目录 {shown}：{e.strerror or e}") from e
+        if not empty:
+            raise QsgenError(
+                f"输出目录 {shown} 不是空目录，也不是以前由 qsgen 生成的站点（没有 {MARKER} 标记文件），"
+                f"为免误删其中文件，拒绝写入。{hint}")
+
+
+def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
+    """Validate every path before anything is written; sorted for deterministic writes."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    plan: list[tuple[str, bytes]] = []
+    from qsgen.incremental.cache import Kept
+
+    for path in sorted(files):
+        data = files[path]
+        # A page kept from the last build is a file of the site, checked when it was written.
+        problem = None if isinstance(data, Kept) else path_problem(path)
+        if problem:
+            problems.append(problem)
+            continue
+        # Two names that one file system (macOS, Windows) treats as the same file.
+        folded = path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+        if folded in seen:
+            problems.append(f"两个输出文件只差大小写或 Unicode 写法，部分服务器上会互相覆盖："
+                            f"{seen[folded]} 与 {path}")
+            continue
+        seen[folded] = path
+        plan.append((path, _as_bytes(path, data)))
+    folders: set[str] = set()
+    for path, _ in plan:  # every folder a file is in, up to the top
+        cut = path.rfind("/")
+        while cut > 0 and path[:cut] not in folders:
+            folders.add(path[:cut])
+            cut = path.rfind("/", 0, cut)
+    for path, _ in plan:
+        if path in folders:
+            problems.append(f"输出路径既是文件又是目录：{path}")
+    if problems:
+        raise QsgenError("站点文件有误，未写入任何文件：\n" + "\n".join(problems))
+    return plan
+
+
+# Sites with at least this many files are written by two processes (fork): creating files is
+# mostly system-call time, and the two halves of the sorted plan are mostly different folders.
+PARALLEL_WRITE_MIN = 4000
+
+
+def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None,
+               unchanged: set[str] | frozenset[str] = frozenset()) -> None:
+    os.chmod(tmp, DIR_MODE)
+    made: set[str] = set()
+    for path, _data in plan:  # every folder first, so the files can be written in any order
+        parent = str(PurePosixPath(path).parent)
+        if parent != "." and parent not in made:
+            parts = parent.split("/")
+            for i in range(1, len(parts) + 1):
+                sub = "/".join(parts[:i])
+                if sub not in made:
+                    d = tmp / sub
+                    if not d.is_dir():
+                        d.mkdir()
+                    os.chmod(d, DIR_MODE)
+                    made.add(sub)
+    from qsgen.incremental.cache import Written
+
+    todo = [(path, data) for path, data in plan if not isinstance(data, Written)]  # not streamed yet
+    if len(todo) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
+        half = len(todo) // 2
+        _write_files_forked(tmp, todo[half:], todo[:half], old, unchanged)
+    else:
+        _write_files(tmp, todo, old, unchanged)
+    marker = tmp / MARKER
+    marker.write_bytes(MARKER_TEXT)
+    os.chmod(marker, FILE_MODE)
+
+
+def _write_files(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None,
+                 unchanged: set[str] | frozenset[str]) -> None:
+    from qsgen.incremental.cache import Written
+
+    for path, data in plan:
+        if isinstance(data, Written):  # streamed into tmp while it was rendered
+            continue
+        target = os.path.join(tmp, path)
+        if old is not None and path in unchanged and _link(os.path.join(old, path), target, len(data)):
+            continue
+        write_chunks(target, (data,))
+
+
+def _write_files_forked(tmp: Path, theirs: list[tuple[str, bytes]], mine: list[tuple[str, bytes]],
+                        old: Path | None, unchanged: set[str] | frozenset[str]) -> None:
+    """Write ``theirs`` in a forked child (it shares the bytes, nothing is copied) while this
+    process writes ``mine``; a failure in either raises OSError here."""
+    import sys
+
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: write, report, leave without running any cleanup of the parent
+        code = 0
+        try:
+            os.close(r)
+            _write_files(tmp, theirs, old, unchanged)
+        except BaseException as e:
+            code = 1
+            try:
+                err = e if isinstance(e, OSError) else OSError(0, repr(e))
+                os.write(w, f"{err.errno or 0}\0{err.strerror or err}\0{err.filename or ''}".encode(
+                    "utf-8", "replace")[:4000])
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    failure: BaseException | None = None
+    try:
+        _write_files(tmp, mine, old, unchanged)
+    except BaseException as e:
+        failure = e
+    with os.fdopen(r, "rb") as f:
+        report = f.read()
+    _, status = os.waitpid(pid, 0)
+    if failure is not None:
+        raise failure
+    if status != 0:
+        errno_, strerror, filename = (report.decode("utf-8", "replace").split("\0") + ["", "", ""])[:3]
+        raise OSError(int(errno_) if errno_.isdigit() else 0, strerror or "写入文件的子进程失败",
+                      filename or None)
+
+
+def _link(source: str, target: str, size: int) -> bool:
+    """Hard-link an unchanged file of the previous site; False when that is not possible."""
+    try:
+        st = os.lstat(source)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size or stat.S_IMODE(st.st_mode) != FILE_MODE:
+            return False
+        os.link(source, target)
+        return True
+    except (OSError, NotImplementedError):
+        return False
+
+
+def _swap(tmp: Path, out: Path, parent: Path) -> None:
+    """Move the old site aside, the new one in, then delete the old one."""
+    if not os.path.lexists(out):
+        os.rename(tmp, out)
+        return
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-old-", dir=parent))
+    old = trash / "site"
+    try:
+        os.rename(out, old)
+    except OSError:
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)  # put the previous site back exactly as it was
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
+    shutil.rmtree(trash, ignore_errors=True)

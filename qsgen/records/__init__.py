@@ -1,0 +1,1 @@
+"""Stage 2: records/<year>/ (evidence files and assessment files) loaded and validated into a RecordSet."""

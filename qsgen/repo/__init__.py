@@ -1,0 +1,1 @@
+"""The repository on disk: git provenance of its files."""

@@ -1,0 +1,159 @@
+"""Git provenance: the last commit of every file from one `git log` pass, and the build's date."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qsgen.core.errors import QsgenError
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A file's last commit. Slotted and pickled as a tuple: one is kept per record file and
+    sent to the render workers (pickling through a __dict__ would create one for good)."""
+
+    sha: str  # full hash
+    short: str  # abbreviated hash as git prints it (%h)
+    author: str  # author name
+    date: str  # author date, strict ISO 8601 with the author's offset, e.g. 2023-06-02T10:00:00+08:00
+    subject: str  # first line of the message
+
+    def __reduce__(self):
+        return (Commit, (self.sha, self.short, self.author, self.date, self.subject))
+
+
+_FORMAT = "%x1e%H%x1f%h%x1f%an%x1f%aI%x1f%s"
+_HEADER = re.compile(r"\n?\x1e([0-9a-f]{40,64})\x1f")
+# Neutralise user configuration that would change what `git log` prints.
+_CONFIG = ["-c", "core.quotepath=off", "-c", "log.showSignature=false",
+           "-c", "i18n.logOutputEncoding=UTF-8", "-c", "diff.relative=false", "-c", "color.ui=never"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # read-only: never take the index lock
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    env["LC_ALL"] = "C"
+    return env
+
+
+def file_history(root: Path, paths: Iterable[str] | None = None) -> dict[str, Commit]:
+    """{path relative to root (POSIX): the last commit that changed it}, from one `git log` pass.
+
+    With ``paths``, only those paths are looked for and the pass stops as soon as all are found.
+    Returns {} when ``root`` is not in a git work tree, has no commits, or git is missing.
+    Deleted files that still appear in the history are included; untracked files are not.
+    """
+    wanted: set[str] | None = None
+    pathspec: list[str] = ["--"]
+    if paths is not None:
+        wanted = {p.replace("\\", "/").removeprefix("./") for p in paths}
+        if not wanted:
+            return {}
+        # A few top-level folders as pathspecs (never one per file: no argv limits, one pass).
+        tops = sorted({p.split("/", 1)[0] for p in wanted})
+        if len(tops) <= 50:
+            pathspec = ["--", *(f":(literal){t}" for t in tops)]
+    cmd = ["git", *_CONFIG, "log", f"--format={_FORMAT}", "--name-only", "-z", "--no-renames",
+           "--relative", "HEAD", *pathspec]
+    try:
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, env=_env())
+    except OSError:  # git missing, root missing
+        return {}
+    result: dict[str, Commit] = {}
+    current: Commit | None = None
+    first_name = False
+    rest = b""
+    done = False
+    assert proc.stdout is not None
+    try:
+        while not done:
+            chunk = proc.stdout.read(1 << 16)
+            if not chunk:
+                break
+            tokens = (rest + chunk).split(b"\0")
+            rest = tokens.pop()
+            for raw in tokens:
+                token = raw.decode("utf-8", "surrogateescape")
+                m = _HEADER.match(token)
+                if m:
+                    current = _commit(token[m.start(1):])
+                    first_name = True
+                    continue
+                if first_name and token.startswith("\n"):
+                    token = token[1:]
+                first_name = False
+                if current is None or not token or token in result:
+                    continue
+                if wanted is not None and token not in wanted:
+                    continue
+                result[token] = current
+                if wanted is not None and len(result) == len(wanted):
+                    done = True
+                    break
+    finally:
+        if done:
+            proc.kill()
+        proc.stdout.close()
+        code = proc.wait()
+    if not done and code != 0:
+        return {}
+    return result
+
+
+def _commit(header: str) -> Commit:
+    sha, short, author, date, subject = (header.split("\x1f", 4) + ["", "", "", ""])[:5]
+    return Commit(sha=sha, short=short, author=author, date=date, subject=subject)
+
+
+def head_commit(root: Path) -> tuple[str, _dt.datetime] | None:
+    """The commit HEAD names and its committer date (UTC), from one git call; None when there
+    is no git or no commit."""
+    try:
+        proc = subprocess.run(["git", *_CONFIG, "log", "-1", "--format=%H %ct", "HEAD"], cwd=root,
+                              capture_output=True, stdin=subprocess.DEVNULL, env=_env(), check=False)
+    except OSError:
+        return None
+    sha, _, when = proc.stdout.decode("ascii", "replace").strip().partition(" ")
+    if proc.returncode != 0 or not sha or not when.isdigit():
+        return None
+    return sha, _dt.datetime.fromtimestamp(int(when), tz=_dt.UTC)
+
+
+def tracks(root: Path, path: str) -> bool:
+    """Whether git tracks any file at or under ``path`` (repository-relative) in ``root``;
+    False when there is no git or no repository."""
+    try:
+        proc = subprocess.run(["git", *_CONFIG, "ls-files", "-z", "--", path], cwd=root,
+                              capture_output=True, stdin=subprocess.DEVNULL, env=_env(), check=False)
+    except OSError:
+        return False
+    return proc.returncode == 0 and bool(proc.stdout.strip(b"\0"))
+
+
+def source_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
+    """The build's date (UTC): SOURCE_DATE_EPOCH if set, else the last commit's committer date
+    (``head``: head_commit(root) when the caller has it).
+
+    None when neither is available. Pages show this instead of the wall clock, so two builds of
+    the same inputs are byte-identical.
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if value:
+        if not value.isdigit():
+            raise QsgenError(f"环境变量 SOURCE_DATE_EPOCH 须是非负整数（Unix 时间戳，秒），现为：{value}")
+        try:
+            return _dt.datetime.fromtimestamp(int(value), tz=_dt.UTC)
+        except (OverflowError, OSError, ValueError) as e:
+            raise QsgenError(f"环境变量 SOURCE_DATE_EPOCH 超出范围：{value}") from e
+    if head is False:
+        head = head_commit(root)
+    return None if not head else head[1]

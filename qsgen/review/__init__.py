@@ -1,0 +1,1 @@
+"""Reviewing a change: scores before and after (diff), and who reviews which file (CODEOWNERS)."""

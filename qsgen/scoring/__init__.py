@@ -1,0 +1,1 @@
+"""Stage 3: Rules + RecordSet -> Results, exact, every number traced to its rule and records."""

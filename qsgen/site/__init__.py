@@ -1,0 +1,1 @@
+"""Stage 4: Results -> the static site's files (pages, Markdown bodies, search index, exports)."""

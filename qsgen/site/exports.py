@@ -1,0 +1,134 @@
+"""scores.json and scores.csv: the stable machine-readable results (DESIGN.md §4).
+
+Numbers are JSON strings holding decimals with the rules' display places and rounding
+(``"92.30"``, ``"-0.30"``; ASCII minus), never binary floats; ``null`` is a pending item's score.
+Adjustment amounts are signed: a bonus line is positive, a deduction line negative. Ranks are
+integers (competition ranking on the exact values, so equal totals share a rank).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+from typing import Any
+
+from qsgen.core import display
+from qsgen.core.model import Results, UnitScore
+
+FORMAT_VERSION = 1
+CSV_COLUMNS = ["rank", "group_rank", "id", "name", "group", "group_name", "base", "bonus",
+               "deduction", "total", "provisional", "pending_items"]
+
+
+def _num(results: Results, value: Fraction | None) -> str | None:
+    if value is None:
+        return None
+    return display.fmt(value, results.rules.places, results.rules.rounding)
+
+
+def unit_data(results: Results, us: UnitScore) -> dict[str, Any]:
+    """One unit of scores.json."""
+    n = lambda v: _num(results, v)  # noqa: E731
+    adjustments = []
+    rule_totals = []
+    for adj in us.adjustments:
+        sign = adj.rule.sign
+        for ln in adj.lines:
+            adjustments.append({
+                "rule": adj.rule.id,
+                "part": ln.part,
+                "amount": n(sign * ln.amount),
+                "record": ln.records[0] if len(ln.records) == 1 else None,
+                "records": list(ln.records),
+                "explain": ln.explain,
+            })
+        if adj.lines:
+            rule_totals.append({
+                "rule": adj.rule.id,
+                "type": "bonus" if sign > 0 else "deduction",
+                "raw": n(sign * adj.raw),
+                "amount": n(sign * adj.amount),
+                "cap": n(adj.rule.cap) if adj.rule.cap is not None else None,
+            })
+    return {
+        "id": us.unit.slug,
+        "name": us.unit.name,
+        "group": us.unit.group,
+        "group_name": results.rules.group_name(us.unit.group),
+        "base": n(us.base),
+        "bonus": n(us.bonus),
+        "deduction": n(us.deduction),
+        "total": n(us.total),
+        "rank": us.rank,
+        "group_rank": us.group_rank,
+        "provisional": us.provisional,
+        "items": [{
+            "id": it.item.id,
+            "max": n(it.item.max),
+            "score": n(it.score) if it.state != "pending" else None,
+            "state": it.state,
+        } for it in us.items],
+        "sections": [{"id": ss.section.id, "score": n(ss.score)} for ss in us.sections],
+        "adjustments": adjustments,
+        "adjustment_totals": rule_totals,
+    }
+
+
+def scores_data(results: Results, with_units: bool = True) -> dict[str, Any]:
+    rules = results.rules
+    data: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "year": rules.year,
+        "title": rules.title,
+        "document": rules.document,
+        "numbers": {"type": "decimal-string", "places": rules.places, "rounding": rules.rounding},
+    }
+    if with_units:
+        data["units"] = [unit_data(results, us) for us in results.units]
+    return data
+
+
+def unit_json(results: Results, us: UnitScore) -> str:
+    """One unit as scores.json writes it inside its "units" list (indented four spaces)."""
+    text = json.dumps(unit_data(results, us), ensure_ascii=False, indent=2)
+    return "\n".join("    " + line for line in text.split("\n"))
+
+
+def unit_row(results: Results, us: UnitScore) -> list[Any]:
+    """One unit's row of scores.csv (CSV_COLUMNS)."""
+    n = lambda v: _num(results, v)  # noqa: E731
+    return [us.rank, us.group_rank, us.unit.slug, us.unit.name, us.unit.group,
+            results.rules.group_name(us.unit.group), n(us.base), n(us.bonus), n(us.deduction),
+            n(us.total), "true" if us.provisional else "false",
+            sum(1 for it in us.items if it.state == "pending")]
+
+
+def scores_json(results: Results, units: list[str] | None = None) -> bytes:
+    """scores.json: UTF-8, keys in a fixed order, two-space indent, final newline.
+
+    ``units``: unit_json of each unit in rank order, when the caller kept them (cache.py);
+    the text is byte for byte json.dumps(scores_data(results), indent=2)."""
+    data = scores_data(results, with_units=False)
+    if not results.units:
+        data["units"] = []
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if units is None:
+        units = [unit_json(results, us) for us in results.units]
+    head = json.dumps(data, ensure_ascii=False, indent=2)
+    assert head.endswith("\n}")
+    text = head[:-2] + ',\n  "units": [\n' + ",\n".join(units) + "\n  ]\n}\n"
+    return text.encode("utf-8")
+
+
+def scores_csv(results: Results, rows: list[list[Any]] | None = None) -> bytes:
+    """scores.csv: one row per unit in rank order; UTF-8 with BOM (opens in Excel), CRLF.
+
+    ``rows``: unit_row of each unit in rank order, when the caller kept them (cache.py)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for row in rows if rows is not None else [unit_row(results, us) for us in results.units]:
+        w.writerow(row)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
