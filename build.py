@@ -4,8 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from qsgen.cli.program import _Parser, leave, one_shot
 from qsgen.cli.commands import build as command
+from qsgen.cli.program import _Parser, leave, one_shot
 
 if __name__ == "__main__":
     parser = _Parser(prog="python build.py", description=command.DESCRIPTION,

@@ -24,11 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from qsgen.incremental import cache
-from qsgen.incremental import recordmemo
-from qsgen.incremental import scorememo
-from qsgen.site import template_errors
 from qsgen.core.errors import Diagnostic, QsgenError
+from qsgen.incremental import cache, recordmemo, scorememo
+from qsgen.site import template_errors
 
 VERSION_PATH = "/__qsgen/version"
 POLL_MS = 400
@@ -55,8 +53,8 @@ class Engine:
     def build(self, changed: Iterable[str] | None = None) -> dict[str, bytes]:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
         from qsgen.build import pipeline
-        from qsgen.site import pages as site
         from qsgen.rules.loader import load_rules
+        from qsgen.site import pages as site
 
         root = self.root
         touched = recordmemo.changed_kinds(changed, root) if changed is not None else set()

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.build import pipeline
-from qsgen.incremental import cache
-from qsgen.repo import gitinfo
-from qsgen.incremental import recordmemo
-from qsgen.site import pages as site
-from qsgen.build import workers
+from qsgen.build import pipeline, workers
 from qsgen.core.errors import QsgenError
 from qsgen.core.kinds import kind_of_filename
+from qsgen.incremental import cache, recordmemo
 from qsgen.records.loader import load_records
+from qsgen.repo import gitinfo
 from qsgen.rules.loader import load_rules
+from qsgen.site import pages as site
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402

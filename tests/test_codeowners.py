@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.review import codeowners
 from qsgen.cli.commands import codeowners as cmd
+from qsgen.review import codeowners
 from qsgen.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ from fractions import Fraction as F
 
 from helpers_rules import case, jiguan, judge_all, make_rules, quota, rec, records, station
 
-from qsgen.review import diff
 from qsgen.core.errors import Diagnostic
+from qsgen.review import diff
 from qsgen.scoring.engine import score
 
 UNITS = [station("longgang", case_quota=quota(3)), station("duanshi", case_quota=quota(3)),

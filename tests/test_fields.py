@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from qsgen.core import yamlsafe
-from qsgen.records.fields import ABSENT, INVALID, FieldContext, convert, nearest
 from qsgen.core.kinds import KINDS, FieldSpec
+from qsgen.records.fields import ABSENT, INVALID, FieldContext, convert, nearest
 
 CASE = KINDS["case"].all_fields
 NEWS = KINDS["news"].all_fields

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.repo import gitinfo
 from qsgen.core.errors import QsgenError
+from qsgen.repo import gitinfo
 from qsgen.repo.gitinfo import Commit, file_history, source_date
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

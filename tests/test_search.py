@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.site import search
 from qsgen.core.errors import QsgenError
+from qsgen.site import search
 from qsgen.site.search import SearchDoc, build_index, index_data
 
 DOCS = [

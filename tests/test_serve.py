@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.build import pipeline
 from qsgen import serve
+from qsgen.build import pipeline
 from qsgen.core.kinds import kind_of_filename
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

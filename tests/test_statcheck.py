@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.build import pipeline
-from qsgen.incremental import cache
-from qsgen.incremental import recordmemo
-from qsgen.incremental import statcheck
+from qsgen.incremental import cache, recordmemo, statcheck
 from qsgen.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent

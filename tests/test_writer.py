@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.publish import writer
 from qsgen.core.errors import QsgenError
+from qsgen.publish import writer
 from qsgen.publish.writer import MARKER, SiteFiles, write_site
 
 

@@ -241,8 +241,7 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
             cache.prepare_dir(root)
     if not use_cache:
         return _build_with(root, out, say, notes, use_cache, atomic, None)
-    from qsgen.incremental import recordmemo
-    from qsgen.incremental import statcheck
+    from qsgen.incremental import recordmemo, statcheck
 
     with cache.locked(root, say):  # one build at a time reads and writes the cache
         # the status of every record file and page, checked on the other core
@@ -257,15 +256,14 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any) -> BuildReport:
     from qsgen.incremental import cache
-    from qsgen.site import template_errors
     from qsgen.publish import writer
+    from qsgen.site import template_errors
 
     rules_digest = cache.tree_digest(root / "rules")
     store = cache.PageStore.load(root) if use_cache else cache.PageStore()
     memo = scores = None
     if use_cache:
-        from qsgen.incremental import recordmemo
-        from qsgen.incremental import scorememo
+        from qsgen.incremental import recordmemo, scorememo
 
         validity = recordmemo.loader_digest(root, rules_digest)
         memo = recordmemo.RecordMemo.load_disk(root, validity)

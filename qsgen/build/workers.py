@@ -180,8 +180,8 @@ def _child(fd: int) -> None:
     import gc
     from multiprocessing.connection import Connection
 
-    from qsgen.incremental.cache import PageStore, _site_class
     from qsgen.core.model import RecordSet, Results
+    from qsgen.incremental.cache import PageStore, _site_class
 
     gc.disable()  # as in the parent: rendering makes no lasting cycles
     conn = Connection(fd)

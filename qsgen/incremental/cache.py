@@ -36,9 +36,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from qsgen.incremental import statcheck
 from qsgen.build import workers
 from qsgen.core.model import Record, Results, UnitScore
+from qsgen.incremental import statcheck
 from qsgen.site.search import PARTS_DIR
 
 CACHE_DIR = ".qsgen-cache"
@@ -56,8 +56,8 @@ def committed(root: Path) -> Any:
     machine wrote is read, never what came in with a commit (anyone's pull request)."""
     if not (Path(root) / CACHE_DIR).exists():
         return None
-    from qsgen.repo import gitinfo
     from qsgen.core.errors import Diagnostic
+    from qsgen.repo import gitinfo
 
     if not gitinfo.tracks(root, CACHE_DIR):
         return None

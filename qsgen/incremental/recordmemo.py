@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qsgen.core.model import Record, packed_record, unpacked_record
 from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
@@ -27,7 +28,6 @@ from qsgen.incremental.cache import (
     shard_file,
     write_pickle,
 )
-from qsgen.core.model import Record, packed_record, unpacked_record
 
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.

@@ -17,6 +17,8 @@ from typing import Any
 
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic
+from qsgen.core.kinds import COMMON, KINDS, FieldSpec, kind_of_filename
+from qsgen.core.model import Assessment, Judgement, Record, RecordSet, Rules, Unit, to_fraction
 from qsgen.records.fields import (
     ABSENT,
     INVALID,
@@ -28,8 +30,6 @@ from qsgen.records.fields import (
     nearest_file,
     quote,
 )
-from qsgen.core.kinds import COMMON, KINDS, FieldSpec, kind_of_filename
-from qsgen.core.model import Assessment, Judgement, Record, RecordSet, Rules, Unit, to_fraction
 
 MAX_BYTES = 1024 * 1024  # a record or assessment file larger than this is refused
 MAX_NESTING = 1000  # consecutive '[' or '>' (or list markers) in a body

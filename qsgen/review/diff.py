@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from qsgen.review.codeowners import MEASURE_KINDS, PROGRESS_KINDS
 from qsgen.core.display import fmt, fmt_plain, fmt_signed
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.kinds import KINDS
 from qsgen.core.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
+from qsgen.review.codeowners import MEASURE_KINDS, PROGRESS_KINDS
 
 ZERO = Fraction(0)
 MARKER = "<!-- qsgen-diff -->"  # lets CI find and update its own pull-request comment

@@ -17,10 +17,9 @@ import jinja2
 from markupsafe import Markup
 
 from qsgen.core import display
-from qsgen.site import exports
-from qsgen.site import markdown
 from qsgen.core.kinds import KINDS
 from qsgen.core.model import LEVEL_NAMES, Amount, ItemScore, Part, Record, Results, UnitScore
+from qsgen.site import exports, markdown
 
 
 def _default_templates() -> Path:
