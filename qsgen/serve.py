@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.incremental import cache, recordmemo, scorememo
+from qsgen.incremental.pagestore import PageStore
 from qsgen.site import template_errors
 
 VERSION_PATH = "/__qsgen/version"
@@ -43,7 +44,7 @@ class Engine:
         self.root = Path(root)
         self.jobs = jobs
         self.memo = recordmemo.RecordMemo()
-        self.store = cache.PageStore()
+        self.store = PageStore()
         self.scores = scorememo.ScoreMemo()
         self.rules = None
         self.rules_digest = ""
@@ -52,9 +53,10 @@ class Engine:
 
     def build(self, changed: Iterable[str] | None = None) -> dict[str, bytes]:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
-        from qsgen.build import pipeline
+        from qsgen.build import inputs as gather
+        from qsgen.build.render import render_site
         from qsgen.rules.loader import load_rules
-        from qsgen.site import pages as site
+        from qsgen.site import SiteInputs
 
         root = self.root
         touched = recordmemo.changed_kinds(changed, root) if changed is not None else set()
@@ -73,25 +75,25 @@ class Engine:
             raise QsgenError("记录有错误，网站没有更新", sorted(set(diags)))
         results = self.scores.score(self.rules, records, self.store.digests.table(records.records),
                                     base=scorememo.scoring_digest(self.rules_digest))
-        inputs = site.SiteInputs(
+        inputs = SiteInputs(
             history=self._history(records),
             history_id=self.history_head,
-            attachments=pipeline.read_attachments(root, records),
-            source_date=pipeline._source_date(root),
-            example=pipeline.is_example(root, self.rules.year),
-            templates=(root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None,
+            attachments=gather.read_attachments(root, records),
+            source_date=gather.source_date(root),
+            example=gather.is_example(root, self.rules.year),
+            templates=gather.templates_of(root),
         )
         with template_errors.reported(root, inputs.templates, "网站模板有错误，网站没有更新"):
-            return cache.build_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
+            return render_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
 
     def _history(self, records) -> dict:
         """Git provenance, read again (one `git log` pass) only when HEAD moved."""
         head = _git_head(self.root)
         if head != self.history_head or not self.history:
-            from qsgen.build import pipeline
+            from qsgen.build import inputs as gather
 
             paths = sorted({r.path for r in records.records} | {a.path for a in records.assessments.values()})
-            self.history = pipeline._history(self.root, paths)
+            self.history = gather.history(self.root, paths)
             self.history_head = head
         return self.history
 
@@ -269,7 +271,7 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8000,
 
 def watch_paths(root: Path) -> list[Path]:
     """The folders whose changes trigger a rebuild (those that exist)."""
-    from qsgen.site import pages as site
+    from qsgen import site
 
     paths = [Path(root) / name for name in WATCHED]
     if site.TEMPLATE_DIR.resolve() != (Path(root) / "site_templates").resolve():

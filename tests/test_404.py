@@ -16,8 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results  # noqa: E402
 
-from qsgen import serve  # noqa: E402
-from qsgen.site import pages as site
+from qsgen import (
+    serve,  # noqa: E402
+    site,
+)
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ def test_empty_out_is_a_usage_error(repo: Path, capsys, monkeypatch, value):
 
 def own_templates(repo: Path) -> Path:
     """The repository gets its own copy of the default templates."""
-    from qsgen.site import pages as site
+    from qsgen import site
 
     shutil.copytree(site.TEMPLATE_DIR, repo / "site_templates")
     return repo / "site_templates"

@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from qsgen.build import pipeline, workers
+from qsgen import site
+from qsgen.build import inputs as gather
+from qsgen.build import pipeline, render, workers
 from qsgen.core.errors import QsgenError
 from qsgen.core.kinds import kind_of_filename
-from qsgen.incremental import cache, recordmemo
+from qsgen.incremental import cache, pages, pagestore, recordmemo
+from qsgen.incremental.history import cached_history
+from qsgen.publish import writer
 from qsgen.records.loader import load_records
 from qsgen.repo import gitinfo
 from qsgen.rules.loader import load_rules
-from qsgen.site import pages as site
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402
@@ -50,9 +53,9 @@ def _same_trees(a: Path, b: Path) -> None:
     assert differing == [], f"incremental and clean builds differ in {differing[:5]}"
 
 
-def _build(root: Path, out: Path, use_cache: bool = True) -> cache.PageStore:
+def _build(root: Path, out: Path, use_cache: bool = True) -> pagestore.PageStore:
     pipeline.build(root, out, quiet=True, use_cache=use_cache)
-    return cache.PageStore.load(root)
+    return pagestore.PageStore.load(root)
 
 
 def _clean_build(root: Path, out: Path) -> None:
@@ -75,7 +78,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _rendered_since(root: Path, before: dict) -> list[str]:
-    after = cache.PageStore.load(root).pages
+    after = pagestore.PageStore.load(root).pages
     return sorted(p for p, entry in after.items() if before.get(p, (None,))[0] != entry[0])
 
 
@@ -84,7 +87,7 @@ def _rendered_since(root: Path, before: dict) -> list[str]:
 
 def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
     _build(repo, repo / "_site")
-    before = cache.PageStore.load(repo).pages
+    before = pagestore.PageStore.load(repo).pages
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
     _build(repo, repo / "_site")
@@ -110,7 +113,7 @@ def test_unchanged_pages_are_hard_linked_from_the_previous_site(repo):
 
 def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     _build(repo, repo / "_site")
-    before = cache.PageStore.load(repo).pages
+    before = pagestore.PageStore.load(repo).pages
     rec = _records(repo, "zhifadui", "case")[0]
     text = rec.read_text("utf-8")
     title = next(line for line in text.splitlines() if line.startswith("title: "))
@@ -179,11 +182,11 @@ def test_cache_is_only_an_optimisation(repo, tmp_path):
     clean = tmp_path / "clean"
     shutil.copytree(repo / "_site", clean)
     # a corrupt cache file is ignored, and rewritten
-    for shard in cache.PageStore.path(repo).iterdir():
+    for shard in pagestore.PageStore.path(repo).iterdir():
         shard.write_bytes(b"not a pickle")
     _build(repo, repo / "_site")
     _same_trees(repo / "_site", clean)
-    assert cache.PageStore.load(repo).pages
+    assert pagestore.PageStore.load(repo).pages
     # a hand-edited page of the previous site is not taken over, even under its own key
     page = next(p for p in sorted((repo / "_site" / "records" / "longgang").iterdir()))
     page.write_bytes(page.read_bytes().replace(b"</body>", b"<!-- edited --></body>"))
@@ -195,7 +198,7 @@ def test_cache_is_only_an_optimisation(repo, tmp_path):
     _build(repo, repo / "_site")
     _same_trees(repo / "_site", clean)
     # ... nor one edited in place with its mtime put back (its ctime tells)
-    time.sleep(cache.RACY_NS / 1e9 + 0.05)
+    time.sleep(pagestore.RACY_NS / 1e9 + 0.05)
     _build(repo, repo / "_site")  # every page's status saved, none racy
     st = page.stat()
     with open(page, "r+b") as f:
@@ -226,10 +229,10 @@ def test_parallel_rendering_equals_the_plain_site(repo, monkeypatch):
     inputs = pipeline.site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
-    store = cache.PageStore()
-    assert cache.build_site(results, inputs, store, jobs=2) == plain
+    store = pagestore.PageStore()
+    assert render.render_site(results, inputs, store, jobs=2) == plain
     assert store.rendered > 0 and store.reused == 0
-    assert cache.build_site(results, inputs, store, jobs=2) == plain
+    assert render.render_site(results, inputs, store, jobs=2) == plain
     assert store.rendered == 0 and store.reused > 0
 
 
@@ -290,7 +293,7 @@ def test_changed_kinds():
 def test_digest_is_stable():
     assert cache.digest("a", 1, {"b": [2]}) == cache.digest("a", 1, {"b": [2]})
     assert cache.digest("a") != cache.digest("b")
-    assert len(os.listdir(site.TEMPLATE_DIR)) and cache.code_digest() == cache.code_digest()
+    assert len(os.listdir(site.TEMPLATE_DIR)) and pages.code_digest() == pages.code_digest()
 
 
 # ------------------------------------------------------------------ qsgen build across processes
@@ -337,7 +340,7 @@ def test_a_replayed_record_sees_its_attachment_removed(repo):
 
 def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
     _build(repo, repo / "_site")
-    time.sleep(cache.RACY_NS / 1e9 + 0.05)
+    time.sleep(pagestore.RACY_NS / 1e9 + 0.05)
     _build(repo, repo / "_site")
     rel = next(r.attachments[0] for r in load_records(repo, load_rules(repo)[0])[0].records if r.attachments)
     copied = repo / "_site" / site.attachment_file(rel)
@@ -350,7 +353,7 @@ def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
 
 
 def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
-    def rows(store: cache.PageStore) -> dict:
+    def rows(store: pagestore.PageStore) -> dict:
         return {u: store.unit_docs(u) for u in store.docs}
 
     before = rows(_build(repo, repo / "_site"))
@@ -366,7 +369,7 @@ def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
 
 def test_incremental_build_touches_only_what_changed(repo, tmp_path):
     _build(repo, repo / "_site")
-    time.sleep(cache.RACY_NS / 1e9 + 0.05)  # past the racy window of the saved keys
+    time.sleep(pagestore.RACY_NS / 1e9 + 0.05)  # past the racy window of the saved keys
     _build(repo, repo / "_site")  # keys saved well after the pages were written
     before = _tree_status(repo / "_site")
     rec = _records(repo, "duanshi", "evidence")[0]
@@ -429,9 +432,9 @@ def test_streamed_pages_equal_the_plain_site(repo, tmp_path, monkeypatch):
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     stream = tmp_path / "stream"
     stream.mkdir()
-    files = cache.build_site(results, inputs, cache.PageStore(), jobs=2, stream_dir=str(stream))
+    files = render.render_site(results, inputs, pagestore.PageStore(), jobs=2, stream_dir=str(stream))
     assert sorted(files) == sorted(plain)
-    written = [p for p, data in files.items() if isinstance(data, cache.Written)]
+    written = [p for p, data in files.items() if isinstance(data, writer.Written)]
     assert len(written) >= len(records.records)  # every record page went to disk at once
     for p in written:
         assert (stream / p).read_bytes() == plain[p]
@@ -449,13 +452,16 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "x")
     paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))[:20]
     head = gitinfo.head_commit(repo)[0]
-    first = pipeline._cached_history(repo, paths, head)
+    first = cached_history(repo, paths, head, gather.history)
     assert first and set(first) <= set(paths)
     calls = []
-    monkeypatch.setattr(pipeline, "_history", lambda root, ps: calls.append(ps) or {})
-    assert pipeline._cached_history(repo, paths[:10], head) == {p: first[p] for p in paths[:10] if p in first}
+
+    def read(root, ps):
+        return calls.append(ps) or {}
+
+    assert cached_history(repo, paths[:10], head, read) == {p: first[p] for p in paths[:10] if p in first}
     assert calls == []
-    pipeline._cached_history(repo, paths + ["records/2023/new.md"], head)  # a path not looked for
+    cached_history(repo, paths + ["records/2023/new.md"], head, read)  # a path not looked for
     assert len(calls) == 1
 
 
@@ -479,7 +485,7 @@ def test_a_cache_committed_to_git_is_neither_read_nor_written(repo, tmp_path):
 
     _build(repo, repo / "_site")
     mark = tmp_path / "mark"
-    for target in [*cache.PageStore.path(repo).iterdir(), repo / cache.CACHE_DIR / "rules.pickle"]:
+    for target in [*pagestore.PageStore.path(repo).iterdir(), repo / cache.CACHE_DIR / "rules.pickle"]:
         target.write_bytes(pickle.dumps(_Planted(mark)))
     git("init", "-q")
     git("add", "-A")
@@ -515,7 +521,7 @@ def test_the_cache_does_not_depend_on_how_the_root_is_written(repo, monkeypatch)
     """`qsgen build` in the repository, in a sub-folder of it (root ../../..) or with --root
     /its/absolute/path: the same repository, the same cache, nothing rendered again."""
     rendered = []
-    real = cache.build_site
+    real = render.render_site
 
     def spy(*args, **kwargs):
         files = real(*args, **kwargs)
@@ -523,7 +529,7 @@ def test_the_cache_does_not_depend_on_how_the_root_is_written(repo, monkeypatch)
         return files
 
     pipeline.build(repo, quiet=True)
-    monkeypatch.setattr(cache, "build_site", spy)
+    monkeypatch.setattr(render, "render_site", spy)
     monkeypatch.chdir(repo / "records" / "2023")
     pipeline.build(Path("../.."), quiet=True)
     pipeline.build(repo.resolve(), quiet=True)

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results  # noqa: E402
 
-from qsgen.site import pages as site  # noqa: E402
+from qsgen import site  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PAGES = [

@@ -52,8 +52,8 @@ def test_installed_qsgen_builds_a_repository_without_templates(wheel: Path, tmp_
     unit.mkdir(parents=True)
     shutil.copy(REPO / "records" / "2023" / "longgang" / "case-2023-068.md", unit)
     env = dict(os.environ, PYTHONPATH=str(installed), SOURCE_DATE_EPOCH="1704067200")
-    code = ("import sys, qsgen, qsgen.site.pages; from qsgen.cli.program import main; "
-            "print(qsgen.__file__); print(qsgen.site.pages.TEMPLATE_DIR); sys.exit(main())")
+    code = ("import sys, qsgen, qsgen.site; from qsgen.cli.program import main; "
+            "print(qsgen.__file__); print(qsgen.site.TEMPLATE_DIR); sys.exit(main())")
     proc = subprocess.run([sys.executable, "-c", code, "--root", str(root), "build", "--no-cache"],
                           capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -407,7 +407,7 @@ def test_node_show_more_hidden_when_everything_fits(site):
 
 
 def test_search_page_has_a_keyboard_reachable_show_more_button():
-    from qsgen.site import pages as site
+    from qsgen import site
 
     html = (site.TEMPLATE_DIR / "search.html").read_text(encoding="utf-8")
     assert '<button type="button" id="search-more" class="search-more" hidden>' in html

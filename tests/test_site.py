@@ -10,7 +10,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results
 
-from qsgen.site import pages as site
+from qsgen import site
+from qsgen.site.pages import index as index_page
 
 
 def build(example: bool = True, **kw) -> dict[str, bytes]:
@@ -186,7 +187,7 @@ def test_prefix_and_urls():
     assert site.prefix_for("records/a/b.html") == "../../"
     assert site.record_url("a/测试 1") == "records/a/%E6%B5%8B%E8%AF%95%201.html"
     assert site.attachment_file("records/2023/a/x.pdf") == "files/2023/a/x.pdf"
-    assert site.short_name("价格监督管理股（执法稽查和反不正当竞争股）") == "价格监督管理股"
+    assert index_page.short_name("价格监督管理股（执法稽查和反不正当竞争股）") == "价格监督管理股"
 
 
 def test_active_attachments_are_not_published():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.build import pipeline
-from qsgen.incremental import cache, recordmemo, statcheck
+from qsgen.incremental import cache, pagestore, recordmemo, statcheck
 from qsgen.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def _memo(root: Path) -> recordmemo.RecordMemo:
 def test_a_build_saves_both_tables_and_a_file_unchanged_by_the_report_is_not_looked_at(repo):
     pipeline.build(repo, quiet=True)
     assert recordmemo.RecordMemo.status_table(repo).is_file()
-    assert cache.PageStore.status_table(repo).is_file()
+    assert pagestore.PageStore.status_table(repo).is_file()
     rules, _ = load_rules(repo)
     record = next(iter(sorted((repo / "records" / "2023" / "longgang").glob("*.md"))))
     path = record.relative_to(repo).as_posix()
@@ -121,7 +121,7 @@ def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
 
 def test_the_pages_table_follows_the_site_it_was_saved_for(repo, tmp_path):
     pipeline.build(repo, quiet=True)
-    store = cache.PageStore.load(repo)
+    store = pagestore.PageStore.load(repo)
     store.use_check({"index.html"}, tmp_path / "elsewhere")
     assert store.changed is None  # a report on another folder says nothing about these pages
     store.use_check({"index.html"}, repo / "_site")

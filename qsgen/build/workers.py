@@ -1,7 +1,8 @@
-"""Record pages rendered by worker processes: fresh interpreters fed chunks of records.
+"""Pages rendered in bulk: by worker processes (fresh interpreters fed chunks of records) from ~1,000 pages.
 
-cache.py's site (CachedSite) hands its record pages to render_pages; the workers render them
-with the same site code and write them into the new site (stream_dir) as they go.
+The incremental layer (CachedPages.begin) hands the pages that changed to render_pages; the
+workers render them with the same site code and write them into the new site (``stream_dir``)
+as they go.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import packed_record, unpacked_record
+from qsgen.publish.writer import stream_page
+from qsgen.site import Site, page_and_row
+from qsgen.site.pages import unit as unit_page
+from qsgen.site.urls import record_file, unit_file
 
 _PKG = Path(__file__).resolve().parent
 
@@ -31,9 +36,24 @@ def default_jobs() -> int:
     return max(1, min(n, 8))
 
 
-def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
-    """Pages of ``work`` in order; with ``jobs`` > 1 the record pages are rendered by ``jobs``
-    worker processes while this one feeds them.
+def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
+    """One page of ``work`` (a unit page, or a record page with its search row, made at once
+    from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
+    ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
+    kind, obj = item
+    if kind == "unit":
+        data, row, path = unit_page.render(s, obj), None, unit_file(obj.unit.slug)
+    else:
+        (data, row), path = page_and_row(s, obj), record_file(obj.id)
+    if stream_dir is not None:
+        data = stream_page(stream_dir, path, data)
+    return data, row
+
+
+def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) -> list[tuple[bytes, Any]]:
+    """Pages of ``work`` (("unit", UnitScore) or ("record", Record)) in order, each with its
+    search row (None for a unit page); with ``jobs`` > 1 the record pages are rendered by
+    ``jobs`` worker processes while this one feeds them.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -57,7 +77,7 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
-        return [s.render_out(w) for w in work]
+        return [render_out(s, w, stream_dir) for w in work]
     import collections
     import subprocess
     import threading
@@ -77,7 +97,7 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
         with lock:
             return None if stop.is_set() or not chunks else chunks.popleft()
 
-    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": s.stream_dir,
+    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": stream_dir,
              "inputs": dataclasses.replace(s.inputs, history={},
                                            attachments=dict.fromkeys(s.inputs.attachments, b""))}
     history = s.inputs.history
@@ -130,7 +150,7 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
             th.start()
             feeders.append(th)
         for i in units:
-            out[i] = s.render_out(work[i])
+            out[i] = render_out(s, work[i], stream_dir)
         for th in feeders:
             th.join()
     finally:
@@ -140,7 +160,7 @@ def render_pages(s: Any, work: list, jobs: int) -> list[tuple[bytes, str]]:
     # what no worker rendered (none started, or they failed): rendered here, errors surface
     for chunk in [*chunks, *failed]:
         for i in chunk:
-            out[i] = s.render_out(work[i])
+            out[i] = render_out(s, work[i], stream_dir)
     return out
 
 
@@ -181,7 +201,7 @@ def _child(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     from qsgen.core.model import RecordSet, Results
-    from qsgen.incremental.cache import PageStore, _site_class
+    from qsgen.incremental.templates import use_compiled_templates
 
     gc.disable()  # as in the parent: rendering makes no lasting cycles
     conn = Connection(fd)
@@ -190,9 +210,10 @@ def _child(fd: int) -> None:
     except (EOFError, OSError):
         return
     rules = state["rules"]
-    s = _site_class()(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"], PageStore(), "", 1)
+    s = Site(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"])
+    use_compiled_templates(s)
     s.record_paths = state["record_paths"]
-    s.stream_dir = state["stream_dir"]
+    stream_dir = state["stream_dir"]
     while True:
         try:
             msg = conn.recv()
@@ -203,9 +224,8 @@ def _child(fd: int) -> None:
         packed, s.uses, s.inputs.history = msg
         records = [unpacked_record(t) for t in packed]
         try:
-            data: Any = [s.render_out(("record", rec)) for rec in records]
+            data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
         except BaseException:  # the parent renders this chunk itself and reports the error
             data = None
-        s.body_texts.clear()
         conn.send(data)
     conn.close()

@@ -112,11 +112,11 @@ def one_shot() -> None:
     command makes no lasting reference cycles, and the collector's passes over everything
     loaded (a full one when a build turns it back on) cost ~0.1 s at 10,000 records. The
     long-running `serve` keeps it; so do tests calling main(). What the command loaded is
-    kept until the process ends (build.keep_for_exit, leave)."""
-    from qsgen.build import pipeline as build
+    kept until the process ends (runtime.keep_for_exit, leave)."""
+    from qsgen.core import runtime
 
     gc.disable()
-    build.RETAINED = []
+    runtime.RETAINED = []
 
 
 def entry() -> None:
@@ -131,9 +131,9 @@ def leave(code: int) -> int:
     without freeing what the command kept (os._exit: nothing else is left to clean up, the
     render workers were waited for)."""
     gc.freeze()
-    from qsgen.build import pipeline as build
+    from qsgen.core import runtime
 
-    if build.RETAINED is not None:
+    if runtime.RETAINED is not None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

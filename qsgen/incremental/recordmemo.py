@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from qsgen.incremental.cache import (
     shard_file,
     write_pickle,
 )
+from qsgen.repo.files import resolve_file
 
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
@@ -211,22 +211,6 @@ def _pack(entries: dict[str, tuple]) -> dict[str, tuple]:
 def _unpack(entries: dict[str, tuple]) -> dict[str, tuple]:
     return {path: (key, ([unpacked_record(row) for row in rows], diags, bad, assess, cases))
             for path, (key, (rows, diags, bad, assess, cases)) in entries.items()}
-
-
-def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str, bool]:
-    """(os.path.realpath of the repository file ``rel``, whether it is a regular file),
-    resolving each folder once (``dirs``: folder -> its real path, shared by the calls of one
-    build; most attachments share a few folders). Raises OSError when it cannot be read."""
-    folder, _, name = rel.rpartition("/")
-    real_dir = dirs.get(folder)
-    if real_dir is None:
-        real_dir = dirs[folder] = os.path.realpath(os.path.join(root, *folder.split("/")))
-    real = os.path.join(real_dir, name)
-    st = os.lstat(real)
-    if stat.S_ISLNK(st.st_mode):  # only a link needs resolving beyond its folder
-        real = os.path.realpath(real)
-        st = os.stat(real)
-    return real, stat.S_ISREG(st.st_mode)
 
 
 def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, str] | None = None) -> tuple:

@@ -54,6 +54,60 @@ class SiteFiles(dict):
         return self[path]
 
 
+# ------------------------------------------------------------ stand-ins
+
+class Kept(bytes):
+    """A page whose bytes are already in the site at the same path, unchanged since the last
+    build wrote it (checked by its file status: incremental.pagestore.PageStore.get). It stands in for the bytes
+    in the site's file mapping; the writer leaves (or links) the file instead of writing it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "KEPT"
+
+
+KEPT = Kept()
+
+
+class Written(bytes):
+    """A page already written, as it was rendered, into the new site being built (streamed
+    there so the whole site is never held in memory); it stands in for the bytes. Its file's
+    inode, mtime and ctime as written are kept too (the page store saves that: no stat of every page)."""
+
+    def __new__(cls, size: int = 0, crc: int = 0, ino: int = 0, mtime: int = 0, ctime: int = 0) -> Written:
+        self = super().__new__(cls)
+        self.size, self.crc, self.ino, self.mtime, self.ctime = size, crc, ino, mtime, ctime
+        return self
+
+    def __reduce__(self):
+        return (Written, (self.size, self.crc, self.ino, self.mtime, self.ctime))
+
+    def __repr__(self) -> str:
+        return f"WRITTEN({self.size})"
+
+
+def stream_page(folder: str, path: str, data: bytes) -> bytes:
+    """Write one page into ``folder`` (the new site) now; Written, or the bytes themselves when
+    the path is one the writer must refuse (it reports it with every other problem)."""
+    if path_problem(path):
+        return data
+    return stream_file(folder, path, (data,))
+
+
+def stream_file(folder: str, path: str, chunks: Iterable[bytes]) -> Written:
+    """Write the file ``path`` of ``folder`` (the new site) from ``chunks`` now (a large one is
+    never held whole); the Written that stands for its bytes in the site's file mapping."""
+    target = os.path.join(folder, *path.split("/"))
+    try:
+        return Written(*write_chunks(target, chunks))
+    except FileNotFoundError:  # the first file of its folder (not asked every time: 4 stat calls)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    except FileExistsError:  # written by a worker that failed later: its part is rendered again
+        os.unlink(target)
+    return Written(*write_chunks(target, chunks))  # (open fails before a chunk is taken)
+
+
 def path_problem(path: str) -> str | None:
     """Why ``path`` cannot be a file of the site (Chinese), or None when it can."""
     if not isinstance(path, str) or not path:
@@ -74,7 +128,7 @@ def path_problem(path: str) -> str | None:
 
 def begin(out: Path, root: Path) -> Path:
     """Check ``out`` and make the empty directory beside it that write_site(..., tmp=) fills
-    and swaps in; pages can be streamed into it before (cache.stream_page). The caller
+    and swaps in; pages can be streamed into it before (stream_page, stream_file). The caller
     removes it (shutil.rmtree) if the build fails before write_site."""
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))
@@ -97,11 +151,11 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
     non-empty directory without the ``.qsgen-site`` marker of a previous qsgen build.
 
     ``unchanged``: paths whose bytes are known to equal the file at the same path of the site
-    now at ``out`` (cache.py read and checked them); they are hard-linked from it into the new
+    now at ``out`` (the incremental layer read and checked them); they are hard-linked from it into the new
     site instead of written again (writing is the fallback), which makes an incremental build
     cost what changed, not the whole site. The swap stays atomic.
 
-    ``tmp``: the directory made by begin(), where values that are ``cache.Written`` were
+    ``tmp``: the directory made by begin(), where values that are ``Written`` were
     already written (it is removed on failure like one made here).
     """
     _check_out(Path(os.path.abspath(out)), root)
@@ -146,11 +200,9 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
     before that changes nothing. Unlike write_site the site is not swapped as a whole: a
     reader may see new and old pages side by side for the moment the renames take, and an
     interrupted update leaves a mix of whole old and whole new files (the next build repairs
-    it). A value ``cache.KEPT`` says the file at that path is already right (not even read).
+    it). A value ``KEPT`` says the file at that path is already right (not even read).
     Returns the paths written.
     """
-    from qsgen.incremental.cache import Kept
-
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))
     if not (out / MARKER).is_file():
@@ -300,8 +352,6 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     problems: list[str] = []
     seen: dict[str, str] = {}
     plan: list[tuple[str, bytes]] = []
-    from qsgen.incremental.cache import Kept
-
     for path in sorted(files):
         data = files[path]
         # A page kept from the last build is a file of the site, checked when it was written.
@@ -352,8 +402,6 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
                         d.mkdir()
                     os.chmod(d, DIR_MODE)
                     made.add(sub)
-    from qsgen.incremental.cache import Written
-
     todo = [(path, data) for path, data in plan if not isinstance(data, Written)]  # not streamed yet
     if len(todo) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
         half = len(todo) // 2
@@ -367,8 +415,6 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
 
 def _write_files(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None,
                  unchanged: set[str] | frozenset[str]) -> None:
-    from qsgen.incremental.cache import Written
-
     for path, data in plan:
         if isinstance(data, Written):  # streamed into tmp while it was rendered
             continue

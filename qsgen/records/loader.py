@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import gc
 import os
 import posixpath
 import re
@@ -19,6 +18,7 @@ from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic
 from qsgen.core.kinds import COMMON, KINDS, FieldSpec, kind_of_filename
 from qsgen.core.model import Assessment, Judgement, Record, RecordSet, Rules, Unit, to_fraction
+from qsgen.core.runtime import paused_gc
 from qsgen.records.fields import (
     ABSENT,
     INVALID,
@@ -782,17 +782,3 @@ def load_records(root: Path, rules: Rules) -> tuple[RecordSet, list[Diagnostic]]
     """Read and validate records/<rules.year>/ under ``root``; records with errors are left out."""
     with paused_gc():
         return _Loader(root, rules).run()
-
-
-@contextlib.contextmanager
-def paused_gc():
-    """The cyclic garbage collector off while loading: loading builds trees and records but no
-    reference cycles, and every full collection walks all the records loaded so far, which made
-    loading 50,000 records ~2x slower than 5 x 10,000 (profiled; benchmarks/run.py)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -45,7 +45,7 @@ def diagnostic(exc: jinja2.TemplateError, root: Path, templates: Path | None = N
         hint = "仓库的 site_templates/ 会整体代替 qsgen 自带的模板，须包含全部页面模板；可以从 qsgen 自带的模板复制缺少的文件"
         if filename is None:
             if templates is None:
-                from qsgen.site import pages as site
+                from qsgen import site
 
                 templates = site.TEMPLATE_DIR
             filename = str(Path(templates) / str(exc.name))

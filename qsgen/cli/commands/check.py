@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from qsgen.build.pipeline import keep_for_exit
 from qsgen.core.errors import Diagnostic
+from qsgen.core.runtime import keep_for_exit
 
 EPILOG = """\
 示例：

@@ -1,0 +1,100 @@
+"""What the site needs besides the scores, gathered from the repository: git provenance, attachments, date, templates."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from qsgen.core.model import RecordSet, Results
+from qsgen.incremental.history import cached_history
+from qsgen.repo import gitinfo
+from qsgen.repo.files import resolve_file
+from qsgen.site import SiteInputs
+
+EXAMPLE_MARKER = "EXAMPLE"  # records/<year>/EXAMPLE present: the records are example data
+
+
+def is_example(root: Path, year: int) -> bool:
+    """The example-data marker file records/<year>/EXAMPLE exists."""
+    return (root / "records" / str(year) / EXAMPLE_MARKER).is_file()
+
+
+class Attachments(Mapping[str, bytes]):
+    """Attachment files by repository path; each file's bytes are read when asked for, so an
+    incremental build leaves the unchanged ones in the site without reading them."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files  # repository path -> file system path
+
+    def __getitem__(self, rel: str) -> bytes:
+        with open(self.files[rel], "rb") as f:
+            return f.read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self.files
+
+    def status(self, rel: str) -> tuple[int, int, int, int] | None:
+        """(size, mtime, inode, ctime) of the file, None when it cannot be read."""
+        try:
+            st = os.stat(self.files[rel])
+        except OSError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
+def read_attachments(root: Path, records: RecordSet) -> Attachments:
+    """The attachments the records list; only files inside records/ (validated by the records stage)."""
+    files: dict[str, str] = {}
+    dirs: dict[str, str] = {}
+    base = os.path.realpath(os.path.join(root, "records")) + os.sep
+    for rec in records.records:
+        for rel in rec.attachments:
+            if rel in files:
+                continue
+            try:
+                full, regular = resolve_file(root, rel, dirs)
+            except (OSError, ValueError):
+                continue  # the records stage reports missing or escaping attachments
+            if full.startswith(base) and regular:
+                files[rel] = full
+    return Attachments(files)
+
+
+def source_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
+    """The build's date: SOURCE_DATE_EPOCH, else the last commit's (gitinfo.source_date)."""
+    return gitinfo.source_date(root, head)
+
+
+def history(root: Path, paths: list[str]) -> dict:
+    """The last commit of each path (one `git log` pass)."""
+    return gitinfo.file_history(root, paths)
+
+
+def templates_of(root: Path) -> Path | None:
+    """The repository's own site_templates/ when it has one (else qsgen's are used)."""
+    return (root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None
+
+
+def site_inputs(root: Path, results: Results, use_cache: bool = False) -> SiteInputs:
+    """What the site needs besides the scores: git provenance, attachments, date, templates
+    (``use_cache``: the provenance is kept in .qsgen-cache/ by HEAD)."""
+    paths = sorted({r.path for r in results.records.records}
+                   | {a.path for a in results.records.assessments.values()})
+    commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
+    head = commit[0] if commit and use_cache else None
+    return SiteInputs(
+        history=cached_history(root, paths, head, history) if use_cache else history(root, paths),
+        history_id=head,
+        attachments=read_attachments(root, results.records),
+        source_date=source_date(root, commit),
+        example=is_example(root, results.rules.year),
+        templates=templates_of(root),
+    )

@@ -1,0 +1,242 @@
+"""The site's files through the page store: a page whose inputs are unchanged is reused, the rest rendered.
+
+``CachedPages`` is the incremental implementation of the site builder's narrow interface
+(``qsgen.site.Pages``): the site says what each page is made from (each page module's
+``inputs``); this module turns that into a key (a digest, together with the code, templates,
+rules and the rest every page shares: ``global_key``) and asks the page store whether the page
+made from that key last time is still there. Before the builder asks for the first page,
+``begin`` works out every record and unit page's key and has the ones that changed rendered in
+one go (``render_many``, given by the build: worker processes). The output is byte-identical
+to a plain build of the site.
+
+Besides the pages it keeps each record's search index row, each unit's record page keys (while
+the unit's score inputs are unchanged: its keys are then not even computed) and its parts of
+scores.json and scores.csv. A unit's part of the search index is kept while its records' page
+keys are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qsgen.core.model import Record, Results, UnitScore
+from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
+from qsgen.incremental.pagestore import PageStore
+from qsgen.site import Pages, Site, search
+from qsgen.site import templates as site_templates
+from qsgen.site.pages import record as record_page
+from qsgen.site.pages import unit as unit_page
+from qsgen.site.urls import attachment_file, record_file, unit_file
+
+# Code (packages or modules of qsgen) that decides what a page looks like; any change to it
+# invalidates every page.
+RENDER_CODE = ("site", "core", "repo", "incremental/pages.py", "build/workers.py")
+
+
+def code_digest(template_dir: Path | None = None) -> str:
+    """Hash of the rendering code and the site templates."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"format {FORMAT}".encode())
+    _hash_code(h, RENDER_CODE)
+    h.update(tree_digest(template_dir or site_templates.TEMPLATE_DIR).encode())
+    return h.hexdigest()
+
+
+def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
+    """What every cached page shares: code, templates, rules, the build date, attachment set."""
+    return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
+                  results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)))
+
+
+# render_many(work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |
+# ("record", Record)], in order: the build renders them (in worker processes from ~1,000 pages).
+RenderMany = Callable[[list[tuple[str, Any]]], list[tuple[bytes, Any]]]
+
+
+class CachedPages(Pages):
+    """qsgen.site.Pages that reuses the pages of ``store`` whose key is unchanged (see the
+    module docstring); ``store`` is updated to this build's pages when the site is built."""
+
+    def __init__(self, store: PageStore, gkey: str, render_many: RenderMany) -> None:
+        super().__init__()
+        self.store, self.gkey, self.render_many = store, gkey, render_many
+        self.new_pages: dict[str, tuple[str, bytes]] = {}
+        self.rows: dict[str, Any] = {}  # record id -> search row made with its page
+        self.ready: dict[str, bytes] = {}  # pages worked out by begin(), until the builder asks
+        self.rec_keys: dict[str, str] = {}
+        self.unit_keys: dict[str, str] = {}
+        self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
+        self.new_keysets: dict[str, tuple[str, list[str]]] = {}
+        self.new_exports: dict[str, tuple[str, str, list]] = {}
+        store.rendered = store.reused = 0
+        store.linkable = set()
+
+    # ---- before the first page: every record and unit page's key, what changed rendered
+
+    def begin(self, site: Site) -> None:
+        store, results = self.store, site.results
+        todo: list[tuple[Record, str, str]] = []
+        digests = store.digests.table(results.records.records)
+        paths = digest(sorted(site.record_paths))
+
+        def key_of(rec: Record) -> str:
+            return digest(self.gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
+
+        # A unit's record page keys are a function of the common key, the unit's score inputs
+        # (its records, and so the score lines they feed), the commit the provenance was read
+        # at and the set of record paths: while those are as at the last build, its keys are.
+        history_id = getattr(site.inputs, "history_id", None)
+        rows_kept: set[str] = set()
+        for us in results.units:
+            own = results.records.by_unit(us.unit.slug)
+            same = (digest(self.gkey, us.inputs, history_id, paths)
+                    if us.inputs and history_id is not None else None)
+            hit = store.keysets.get(us.unit.slug)
+            if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
+                keys = hit[1]
+                if us.unit.slug in store.docs:  # saved with these keys: rows for each
+                    rows_kept.add(us.unit.slug)
+            else:
+                keys = [key_of(rec) for rec in own]
+            if same is not None:
+                self.new_keysets[us.unit.slug] = (same, keys)
+            for rec, key in zip(own, keys, strict=True):
+                self.rec_keys[rec.id] = key
+        # (the loop over every record of an incremental build: kept lean)
+        rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
+        ready, new_pages, reused = self.ready, self.new_pages, 0
+        for rec in results.records.records:
+            rid = rec.id
+            path = record_file(rid)
+            key = rec_keys.get(rid) or key_of(rec)
+            rec_keys[rid] = key
+            data = get(path, key)
+            # reused with its search row (same key); a page kept without its row (an older
+            # cache) is rendered again for the body's text
+            if data is None:
+                ok = False
+            elif rec.unit in rows_kept:
+                ok = True
+            else:
+                doc = unit_docs(rec.unit).get(rid)
+                ok = doc is not None and doc[0] == key
+            if ok:
+                ready[path] = data
+                new_pages[path] = (key, data)
+                reused += 1
+            else:
+                todo.append((rec, path, key))
+        store.reused += reused
+        # unit pages that changed are rendered with the record pages, in parallel too
+        units_todo = []
+        for us in results.units:
+            path = unit_file(us.unit.slug)
+            key = digest(self.gkey, *unit_page.inputs(site, us))
+            self.unit_keys[path] = key
+            data = store.get(path, key)
+            if data is None:
+                units_todo.append((us, path, key))
+            else:
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+                store.reused += 1
+        work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
+        pages = self.render_many(work) if work else []
+        for (_us, path, key), (data, _row) in zip(units_todo, pages[:len(units_todo)], strict=True):
+            self.ready[path] = data
+            self.new_pages[path] = (key, data)
+        for (rec, path, key), (data, row) in zip(todo, pages[len(units_todo):], strict=True):
+            self.ready[path] = data
+            self.new_pages[path] = (key, data)
+            self.rows[rec.id] = row
+        store.rendered += len(work)
+
+    # ---- the builder's questions
+
+    def page(self, path: str, inputs: Callable[[], tuple], make: Callable[[], bytes]) -> bytes:
+        key = digest(self.gkey, *inputs())
+        data = self.store.get(path, key)
+        if data is None:
+            data = make()
+        self.new_pages[path] = (key, data)
+        return data
+
+    def unit_page(self, site: Site, us: UnitScore) -> bytes:
+        path = unit_file(us.unit.slug)
+        data = self.ready.pop(path, None)
+        if data is None:  # not planned in begin(): render it here
+            data = super().unit_page(site, us)
+            key = self.unit_keys.get(path) or digest(self.gkey, *unit_page.inputs(site, us))
+            self.new_pages[path] = (key, data)
+            self.store.rendered += 1
+        return data
+
+    def record_page(self, site: Site, rec: Record) -> bytes:
+        data = self.ready.pop(record_file(rec.id), None)
+        if data is None:  # not planned in begin(): render it here
+            data = super().record_page(site, rec)
+        return data
+
+    def search_row(self, site: Site, rec: Record) -> Any:
+        key = self.rec_keys.get(rec.id)
+        hit = self.store.unit_docs(rec.unit).get(rec.id)
+        if key is not None and hit is not None and hit[0] == key:
+            row = hit[1]
+        else:  # kept as its index row: nothing to redo next time but joining
+            row = self.rows.pop(rec.id, None) or super().search_row(site, rec)
+        if key is not None:
+            self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, row)
+        return row
+
+    def search_part(self, site: Site, slug: str, recs: list[Record], make: Callable[[], bytes]) -> bytes:
+        """Kept while its records' page keys are (a record's search row is a function of what
+        its page is made from; the tables are a function of the rules and code, in gkey): its
+        rows are not even looked at."""
+        keys = [self.rec_keys.get(rec.id) for rec in recs]
+        if None in keys:
+            return make()
+        path = search.part_file(slug)
+        key = digest(self.gkey, "search part", slug, keys)
+        rows = self.store.docs.get(slug)  # (as loaded: saved with the part, never unpickled)
+        data = self.store.get(path, key) if rows is not None else None
+        if data is None:
+            data = make()
+        else:  # the rows stay with it in the store, for the next change of this unit
+            self.new_docs[slug] = rows
+        self.new_pages[path] = (key, data)
+        return data
+
+    def attachment(self, site: Site, path: str) -> bytes:
+        """An attachment whose file has the size, mtime, inode and ctime it had when the last
+        build copied it is left in the site (KEPT), not read."""
+        status = getattr(site.inputs.attachments, "status", None)
+        st = status(path) if status is not None else None
+        if st is None:
+            return super().attachment(site, path)
+        out, key = attachment_file(path), digest("attachment", path, st)
+        data = self.store.get(out, key)
+        if data is None:
+            data = super().attachment(site, path)
+        self.new_pages[out] = (key, data)
+        return data
+
+    def export_part(self, site: Site, us: UnitScore) -> tuple[str, list]:
+        """Kept while the unit's page key is."""
+        key = self.unit_keys.get(unit_file(us.unit.slug))
+        hit = self.store.exports.get(us.unit.slug)
+        if key is not None and hit is not None and hit[0] == key:
+            text, row = hit[1], hit[2]
+        else:
+            text, row = super().export_part(site, us)
+        if key is not None:
+            self.new_exports[us.unit.slug] = (key, text, row)
+        return text, row
+
+    def end(self, site: Site, files: dict[str, bytes]) -> None:
+        self.store.replace(self.new_pages)
+        self.store.docs = self.new_docs
+        self.store.keysets = self.new_keysets
+        self.store.exports = self.new_exports

@@ -1,0 +1,272 @@
+"""The last build's pages, by site path: each page's key (a digest of what it is made from) and
+how it was written, kept in ``.qsgen-cache/pages/`` one shard per unit (only changed shards rewritten)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+from qsgen.incremental import statcheck
+from qsgen.incremental.cache import (
+    CACHE_DIR,
+    FORMAT,
+    STATUS_TABLE,
+    DigestMemo,
+    remove_files,
+    shard_file,
+    write_pickle,
+)
+from qsgen.publish.writer import KEPT, Written
+from qsgen.site.search import PARTS_DIR
+
+PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
+
+RACY_NS = 100_000_000  # a page written this close before the keys were saved is checked by content
+
+
+class PageStore:
+    """The last build's cacheable pages: {site path: (key, bytes)} in memory (qsgen serve).
+
+    On disk (qsgen build) only the keys are kept, with each page's size, CRC-32 and file status
+    (inode, mtime, ctime) as written: a page whose key matches and whose file in the site still has
+    that status is not rendered nor read (``KEPT``). A page whose file changed since (a
+    hand-edited site) or that was written too close to the save to tell (racy, as in git's
+    index) is read back and used only when its size and checksum are still those written.
+    """
+
+    def __init__(self, pages: dict[str, tuple] | None = None, site_dir: Path | None = None) -> None:
+        self.pages: dict[str, tuple] = pages or {}  # path -> (key, bytes | None, size, crc, status)
+        self.site_dir = site_dir  # where pages stored without bytes are read back from
+        self.saved: dict[str, Any] = {}  # shard -> what is on disk (see save)
+        self._prefix: str | None = None  # site_dir + "/"
+        self.old: dict[str, tuple] = {}  # the loaded entries, after replace()
+        self.digests = DigestMemo()  # in memory only
+        self.rendered = 0  # pages rendered by the last build
+        self.reused = 0  # pages taken from the store by the last build
+        self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
+        # unit -> {record id: (page key, search.Row)}, or that pickled (as loaded: most units'
+        # rows are never looked at, their part of the index being kept whole; see unit_docs)
+        self.docs: dict[str, dict[str, tuple[str, Any]] | bytes] = {}
+        self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
+        self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
+        # pages of site_dir whose file status changed since the save (statcheck.py; None: not
+        # known, each is checked with lstat)
+        self.changed: set[str] | None = None
+
+    def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
+        """{record id: (page key, search row)} of a unit's records as last saved."""
+        rows = self.docs.get(slug)
+        if isinstance(rows, bytes):
+            try:
+                rows = pickle.loads(rows)
+            except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
+                rows = None
+            rows = rows if isinstance(rows, dict) else {}
+            self.docs[slug] = rows
+        return rows or {}
+
+    def unchanged_in(self, out: Path) -> set[str]:
+        """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
+        if not self.writes_to(out):
+            return set()
+        return self.linkable
+
+    def writes_to(self, out: Path) -> bool:
+        """The pages kept by this store are files of ``out``."""
+        return self.site_dir is not None and os.path.realpath(self.site_dir) == os.path.realpath(out)
+
+    def get(self, path: str, key: str) -> bytes | None:
+        hit = self.pages.get(path)
+        if hit is None or hit[0] != key:
+            return None
+        if hit[1] is not None:
+            return hit[1]
+        if self.site_dir is None:
+            return None
+        if self._prefix is None:
+            self._prefix = os.path.join(self.site_dir, "")
+        full = self._prefix + path  # (a site path uses "/"; so does every system qsgen runs on)
+        status = hit[4] if len(hit) > 4 else None
+        if status is not None:
+            changed = self.changed
+            if changed is not None:  # statcheck compared the file with the saved status
+                if path not in changed:
+                    self.linkable.add(path)
+                    return KEPT
+            else:
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    return None
+                if (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) == status[:3] and st.st_size == hit[2] \
+                        and stat.S_ISREG(st.st_mode):
+                    self.linkable.add(path)
+                    return KEPT
+        try:
+            with open(full, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if len(data) != hit[2] or zlib.crc32(data) != hit[3]:
+            return None
+        self.linkable.add(path)
+        return data
+
+    def materialize(self, files: dict[str, bytes]) -> None:
+        """Replace every KEPT in ``files`` by the page's bytes read from the site (for a site
+        written elsewhere); a page that changed meanwhile raises OSError."""
+        for path, data in files.items():
+            if data is KEPT:
+                with open(os.path.join(self.site_dir or "", path), "rb") as f:
+                    data = f.read()
+                hit = self.old.get(path) or self.pages.get(path)
+                if hit is None or len(data) != hit[2] or zlib.crc32(data) != hit[3]:
+                    raise OSError(0, "上一次生成的页面在构建期间被改动", path)
+                files[path] = data
+
+    def replace(self, pages: dict[str, tuple[str, bytes]]) -> None:
+        """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
+        self.old = self.pages
+        self.pages = {p: (k, data, 0, 0, None) for p, (k, data) in pages.items()}
+
+    # ---- on disk (qsgen build)
+
+    @staticmethod
+    def path(root: Path) -> Path:
+        """The folder of the saved keys: one file per unit (its record pages, unit page,
+        search rows and exports parts) and one for the rest, so that a build that changed one
+        unit rewrites one small file."""
+        return Path(root) / CACHE_DIR / PAGES_DIR
+
+    @classmethod
+    def status_table(cls, root: Path) -> Path:
+        """The saved status of every page kept without its bytes, for statcheck (site paths)."""
+        return cls.path(root) / STATUS_TABLE
+
+    def use_check(self, changed: set[str] | None, site: Path) -> None:
+        """Take statcheck's report on the pages of ``site`` (when that is where they are kept)."""
+        self.changed = changed if changed is not None and self.writes_to(site) else None
+
+    @classmethod
+    def load(cls, root: Path) -> PageStore:
+        """The store saved by the last build at ``root``; empty when absent or unreadable
+        (a shard that cannot be read only costs its pages a rendering)."""
+        store = cls()
+        folder = cls.path(root)
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.endswith(".pickle"))
+        except OSError:
+            return store
+        for name in names:
+            try:
+                with open(folder / name, "rb") as f:
+                    data = pickle.load(f)
+                if not isinstance(data, dict) or data.get("format") != FORMAT:
+                    continue
+                site_dir = Path(data["site"])
+                if store.site_dir is None:
+                    store.site_dir = site_dir
+                elif site_dir != store.site_dir:
+                    continue
+                part = data["part"]
+                store.pages.update(part["pages"])
+                store.docs.update(part["docs"])
+                store.keysets.update(part["keysets"])
+                store.exports.update(part["exports"])
+                store.saved[data["shard"]] = part
+            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+                    AttributeError, ImportError):
+                continue
+        return store
+
+    def save(self, root: Path, site_dir: Path) -> None:
+        """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository),
+        only the shards that changed; ``site_dir`` is where the pages were just written.
+
+        A page's file status is kept only when the file is older than RACY_NS: one written
+        just before (whose later change might leave the same mtime, as in git's racy index) is
+        read back and checked by content next time, and saved with its status then."""
+        now = time.time_ns()
+        by_shard: dict[str, list[str]] = {}
+        for p in self.pages:
+            by_shard.setdefault(_page_shard(p), []).append(p)
+        for slug in (*self.docs, *self.keysets, *self.exports):
+            by_shard.setdefault(slug, [])
+        folder = self.path(root)
+        site = os.path.realpath(site_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
+        except OSError:
+            return  # a cache that cannot be written only makes the next build slower
+        same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
+        wanted = set()
+        table_file, table = self.status_table(root), {}
+        if not statcheck.drop_table(table_file):  # never newer than the shards it describes
+            return
+        failed = False
+        for shard, paths in by_shard.items():  # one shard in memory at a time
+            pages = {}
+            for p in paths:
+                entry = self.pages[p]
+                key, data = entry[0], entry[1]
+                if data is KEPT:  # the file was not touched: what the last save knew still holds
+                    old = self.old.get(p)
+                    if old is not None:
+                        pages[p] = (key, None, old[2], old[3], old[4] if len(old) > 4 else None)
+                    continue
+                if data is None:
+                    pages[p] = entry
+                    continue
+                if isinstance(data, Written) and data.ino:
+                    # streamed into writer.begin's folder, which became site_dir whole: the
+                    # file's status is the one it had when written
+                    size, crc = data.size, data.crc
+                    status = (data.ino, data.mtime, data.ctime) if data.mtime < now - RACY_NS else None
+                else:
+                    size, crc = len(data), zlib.crc32(data)
+                    try:
+                        st = os.lstat(os.path.join(site_dir, p))
+                        status = ((st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+                                  if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
+                    except OSError:
+                        status = None
+                pages[p] = (key, None, size, crc, status)
+            for p, entry in pages.items():
+                if len(entry) > 4 and entry[4] is not None and len(entry[4]) == 3:
+                    ino, mtime, ctime = entry[4]
+                    table[p] = (entry[2], mtime, ino, ctime)  # statcheck.status()[:4]
+            content = {"pages": pages}
+            for name, part in (("keysets", self.keysets), ("exports", self.exports)):
+                content[name] = {shard: part[shard]} if shard in part else {}
+            rows = self.docs.get(shard)
+            if rows is not None and not isinstance(rows, bytes):
+                rows = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+            content["docs"] = {} if rows is None else {shard: rows}
+            name = shard_file(shard)
+            wanted.add(name)
+            if same_site and name in existing and self.saved.get(shard) == content:
+                continue
+            if not write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
+                failed = True
+        self.saved = {}  # what was loaded; not needed after the save
+        remove_files(folder, existing - wanted)
+        if not failed:
+            statcheck.save_table(table_file, table)
+
+
+def _page_shard(path: str) -> str:
+    """Which shard of the saved keys a site path is kept in: its unit, or "" for the rest."""
+    parts = path.split("/", 2)
+    if len(parts) == 3 and parts[0] == "records":
+        return parts[1]
+    if len(parts) == 2 and parts[0] == "units":
+        return parts[1].removesuffix(".html")
+    if len(parts) == 3 and path.startswith(PARTS_DIR):  # a unit's part of the search index
+        return parts[2].removesuffix(".js")
+    return ""

@@ -1,0 +1,34 @@
+"""The rules as last loaded without errors, kept in ``.qsgen-cache/rules.pickle`` while rules/ and the loader are unchanged."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from qsgen.incremental.cache import CACHE_DIR, code_key, write_pickle
+from qsgen.rules.loader import load_rules
+
+RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
+_RULES_MODULES = ("rules", "core", "records/fields.py", "incremental/rulescache.py")
+
+
+def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
+    """rules.load_rules(root), taken from .qsgen-cache/ while rules/ (``rules_digest``), the
+    loader's code and the Python and PyYAML versions are what they were; only rules that
+    loaded without errors are kept."""
+    key = code_key(_RULES_MODULES, rules_digest, os.path.realpath(root))
+    target = Path(root) / CACHE_DIR / RULES_FILE
+    try:
+        with open(target, "rb") as f:
+            data = pickle.load(f)
+        if isinstance(data, dict) and data.get("key") == key:
+            return data["rules"], data["diags"]
+    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
+            AttributeError, ImportError, IndexError):
+        pass
+    rules, diags = load_rules(root)
+    if rules is not None and not any(d.severity == "error" for d in diags):
+        write_pickle(target, {"key": key, "rules": rules, "diags": diags})
+    return rules, diags

@@ -1,0 +1,111 @@
+"""What every page is rendered with: the results, the site's inputs, the templates, number formats, lookups."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from qsgen.core.model import Record, Results
+from qsgen.site import templates
+from qsgen.site.urls import prefix_for, record_url
+from qsgen.site.uses import Uses
+
+
+@dataclass
+class SiteInputs:
+    """What the site needs besides the scores; gathered (with I/O) by the build."""
+
+    history: dict[str, Any] = field(default_factory=dict)  # path -> gitinfo.Commit
+    attachments: Mapping[str, bytes] = field(default_factory=dict)  # repo path -> content
+    source_date: _dt.datetime | None = None  # last commit / SOURCE_DATE_EPOCH
+    example: bool = False  # records/<year>/EXAMPLE exists: mark every page 示例数据
+    templates: Path | None = None  # the repository's site_templates/ (default: qsgen's own)
+    # The commit ``history`` was read at (a file's last commit is a function of it and the
+    # path); the incremental layer reuses record page keys while it is the same. None: unknown.
+    history_id: str | None = None
+
+
+def bureau_of(title: str, year: int) -> str:
+    """The bureau's name: the assessment's title up to its year."""
+    head = title.split(str(year))[0].strip()
+    return head or title
+
+
+def _commit_date(date: Any) -> str:
+    """gitinfo's ISO 8601 author date -> "2023-06-02 10:00" (the author's own clock)."""
+    if isinstance(date, str):
+        try:
+            date = _dt.datetime.fromisoformat(date)
+        except ValueError:
+            return date
+    return date.strftime("%Y-%m-%d %H:%M")
+
+
+class Site:
+    """The results and inputs of one site with its Jinja environment, number formats and
+    lookups (records by id and by path, the score lines each record feeds). Pages are
+    rendered from it by the modules of site/pages/; it holds no page."""
+
+    def __init__(self, results: Results, inputs: SiteInputs) -> None:
+        self.results = results
+        self.rules = results.rules
+        self.inputs = inputs
+        self.records: dict[str, Record] = {r.id: r for r in results.records.records}
+        self.record_paths: dict[str, str] = {r.path: r.id for r in results.records.records}
+        self.places = self.rules.places
+        self.rounding = self.rules.rounding
+        self.templates = inputs.templates or templates.TEMPLATE_DIR
+        self.env = templates.environment(self.templates, self.places, self.rounding)
+        self.uses: Any = Uses(self.records, results.units, self.env.filters["plain"])
+
+    # formatting ---------------------------------------------------------
+    def num(self, value: Fraction | None) -> str:
+        return templates.num(value, self.places, self.rounding)
+
+    def signed(self, value: Fraction) -> str:
+        return templates.signed(value, self.places, self.rounding)
+
+    def plain(self, value: Fraction | int | None) -> str:
+        return templates.plain(value, self.places, self.rounding)
+
+    # rendering ----------------------------------------------------------
+    def common(self, path: str, page: str) -> dict[str, Any]:
+        """What every template gets: the way back to the root, the page's name, the year…"""
+        r = self.rules
+        sd = self.inputs.source_date
+        return {
+            "p": prefix_for(path),
+            "page": page,
+            "bureau": bureau_of(r.title, r.year),
+            "title": r.title,
+            "year": r.year,
+            "document": r.document,
+            "example": self.inputs.example,
+            "source_date": sd.strftime("%Y-%m-%d") if sd else "",
+            "places": self.places,
+            "rounding_name": "四舍五入" if self.rounding == "ROUND_HALF_UP" else "四舍六入五成双",
+        }
+
+    def render(self, path: str, template: str, page: str, **ctx: Any) -> bytes:
+        """The page at ``path`` made from ``template`` with ``ctx``, as UTF-8 bytes."""
+        html = self.env.get_template(template).render(**self.common(path, page), **ctx)
+        return html.encode("utf-8")
+
+    # lookups ------------------------------------------------------------
+    def rec_link(self, record_id: str, p: str) -> dict[str, str]:
+        r = self.records.get(record_id)
+        title = r.title if r else record_id
+        return {"href": p + record_url(record_id), "title": title, "id": record_id,
+                "date": r.date.isoformat() if r else ""}
+
+    def git_info(self, path: str) -> dict[str, str] | None:
+        commit = self.inputs.history.get(path)
+        if commit is None:
+            return None
+        return {"author": commit.author, "short": commit.short, "sha": commit.sha,
+                "subject": commit.subject, "date": _commit_date(commit.date)}
+

@@ -1,0 +1,121 @@
+"""A record's page: its fields, its sanitised body, attachments, git provenance, the score lines it feeds; and its search row."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+from markupsafe import Markup
+
+from qsgen.core.kinds import KINDS
+from qsgen.core.model import Record
+from qsgen.site import markdown, search
+from qsgen.site.context import Site
+from qsgen.site.labels import field_value
+from qsgen.site.urls import (
+    IMAGE_TYPES,
+    attachment_file,
+    prefix_for,
+    publishable,
+    record_file,
+    record_url,
+    suffix,
+    unit_url,
+)
+
+# A body may link to another record's .md file (rewrite_relative): such a page also depends
+# on which records exist. Only a body with "md" or a %-escape can.
+MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
+
+
+def inputs(site: Site, rec: Record, paths: Any) -> tuple:
+    """What a record page is made from besides code, templates, rules and the record's own
+    content: the score lines it feeds, its last commit, and (``paths``, standing for the set of
+    every record's path, ``sorted(site.record_paths)``) only when its body may link to another
+    record."""
+    c = site.inputs.history.get(rec.path)
+    commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
+    return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""))
+
+
+_HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
+
+
+def rewrite_relative(body: str, rec: Record, p: str, attachments: Any,
+                     record_ids: dict[str, str] | None = None) -> str:
+    """Relative links in a body: to an attachment -> the copied file; to another record's .md
+    file -> that record's page. Anything else is left as written."""
+    rec_dir = posixpath.dirname(rec.path)
+
+    def sub(m: re.Match) -> str:
+        raw = m.group(2)
+        path, _, frag = raw.partition("#")
+        target = posixpath.normpath(posixpath.join(rec_dir, unquote(path)))
+        if (target in attachments or target in rec.attachments) and publishable(target):
+            return f'{m.group(1)}="{p}{quote(attachment_file(target))}"'
+        if record_ids and target in record_ids:
+            return f'{m.group(1)}="{p}{record_url(record_ids[target])}{"#" + frag if frag else ""}"'
+        return m.group(0)
+
+    return _HREF.sub(sub, body)
+
+
+def page(site: Site, rec: Record) -> tuple[bytes, str]:
+    """The record's page, and its body's plain text (for its search row: one Markdown parse)."""
+    path = record_file(rec.id)
+    p = prefix_for(path)
+    kind = KINDS.get(rec.kind)
+    unit = site.rules.unit(rec.unit)
+    meta = []
+    if kind:
+        for name, spec in kind.fields.items():
+            if name in rec.fields and rec.fields[name] is not None:
+                meta.append({"label": spec.label or name,
+                             **field_value(rec, name, rec.fields[name], p, unit, site.plain)})
+    attachments = []
+    rec_dir = posixpath.dirname(rec.path)
+    for a in rec.attachments:
+        attachments.append({"name": posixpath.relpath(a, rec_dir) if a.startswith(rec_dir) else a,
+                            "href": p + quote(attachment_file(a)),
+                            "present": a in site.inputs.attachments,
+                            "published": publishable(a),
+                            "image": suffix(a) in IMAGE_TYPES})
+    git = site.git_info(rec.path)
+    body, text = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
+    body = rewrite_relative(body, rec, p, site.inputs.attachments, site.record_paths)
+    data = site.render(
+        path, "record.html", "record",
+        rec={"id": rec.id, "title": rec.title, "kind": kind.name if kind else rec.kind,
+             "kind_id": rec.kind, "date": rec.date.isoformat(), "path": rec.path,
+             "unit": unit.name if unit else rec.unit, "unit_href": p + unit_url(rec.unit)},
+        meta=meta, attachments=attachments, git=git,
+        body=Markup(body),  # sanitised by nh3 in markdown.render
+        uses=[{**u, "href": p + unit_url(u["unit"]) + "#" + u["anchor"]}
+              for u in site.uses.get(rec.id, [])],
+    )
+    return data, text
+
+
+def render(site: Site, rec: Record) -> bytes:
+    return page(site, rec)[0]
+
+
+def search_row(site: Site, rec: Record, text: str | None = None) -> search.Row:
+    """The record's row of the search index: a function of the record and the rules
+    (``text``: its body's plain text, when the page was just made)."""
+    unit = site.rules.unit(rec.unit)
+    kind = KINDS.get(rec.kind)
+    facts = []
+    for name in (kind.fields if kind else {}):
+        value = rec.fields.get(name)
+        if value is None or name in ("url", "task"):
+            continue
+        shown = field_value(rec, name, value, "", unit, site.plain)
+        facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
+    facts.append(rec.date.isoformat())
+    return search.row(search.SearchDoc(
+        url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
+        unit=unit.name if unit else rec.unit, text=" · ".join(f for f in facts if f),
+        body=markdown.plain_text(rec.body) if text is None else text))

@@ -1,0 +1,142 @@
+"""A unit's page: its score, every item with its progress and evidence, every bonus and deduction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qsgen.core.kinds import KINDS
+from qsgen.core.model import ItemScore, Record, UnitScore
+from qsgen.site.context import Site
+from qsgen.site.labels import STATE_NAMES
+from qsgen.site.urls import prefix_for, unit_file
+
+
+def item_row(site: Site, it: ItemScore, p: str) -> dict[str, Any]:
+    judged_note = ""
+    if it.state == "computed" and it.judged is not None:
+        judged_note = site.num(it.judged)
+    return {
+        "id": it.item.id,
+        "text": it.item.text,
+        "max": site.plain(it.item.max),
+        "score": site.num(it.score) if it.score is not None else "—",
+        "state": it.state,
+        "state_name": STATE_NAMES.get(it.state, it.state),
+        "method": "按记录计算" if it.item.method == "quota" else "考核办评分",
+        "progress": [{
+            "label": pv.label,
+            "done": site.plain(pv.done),
+            "target": site.plain(pv.target) if pv.target is not None else "",
+            "met": pv.target is not None and pv.done >= pv.target,
+            "records": [site.rec_link(rid, p) for rid in pv.records],
+        } for pv in it.progress],
+        "evidence": [site.rec_link(rid, p) for rid in it.evidence],
+        "extras": [{
+            "amount": site.plain(ln.amount), "explain": ln.explain,
+            "records": [site.rec_link(rid, p) for rid in ln.records],
+        } for ln in it.extras],
+        "note": it.note,
+        # "评分 8.8" only repeats the score; show the explanation when it adds something
+        "explain": it.explain if (it.state != "judged" or it.extras) else "",
+        "judged_note": judged_note,
+    }
+
+
+def linked(us: UnitScore) -> list[str]:
+    """Every record id a unit page links to."""
+    ids: list[str] = []
+    for it in us.items:
+        ids.extend(it.evidence)
+        for pv in it.progress:
+            ids.extend(pv.records)
+        for ln in it.extras:
+            ids.extend(ln.records)
+    for adj in us.adjustments:
+        for ln in adj.lines:
+            ids.extend(ln.records)
+    return ids
+
+
+def inputs(site: Site, us: UnitScore) -> tuple:
+    """Besides code, templates and rules: the unit's score, its ranks among all units and in its
+    group, its assessment file, and the id, kind, title and date of its records (the only
+    records it links: scoring sees no other unit's). ``us.outline`` (a digest of the score and
+    of those record facts, made when the unit was scored) stands for them when present."""
+    results = site.results
+    group = [(u.unit.slug, u.rank, u.group_rank) for u in results.units if u.unit.group == us.unit.group]
+    assessment = results.records.assessments.get(us.unit.slug)
+    if us.outline:
+        return (us.outline, us.rank, us.group_rank, len(results.units), group, assessment)
+    own = results.records.by_unit(us.unit.slug)
+    facts = []
+    for rid in linked(us):
+        r = site.records.get(rid)
+        facts.append((rid, r.title, r.date) if r else (rid,))
+    return (repr(us), len(results.units), group, assessment,
+            [(r.id, r.kind, r.title, r.date) for r in own], facts)
+
+
+def render(site: Site, us: UnitScore) -> bytes:
+    path = unit_file(us.unit.slug)
+    p = prefix_for(path)
+    unit = us.unit
+    group_size = sum(1 for u in site.results.units if u.unit.group == unit.group)
+    sections = []
+    if us.sections:
+        for ss in us.sections:
+            sections.append({
+                "id": ss.section.id, "title": ss.section.title,
+                "score": site.num(ss.score), "weight": site.plain(ss.section.weight),
+                "rows": [item_row(site, it, p) for it in ss.items],
+            })
+    else:
+        sections.append({"id": "", "title": "", "score": site.num(us.base), "weight": "",
+                         "rows": [item_row(site, it, p) for it in us.items]})
+    adjustments, idle = [], []
+    for adj in us.adjustments:
+        if not adj.lines:
+            idle.append({"id": adj.rule.id, "title": adj.rule.title})
+            continue
+        adjustments.append({
+            "id": adj.rule.id, "title": adj.rule.title,
+            "type": "加分" if adj.rule.sign > 0 else "减分",
+            "bonus": adj.rule.sign > 0,
+            "responsible": site.rules.departments.get(adj.rule.responsible, adj.rule.responsible),
+            "amount": site.signed(adj.signed),
+            "raw": site.plain(adj.raw), "capped": adj.raw != adj.amount,
+            "cap": site.plain(adj.rule.cap) if adj.rule.cap is not None else "",
+            "explain": adj.explain,
+            "lines": [{
+                "amount": site.plain(ln.amount), "explain": ln.explain,
+                "records": [site.rec_link(rid, p) for rid in ln.records],
+            } for ln in adj.lines],
+        })
+    records = []
+    by_kind: dict[str, list[Record]] = {}
+    for r in site.results.records.by_unit(unit.slug):
+        by_kind.setdefault(r.kind, []).append(r)
+    for kind in KINDS:
+        if kind in by_kind:
+            recs = sorted(by_kind[kind], key=lambda r: (r.date, r.id))
+            records.append({"kind": KINDS[kind].name,
+                            "rows": [site.rec_link(r.id, p) for r in recs]})
+    assessment = site.results.records.assessments.get(unit.slug)
+    return site.render(
+        path, "unit.html", "unit",
+        unit={"slug": unit.slug, "name": unit.name,
+              "group": site.rules.group_name(unit.group), "stations": bool(us.sections)},
+        s={"base": site.num(us.base), "bonus": site.num(us.bonus),
+           "bonus_signed": site.signed(us.bonus), "deduction_signed": site.signed(-us.deduction),
+           "has_bonus": us.bonus != 0, "has_deduction": us.deduction != 0,
+           "deduction": site.num(us.deduction), "total": site.num(us.total),
+           "rank": us.rank, "group_rank": us.group_rank, "provisional": us.provisional,
+           "unit_count": len(site.results.units), "group_size": group_size,
+           "pending": sum(1 for it in us.items if it.state == "pending"),
+           "item_count": len(us.items)},
+        sections=sections, adjustments=adjustments, idle=idle,
+        computation=us.computation, records=records,
+        assessment={"assessor": assessment.assessor,
+                    "date": assessment.date.isoformat() if assessment.date else "",
+                    "path": assessment.path,
+                    "git": site.git_info(assessment.path)} if assessment else None,
+    )

@@ -1,0 +1,59 @@
+"""Where each file of the site lives: page paths, their URLs, and which attachments are copied."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import quote
+
+
+@functools.lru_cache(maxsize=1 << 17)  # asked for every record by several pages; quote() is slow
+def record_url(record_id: str) -> str:
+    """Site-relative URL of a record page (percent-encoded)."""
+    return "records/" + quote(record_id) + ".html"
+
+
+def record_file(record_id: str) -> str:
+    """Site path of a record page."""
+    return "records/" + record_id + ".html"
+
+
+def unit_url(slug: str) -> str:
+    """Site-relative URL of a unit page."""
+    return "units/" + quote(slug) + ".html"
+
+
+def unit_file(slug: str) -> str:
+    """Site path of a unit page."""
+    return "units/" + slug + ".html"
+
+
+def attachment_file(repo_path: str) -> str:
+    """Where an attachment (repo path under records/) is copied in the site."""
+    rel = repo_path[len("records/"):] if repo_path.startswith("records/") else repo_path
+    return "files/" + rel
+
+
+def prefix_for(path: str) -> str:
+    """Relative prefix from a page at ``path`` back to the site root ("", "../", ...)."""
+    depth = path.count("/")
+    return "../" * depth
+
+
+# Attachments are copied into the site only when their type cannot run code in a browser:
+# an .html or .svg file served from the site's own origin could carry script.
+IMAGE_TYPES = {"png", "jpg", "jpeg", "gif", "webp"}
+PASSIVE_TYPES = IMAGE_TYPES | {
+    "pdf", "ofd", "txt", "csv", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps",
+    "odt", "ods", "odp", "rtf", "zip", "rar", "7z", "mp3", "mp4", "m4a", "wav", "bmp", "tif", "tiff",
+}
+
+
+def suffix(path: str) -> str:
+    """A file name's extension, lower case, without the dot ("" when none)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def publishable(path: str) -> bool:
+    """Whether an attachment of this type is copied into the site (see PASSIVE_TYPES)."""
+    return suffix(path) in PASSIVE_TYPES
