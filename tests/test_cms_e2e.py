@@ -119,6 +119,7 @@ def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cms") / "repo"
     shutil.copytree(REPO / "rules", root / "rules")
     shutil.copytree(REPO / "records", root / "records")
+    shutil.copyfile(REPO / "CODEOWNERS", root / "CODEOWNERS")
     (root / ".gitignore").write_text("/_site*/\n/.qsgen-cache/\n", encoding="utf-8")
     _git(root, "init", "-q", "-b", "main")
     _git(root, "config", "user.name", "龙港所 张三")

@@ -80,7 +80,8 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
         diags.error(OWNERS_PATH, node.line, node.col, "文件内容应是“键: 值”的形式",
                     "参照示例：teams: {fagui: \"@组织/fagui\"}")
         return None, diags.sorted()
-    known = {"platform", "teams", "assessment_office", "rules_owner", "code_owner"}
+    # cms: the web form's settings, read by qsgen/cms/settings.py (`qsgen cms`)
+    known = {"platform", "teams", "assessment_office", "rules_owner", "code_owner", "cms"}
     for key, value in node.value.items():
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
