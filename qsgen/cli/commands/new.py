@@ -58,7 +58,7 @@ def _fail(message: str, hint: str = "", code: int = 2) -> int:
 
 def run(args) -> int:
     from qsgen.core.hints import nearest
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
 
     root = Path(getattr(args, "root", ".") or ".")
     kind = args.kind.strip()
