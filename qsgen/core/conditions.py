@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class WhereOp:
+class WhereOp(NamedTuple):
     """``field: {<name>: operand}``; evaluated by the scoring engine (``_cond``)."""
 
     name: str

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Measure:
+class Measure(NamedTuple):
     """A count taken from one unit's records that a rule part earns points by (``per: <name>``).
 
     Its computation is the function registered under the same name in ``qsgen/scoring/measures.py``.
@@ -37,8 +36,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
 )}
 
 
-@dataclass(frozen=True)
-class ProgressType:
+class ProgressType(NamedTuple):
     """What an item shows as its progress (``progress: {type: <name>}``); computed by the scoring engine."""
 
     name: str

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from qsgen.core.errors import Diagnostics
 from qsgen.core.model import Item, Quota, Section, Source, Unit
@@ -13,8 +13,9 @@ from qsgen.rules.schema import Ctx, Obj, unique_ids
 from qsgen.rules.units import check_group, news_quota
 
 
-@dataclass
-class SectionTemplate:
+class SectionTemplate(NamedTuple):
+    """A section of the shared template: checked once, its items built again for each 所."""
+
     obj: Obj
     item_objs: list[Obj]
 
