@@ -55,7 +55,7 @@ class Engine:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
         from qsgen.build import inputs as gather
         from qsgen.build.render import render_site
-        from qsgen.rules.loader import load_rules
+        from qsgen.rules import load_rules
         from qsgen.site import SiteInputs
 
         root = self.root

@@ -20,7 +20,7 @@ from qsgen.incremental.history import cached_history
 from qsgen.publish import writer
 from qsgen.records.loader import load_records
 from qsgen.repo import gitinfo
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402

@@ -11,7 +11,7 @@ import pytest
 
 from qsgen.cli.commands import codeowners as cmd
 from qsgen.review import codeowners
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 

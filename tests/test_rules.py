@@ -12,7 +12,7 @@ import pytest
 
 from qsgen.cli.commands import rules as rules_command
 from qsgen.core.errors import QsgenError
-from qsgen.rules.loader import load_rules, load_rules_or_raise
+from qsgen.rules import load_rules, load_rules_or_raise
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "rules" / "2023"

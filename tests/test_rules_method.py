@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.core.kinds import KINDS
-from qsgen.rules.loader import MEASURES, load_rules
+from qsgen.rules import MEASURES, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "assessment-method-2023.txt"

@@ -9,7 +9,7 @@ import pytest
 
 from qsgen.incremental import cache, scorememo
 from qsgen.records.loader import load_records
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 from qsgen.scoring.engine import score
 
 REPO = Path(__file__).resolve().parent.parent

@@ -582,7 +582,7 @@ REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
 def real_rules():
-    rules_mod = pytest.importorskip("qsgen.rules.loader")
+    rules_mod = pytest.importorskip("qsgen.rules")
     if not (REPO / "rules" / "2023").is_dir():
         pytest.skip("rules/2023 not present")
     rules_, diags = rules_mod.load_rules(REPO, 2023)

@@ -10,7 +10,7 @@ import pytest
 
 from qsgen.build import pipeline
 from qsgen.incremental import cache, pagestore, recordmemo, statcheck
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 

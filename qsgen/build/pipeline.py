@@ -38,7 +38,7 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     cache.DigestMemo that knows the records' content digests. ``rules_digest``
     (cache.tree_digest of rules/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
     from qsgen.records.loader import load_records
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 
     say = progress or (lambda line: None)

@@ -63,8 +63,7 @@ class Part:
 
     ``per`` is ``"record"`` (each record of ``kind`` matching ``where`` contributes),
     ``"flag"`` (the assessor sets ``id: true`` in assessment.yaml), or the name of a
-    measure computed by the scoring engine: ``news_surplus``, ``news_shortfall``,
-    ``lead_surplus``, ``lead_shortfall``, ``case_surplus_general``, ``case_shortfall``.
+    measure (``news_surplus``, …), declared in core/measures.py and computed by scoring/measures.py.
     """
 
     id: str

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.incremental.cache import CACHE_DIR, code_key, write_pickle
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 
 RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
 _RULES_MODULES = ("rules", "core", "records/fields.py", "incremental/rulescache.py")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import os
 import posixpath
 import re
@@ -14,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from qsgen.core.errors import Diagnostic
+from qsgen.core.hints import did_you_mean, fold, nearest  # noqa: F401 (re-exported)
 from qsgen.core.kinds import LEVEL_ALIASES, FieldSpec
 from qsgen.core.model import LEVEL_NAMES
 
@@ -64,51 +64,10 @@ def quote(text: str, limit: int = 40) -> str:
     return f"“{text}”"
 
 
-def nearest(word: str, choices: list[str] | tuple[str, ...] | set[str], cutoff: float = 0.6) -> str | None:
-    """The one choice ``word`` most likely meant, or None when none is close or two are equally close.
-
-    A case/width-folded exact match wins. Otherwise choices are ranked by difflib's ratio on the
-    folded forms (at least ``cutoff``), then by the length of the common prefix; when the best two
-    still tie (``乡级`` is as close to 省级 as to 市级 and 县级) there is no single guess. The
-    result never depends on the iteration order of a set or on which character sorts higher."""
-    choices = list(dict.fromkeys(sorted(choices) if isinstance(choices, (set, frozenset)) else choices))
-    key = fold(word)
-    folded = [fold(c) for c in choices]
-    for f, c in zip(folded, choices, strict=True):
-        if f == key:
-            return c
-    ranked = []
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(key)
-    for index, (f, c) in enumerate(zip(folded, choices, strict=True)):
-        matcher.set_seq1(f)
-        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= cutoff:
-            ranked.append((-ratio, -len(os.path.commonprefix([f, key])), index, c))
-    if not ranked:
-        return None
-    ranked.sort()
-    if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
-        return None  # a tie: naming either one would be a misleading guess
-    return ranked[0][3]
-
-
-def fold(text: str) -> str:
-    """Case, width and Unicode-normalisation insensitive form of a text."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
 def normalise(text: str) -> str:
     """The text as NFKC without surrounding spaces: full-width digits, letters, points and
     spaces typed with a Chinese input method become their ASCII forms (１２０００ → 12000)."""
     return unicodedata.normalize("NFKC", text).strip()
-
-
-def did_you_mean(word: str, choices, cutoff: float = 0.6) -> str:
-    best = nearest(word, choices, cutoff)
-    return f"是不是想写 {best}？" if best else ""
 
 
 # ------------------------------------------------------------------ helpers

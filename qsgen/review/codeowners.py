@@ -9,24 +9,12 @@ from pathlib import Path
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.kinds import KINDS
+from qsgen.core.measures import MEASURES
 from qsgen.core.model import Rules
 
 OWNERS_PATH = "rules/owners.yaml"
 CODEOWNERS_PATH = "CODEOWNERS"
 PLATFORMS = ("github", "gitlab", "gitea")
-
-# Measures of the scoring engine (model.Part.per) and the record kind each one counts.
-MEASURE_KINDS = {
-    "news_surplus": "news",
-    "news_shortfall": "news",
-    "lead_surplus": "case-lead",
-    "lead_shortfall": "case-lead",
-    "case_surplus_general": "case",
-    "case_shortfall": "case",
-}
-# Item progress types (model.Progress.type) and the record kind each one reads.
-PROGRESS_KINDS = {"news": "news", "leads": "case-lead", "cases": "case", "count": "evidence",
-                  "rate": "evidence"}
 
 HEADER = """\
 # 本文件由 `qsgen codeowners` 根据 rules/ 自动生成，请不要手工修改。
@@ -145,7 +133,7 @@ def kind_departments(rules: Rules, office: str = "office") -> dict[str, list[str
 
     for adj in rules.adjustments:
         for part in adj.parts:
-            add(part.kind or MEASURE_KINDS.get(part.per), adj.responsible)
+            add(part.kind or (MEASURES[part.per].kind if part.per in MEASURES else None), adj.responsible)
     # Item progress reads news / cases / leads (owned above) and evidence (the office's).
     for depts in out.values():
         if not depts:
@@ -243,7 +231,7 @@ def render(rules: Rules, cfg: OwnersConfig) -> tuple[str, list[Diagnostic]]:
 
 def generate(root: str | Path) -> tuple[str | None, list[Diagnostic]]:
     """Load the (latest year's) rules and rules/owners.yaml and render CODEOWNERS."""
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
 
     cfg, diags = load_owners(root)
     if cfg is None and not diags:

@@ -13,8 +13,8 @@ from pathlib import Path
 from qsgen.core.display import fmt, fmt_plain, fmt_signed
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.kinds import KINDS
+from qsgen.core.measures import MEASURES, PROGRESS_TYPES
 from qsgen.core.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
-from qsgen.review.codeowners import MEASURE_KINDS, PROGRESS_KINDS
 
 ZERO = Fraction(0)
 MARKER = "<!-- qsgen-diff -->"  # lets CI find and update its own pull-request comment
@@ -172,7 +172,7 @@ def _lines_diff(old: list[Line], new: list[Line]) -> tuple[list[Line], list[Line
 def _adj_kinds(adj: AdjustmentScore) -> tuple[set[str], set[str]]:
     """(kinds read record by record, kinds counted through a measure) of one rule."""
     per_record = {p.kind for p in adj.rule.parts if p.kind}
-    measured = {MEASURE_KINDS[p.per] for p in adj.rule.parts if p.per in MEASURE_KINDS}
+    measured = {MEASURES[p.per].kind for p in adj.rule.parts if p.per in MEASURES}
     return per_record, measured
 
 
@@ -187,7 +187,7 @@ def _adjustment_change(old: AdjustmentScore | None, new: AdjustmentScore | None,
     new_amt = new.amount if new else None
     if (old_amt or ZERO) == (new_amt or ZERO) and not added and not removed:
         return None
-    measure_parts = {p.id for p in ref.rule.parts if p.per in MEASURE_KINDS}
+    measure_parts = {p.id for p in ref.rule.parts if p.per in MEASURES}
     changed_pairs = _pair_lines(added, removed, measure_parts)
     per_record, measured = _adj_kinds(ref)
     in_lines = {rid for ln in old_lines + new_lines for rid in ln.records}
@@ -262,7 +262,7 @@ def _item_change(old_u: UnitScore | None, new_u: UnitScore | None, old: ItemScor
     ids = _item_records(old) | _item_records(new)
     kinds = set()
     if ref.item.progress is not None and ref.item.progress.type in ("news", "leads", "cases"):
-        kinds.add(PROGRESS_KINDS[ref.item.progress.type])
+        kinds.add(PROGRESS_TYPES[ref.item.progress.type].kind)
     if ref.item.method == "quota":
         kinds.add("case")
     causes = [c for c in changed if c.id in ids or c.kind in kinds]
@@ -734,7 +734,7 @@ def _extract(data: bytes, dest: Path) -> None:
 def evaluate(root: Path, year: int | None = None) -> tuple[Results | None, list[Diagnostic], str]:
     """(results, diagnostics, why-not) for the repository tree at ``root``."""
     from qsgen.records.loader import load_records
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 
     rules, rdiags = load_rules(Path(root), year)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from qsgen.core.conditions import WHERE_OPS
 from qsgen.core.display import MINUS, fmt, fmt_money, fmt_plain
 from qsgen.core.errors import QsgenError
 from qsgen.core.kinds import KINDS
+from qsgen.core.measures import MEASURES
 from qsgen.core.model import (
     LEVEL_NAMES,
     LEVELS,
@@ -32,11 +34,10 @@ from qsgen.core.model import (
     Unit,
     UnitScore,
 )
+from qsgen.scoring.counting import effective_level, quota_counted, scope_cases
+from qsgen.scoring.measures import COMPUTE, Row
 
 ZERO = Fraction(0)
-MEASURES = ("news_surplus", "news_shortfall", "lead_surplus", "lead_shortfall",
-            "case_surplus_general", "case_shortfall")
-_LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}  # 0 = highest
 
 
 # ----------------------------------------------------------------- public API
@@ -65,34 +66,6 @@ def rank_units(scores: list[UnitScore]) -> None:
 def competition_ranks(values: list[Fraction]) -> list[int]:
     """Ranks of ``values`` (higher is better): equal values share a rank, the next is skipped."""
     return [1 + sum(1 for o in values if o > v) for v in values]
-
-
-def effective_level(record: Record) -> str | None:
-    """The highest of a news record's ``level`` and its ``adopted_by`` levels (口径7)."""
-    levels = [record.fields.get("level")]
-    for adoption in record.fields.get("adopted_by") or []:
-        if isinstance(adoption, dict):
-            levels.append(adoption.get("level"))
-    known = [lv for lv in levels if lv in _LEVEL_RANK]
-    if not known:
-        return None
-    return min(known, key=lambda lv: _LEVEL_RANK[lv])
-
-
-def quota_counted(part: QuotaPart, categories: Iterable[str]) -> Fraction:
-    """Cases that count toward one quota scope (DESIGN §2.2), capped at its total."""
-    done: dict[str, int] = {}
-    uncategorised = 0
-    for c in categories:
-        if c in part.minimums:
-            done[c] = done.get(c, 0) + 1
-        else:
-            uncategorised += 1
-    floor_sum = sum(part.minimums.values())
-    within = sum(min(done.get(c, 0), q) for c, q in part.minimums.items())
-    beyond = sum(max(0, done.get(c, 0) - q) for c, q in part.minimums.items()) + uncategorised
-    free = max(0, part.total - floor_sum)
-    return Fraction(min(within + min(beyond, free), part.total))
 
 
 def applies(rule: AdjustmentRule, unit: Unit) -> bool:
@@ -163,7 +136,7 @@ class _UnitContext:
         self.records = sorted(records.by_unit(unit.slug), key=lambda r: (r.date, r.id))
         assessment = records.assessments.get(unit.slug)
         self.judgements: dict[str, Judgement] = dict(assessment.items) if assessment else {}
-        self._measures: dict[str, list[tuple[str, Fraction, list[str]]]] = {}
+        self._measures: dict[tuple[str, str | None], list[Row]] = {}
         # Records by kind, in the same (date, id) order: of_kind is asked once per item and
         # rule part, and a scan of every record each time was a third of scoring at 10,000.
         self._by_kind: dict[str, list[Record]] = {}
@@ -181,15 +154,19 @@ class _UnitContext:
     def plain(self, value: Fraction) -> str:
         return fmt_plain(value, self.rules)
 
-    def measure(self, name: str) -> list[tuple[str, Fraction, list[str]]]:
-        """A measure as (key, count, record ids) rows; key '' for unkeyed measures."""
-        if name not in self._measures:
-            self._measures[name] = self._compute_measure(name)
-        return self._measures[name]
+    def measure(self, name: str, by: str | None = None) -> list[Row]:
+        """A measure as (key, count, record ids) rows (scoring/measures.py); key '' for unkeyed measures."""
+        if (name, by) not in self._measures:
+            compute = COMPUTE.get(name)
+            if compute is None:
+                raise QsgenError(f"未知的计量方式：{name}")
+            self._measures[name, by] = compute(self, by)
+        return self._measures[name, by]
 
-    # -- measures
+    # -- what measures (scoring/measures.py) and progress count
 
     def news_by_level(self) -> dict[str, list[Record]]:
+        """The unit's news reports by effective level (口径7), every level present."""
         out: dict[str, list[Record]] = {lv: [] for lv in LEVELS}
         for r in self.of_kind("news"):
             lv = effective_level(r)
@@ -198,75 +175,12 @@ class _UnitContext:
         return out
 
     def case_scopes(self) -> list[tuple[QuotaPart, list[Record]]]:
+        """Each scope of the unit's case quota with its cases (none without a case quota)."""
         quota = self.unit.case_quota
         if quota is None:
             return []
         cases = self.of_kind("case")
-        return [(part, _scope_cases(part, cases)) for part in quota.parts]
-
-    def _compute_measure(self, name: str) -> list[tuple[str, Fraction, list[str]]]:
-        unit = self.unit
-        if name == "news_surplus":
-            by_level = self.news_by_level()
-            quota = unit.news_quota
-            total = 0
-            ids: list[str] = []
-            for lv in LEVELS:
-                recs = by_level[lv]
-                extra = max(0, len(recs) - (quota or {}).get(lv, 0))  # no quota: every item
-                total += extra
-                if extra:
-                    ids.extend(r.id for r in recs[len(recs) - extra:])
-            return [("", Fraction(total), ids)]
-        if name == "news_surplus_by_level":
-            by_level = self.news_by_level()
-            rows = []
-            for lv in LEVELS:
-                recs = by_level[lv]
-                extra = max(0, len(recs) - (unit.news_quota or {}).get(lv, 0))
-                rows.append((lv, Fraction(extra), [r.id for r in recs[len(recs) - extra:]] if extra else []))
-            return rows
-        if name == "news_shortfall":
-            if unit.news_quota is None:
-                return []
-            by_level = self.news_by_level()
-            return [(lv, Fraction(max(0, unit.news_quota.get(lv, 0) - len(by_level[lv]))), [])
-                    for lv in LEVELS if lv in unit.news_quota]
-        if name in ("lead_surplus", "lead_shortfall"):
-            leads = self.of_kind("case-lead")
-            target = unit.lead_target
-            if name == "lead_shortfall":
-                if target is None:
-                    return []
-                return [("", Fraction(max(0, target - len(leads))), [])]
-            if target is None:
-                return []  # no lead target: nothing to exceed (B6b needs a target)
-            extra = max(0, len(leads) - target)
-            return [("", Fraction(extra), [r.id for r in leads[len(leads) - extra:]] if extra else [])]
-        if name == "case_surplus_general":
-            rows = []
-            for part, cases in self.case_scopes():
-                # 口径8: only a scope whose task is completed (every category minimum met,
-                # counted == total) has cases "beyond" it; otherwise D10 already deducts.
-                counted = quota_counted(part, [r.fields.get("category", "") for r in cases])
-                beyond = max(0, len(cases) - part.total) if counted == part.total else 0
-                general = [r for r in cases if r.fields.get("procedure") == "general"]
-                n = min(beyond, len(general))
-                rows.append((part.name or "", Fraction(n), [r.id for r in general[len(general) - n:]] if n else []))
-            return rows
-        if name == "case_shortfall":
-            rows = []
-            for part, cases in self.case_scopes():
-                counted = quota_counted(part, [r.fields.get("category", "") for r in cases])
-                rows.append((part.name or "", Fraction(part.total) - counted, []))
-            return rows
-        raise QsgenError(f"未知的计量方式：{name}")
-
-
-def _scope_cases(part: QuotaPart, cases: list[Record]) -> list[Record]:
-    if part.name is None:
-        return list(cases)
-    return [r for r in cases if r.fields.get("team") == part.name]
+        return [(part, scope_cases(part, cases)) for part in quota.parts]
 
 
 def _value(s: ItemScore) -> Fraction:
@@ -323,7 +237,7 @@ def _quota_item_counted(ctx: _UnitContext, quota: Quota) -> tuple[Fraction, str]
     counted = ZERO
     pieces = []
     for part in quota.parts:
-        scope = _scope_cases(part, cases)
+        scope = scope_cases(part, cases)
         c = quota_counted(part, [r.fields.get("category", "") for r in scope])
         counted += c
         if part.name:
@@ -355,7 +269,7 @@ def _progress(ctx: _UnitContext, item: Item) -> list[ProgressValue]:
             return [ProgressValue("案件", Fraction(len(cases)), None, [r.id for r in cases])]
         rows: list[ProgressValue] = []
         for part in quota.parts:
-            scope = _scope_cases(part, cases)
+            scope = scope_cases(part, cases)
             prefix = f"{part.name} " if part.name else ""
             for cat, minimum in part.minimums.items():
                 recs = [r for r in scope if r.fields.get("category") == cat]
@@ -499,24 +413,12 @@ def _record_amount(ctx: _UnitContext, part: Part, r: Record, sign: int) -> tuple
     raise QsgenError(f"{part.id} 的分值写法不适用于逐条记录")
 
 
-_MEASURE_TEXT = {
-    "news_surplus": ("信息超额", "条"),
-    "news_shortfall": ("少", "条"),
-    "lead_surplus": ("案件线索超额", "条"),
-    "lead_shortfall": ("案件线索少", "条"),
-    "case_surplus_general": ("超额完成的一般程序案件", "件"),
-    "case_shortfall": ("案件少", "件"),
-}
-
-
 def _measure_lines(ctx: _UnitContext, rule_id: str, part: Part, sign: int) -> list[Line]:
     a = part.amount
-    what, word = _MEASURE_TEXT[part.per]
+    what, word = MEASURES[part.per].phrase, MEASURES[part.per].word
     lines = []
-    measure = part.per
-    if measure == "news_surplus" and a.by == "level" and not a.steps:
-        measure = "news_surplus_by_level"  # a rate per level instead of one count
-    for key, count, ids in ctx.measure(measure):
+    # by: level with a rate per level asks for the count per level instead of one count
+    for key, count, ids in ctx.measure(part.per, None if a.steps else a.by):
         if count <= 0:
             continue
         prefix = LEVEL_NAMES.get(key, key)
@@ -572,11 +474,12 @@ def _matches(r: Record, where: dict[str, Any]) -> bool:
     return all(_cond(_field(r, k), cond) for k, cond in (where or {}).items())
 
 
-_OPS = {"gt", "ge", "lt", "le", "not", "eq", "in"}
+_COMPARE = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 
 
 def _cond(value: Any, cond: Any) -> bool:
-    if isinstance(cond, dict) and cond and set(cond) <= _OPS:
+    """Whether a record's field ``value`` meets one where-condition (operators: core/conditions.py)."""
+    if isinstance(cond, dict) and cond and cond.keys() <= WHERE_OPS.keys():
         for op, want in cond.items():
             if op == "not":
                 if _eq(value, want):
@@ -591,7 +494,7 @@ def _cond(value: Any, cond: Any) -> bool:
                 v, w = _frac(value), _frac(want)
                 if v is None or w is None:
                     return False
-                if not {"gt": v > w, "ge": v >= w, "lt": v < w, "le": v <= w}[op]:
+                if not _COMPARE[op](v, w):
                     return False
         return True
     if isinstance(cond, (list, tuple)):

@@ -57,8 +57,8 @@ def _fail(message: str, hint: str = "", code: int = 2) -> int:
 
 
 def run(args) -> int:
-    from qsgen.records.fields import nearest
-    from qsgen.rules.loader import load_rules
+    from qsgen.core.hints import nearest
+    from qsgen.rules import load_rules
 
     root = Path(getattr(args, "root", ".") or ".")
     kind = args.kind.strip()

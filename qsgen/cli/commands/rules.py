@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from qsgen.core.model import LEVEL_NAMES, LEVELS, Rules, Unit
-from qsgen.rules.loader import describe_part, load_rules, num
+from qsgen.rules import describe_part, load_rules, num
 
 
 def register(sub) -> None:

@@ -6,7 +6,9 @@ from fractions import Fraction
 from typing import Any
 
 from qsgen.core import display
+from qsgen.core.conditions import WHERE_OPS
 from qsgen.core.kinds import KINDS
+from qsgen.core.measures import MEASURES
 from qsgen.core.model import LEVEL_NAMES, Amount, Part
 from qsgen.site.context import Site
 from qsgen.site.labels import PROGRESS_NAMES, field_label, key_name, truthy, value_name
@@ -53,21 +55,17 @@ def per_text(part: Part) -> str:
         return text
     if part.per == "flag":
         return "考核办在评分文件中标记"
-    return {"news_surplus": "信息报道超出任务数", "news_shortfall": "信息报道未完成数（按级别）",
-            "lead_surplus": "案件线索超出目标数", "lead_shortfall": "案件线索未完成数",
-            "case_surplus_general": "超出案件任务的一般程序案件数",
-            "case_shortfall": "案件任务未完成数"}.get(part.per, part.per)
+    return MEASURES[part.per].page if part.per in MEASURES else part.per
 
 
 def cond_text(v: Any) -> str:
     if isinstance(v, dict):
-        ops = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
         parts = []
         for k, x in v.items():
             if k == "not":
                 parts.append("否" if truthy(x) else f"不为 {value_name(x)}")
             else:
-                parts.append(f"{ops.get(k, k)} {x}")
+                parts.append(f"{(WHERE_OPS[k].symbol if k in WHERE_OPS else '') or k} {x}")
         return "，".join(parts)
     if isinstance(v, list):
         return "或".join(value_name(x) for x in v)
