@@ -15,7 +15,7 @@ from qsgen.cms.config import unit_config
 from qsgen.cms.messages import diagnose, fill
 from qsgen.cms.settings import CmsSettings, load_settings
 from qsgen.core.kinds import KINDS, FieldSpec
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 WIDGETS = {"text": "qsgen-string", "date": "qsgen-datetime", "int": "qsgen-number", "decimal": "qsgen-number",

@@ -71,7 +71,7 @@ def _total(root: Path, out: Path, slug: str) -> Fraction:
 def _cli_errors(root: Path, name: str, front: str) -> list[str]:
     """What `qsgen check` says about a record of 龙港所 with this front matter, as the form shows it."""
     from qsgen.records.loader import load_records
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
 
     bad = root.parent / "bad"
     shutil.rmtree(bad, ignore_errors=True)
@@ -142,7 +142,7 @@ def test_form_end_to_end(repo: Path, tmp_path: Path) -> None:
     from qsgen.cms import admin
     from qsgen.cms.local import LocalCms
     from qsgen.cms.settings import CmsSettings
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
 
     before = _total(repo, tmp_path / "site-before", "longgang")
     rules, _ = load_rules(repo)

@@ -37,7 +37,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from qsgen.cms import admin
     from qsgen.cms.settings import load_settings
-    from qsgen.rules.loader import load_rules
+    from qsgen.rules import load_rules
 
     root = Path(getattr(args, "root", ".") or ".")
     rules, diags = load_rules(root, admin.current_year(root))
