@@ -15,6 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from needs import need as _need
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +23,6 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("QSGEN_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _need(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: the browser test must run)")
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")

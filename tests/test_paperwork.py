@@ -23,22 +23,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from needs import need
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results
 
 from qsgen.core.errors import QsgenError
 from qsgen.site import SiteInputs, build_site, notices, urls, xlsx
 
 REPO = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
 EPOCH = "1704448800"  # 2024-01-05 10:00 UTC: the example's source date (no git in tmp_path)
-
-
-def _need(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: the PDF tests must run)")
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +40,9 @@ def engine():
     try:
         made = pdf.engine()
     except QsgenError as e:
-        _need(False, e.message)
+        need(False, e.message)
     for tool in ("pdftotext", "pdftoppm", "pdfinfo", "pdffonts"):
-        _need(shutil.which(tool) is not None, f"{tool} not found (apt-get install poppler-utils)")
+        need(shutil.which(tool) is not None, f"{tool} not found (apt-get install poppler-utils)")
     return made
 
 
