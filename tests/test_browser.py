@@ -15,6 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from needs import need as _need
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +23,6 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("QSGEN_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _need(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: the browser test must run)")
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +122,7 @@ def test_as_files(browser, built):
 
 def test_phone_width_has_no_horizontal_page_scroll(browser, server):
     page = browser.new_page(viewport={"width": 390, "height": 844})
-    for path in ("index.html", "units/longgang.html", "rules.html"):
+    for path in ("index.html", "units/longgang.html", "rules.html", "notices/longgang.html", "summary.html"):
         page.goto(server + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
@@ -150,6 +142,38 @@ def test_print_is_a_clean_report(browser, server):
     assert not page.locator("#records").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+    page.close()
+
+
+def test_a_notice_prints_on_a4_with_the_unit_and_page_numbers(browser, built, tmp_path):
+    """打印通知书 from the unit page, printed by Chromium at the page's own A4 size: a few pages,
+    each with the unit, the year and 第 x 页 共 y 页; the seal block on the last one."""
+    import re
+    import subprocess
+
+    _need(shutil.which("pdftotext") is not None, "pdftotext not found (apt-get install poppler-utils)")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(built.as_uri() + "/units/longgang.html")
+    page.locator("a", has_text="打印通知书").click()
+    page.wait_for_load_state()
+    assert "/notices/longgang.html" in page.url
+    assert page.locator("button[data-print]").is_visible()  # shown by paper.js
+    for name, url in (("龙港所", None), ("考核结果汇总表", built.as_uri() + "/summary.html")):
+        if url:
+            page.goto(url)
+        out = tmp_path / "printed.pdf"
+        out.write_bytes(page.pdf(prefer_css_page_size=True, print_background=True))
+        info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+        assert "pts (A4)" in info
+        n = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+        assert 1 <= n <= 4, (name, n)
+        for i in range(1, n + 1):
+            text = subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(out), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            flat = re.sub(r"\s+", "", text)
+            assert name in flat and "2023年度" in flat and f"第{i}页共{n}页" in flat, (name, i)
+            assert ("考核领导小组（盖章）" in flat) == (i == n), (name, i)
+            assert "打印" not in flat.replace("打印通知书", "")  # the toolbar is not printed
     page.close()
 
 

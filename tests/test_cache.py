@@ -123,7 +123,11 @@ def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     assert f"records/zhifadui/{rec.stem}.html" in changed
     assert "units/zhifadui.html" in changed
     assert "search/parts/zhifadui.js" in changed
-    assert len(changed) <= 4
+    # the unit's notice and the workbook quote a score line's explanation, which may name the
+    # record; no other unit's notice nor the summary table (totals and ranks only) is made again
+    assert not [p for p in changed if p.startswith("notices/") and p != "notices/zhifadui.html"]
+    assert "summary.html" not in changed
+    assert len(changed) <= 6
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -143,6 +147,48 @@ def test_a_score_change_moves_totals_and_ranks_like_a_clean_build(repo, tmp_path
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+class _FakePdf:
+    """Stands in for publish/pdf.py's engine: a "PDF" that is a digest of its page."""
+
+    key = "fake engine 1"
+
+    def __init__(self) -> None:
+        self.made: list[str] = []
+
+    def render_all(self, pages, files):
+        import hashlib
+
+        assert "assets/print.css" in files
+        self.made.extend(path for path, _html in pages)
+        return [b"%PDF-fake " + hashlib.sha256(html).hexdigest().encode() for _path, html in pages]
+
+
+def test_pdfs_follow_their_pages_like_a_clean_build(repo, tmp_path, monkeypatch):
+    """With --pdf: each PDF is kept while its print page is, made again when it changes."""
+    from qsgen.publish import pdf
+
+    fake = _FakePdf()
+    monkeypatch.setattr(pdf, "engine", lambda jobs=1: fake)
+    pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
+    assert len(fake.made) == 22 and (repo / "_site" / "notices" / "longgang.pdf").is_file()
+    fake.made.clear()
+    pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
+    assert fake.made == []  # nothing changed: every PDF kept
+    rec = _records(repo, "guxian", "case")[0]
+    fine = next(line for line in rec.read_text("utf-8").splitlines() if line.startswith("fine: "))
+    _edit(rec, fine, "fine: 250000")  # 固县所's total and maybe the ranks change
+    pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
+    assert "notices/guxian.html" in fake.made and "summary.html" in fake.made
+    fresh = tmp_path / "clean-src"
+    shutil.copytree(repo, fresh, ignore=shutil.ignore_patterns(".qsgen-cache", "_site*"))
+    pipeline.build(fresh, tmp_path / "clean", quiet=True, use_cache=False, pdf=True)
+    _same_trees(repo / "_site", tmp_path / "clean")
+    # and without --pdf the PDFs and every link to them are gone, as in a clean build
+    pipeline.build(repo, repo / "_site", quiet=True)
+    assert not list((repo / "_site" / "notices").glob("*.pdf")) and not (repo / "_site" / "summary.pdf").exists()
+    assert "下载 PDF" not in (repo / "_site" / "units" / "guxian.html").read_text("utf-8")
 
 
 def test_a_link_to_another_record_follows_that_record(repo, tmp_path):

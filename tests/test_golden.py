@@ -26,6 +26,8 @@ PAGES = [
     "units/longgang.html",
     "records/fagui/case-2023-01.html",
     "rules.html",
+    "notices/longgang.html",
+    "summary.html",
     "assets/style.css",
     "scores.json",
     "scores.csv",

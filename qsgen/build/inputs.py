@@ -83,9 +83,16 @@ def templates_of(root: Path) -> Path | None:
     return (root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None
 
 
-def site_inputs(root: Path, results: Results, use_cache: bool = False) -> SiteInputs:
+def site_inputs(root: Path, results: Results, use_cache: bool = False, pdf: bool = False) -> SiteInputs:
     """What the site needs besides the scores: git provenance, attachments, date, templates
-    (``use_cache``: the provenance is kept in .qsgen-cache/ by HEAD)."""
+    (``use_cache``: the provenance is kept in .qsgen-cache/ by HEAD); with ``pdf`` the PDF
+    engine (publish/pdf.py; QsgenError, saying how to install it, when it cannot be loaded)."""
+    engine = None
+    if pdf:
+        from qsgen.build.workers import default_jobs
+        from qsgen.publish import pdf as pdf_engine
+
+        engine = pdf_engine.engine(default_jobs())
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
@@ -97,4 +104,5 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False) -> SiteIn
         source_date=source_date(root, commit),
         example=is_example(root, results.rules.year),
         templates=templates_of(root),
+        pdf=engine,
     )

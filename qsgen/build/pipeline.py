@@ -70,7 +70,7 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
 
 def build(root: Path, out: Path | None = None, *, quiet: bool = False,
           progress: Callable[[str], None] | None = None, use_cache: bool = True,
-          atomic: bool = False) -> BuildReport:
+          atomic: bool = False, pdf: bool = False) -> BuildReport:
     """Build the site of the repository at ``root`` into ``out`` (default root/_site).
 
     Nothing is written unless every stage succeeded; on errors raises QsgenError with every
@@ -80,15 +80,17 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     the last build wrote, only the files that changed are written into it, each by an atomic
     rename, after everything else succeeded (writer.update_site). ``atomic`` (or no cache):
     the whole site is built beside ``out`` and swapped in at once (writer.write_site).
+    ``pdf``: the print pages (result notices, the summary table) are published as PDF files
+    too (publish/pdf.py: WeasyPrint, ~0.3-0.7 s of CPU a document, so not by default).
     """
     # A build makes no lasting reference cycles; the collector's full passes over everything
     # loaded cost ~10% at 50,000 records (profiled). Memory is the same without them.
     with paused_gc():
-        return _build(Path(root), out, quiet, progress, use_cache, atomic)
+        return _build(Path(root), out, quiet, progress, use_cache, atomic, pdf)
 
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
-           use_cache: bool, atomic: bool = False) -> BuildReport:
+           use_cache: bool, atomic: bool = False, pdf: bool = False) -> BuildReport:
     from qsgen.incremental import cache
 
     out = Path(out) if out is not None else root / "_site"
@@ -102,7 +104,7 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
         else:
             cache.prepare_dir(root)
     if not use_cache:
-        return _build_with(root, out, say, notes, use_cache, atomic, None)
+        return _build_with(root, out, say, notes, use_cache, atomic, None, pdf)
     from qsgen.incremental import pagestore, recordmemo, statcheck
 
     with cache.locked(root, say):  # one build at a time reads and writes the cache
@@ -110,13 +112,13 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
         check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
                                  (pagestore.PageStore.status_table(root), out)])
         try:
-            return _build_with(root, out, say, notes, use_cache, atomic, check)
+            return _build_with(root, out, say, notes, use_cache, atomic, check, pdf)
         finally:
             check.close()
 
 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
-                use_cache: bool, atomic: bool, check: Any) -> BuildReport:
+                use_cache: bool, atomic: bool, check: Any, pdf: bool = False) -> BuildReport:
     from qsgen.build.render import render_site
     from qsgen.incremental import cache
     from qsgen.incremental.pagestore import PageStore
@@ -145,7 +147,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         memo.save_disk(root, store.digests.by_id)
         scores.save(root, results.rules)
         memo = scores = None
-    inputs = site_inputs(root, results, use_cache)
+    inputs = site_inputs(root, results, use_cache, pdf)
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).
     tmp = None if in_place else writer.begin(out, root)

@@ -99,7 +99,8 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
 
     state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": stream_dir,
              "inputs": dataclasses.replace(s.inputs, history={},
-                                           attachments=dict.fromkeys(s.inputs.attachments, b""))}
+                                           attachments=dict.fromkeys(s.inputs.attachments, b""),
+                                           pdf=None)}  # (record pages link no PDF; the engine stays here)
     history = s.inputs.history
 
     def payload(chunk: list[int]) -> tuple:

@@ -18,6 +18,7 @@ keys are.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,12 @@ from typing import Any
 from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
+from qsgen.publish.writer import Kept
 from qsgen.site import Pages, Site, search
 from qsgen.site import templates as site_templates
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import unit as unit_page
-from qsgen.site.urls import attachment_file, record_file, unit_file
+from qsgen.site.urls import PRINT_CSS, attachment_file, pdf_of, record_file, unit_file
 
 # Code (packages or modules of qsgen) that decides what a page looks like; any change to it
 # invalidates every page.
@@ -48,7 +50,8 @@ def code_digest(template_dir: Path | None = None) -> str:
 def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
     """What every cached page shares: code, templates, rules, the build date, attachment set."""
     return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
-                  results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)))
+                  results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)),
+                  getattr(inputs, "pdf", None) is not None)  # (pages link the PDFs when made)
 
 
 # render_many(work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |
@@ -234,6 +237,33 @@ class CachedPages(Pages):
         if key is not None:
             self.new_exports[us.unit.slug] = (key, text, row)
         return text, row
+
+    def print_pdfs(self, site: Site, paths: list[str], files: dict[str, bytes]) -> dict[str, bytes]:
+        """A PDF is kept while its print page's key and the engine's are; the others are made
+        together (the engine may spread them over worker processes)."""
+        engine, out, todo, keys = site.inputs.pdf, {}, [], {}
+        for path in paths:
+            target = pdf_of(path)
+            keys[target] = key = digest(self.new_pages[path][0], engine.key)
+            data = self.store.get(target, key)
+            if data is None:
+                todo.append(path)
+            else:
+                out[target] = data
+        if todo:
+            pages = {path: self._bytes(path, files[path]) for path in todo}
+            out.update(super().print_pdfs(site, todo, {**pages, PRINT_CSS: self._bytes(PRINT_CSS, files[PRINT_CSS])}))
+            self.store.rendered += len(todo)
+        for target, data in out.items():
+            self.new_pages[target] = (keys[target], data)
+        return out
+
+    def _bytes(self, path: str, data: bytes) -> bytes:
+        """A file's bytes, read back from the site when the store left it there (KEPT)."""
+        if isinstance(data, Kept):
+            with open(os.path.join(self.store.site_dir or "", path), "rb") as f:
+                return f.read()
+        return data
 
     def end(self, site: Site, files: dict[str, bytes]) -> None:
         self.store.replace(self.new_pages)

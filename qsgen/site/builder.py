@@ -5,15 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import jinja2
+
 from qsgen.core.model import Record, Results, UnitScore
-from qsgen.site import exports, search
+from qsgen.site import exports, search, xlsx
 from qsgen.site.context import Site, SiteInputs
 from qsgen.site.pages import index as index_page
+from qsgen.site.pages import notice as notice_page
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import rules as rules_page
 from qsgen.site.pages import search as search_page
+from qsgen.site.pages import summary as summary_page
 from qsgen.site.pages import unit as unit_page
-from qsgen.site.urls import attachment_file, publishable, record_file, unit_file
+from qsgen.site.urls import (
+    PAPER_JS,
+    PRINT_CSS,
+    WORKBOOK,
+    attachment_file,
+    notice_file,
+    pdf_of,
+    publishable,
+    record_file,
+    unit_file,
+)
 
 NOT_FOUND = "404.html"
 STYLE = "assets/style.css"
@@ -68,6 +82,13 @@ class Pages:
         """The unit's part of scores.json (JSON text) and its row of scores.csv."""
         return exports.unit_json(site.results, us), exports.unit_row(site.results, us)
 
+    def print_pdfs(self, site: Site, paths: list[str], files: dict[str, bytes]) -> dict[str, bytes]:
+        """The PDF of each print page of ``paths`` (made already: ``files``), by the build's
+        engine (site.inputs.pdf), keyed by where it is published."""
+        made = site.inputs.pdf.render_all([(path, files[path]) for path in paths],
+                                          {PRINT_CSS: files[PRINT_CSS]})  # (all a print page links)
+        return {pdf_of(path): data for path, data in zip(paths, made, strict=True)}
+
     def end(self, site: Site, files: dict[str, bytes]) -> None:
         """After every file was made."""
 
@@ -99,6 +120,7 @@ def build(site: Site, pages: Pages | None = None, sink: Sink = join) -> dict[str
         rows.append(row)
     files["scores.json"] = exports.scores_json(results, texts)
     files["scores.csv"] = exports.scores_csv(results, rows)
+    _paperwork(site, pages, files)
     pages.end(site, files)
     return dict(sorted(files.items()))
 
@@ -121,6 +143,40 @@ def _search(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> No
     docs = len(head) + len(site.results.records.records) + len(tail)
     files[search_page.PATH] = pages.page(search_page.PATH, lambda: search_page.inputs(site, docs),
                                          lambda: search_page.render(site, docs))
+
+
+def _paperwork(site: Site, pages: Pages, files: dict[str, bytes]) -> None:
+    """The office's documents: a result notice per unit and the summary table (print pages,
+    with their PDFs when the build has a PDF engine), and scores.xlsx."""
+    files[PRINT_CSS] = template_file(site, "print.css")
+    files[PAPER_JS] = template_file(site, "paper.js")
+    prints = []
+    for us in site.results.units:
+        path = notice_file(us.unit.slug)
+        files[path] = pages.page(path, lambda us=us: notice_page.inputs(site, us),
+                                 lambda us=us: notice_page.render(site, us))
+        prints.append(path)
+    files[summary_page.PATH] = pages.page(summary_page.PATH, lambda: summary_page.inputs(site),
+                                          lambda: summary_page.render(site))
+    prints.append(summary_page.PATH)
+    if site.inputs.pdf is not None:
+        files.update(pages.print_pdfs(site, prints, files))
+    files[WORKBOOK] = pages.page(WORKBOOK, lambda: _workbook_inputs(site),
+                                 lambda: xlsx.scores_xlsx(site.results, site.inputs.source_date))
+
+
+def _workbook_inputs(site: Site) -> tuple:
+    """Besides code, templates, rules and the build date: every unit's score and ranks."""
+    return (WORKBOOK, [(u.unit.slug, u.outline or repr(u), u.rank, u.group_rank) for u in site.results.units])
+
+
+def template_file(site: Site, name: str) -> bytes:
+    """A file of the templates' folder as it is; one that is missing (a repository's own
+    site_templates/ from before it existed) is reported like a missing template."""
+    try:
+        return (site.templates / name).read_bytes()
+    except FileNotFoundError as e:
+        raise jinja2.TemplateNotFound(name) from e
 
 
 def build_site(results: Results, inputs: SiteInputs | None = None, pages: Pages | None = None,

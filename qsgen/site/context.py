@@ -27,6 +27,9 @@ class SiteInputs:
     # The commit ``history`` was read at (a file's last commit is a function of it and the
     # path); the incremental layer reuses record page keys while it is the same. None: unknown.
     history_id: str | None = None
+    # The PDF engine (publish/pdf.py, `qsgen build --pdf`): the print pages (notices, summary
+    # table) are published as PDF too, and linked. None: no PDF files, no links to them.
+    pdf: Any = None
 
 
 def bureau_of(title: str, year: int) -> str:

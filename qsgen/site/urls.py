@@ -57,3 +57,27 @@ def suffix(path: str) -> str:
 def publishable(path: str) -> bool:
     """Whether an attachment of this type is copied into the site (see PASSIVE_TYPES)."""
     return suffix(path) in PASSIVE_TYPES
+
+
+# The office's paperwork (site/notices.py, site/pages/notice.py and summary.py, site/xlsx.py),
+# relative to the folder of the year's site, like every path here.
+NOTICE_DIR = "notices"  # notices/<unit>.html (and .pdf): a result notice per unit
+SUMMARY_FILE = "summary.html"  # the year's summary table (and summary.pdf), posted during 公示
+WORKBOOK = "scores.xlsx"  # the scores as an Excel workbook, beside scores.csv
+PRINT_CSS = "assets/print.css"  # the print pages' stylesheet (site_templates/print.css)
+PAPER_JS = "assets/paper.js"  # their 打印 button (site_templates/paper.js; they print without it)
+
+
+def notice_file(slug: str) -> str:
+    """Site path of a unit's result notice (a print page)."""
+    return f"{NOTICE_DIR}/{slug}.html"
+
+
+def notice_url(slug: str) -> str:
+    """Site-relative URL of a unit's result notice."""
+    return f"{NOTICE_DIR}/{quote(slug)}.html"
+
+
+def pdf_of(page: str) -> str:
+    """The PDF published beside a print page: notices/longgang.html -> notices/longgang.pdf."""
+    return page.removesuffix(".html") + ".pdf"

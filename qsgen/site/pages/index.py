@@ -9,7 +9,8 @@ from typing import Any
 from qsgen.core import display
 from qsgen.core.model import UnitScore
 from qsgen.site.context import Site
-from qsgen.site.urls import unit_url
+from qsgen.site.pages import paper
+from qsgen.site.urls import SUMMARY_FILE, unit_url
 
 PATH = "index.html"
 
@@ -111,6 +112,7 @@ def render(site: Site) -> bytes:
     provisional = [u for u in units if u.provisional]
     pending_items = sum(1 for u in units for it in u.items if it.state == "pending")
     return site.render(path, "index.html", "index", overall=overall, groups=groups,
+                       paper=paper.links(site, SUMMARY_FILE, p),
                        provisional_count=len(provisional), pending_items=pending_items,
                        record_count=len(site.results.records.records),
                        any_tie=any(r["tied"] for r in overall))

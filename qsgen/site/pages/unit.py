@@ -8,7 +8,8 @@ from qsgen.core.kinds import KINDS
 from qsgen.core.model import ItemScore, Record, UnitScore
 from qsgen.site.context import Site
 from qsgen.site.labels import STATE_NAMES
-from qsgen.site.urls import prefix_for, unit_file
+from qsgen.site.pages import paper
+from qsgen.site.urls import notice_file, prefix_for, unit_file
 
 
 def item_row(site: Site, it: ItemScore, p: str) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def render(site: Site, us: UnitScore) -> bytes:
                             "rows": [site.rec_link(r.id, p) for r in recs]})
     assessment = site.results.records.assessments.get(unit.slug)
     return site.render(
-        path, "unit.html", "unit",
+        path, "unit.html", "unit", paper=paper.links(site, notice_file(unit.slug), p),
         unit={"slug": unit.slug, "name": unit.name,
               "group": site.rules.group_name(unit.group), "stations": bool(us.sections)},
         s={"base": site.num(us.base), "bonus": site.num(us.bonus),
