@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -92,26 +93,45 @@ def pub(key: Path) -> str:
     return key.with_suffix(".pub").read_text(encoding="utf-8").strip()
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, keys) -> Path:
+    """The example repository with approvers, on branch feature (rebased onto main)."""
+    base = tmp_path_factory.mktemp("template")
+    env = git_env(base)
+    old = {k: os.environ.get(k) for k in env if k.startswith("GIT_") or k == "HOME"}
+    os.environ.update({k: env[k] for k in old})
+    try:
+        path = make_repo(base / "kaohe")  # main + branch feature adding CASE_PATH
+        r = Repo(path, keys)
+        r.git("checkout", "-q", "main")
+        owners_yaml = path / "rules" / "owners.yaml"
+        owners_yaml.write_text(owners_yaml.read_text(encoding="utf-8")
+                               + APPROVERS.format(**{k: pub(v) for k, v in keys.items()}), encoding="utf-8")
+        files, diags = codeowners.generate_all(path)
+        assert files is not None, diags
+        for rel, text in files.items():
+            (path / rel).write_text(text, encoding="utf-8")
+        r.git("add", "-A")
+        r.git("commit", "-q", "-m", "审核人与公钥")
+        r.git("checkout", "-q", "feature")
+        r.git("rebase", "-q", "main")
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return path
+
+
 @pytest.fixture
-def repo(tmp_path, keys, monkeypatch) -> Repo:
+def repo(tmp_path, keys, template, monkeypatch) -> Repo:
     for k, v in git_env(tmp_path).items():
         if k.startswith("GIT_") or k == "HOME":
             monkeypatch.setenv(k, v)
-    path = make_repo(tmp_path / "kaohe")  # main + branch feature adding CASE_PATH
-    r = Repo(path, keys)
-    r.git("checkout", "-q", "main")
-    owners_yaml = path / "rules" / "owners.yaml"
-    owners_yaml.write_text(owners_yaml.read_text(encoding="utf-8")
-                           + APPROVERS.format(**{k: pub(v) for k, v in keys.items()}), encoding="utf-8")
-    files, diags = codeowners.generate_all(path)
-    assert files is not None, diags
-    for rel, text in files.items():
-        (path / rel).write_text(text, encoding="utf-8")
-    r.git("add", "-A")
-    r.git("commit", "-q", "-m", "审核人与公钥")
-    r.git("checkout", "-q", "feature")
-    r.git("rebase", "-q", "main")
-    return r
+    path = tmp_path / "kaohe"
+    shutil.copytree(template, path, symlinks=True)
+    return Repo(path, keys)
 
 
 # ------------------------------------------------------------- the signers file
