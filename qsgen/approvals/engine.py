@@ -43,6 +43,7 @@ BAD = "bad"  # a signature that does not match the commit (changed after signing
 UNKNOWN = "unknown"  # a good signature by a key that is not in rules/allowed_signers
 UNSIGNED = "unsigned"  # no reviewer's SSH signature at all
 STATUSES = (APPROVED, SELF, OUTSIDE, BAD, UNKNOWN, UNSIGNED)  # best first
+RANK = {s: i for i, s in enumerate(STATUSES)}
 STATUS_WORDS = {APPROVED: "已审核", SELF: "本人审核本人提交", OUTSIDE: "非责任股室审核",
                 BAD: "签名无效", UNKNOWN: "签名无效", UNSIGNED: "未经审核"}
 # What `qsgen approvals --error` and CI name each problem (several statuses share a name).
@@ -147,8 +148,8 @@ class _Judge:
         day = _day(node.date)
         depts = person.departments_on(day)
         entitled = [d for d in responsible if d in depts]
-        want = "、".join(self.names(d) for d in responsible)
         if not entitled:
+            want = "、".join(self.names(d) for d in responsible)
             ever = [m.department for m in person.memberships]
             if any(d in ever for d in responsible):
                 detail = f"{self.names(responsible[0])} 的 {person.name} 在 {base['date']} 不在审核期内"
@@ -257,6 +258,7 @@ def evaluate(root: Path, cfg: OwnersConfig, rules_for: Callable[[int | None], Ru
         report.verified = len(todo)
     report.verdicts = {sha: verdicts[sha] for sha in kinds if sha in verdicts}
     judge = _Judge(cfg, names)
+    judged: dict[tuple, Approval] = {}
     for path, (landing, change) in plan.items():
         resp = responsible(path)
         if landing is None:
@@ -268,8 +270,16 @@ def evaluate(root: Path, cfg: OwnersConfig, rules_for: Callable[[int | None], Ru
                    if len(by_sha[s].parents) <= 1 and path in by_sha[s].files}
         best: Approval | None = None
         for sha, via in candidates[path]:
-            got = judge.one(path, resp, by_sha[sha], via, kinds.get(sha, ""), verdicts.get(sha), authors, change)
-            if best is None or STATUSES.index(got.status) < STATUSES.index(best.status):
+            # files landed together mostly share their verdict: judged once, then renamed
+            key = (sha, via, resp, frozenset(authors), change)
+            got = judged.get(key)
+            if got is None:
+                got = judged[key] = judge.one(path, resp, by_sha[sha], via, kinds.get(sha, ""),
+                                              verdicts.get(sha), authors, change)
+            elif got.path != path:
+                got = Approval(path, got.status, got.responsible, got.signer, got.department, got.date,
+                               got.commit, got.via, got.change, got.detail)
+            if best is None or RANK[got.status] < RANK[best.status]:
                 best = got
         if best is None:
             if base is not None:

@@ -36,14 +36,16 @@ def kind_departments(rules: Rules, office: str = "office") -> dict[str, list[str
     return out
 
 
+_LONGEST_FIRST = tuple(sorted(((k + "-", k) for k in KINDS), key=lambda pk: -len(pk[0])))
+
+
 def kind_of_name(name: str) -> str | None:
     """The record kind a file name starts with ("case-lead-01.md" -> case-lead), the longest
     one, as CODEOWNERS routes it (its later, longer pattern wins); None for other names."""
-    best = None
-    for kind in KINDS:
-        if name.startswith(kind + "-") and (best is None or len(kind) > len(best)):
-            best = kind
-    return best
+    for prefix, kind in _LONGEST_FIRST:
+        if name.startswith(prefix):
+            return kind
+    return None
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def blobs_at(root: Path, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, st
     if not asked:
         return out
     stdin = "".join(f"{sha}:{path}\n" for sha, path in asked).encode("utf-8", "surrogateescape")
-    proc = _run(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], stdin)
+    proc = _run(root, ["cat-file", "--buffer", "--batch-check=%(objectname) %(objecttype)"], stdin)
     if proc is None or proc.returncode != 0:
         return out
     lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
@@ -149,7 +149,7 @@ def signature_kinds(root: Path, shas: Iterable[str]) -> dict[str, str]:
     out = dict.fromkeys(shas, "")
     if not shas:
         return out
-    proc = _run(root, ["cat-file", "--batch"], "".join(s + "\n" for s in shas).encode("ascii"))
+    proc = _run(root, ["cat-file", "--buffer", "--batch"], "".join(s + "\n" for s in shas).encode("ascii"))
     if proc is None or proc.returncode != 0:
         return out
     data, pos = proc.stdout, 0
