@@ -373,7 +373,7 @@ def test_verdicts_are_reused_and_nothing_is_left_behind(repo):
     repo.merge("feature", "wang")
     first = repo.report()
     assert first.verified >= 1 and first.verdicts
-    report, _cfg, _ = engine.run(repo.path, known=first.verdicts)
+    report, _cfg, _ = engine.run(repo.path, known=(first.signers_digest, first.verdicts))
     assert report.verified == 0 and report.approvals == first.approvals
     assert not [p for p in os.listdir(repo.path) if p.startswith(".qsgen-signers-")]
     assert signers.read_committed(repo.path) is not None

@@ -168,16 +168,16 @@ class _Judge:
 
 def evaluate(root: Path, cfg: OwnersConfig, rules_for: Callable[[int | None], Rules | None],
              paths: Iterable[str] | None = None, base: str | None = None,
-             known: dict[str, Verdict] | None = None, jobs: int = 2) -> Report:
+             known: tuple[str, dict[str, Verdict]] | None = None, jobs: int = 2) -> Report:
     """The approval of each file's current content at HEAD.
 
     ``paths``: the files to judge (default: every tracked file under records/, rules/ and
     CODEOWNERS; with ``base``: those of them the branch changed, deletions included).
     ``base``: judge the branch against its merge base with this revision instead of the
     mainline (a pull request before its merge). ``rules_for(year)``: the rules of an
-    assessment year (None: the latest), for the responsible departments. ``known``: verdicts
-    of earlier runs under the same signers file (Report.verdicts; only new signatures are
-    checked). Never raises for repository problems: they come back as diagnostics.
+    assessment year (None: the latest), for the responsible departments. ``known``: the
+    (signers_digest, verdicts) of an earlier run; used when the signers file is the same
+    (only new signatures are then checked). Never raises for repository problems: they come back as diagnostics.
     """
     root = Path(root)
     report = Report()
@@ -246,7 +246,7 @@ def evaluate(root: Path, cfg: OwnersConfig, rules_for: Callable[[int | None], Ru
     kinds = commits.signature_kinds(root, signed)
     text = signers_file.render(cfg, names.all)
     report.signers_digest = signers_file.digest(text)
-    verdicts = dict(known or {})
+    verdicts = dict(known[1]) if known and known[0] == report.signers_digest else {}
     todo = sorted(sha for sha, kind in kinds.items() if kind == "ssh" and sha not in verdicts)
     if todo:
         if shutil.which("ssh-keygen") is None:
@@ -450,7 +450,7 @@ def rules_loader(root: Path, preloaded: dict[int, Rules] | None = None
 
 
 def run(root: Path, paths: Iterable[str] | None = None, base: str | None = None,
-        known: dict[str, Verdict] | None = None, preloaded: dict[int, Rules] | None = None,
+        known: tuple[str, dict[str, Verdict]] | None = None, preloaded: dict[int, Rules] | None = None,
         jobs: int = 2) -> tuple[Report | None, OwnersConfig | None, list[Diagnostic]]:
     """evaluate() with rules/owners.yaml and the rules loaded from ``root``: (report, owners,
     diagnostics); the report is None when no approver is configured or owners.yaml is wrong."""

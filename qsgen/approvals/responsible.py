@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from qsgen.core.kinds import KINDS
+from qsgen.core.kinds import KINDS, kind_of_filename
 from qsgen.core.measures import MEASURES
 from qsgen.core.model import Rules
 
@@ -36,18 +36,6 @@ def kind_departments(rules: Rules, office: str = "office") -> dict[str, list[str
     return out
 
 
-_LONGEST_FIRST = tuple(sorted(((k + "-", k) for k in KINDS), key=lambda pk: -len(pk[0])))
-
-
-def kind_of_name(name: str) -> str | None:
-    """The record kind a file name starts with ("case-lead-01.md" -> case-lead), the longest
-    one, as CODEOWNERS routes it (its later, longer pattern wins); None for other names."""
-    for prefix, kind in _LONGEST_FIRST:
-        if name.startswith(prefix):
-            return kind
-    return None
-
-
 @dataclass(frozen=True)
 class FileRole:
     """What a repository file is, for routing: ``what`` is "kind" (a record or an attachment
@@ -69,7 +57,7 @@ def classify(path: str) -> FileRole:
         name = posixpath.basename(path)
         if name == "assessment.yaml":
             return FileRole("assessment", year)
-        kind = kind_of_name(name)
+        kind = kind_of_filename(name)  # the records stage's reading of a file name
         return FileRole("kind", year, kind) if kind else FileRole("records", year)
     if path == SIGNERS_PATH:
         return FileRole("signers")

@@ -15,6 +15,7 @@ EPILOG = """\
   qsgen approvals --list                 同时列出已审核的文件：股室、审核人、日期
   qsgen approvals --error unapproved,outside,self,invalid   把这些问题当作错误（CI 中强制审核）
   qsgen approvals --strict               等同把四类问题都当作错误
+  qsgen approvals -q                     只输出一行统计（发布网站的 CI 作业中使用）
 
 四类问题：unapproved 未经审核（没有审核人的 SSH 签名）、outside 审核人不属于责任股室、
 self 审核人就是提交人、invalid 签名无效（提交在签名后被改动，或密钥不在 rules/allowed_signers 中）。
@@ -39,6 +40,7 @@ def register(sub) -> None:
                    help="当作错误的问题，逗号分隔：unapproved,outside,self,invalid")
     p.add_argument("--strict", action="store_true", help="四类问题都当作错误")
     p.add_argument("--list", action="store_true", help="也列出已审核的文件")
+    p.add_argument("-q", "--quiet", action="store_true", help="只输出一行统计（和被当作错误的问题）")
     p.add_argument("--format", choices=["text", "github", "json"], default="text",
                    help="输出格式：text（默认）、github（GitHub/Gitea Actions 注释）、json")
     p.add_argument("paths", nargs="*", metavar="文件", help="只核对这些文件（默认：全部）")
@@ -68,6 +70,8 @@ def run(args) -> int:
         write(diags, args.format, sys.stdout)
         return 2
     found = diags + engine.problems(report, errors)
+    if args.quiet:
+        found = [d for d in found if d.severity == "error"]
     names = _names(root)
     if args.format == "json":
         json.dump([_plain(a, cfg, names) for a in sorted(report.approvals.values(), key=lambda a: a.path)],
