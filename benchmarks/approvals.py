@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -118,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         prs, signed = build(out, args.records, args.per_pr)
         print(f"仓库：{args.records} 条记录，{prs} 个合并请求，{signed} 个签名提交（生成 {time.perf_counter() - t:.1f} s）")
     env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "qsgen.cli", "--root", str(out), "approvals"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "qsgen.cli", "--root", str(out), "approvals", "-q"], env=env,
                           capture_output=True, text=True)
     cold = time.perf_counter() - t
-    print(f"qsgen approvals（新进程，全部签名都核对）：{cold:.2f} s；{proc.stderr.strip().splitlines()[-1]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"qsgen approvals（新进程，全部签名都核对）：{cold:.2f} s，CPU {cpu:.2f} s（本进程与 git、ssh-keygen 合计；"
+          f"两核空闲时墙钟约为其一半）；{proc.stderr.strip().splitlines()[-1]}")
     t = time.perf_counter()
     from qsgen.repo import commits
 
