@@ -31,7 +31,7 @@ import gen_corpus  # noqa: E402
 from qsgen.approvals import engine  # noqa: E402
 from qsgen.approvals.responsible import classify, departments_for, kind_departments  # noqa: E402
 from qsgen.review import codeowners  # noqa: E402
-from qsgen.rules.loader import load_rules  # noqa: E402
+from qsgen.rules import load_rules  # noqa: E402
 
 DEPARTMENTS = ["fagui", "bangongshi", "renshi", "dangjian", "leadership", "office"]
 

@@ -14,7 +14,7 @@ from qsgen import site
 from qsgen.build import inputs as gather
 from qsgen.build import pipeline
 from qsgen.records.loader import load_records
-from qsgen.rules.loader import load_rules
+from qsgen.rules import load_rules
 from qsgen.scoring.engine import score
 
 CASE_PAGE = "records/longgang/case-2023-900.html"
