@@ -50,9 +50,11 @@ class Engine:
         self.rules_digest = ""
         self.history: dict = {}
         self.history_head: str | None = None
+        self.approvals: dict = {}  # build/approvals.gather's memo: reused while HEAD and rules/ are
 
     def build(self, changed: Iterable[str] | None = None) -> dict[str, bytes]:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
+        from qsgen.build import approvals
         from qsgen.build import inputs as gather
         from qsgen.build.render import render_site
         from qsgen.rules import load_rules
@@ -75,9 +77,14 @@ class Engine:
             raise QsgenError("记录有错误，网站没有更新", sorted(set(diags)))
         results = self.scores.score(self.rules, records, self.store.digests.table(records.records),
                                     base=scorememo.scoring_digest(self.rules_digest))
+        history = self._history(records)
+        found, policy, _warnings, self.approvals = approvals.gather(root, results, self.approvals,
+                                                                    self.history_head, digest)
         inputs = SiteInputs(
-            history=self._history(records),
+            history=history,
             history_id=self.history_head,
+            approvals=found,
+            approval_rules=policy,
             attachments=gather.read_attachments(root, records),
             source_date=gather.source_date(root),
             example=gather.is_example(root, self.rules.year),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_e2e_git import git, git_env, make_repo
+from test_e2e_git import NEW_CASE, git, git_env, make_repo
 
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"
@@ -77,6 +77,15 @@ def shim(tmp_path) -> dict[str, str]:
     return env
 
 
+def copy_origin(origin: Path, tmp_path: Path) -> Path:
+    """A copy of the module's origin repository that a test may push to."""
+    import shutil
+
+    dest = tmp_path / "origin"
+    shutil.copytree(origin, dest, symlinks=True)
+    return dest
+
+
 def clone(origin: Path, dest: Path, branch: str, shallow: bool) -> Path:
     args = ["clone", "-q", "--branch", branch]
     if shallow:
@@ -110,24 +119,49 @@ def actions_steps(doc: dict, job: str) -> list[dict]:
     return steps
 
 
+def checkout_depth(doc: dict, job: str) -> int:
+    """The fetch-depth of the job's actions/checkout step (the action's default is 1)."""
+    for step in doc["jobs"][job]["steps"]:
+        if str(step.get("uses", "")).startswith("actions/checkout"):
+            return int((step.get("with") or {}).get("fetch-depth", 1))
+    raise AssertionError(f"{job}: no checkout step")
+
+
+def advance_main(origin: Path, tmp_path: Path) -> None:
+    """Main gains a record after the branch was cut (pushed to the origin)."""
+    work = clone(origin, tmp_path / "advance", "main", shallow=False)
+    (work / "records/2023/duanshi/case-2023-011.md").write_text(
+        NEW_CASE.replace("900号", "011号").replace("龙港", "端氏"), encoding="utf-8")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "端氏所新增案件")
+    git(work, "push", "-q", "origin", "main")
+
+
 @pytest.mark.parametrize("name", ["github-actions.yml", "gitea-actions.yml"])
 def test_actions_pull_request_and_publish(name, origin, shim, tmp_path):
     doc = load(name)
-    work = clone(origin, tmp_path / "pr", "feature", shallow=True)
+    origin = copy_origin(origin, tmp_path)
+    advance_main(origin, tmp_path)
     env = dict(shim, GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
-    steps = actions_steps(doc, "check")
-    assert any("qsgen check --format github" in s["run"] for s in steps)
-    assert any("qsgen diff" in s["run"] for s in steps)
-    for step in steps:
-        step_env = dict(env, **{k: resolve(str(v)) for k, v in (step.get("env") or {}).items()})
-        proc = run_shell(step["run"], work, step_env)
-        assert proc.returncode == 0, (step.get("name"), proc.stdout, proc.stderr)
-    md = (work / "qsgen-diff.md").read_text(encoding="utf-8")
-    assert "| **龙港所**" in md and "B6c" in md and "+1.00" in md
-    posted = Path(env["STUB_LOG"]).read_text(encoding="utf-8")  # the comment went out
-    assert "| **龙港所**" in posted and ("gh pr comment 7" in posted or "/issues/7/comments" in posted)
-    # the pull request job fetched the base into a shallow clone
-    assert git(work, "rev-parse", "--is-shallow-repository") == "true"
+    for job in ("check", "approvals"):
+        work = clone(origin, tmp_path / job, "feature", shallow=checkout_depth(doc, job) == 1)
+        steps = actions_steps(doc, job)
+        for step in steps:
+            step_env = dict(env, **{k: resolve(str(v)) for k, v in (step.get("env") or {}).items()})
+            proc = run_shell(step["run"], work, step_env)
+            assert proc.returncode == 0, (step.get("name"), proc.stdout, proc.stderr)
+        if job == "check":
+            assert any("qsgen check --format github" in s["run"] for s in steps)
+            assert any("qsgen diff --merge-base" in s["run"] for s in steps)
+            md = (work / "qsgen-diff.md").read_text(encoding="utf-8")
+            assert "| **龙港所**" in md and "B6c" in md and "+1.00" in md
+            # measured from the merge base: the record added to main later is not "removed"
+            assert "端氏" not in md and "删除" not in md
+            posted = Path(env["STUB_LOG"]).read_text(encoding="utf-8")  # the comment went out
+            assert "| **龙港所**" in posted and ("gh pr comment 7" in posted or "/issues/7/comments" in posted)
+        else:
+            assert any("qsgen approvals --base" in s["run"] for s in steps)
+            assert "审核签名" in proc.stderr  # no approvers in the example: nothing to verify, no failure
 
     site = clone(origin, tmp_path / "main", "main", shallow=False)
     for step in actions_steps(doc, "publish"):
@@ -149,13 +183,17 @@ def test_gitlab_merge_request_and_pages(origin, shim, tmp_path):
     env = dict(shim, CI_PIPELINE_SOURCE="merge_request_event", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
                CI_API_V4_URL="http://gitlab.invalid/api/v4", CI_PROJECT_ID="1", CI_MERGE_REQUEST_IID="1")
     env.pop("QSGEN_BOT_TOKEN", None)
-    work = clone(origin, tmp_path / "mr", "feature", shallow=True)
+    origin = copy_origin(origin, tmp_path)
+    advance_main(origin, tmp_path)
+    assert doc["qsgen-check"]["variables"]["GIT_DEPTH"] == "0"
+    work = clone(origin, tmp_path / "mr", "feature", shallow=False)
     script = gitlab_script(doc["qsgen-check"])
     proc = run_shell(script, work, env)
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert "龙港所 +1.57" in proc.stdout
     assert json.loads((work / "gl-code-quality-report.json").read_text(encoding="utf-8")) == []
-    assert "| **龙港所**" in (work / "qsgen-diff.md").read_text(encoding="utf-8")
+    md = (work / "qsgen-diff.md").read_text(encoding="utf-8")
+    assert "| **龙港所**" in md and "端氏" not in md and "删除" not in md
     assert "跳过贴评论" in proc.stdout
     proc = run_shell(script, work, dict(env, QSGEN_BOT_TOKEN="token-for-test"))
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
@@ -171,6 +209,13 @@ def test_gitlab_merge_request_and_pages(origin, shim, tmp_path):
     report = json.loads((work / "gl-code-quality-report.json").read_text(encoding="utf-8"))
     assert report and report[0]["location"]["path"] == "records/2023/longgang/case-2023-777.md"
     assert report[0]["location"]["lines"]["begin"] > 1
+
+    approvals = gitlab_script(doc["qsgen-approvals"])
+    assert "qsgen approvals --base" in approvals
+    proc = run_shell(approvals, work, env)
+    assert proc.returncode == 0 and "审核签名" in proc.stderr, (proc.stdout, proc.stderr)
+    proc = run_shell(approvals, work, dict(env, QSGEN_APPROVAL_ERRORS="unapproved"))
+    assert proc.returncode == 1  # enforced: no approver configured is an error
 
     site = clone(origin, tmp_path / "main", "main", shallow=False)
     proc = run_shell(gitlab_script(doc["pages"]), site, dict(shim, CI_COMMIT_BRANCH="main"))

@@ -199,3 +199,19 @@ def test_not_a_repository(tmp_path, capsys):
     (tmp_path / "plain").mkdir()
     code, _, err = qsgen(capsys, "--root", str(tmp_path / "plain"), "diff", "main")
     assert code == 2 and "不在 git 仓库中" in err
+
+
+def test_merge_base_diff_reports_only_the_branch(repo, capsys):
+    # After the branch was cut, main gains a record the branch does not have.
+    git(repo, "checkout", "-q", "main")
+    (repo / "records/2023/duanshi/case-2023-011.md").write_text(
+        NEW_CASE.replace("900号", "011号").replace("龙港", "端氏"), encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "端氏所新增案件")
+    git(repo, "checkout", "-q", "feature")
+    code, tip, err = qsgen(capsys, "--root", str(repo), "diff", "main", "HEAD")
+    assert code == 0, err
+    assert "删除案件《端氏某超市销售过期食品案》" in tip  # the false alarm of comparing with the tip
+    code, out, err = qsgen(capsys, "--root", str(repo), "diff", "--merge-base", "main", "HEAD")
+    assert code == 0, err
+    assert "端氏" not in out and "删除" not in out and "龙港所 +1.57" in out and "共同祖先" in out

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from qsgen.core.errors import Diagnostic
 from qsgen.core.model import RecordSet, Results
 from qsgen.incremental.history import cached_history
 from qsgen.repo import gitinfo
@@ -83,10 +84,13 @@ def templates_of(root: Path) -> Path | None:
     return (root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None
 
 
-def site_inputs(root: Path, results: Results, use_cache: bool = False, pdf: bool = False) -> SiteInputs:
-    """What the site needs besides the scores: git provenance, attachments, date, templates
-    (``use_cache``: the provenance is kept in .qsgen-cache/ by HEAD); with ``pdf`` the PDF
-    engine (publish/pdf.py; QsgenError, saying how to install it, when it cannot be loaded)."""
+def site_inputs(root: Path, results: Results, use_cache: bool = False, rules_digest: str | None = None,
+                notes: list[Diagnostic] | None = None, pdf: bool = False) -> SiteInputs:
+    """What the site needs besides the scores: git provenance, approvals, attachments, date,
+    templates (``use_cache``: the provenance and the approvals are kept in .qsgen-cache/ by
+    HEAD and ``rules_digest``). Warnings of the approvals are added to ``notes``. With ``pdf``
+    the PDF engine (publish/pdf.py; QsgenError, saying how to install it, when it cannot be
+    loaded)."""
     engine = None
     if pdf:
         from qsgen.build.workers import default_jobs
@@ -97,12 +101,33 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, pdf: bool
                    | {a.path for a in results.records.assessments.values()})
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
+    found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes)
     return SiteInputs(
         history=cached_history(root, paths, head, history) if use_cache else history(root, paths),
         history_id=head,
+        approvals=found,
+        approval_rules=policy,
         attachments=read_attachments(root, results.records),
         source_date=source_date(root, commit),
         example=is_example(root, results.rules.year),
         templates=templates_of(root),
         pdf=engine,
     )
+
+
+def approvals(root: Path, results: Results, head: str | None = None, rules_digest: str | None = None,
+              notes: list[Diagnostic] | None = None) -> tuple[dict | None, tuple | None]:
+    """The approvals the pages show and what the rules page says of them (build/approvals.py);
+    (None, None) without approvers in rules/owners.yaml. With ``head`` and ``rules_digest`` the
+    last build's are reused (.qsgen-cache/approvals.pickle)."""
+    from qsgen.build import approvals as gather
+    from qsgen.incremental import approvals as kept_approvals
+
+    use_cache = head is not None and rules_digest is not None
+    kept = kept_approvals.load(root) if use_cache else {}
+    found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest)
+    if use_cache and found is not None and keep != kept:
+        kept_approvals.save(root, keep)
+    if notes is not None:
+        notes.extend(warnings)
+    return found, policy

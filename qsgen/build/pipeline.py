@@ -147,7 +147,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         memo.save_disk(root, store.digests.by_id)
         scores.save(root, results.rules)
         memo = scores = None
-    inputs = site_inputs(root, results, use_cache, pdf)
+    inputs = site_inputs(root, results, use_cache, rules_digest, warnings, pdf)
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).
     tmp = None if in_place else writer.begin(out, root)

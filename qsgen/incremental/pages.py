@@ -48,10 +48,12 @@ def code_digest(template_dir: Path | None = None) -> str:
 
 
 def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
-    """What every cached page shares: code, templates, rules, the build date, attachment set."""
+    """What every cached page shares: code, templates, rules, the build date, attachment set,
+    whether and how approvals are shown (a record's own approval is in its page's inputs)."""
     return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
                   results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)),
-                  getattr(inputs, "pdf", None) is not None)  # (pages link the PDFs when made)
+                  getattr(inputs, "pdf", None) is not None,  # (pages link the PDFs when made)
+                  getattr(inputs, "approval_rules", None))
 
 
 # render_many(work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |

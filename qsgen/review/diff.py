@@ -679,6 +679,25 @@ def resolve(root: Path, rev: str) -> str:
             f"再运行 qsgen diff origin/{branch}") from e
 
 
+def merge_base(root: Path, base: str, head: str | None = None) -> str:
+    """The merge base of ``base`` and ``head`` (default HEAD): what a branch's changes are
+    measured from, so that what was added to ``base`` after the branch was cut is not reported
+    as removed by the branch."""
+    from qsgen.repo.commits import merge_base as git_merge_base
+
+    resolve(root, base)
+    if head is not None:
+        resolve(root, head)
+    found = git_merge_base(root, base, head or "HEAD")
+    if found is None:
+        branch = base.removeprefix("origin/")
+        raise GitError(
+            f"找不到 {base} 与 {head or 'HEAD'} 的共同祖先（merge base）。浅克隆（fetch-depth: 1）中请先取回完整历史："
+            f"git fetch --unshallow origin +refs/heads/{branch}:refs/remotes/origin/{branch}；"
+            "CI 中 checkout 设 fetch-depth: 0")
+    return found
+
+
 def describe(root: Path, rev: str) -> str:
     """"main（abc1234）" for a revision."""
     try:

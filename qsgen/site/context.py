@@ -30,6 +30,12 @@ class SiteInputs:
     # The PDF engine (publish/pdf.py, `qsgen build --pdf`): the print pages (notices, summary
     # table) are published as PDF too, and linked. None: no PDF files, no links to them.
     pdf: Any = None
+    # Approvals (DESIGN.md §7), when rules/owners.yaml names approvers: record or assessment
+    # path -> (status, responsible departments, signer's department, signer's name or "",
+    # date, signed commit's short hash), a function of HEAD and rules/; and what the rules page
+    # says about approving (build/approvals.py). None: not configured, no page mentions them.
+    approvals: dict[str, tuple[str, str, str, str, str, str]] | None = None
+    approval_rules: tuple | None = None
 
 
 def bureau_of(title: str, year: int) -> str:
@@ -104,6 +110,26 @@ class Site:
         title = r.title if r else record_id
         return {"href": p + record_url(record_id), "title": title, "id": record_id,
                 "date": r.date.isoformat() if r else ""}
+
+    def approval(self, path: str) -> dict[str, str] | None:
+        """The approval line of a record or assessment file: {"state": "verified" | "none" |
+        "invalid", "text": …, "commit": …}; None when approvals are not configured."""
+        data = self.inputs.approvals
+        if data is None:
+            return None
+        status, responsible, department, person, date, commit = data.get(path) or ("unsigned", "", "", "", "", "")
+        who = f"{department} {person}".strip()
+        should = f"应由{responsible}审核" if responsible else "应由责任股室审核"
+        if status == "approved":
+            return {"state": "verified", "who": who, "badge": "签名已验证", "date": date, "commit": commit,
+                    "note": ""}
+        if status in ("bad", "unknown"):
+            why = "提交在签名后被改动过" if status == "bad" else "签名所用的密钥不在审核人名单中"
+            return {"state": "invalid", "who": "", "badge": "签名无效", "date": date, "commit": commit,
+                    "note": f"{why}，{should}"}
+        why = {"self": f"签名人是这次改动的提交人本人，{should}的其他人",
+               "outside": f"签名人属于{department}，{should}"}.get(status, should)
+        return {"state": "none", "who": "", "badge": "未经审核", "date": "", "commit": "", "note": why}
 
     def git_info(self, path: str) -> dict[str, str] | None:
         commit = self.inputs.history.get(path)

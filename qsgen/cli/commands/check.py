@@ -57,11 +57,12 @@ def run(args) -> int:
         return 2
     rules, records, diags = collect(root, getattr(args, "year", None))
     keep_for_exit(rules, records)
-    from qsgen.review.codeowners import stale_warning  # imported here: `qsgen --help` stays fast
+    from qsgen.review.codeowners import stale_warnings  # imported here: `qsgen --help` stays fast
 
-    stale = stale_warning(root)  # CODEOWNERS no longer matching rules/ and rules/owners.yaml
-    if stale is not None:
-        diags = sorted([*diags, stale])
+    # CODEOWNERS or rules/allowed_signers no longer matching rules/ and rules/owners.yaml
+    stale = stale_warnings(root)
+    if stale:
+        diags = sorted([*diags, *stale])
     errors = [d for d in diags if d.severity == "error"]
     try:
         write(diags, getattr(args, "format", "text"), sys.stdout)

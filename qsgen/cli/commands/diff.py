@@ -10,12 +10,14 @@ from pathlib import Path
 EPILOG = """\
 示例：
   qsgen diff main                        当前工作区（含未提交的改动）与 main 分支比较
-  qsgen diff origin/main HEAD            已提交的 HEAD 与远端 main 比较（CI 中常用）
+  qsgen diff --merge-base origin/main    本分支与 main 的共同祖先比较：只看本分支的改动（审核合并请求用这个）
+  qsgen diff origin/main HEAD            已提交的 HEAD 与远端 main 的最新版本比较
   qsgen diff main --format markdown      输出 Markdown 表格，可直接贴到合并请求评论
   qsgen diff v2023-12 v2024-01 -o 变化.txt  比较两个标签，写到文件
 
 每个得分有变化的单位一行：总分变化、原因（哪条加减分规则、哪个任务项）、排名变化，
-下面列出引起变化的记录。浅克隆中先取回基准版本：git fetch --depth=1 origin main。
+下面列出引起变化的记录。不加 --merge-base 时与 BASE 的最新版本比较：分支切出后 main 上新增的记录
+会显示为“删除”，那不是本分支的改动。--merge-base 需要完整历史（CI 中 fetch-depth: 0）。
 退出码：0 正常（得分有变化也是 0）；1 新版本有校验错误；2 找不到版本或用法错误。
 """
 
@@ -34,6 +36,8 @@ def register(sub) -> None:
     p.add_argument("base", metavar="BASE", help="基准版本：分支、标签或提交，如 main、origin/main")
     p.add_argument("head", metavar="HEAD", nargs="?", default=None,
                    help="新版本（默认：当前工作区）")
+    p.add_argument("--merge-base", action="store_true",
+                   help="与 BASE 和 HEAD 的共同祖先（git merge-base）比较，只显示本分支的改动")
     p.add_argument("--format", choices=["text", "markdown"], default="text",
                    help="输出格式：text（终端）或 markdown（可直接贴到合并请求评论）")
     p.add_argument("--year", type=int, default=None, help="考核年度（默认：最新年度）")
@@ -46,8 +50,13 @@ def run(args) -> int:
 
     root = Path(getattr(args, "root", ".") or ".").resolve()
     try:
+        base_rev = args.base
+        base_label = diff.describe(root, args.base)
+        if getattr(args, "merge_base", False):
+            base_rev = diff.merge_base(root, args.base, args.head)
+            base_label = f"{args.base} 的共同祖先（{base_rev[:7]}）"
         with tempfile.TemporaryDirectory(prefix="qsgen-diff-") as tmp:
-            base_root = diff.snapshot(root, args.base, Path(tmp) / "base")
+            base_root = diff.snapshot(root, base_rev, Path(tmp) / "base")
             if args.head:
                 head_root = diff.snapshot(root, args.head, Path(tmp) / "head")
                 head_label = diff.describe(root, args.head)
@@ -61,7 +70,7 @@ def run(args) -> int:
     except diff.GitError as e:
         print(f"qsgen diff：{e.message}", file=sys.stderr)
         return 2
-    report = diff.compare(base, head, base_label=diff.describe(root, args.base), head_label=head_label,
+    report = diff.compare(base, head, base_label=base_label, head_label=head_label,
                           base_diags=base_diags, head_diags=head_diags, head_failed=head_why,
                           base_failed=base_why)
     report.rule_files = rule_files

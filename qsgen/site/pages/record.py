@@ -32,11 +32,15 @@ MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
 
 def inputs(site: Site, rec: Record, paths: Any) -> tuple:
     """What a record page is made from besides code, templates, rules and the record's own
-    content: the score lines it feeds, its last commit, and (``paths``, standing for the set of
-    every record's path, ``sorted(site.record_paths)``) only when its body may link to another
-    record."""
+    content: the score lines it feeds, its last commit, its approval (when approvals are
+    configured), and (``paths``, standing for the set of every record's path,
+    ``sorted(site.record_paths)``) only when its body may link to another record."""
     c = site.inputs.history.get(rec.path)
     commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
+    approvals = site.inputs.approvals
+    if approvals is not None:  # (a function of HEAD and rules/, as the commit is)
+        return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""),
+                approvals.get(rec.path, ()))
     return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""))
 
 
@@ -90,7 +94,7 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
         rec={"id": rec.id, "title": rec.title, "kind": kind.name if kind else rec.kind,
              "kind_id": rec.kind, "date": rec.date.isoformat(), "path": rec.path,
              "unit": unit.name if unit else rec.unit, "unit_href": p + unit_url(rec.unit)},
-        meta=meta, attachments=attachments, git=git,
+        meta=meta, attachments=attachments, git=git, approval=site.approval(rec.path),
         body=Markup(body),  # sanitised by nh3 in markdown.render
         uses=[{**u, "href": p + unit_url(u["unit"]) + "#" + u["anchor"]}
               for u in site.uses.get(rec.id, [])],

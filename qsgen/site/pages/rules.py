@@ -109,8 +109,21 @@ def rule_item(site: Site, it: Any) -> dict[str, Any]:
 
 
 def inputs(site: Site) -> tuple:
-    """Nothing besides code, templates and rules."""
-    return (PATH,)
+    """Besides code, templates and rules: how approving works, when it is configured."""
+    policy = site.inputs.approval_rules
+    return (PATH,) if policy is None else (PATH, policy)
+
+
+def approval_rules(site: Site) -> dict[str, Any] | None:
+    """The 审核与签名 section: who approves what (names only as configured)."""
+    policy = site.inputs.approval_rules
+    if policy is None:
+        return None
+    show_names, rows = policy
+    return {"show_names": show_names,
+            "departments": [{"name": name, "approves": "、".join(what),
+                             "people": "、".join(people) if show_names else f"{count} 人"}
+                            for name, what, people, count in rows]}
 
 
 def render(site: Site) -> bytes:
@@ -157,4 +170,5 @@ def render(site: Site) -> bytes:
         adjustments=adjustments,
         interpretations=[{"id": i.id, "title": i.title, "text": i.text} for i in r.interpretations],
         categories=categories(r.case_categories),
+        approvals=approval_rules(site),
     )

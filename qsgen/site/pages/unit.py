@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from qsgen.core.kinds import KINDS
@@ -66,6 +67,10 @@ def inputs(site: Site, us: UnitScore) -> tuple:
     results = site.results
     group = [(u.unit.slug, u.rank, u.group_rank) for u in results.units if u.unit.group == us.unit.group]
     assessment = results.records.assessments.get(us.unit.slug)
+    approved = approvals(site, us)
+    if approved is not None:  # (only when approvals are configured: the key is as before)
+        approved = (*approved, site.inputs.approvals.get(assessment.path) if assessment else None)
+        group = (group, approved)
     if us.outline:
         return (us.outline, us.rank, us.group_rank, len(results.units), group, assessment)
     own = results.records.by_unit(us.unit.slug)
@@ -75,6 +80,26 @@ def inputs(site: Site, us: UnitScore) -> tuple:
         facts.append((rid, r.title, r.date) if r else (rid,))
     return (repr(us), len(results.units), group, assessment,
             [(r.id, r.kind, r.title, r.date) for r in own], facts)
+
+
+def approvals(site: Site, us: UnitScore) -> tuple[int, int] | None:
+    """(records of the unit approved by a verified signature, records of the unit); None when
+    approvals are not configured."""
+    data = site.inputs.approvals
+    if data is None:
+        return None
+    own = site.results.records.by_unit(us.unit.slug)
+    return sum(1 for r in own if data.get(r.path, ("",))[0] == "approved"), len(own)
+
+
+def approval_share(site: Site, us: UnitScore) -> dict[str, Any] | None:
+    """What the unit page says of its records' approvals."""
+    counts = approvals(site, us)
+    if counts is None:
+        return None
+    done, total = counts
+    return {"approved": done, "total": total,
+            "share": site.num(Fraction(100 * done, total)) + "%" if total else ""}
 
 
 def render(site: Site, us: UnitScore) -> bytes:
@@ -140,4 +165,6 @@ def render(site: Site, us: UnitScore) -> bytes:
                     "date": assessment.date.isoformat() if assessment.date else "",
                     "path": assessment.path,
                     "git": site.git_info(assessment.path)} if assessment else None,
+        approvals=approval_share(site, us),
+        assessment_approval=site.approval(assessment.path) if assessment else None,
     )

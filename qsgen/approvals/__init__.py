@@ -1,0 +1,1 @@
+"""People and approvals (DESIGN.md §7): who may approve what, and which approvals git proves."""

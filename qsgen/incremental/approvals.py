@@ -1,0 +1,28 @@
+"""Approvals of the last build (``.qsgen-cache/approvals.pickle``): git's verdict on each signed commit, by signers file, and the site's approval data, by HEAD and rules."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+from qsgen.incremental.cache import CACHE_DIR, write_pickle
+
+APPROVALS_FILE = "approvals.pickle"
+
+
+def load(root: Path) -> dict[str, Any]:
+    """What the last build kept: {"verdicts": {signers digest: {sha: verdict}}, "site": (key,
+    data)}; empty when there is nothing (or nothing readable)."""
+    try:
+        with open(Path(root) / CACHE_DIR / APPROVALS_FILE, "rb") as f:
+            data = pickle.load(f)
+        return data if isinstance(data, dict) else {}
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
+        return {}
+
+
+def save(root: Path, data: dict[str, Any]) -> None:
+    """Keep ``data`` for the next build (a verdict is a function of the commit and the signers
+    file only: immutable; the site data of the key it was made for)."""
+    write_pickle(Path(root) / CACHE_DIR / APPROVALS_FILE, data)
