@@ -169,7 +169,7 @@ def test_root_build_py(repo: Path, tmp_path: Path):
 def test_a_record_page_says_when_a_score_line_is_shared(tmp_path: Path):
     """A surplus line (e.g. B6c cases over the quota) is earned by several records together:
     each of their pages shows the line's amount and says how many records it sums."""
-    from qsgen.records.loader import load_records
+    from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 

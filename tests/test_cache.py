@@ -18,7 +18,7 @@ from qsgen.core.kinds import kind_of_filename
 from qsgen.incremental import cache, pages, pagestore, recordmemo
 from qsgen.incremental.history import cached_history
 from qsgen.publish import writer
-from qsgen.records.loader import load_records
+from qsgen.records import load_records
 from qsgen.repo import gitinfo
 from qsgen.rules import load_rules
 

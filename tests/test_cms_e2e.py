@@ -70,7 +70,7 @@ def _total(root: Path, out: Path, slug: str) -> Fraction:
 
 def _cli_errors(root: Path, name: str, front: str) -> list[str]:
     """What `qsgen check` says about a record of 龙港所 with this front matter, as the form shows it."""
-    from qsgen.records.loader import load_records
+    from qsgen.records import load_records
     from qsgen.rules import load_rules
 
     bad = root.parent / "bad"

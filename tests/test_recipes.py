@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.core.measures import MEASURES, Measure
-from qsgen.records.loader import load_records
+from qsgen.records import load_records
 from qsgen.review.codeowners import kind_departments
 from qsgen.rules import describe_part, load_rules
 from qsgen.scoring.engine import score

@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 from fixtures.recordkit import CASE, EVIDENCE, NEWS, case, load, write
 
-from qsgen.records.loader import MAX_BYTES
+from qsgen.records import MAX_BYTES
 
 P = "records/2023/"
 

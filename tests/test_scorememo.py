@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.incremental import cache, scorememo
-from qsgen.records.loader import load_records
+from qsgen.records import load_records
 from qsgen.rules import load_rules
 from qsgen.scoring.engine import score
 

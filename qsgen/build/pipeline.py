@@ -37,7 +37,7 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
     cache.DigestMemo that knows the records' content digests. ``rules_digest``
     (cache.tree_digest of rules/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
-    from qsgen.records.loader import load_records
+    from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 

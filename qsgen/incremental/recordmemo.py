@@ -3,8 +3,10 @@
 ``RecordMemo`` is warm in ``qsgen serve`` and persisted per unit folder in
 ``.qsgen-cache/records/`` for ``qsgen build`` (cache.py holds the rest of the cache): a record
 file whose size, mtime, inode and ctime are unchanged (and, on disk, whose attachments resolve
-to the same files) is not read or parsed again; its Record, its diagnostics and its case
-number are replayed. Which files changed is told by statcheck.py when it can.
+to the same files) is not read or parsed again: its FileResult (its Record and case number) is
+replayed. The memo is a records.FileSource: the records stage walks the folders and runs the
+checks across files, asking the memo for each file's result. Which files changed is told by
+statcheck.py when it can.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qsgen.core.model import Record, packed_record, unpacked_record
 from qsgen.incremental import statcheck
@@ -29,7 +31,11 @@ from qsgen.incremental.cache import (
 )
 from qsgen.repo.files import resolve_file
 
+if TYPE_CHECKING:
+    from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
+
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
+FORMAT = 2  # of an entry on disk (2: a FileResult's fields, case numbers as (folded, path, line, text))
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -37,8 +43,7 @@ _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 def loader_digest(root: Path, rules_digest: str) -> str:
     """What every persisted parse depends on besides its own file: the loader's code, the
     Python and PyYAML versions, the rules, the repository's location (attachment checks)."""
-    return code_key(_LOADER_MODULES, rules_digest, os.path.realpath(root))
-
+    return code_key(_LOADER_MODULES, FORMAT, rules_digest, os.path.realpath(root))
 
 
 def _shard(path: str) -> str:
@@ -50,16 +55,19 @@ def _shard(path: str) -> str:
 class RecordMemo:
     """Parsed record files of a warm process, by repository path (see the module docstring).
 
-    ``load_disk``/``save_disk`` persist it in ``.qsgen-cache/records/`` for ``qsgen build``: only
-    files that parsed without any diagnostic are kept, with the record digests, under
-    ``loader_digest``. Besides its own bytes, only the files it lists as attachments decide
+    Only files that read without any diagnostic are kept (what a file with errors reads to
+    may depend on other files: the names in its folder, the targets of its links), and a file
+    whose name clashes with another's is always read afresh. ``load_disk``/``save_disk``
+    persist it in ``.qsgen-cache/records/`` for ``qsgen build``, with the record digests,
+    under ``loader_digest``. Besides its own bytes, only the files it lists as attachments decide
     what a record file parses to (they must exist, be files and stay inside records/): a
     persisted file with attachments is replayed only while ``attachment_signature`` of them is
     what it was when saved.
     """
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[tuple, Any]] = {}
+        # path -> (its status key: statcheck.status + whether it is an assessment file, FileResult)
+        self.entries: dict[str, tuple[tuple, FileResult]] = {}
         self.rules_id: int | None = None
         self.parsed = 0  # files parsed by the last load
         self.reused = 0  # files replayed by the last load
@@ -127,11 +135,8 @@ class RecordMemo:
         rewritten. Never raises for I/O (a memo that cannot be written only costs time).
         ``known``: DigestMemo.by_id of the build, record digests already computed."""
         known = known or {}
-        shards: dict[str, dict[str, tuple[tuple, Any]]] = {}
+        shards: dict[str, dict[str, tuple[tuple, FileResult]]] = {}
         for path, entry in self.entries.items():
-            recs, diags, bad, _assess, _cases = entry[1]
-            if diags or bad:
-                continue
             shards.setdefault(_shard(path), {})[path] = entry
         folder = self.disk_dir(root)
         try:
@@ -184,17 +189,65 @@ class RecordMemo:
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files."""
+        from qsgen.records import load_records, read_record_file
+
         if self.rules_id is not None and self.rules_id != id(rules):
             self.clear()
         self.rules_id = id(rules)
-        loader = _memo_loader_class()(root, rules, self)
-        result = loader.run()
+        source = _Replay(self, read_record_file)
+        result = load_records(root, rules, source)
         # forget files that disappeared
-        for path in [p for p in self.entries if p not in loader.seen]:
+        for path in [p for p in self.entries if p not in source.seen]:
             del self.entries[path]
             self.digests.pop(path, None)
             self.dirty.add(_shard(path))
-        self.parsed, self.reused = loader.parsed, loader.reused
+        self.parsed, self.reused = source.parsed, source.reused
+        return result
+
+
+class _Replay:
+    """The memo as a records.FileSource for one load: a file's entry is replayed while the
+    file's status (and, for an entry from disk, its attachments) is the one it was read with;
+    any other file is read with ``read`` (records.read_record_file) and remembered when clean."""
+
+    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused")
+
+    def __init__(self, memo: RecordMemo, read: FileSource) -> None:
+        self.memo = memo
+        self.read = read
+        self.seen: set[str] = set()  # every file the walk asked for
+        self.real_dirs: dict[str, str] = {}  # for resolve_file
+        self.parsed = self.reused = 0
+
+    def __call__(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,
+                 assessment: bool) -> FileResult:
+        memo = self.memo
+        self.seen.add(path)
+        hit = memo.entries.get(path)
+        changed = memo.changed
+        if hit is not None and changed is not None and path not in changed and hit[0][5] == assessment:
+            key = hit[0]  # statcheck found its status as saved with this very entry
+        else:
+            try:
+                key = (*statcheck.status(entry.stat(follow_symlinks=False)), assessment)
+            except OSError:
+                key = hit = None
+        clashed = entry.name in folder.clashed
+        if hit is not None and hit[0] == key and not clashed:
+            # persisted with attachments: replayed only while they are as they were
+            if path not in memo.attached or \
+                    attachment_signature(ctx.root, hit[1].records, self.real_dirs) == memo.attached[path]:
+                self.reused += 1
+                return hit[1]
+        result = self.read(ctx, folder, entry, path, assessment)
+        self.parsed += 1
+        memo.dirty.add(_shard(path))
+        memo.digests.pop(path, None)
+        memo.attached.pop(path, None)
+        if key is not None and not clashed and not result.diagnostics and not result.bad:
+            memo.entries[path] = (key, result)
+        else:
+            memo.entries.pop(path, None)
         return result
 
 
@@ -209,7 +262,10 @@ def _pack(entries: dict[str, tuple]) -> dict[str, tuple]:
 
 
 def _unpack(entries: dict[str, tuple]) -> dict[str, tuple]:
-    return {path: (key, ([unpacked_record(row) for row in rows], diags, bad, assess, cases))
+    from qsgen.records import FileResult
+
+    new = tuple.__new__  # FileResult(...) without the keyword handling of a NamedTuple's __new__
+    return {path: (key, new(FileResult, (tuple([unpacked_record(row) for row in rows]), diags, bad, assess, cases)))
             for path, (key, (rows, diags, bad, assess, cases)) in entries.items()}
 
 
@@ -225,95 +281,6 @@ def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, s
             except (OSError, ValueError):
                 out.append((rel, None))
     return tuple(out)
-
-
-class _LoggedList(list):
-    """A list that also reports each append to a log (to capture case numbers per file)."""
-
-    def __init__(self, key: str, log: list) -> None:
-        super().__init__()
-        self._key, self._log = key, log
-
-    def append(self, item: Any) -> None:
-        self._log.append((self._key, item))
-        super().append(item)
-
-
-class _LoggedDict(dict):
-    def __init__(self, log: list) -> None:
-        super().__init__()
-        self._log = log
-
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        if key not in self:
-            dict.__setitem__(self, key, _LoggedList(key, self._log))
-        return self[key]
-
-
-_MEMO_LOADER: type | None = None
-
-
-def _memo_loader_class() -> type:
-    """records._Loader with a per-file memo (defined lazily: records.py imports are heavy)."""
-    global _MEMO_LOADER
-    if _MEMO_LOADER is not None:
-        return _MEMO_LOADER
-    from qsgen.records import loader as records
-
-    class MemoLoader(records._Loader):  # type: ignore[name-defined]
-        def __init__(self, root: Path, rules: Any, memo: RecordMemo) -> None:
-            super().__init__(root, rules)
-            self.memo = memo
-            self.case_log: list = []
-            self.case_nos = _LoggedDict(self.case_log)
-            self.real_dirs: dict[str, str] = {}  # for resolve_file
-            self.seen: set[str] = set()
-            self.parsed = self.reused = 0
-
-        def _file(self, entry: os.DirEntry, path: str, unit: Any, assessment: bool) -> None:
-            self.seen.add(path)
-            hit = self.memo.entries.get(path)
-            changed = self.memo.changed
-            if hit is not None and changed is not None and path not in changed and hit[0][5] == assessment:
-                key = hit[0]  # statcheck found its status as saved with this very entry
-            else:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                    key = (*statcheck.status(st), assessment)  # what statcheck compares, first
-                except OSError:
-                    key = hit = None
-            if hit is not None and hit[0] == key and path in self.memo.attached:
-                # persisted with attachments: replayed only while they are as they were
-                if attachment_signature(self.root, hit[1][0], self.real_dirs) != self.memo.attached[path]:
-                    hit = None
-            if hit is not None and hit[0] == key:
-                recs, diags, bad, assess, cases = hit[1]
-                self.records.extend(recs)
-                self.diags.extend(diags)
-                if bad:
-                    self.bad_paths.add(path)
-                if assess is not None:
-                    self.assessments[unit.slug] = assess
-                for k, item in cases:
-                    self.case_nos.setdefault(k, []).append(item)
-                self.reused += 1
-                return
-            n_rec, n_diag, n_case = len(self.records), len(self.diags), len(self.case_log)
-            bad_before = path in self.bad_paths
-            super()._file(entry, path, unit, assessment)
-            self.parsed += 1
-            self.memo.dirty.add(_shard(path))
-            self.memo.digests.pop(path, None)
-            self.memo.attached.pop(path, None)
-            if key is None:
-                return
-            bad = path in self.bad_paths and not bad_before
-            assess = self.assessments.get(unit.slug) if assessment else None
-            self.memo.entries[path] = (key, (self.records[n_rec:], self.diags[n_diag:], bad, assess,
-                                             self.case_log[n_case:]))
-
-    _MEMO_LOADER = MemoLoader
-    return MemoLoader
 
 
 def is_record_file(path: str) -> bool:

@@ -752,7 +752,7 @@ def _extract(data: bytes, dest: Path) -> None:
 
 def evaluate(root: Path, year: int | None = None) -> tuple[Results | None, list[Diagnostic], str]:
     """(results, diagnostics, why-not) for the repository tree at ``root``."""
-    from qsgen.records.loader import load_records
+    from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 

@@ -40,7 +40,7 @@ def register(sub) -> None:
 
 def collect(root: Path, year: int | None = None):
     """(rules, record set, diagnostics) for the repository at ``root``."""
-    from qsgen.records.loader import load_records
+    from qsgen.records import load_records
     from qsgen.rules import load_rules
 
     rules, diags = load_rules(root, year) if year is not None else load_rules(root)

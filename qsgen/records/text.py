@@ -1,0 +1,66 @@
+"""Reading a file's text: the size limit, UTF-8 (BOM, line endings), plain words for other encodings."""
+
+from __future__ import annotations
+
+import codecs
+import os
+
+from qsgen.core.errors import Diagnostic
+
+MAX_BYTES = 1024 * 1024  # a record or assessment file larger than this is refused
+
+_ENCODING_HINT = ("请用 UTF-8 编码重新保存：记事本里“文件 → 另存为”，编码选“UTF-8”后保存；"
+                  "WPS 里“文件 → 另存为”，在“编码”中选“UTF-8”；VS Code 右下角点编码，选“通过编码保存 → UTF-8”")
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 text (BOM dropped, line endings made \\n), or None with a plain-words error."""
+    while data.startswith(codecs.BOM_UTF8):  # a BOM saved twice (editor after editor) is one BOM
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            what = "文件不是 UTF-8 编码，看起来是 UTF-16（Unicode）编码"
+        elif b"\x00" in data[:4096]:
+            what = "这不是文本文件（可能是 Word 文档、图片或压缩包），记录必须是 UTF-8 编码的纯文本"
+        else:
+            try:
+                data.decode("gb18030")
+                what = "文件不是 UTF-8 编码，看起来是 GBK/GB18030 编码（简体中文 Windows 的默认编码）"
+            except UnicodeDecodeError:
+                what = "文件不是 UTF-8 编码，有无法识别的字节"
+        return None, [Diagnostic(path, line, max(1, col), what, _ENCODING_HINT)]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Diagnostic(path, line, 1, "文件里有空字符（\\0），这不像是文本文件",
+                                 "记录必须是 UTF-8 编码的纯文本，请用记事本重新保存")]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def read_text(full: str, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """The decoded text of a file of at most MAX_BYTES, or None with the reason."""
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            chunks, total = [], 0
+            while total <= MAX_BYTES:
+                chunk = os.read(fd, MAX_BYTES + 1 - total)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            size = os.fstat(fd).st_size if total > MAX_BYTES else total
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return None, [Diagnostic(path, 1, 1, f"无法读取文件：{e.strerror}", "")]
+    if total > MAX_BYTES:
+        return None, [Diagnostic(path, 1, 1, f"文件太大（{size / 1024 / 1024:.1f} MB），超过 1 MB 的上限",
+                                 "记录只写文字说明；图片、扫描件等请作为附件单独存放，在 attachments 里列出")]
+    return decode(b"".join(chunks), path)
+

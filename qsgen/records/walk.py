@@ -1,0 +1,172 @@
+"""The walk of records/<year>/: unit folders, misplaced files, name clashes; each file got from a FileSource."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from qsgen.core.errors import Diagnostic
+from qsgen.core.hints import nearest
+from qsgen.core.kinds import kind_of_filename
+from qsgen.core.model import Assessment, Record, RecordSet, Rules, Unit
+from qsgen.core.runtime import paused_gc
+from qsgen.records.assessment import ASSESSMENT_FILE
+from qsgen.records.crosscheck import dead_links, duplicate_case_numbers
+from qsgen.records.fields import quote
+from qsgen.records.files import FileResult, FileSource, LoadContext, UnitFolder, fold_name
+from qsgen.records.read import read_record_file
+
+
+def load_records(root: Path, rules: Rules, source: FileSource | None = None) -> tuple[RecordSet, list[Diagnostic]]:
+    """Read and validate records/<rules.year>/ under ``root``; records with errors are left out.
+    ``source`` gives each file's FileResult (default: read_record_file, read afresh); the checks
+    across files run on what it gives."""
+    with paused_gc():
+        return _Walk(LoadContext.of(root, rules), source or read_record_file).run()
+
+
+class _Walk:
+    """One load: the folders walked, each file's result taken, then the checks across files."""
+
+    def __init__(self, ctx: LoadContext, source: FileSource) -> None:
+        self.ctx = ctx
+        self.source = source
+        self.year = str(ctx.rules.year)
+        self.diags: list[Diagnostic] = []
+        self.bad_paths: set[str] = set()
+        self.records: list[Record] = []
+        self.assessments: dict[str, Assessment] = {}
+        self.case_numbers: list[tuple[str, str, int, str]] = []
+
+    def run(self) -> tuple[RecordSet, list[Diagnostic]]:
+        root = self.ctx.root
+        year_rel = f"records/{self.year}"
+        year_dir = os.path.join(root, "records", self.year)
+        for rel, full in (("records", os.path.join(root, "records")), (year_rel, year_dir)):
+            if os.path.islink(full):
+                self._error(rel, 1, 1, f"{rel}/ 是一个符号链接，不能读取仓库以外的内容",
+                            f"请把 {rel}/ 换成真正的文件夹")
+                year_dir = ""
+        if year_dir and os.path.isdir(year_dir):
+            entries, _clashed = self._scandir(year_dir, year_rel)
+            for entry in entries:
+                rel = f"{year_rel}/{entry.name}"
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    self._unit_dir(entry, rel)
+                elif entry.is_symlink():
+                    self._error(rel, 1, 1, "records/ 下不能有符号链接", "请放真正的文件夹或文件")
+                elif entry.name.lower().endswith((".md", ".yaml", ".yml")) and not _is_readme(entry.name):
+                    self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
+                                f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")
+        for d in duplicate_case_numbers(self.case_numbers):
+            self.diags.append(d)
+            self.bad_paths.add(d.path)
+        self.diags += dead_links(root, self.records)
+        records = sorted((r for r in self.records if r.path not in self.bad_paths), key=lambda r: r.path)
+        assessments = {k: a for k, a in sorted(self.assessments.items())}
+        return (RecordSet(self.ctx.rules.year, records, assessments),
+                sorted(set(self.diags)))
+
+    def _error(self, path: str, line: int, col: int, message: str, hint: str = "") -> None:
+        self.diags.append(Diagnostic(path, max(1, line), max(1, col), message, hint))
+        self.bad_paths.add(path)
+
+    def _scandir(self, full: str, rel: str) -> tuple[list[os.DirEntry], frozenset[str]]:
+        """The folder's entries by name, and the names that clash (reported)."""
+        try:
+            with os.scandir(full) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            self._error(rel, 1, 1, f"无法读取文件夹：{e.strerror}")
+            return [], frozenset()
+        return entries, self._name_clashes(entries, rel)
+
+    def _name_clashes(self, entries: list[os.DirEntry], rel: str) -> frozenset[str]:
+        """Two names that differ only by case or Unicode normalisation clash on Windows/macOS."""
+        groups: dict[str, list[str]] = {}
+        for e in entries:
+            n = e.name
+            key = unicodedata.normalize("NFKC", n).casefold() if not n.isascii() else n.lower()
+            groups.setdefault(key, []).append(n)
+        clashed = []
+        for names in groups.values():
+            if len(names) < 2:
+                continue
+            for n in names:
+                others = "、".join(f"{rel}/{o}" for o in names if o != n)
+                self._error(f"{rel}/{n}", 1, 1,
+                            f"文件名{quote(n)}与 {others} 只差大小写或全角/半角、Unicode 写法",
+                            "在 Windows 和 macOS 上它们会被当成同一个文件，请改名或删除其中一个")
+                clashed.append(n)
+        return frozenset(clashed)
+
+    def _unit_dir(self, entry: os.DirEntry, rel: str) -> None:
+        ctx = self.ctx
+        slug = entry.name
+        unit = ctx.units.get(slug)
+        if unit is None:
+            hint = ""
+            if slug in ctx.unit_names:
+                hint = f"文件夹要用单位的拼音代号：{ctx.unit_names[slug]}"
+            else:
+                best = nearest(slug, list(ctx.units), cutoff=0.5)
+                if best:
+                    hint = f"是不是想写 {best}？"
+            hint += "单位文件夹有：" + "、".join(ctx.units)
+            self._error(rel, 1, 1, f"没有名为{quote(slug)}的单位，无法识别这个文件夹", hint)
+            return
+        entries, clashed = self._scandir(entry.path, rel)
+        folder = UnitFolder(rel, unit, {fold_name(e.name): e.name for e in entries}, clashed)
+        source = self.source
+        for e in entries:
+            name = e.name
+            path = f"{rel}/{name}"
+            if name.startswith("."):
+                continue
+            if e.is_dir(follow_symlinks=False):
+                self._misplaced_records(e.path, path, unit)  # sub-folders hold attachments
+                continue
+            low = name.lower()
+            if name == ASSESSMENT_FILE:
+                self._take(path, source(ctx, folder, e, path, True))
+            elif name.endswith(".md"):
+                if not _is_readme(name):
+                    self._take(path, source(ctx, folder, e, path, False))
+            elif low.endswith((".md", ".markdown")):
+                self._error(path, 1, 1, f"记录文件的扩展名应为小写 .md：{quote(name)}",
+                            f"请改名为 {name.rsplit('.', 1)[0]}.md")
+            elif low.endswith((".yaml", ".yml")):
+                self._error(path, 1, 1, f"不认识的 YAML 文件{quote(name)}",
+                            f"单位文件夹里只有评分文件叫 {ASSESSMENT_FILE}；其他记录用 .md 文件")
+
+    def _take(self, path: str, result: FileResult) -> None:
+        """What one file gave (a FileResult)."""
+        records, diags, bad, assessment, case_numbers = result
+        if records:
+            self.records += records
+        if diags:
+            self.diags += diags
+        if bad:
+            self.bad_paths.add(path)
+        if assessment is not None:
+            self.assessments[assessment.unit] = assessment
+        if case_numbers:
+            self.case_numbers += case_numbers
+
+    def _misplaced_records(self, full: str, rel: str, unit: Unit) -> None:
+        """A record put in a sub-folder would be silently ignored: say so."""
+        for folder, dirs, files in os.walk(full):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.endswith(".md") and kind_of_filename(name):
+                    sub = os.path.relpath(os.path.join(folder, name), full).replace(os.sep, "/")
+                    self._error(f"{rel}/{sub}", 1, 1,
+                                f"记录文件 {name} 放在了子文件夹里，不会被计入",
+                                f"记录要直接放在 records/{self.year}/{unit.slug}/ 下；子文件夹只放附件")
+
+
+def _is_readme(name: str) -> bool:
+    return name.lower() in ("readme.md", "readme.txt", "readme")
