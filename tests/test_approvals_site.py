@@ -13,7 +13,7 @@ from test_e2e_git import git_env
 from qsgen import site
 from qsgen.build import inputs as gather
 from qsgen.build import pipeline
-from qsgen.records.loader import load_records
+from qsgen.records import load_records
 from qsgen.rules import load_rules
 from qsgen.scoring.engine import score
 
