@@ -408,7 +408,7 @@ def main(args: argparse.Namespace) -> int:
         raise SystemExit("--pairs 至少为 1")
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="qsgen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    m.use_pycache(work)
+    m.prepare(work)
     command = "python benchmarks/run.py compare " + " ".join(
         a for a in [f"--records {args.records}", f"--pairs {args.pairs}",
                     f"--scale {args.scale}" if args.scale else ""] if a)

@@ -101,7 +101,8 @@ def _tree_rss(pid: int) -> int:
         return 0
 
 
-PYCACHE: Path | None = None  # where the commands keep compiled bytecode (set by main)
+PYCACHE: Path | None = None  # where the commands keep compiled bytecode (set by prepare)
+SHIM: Path | None = None  # a folder whose qsgen_site_templates is this checkout's (set by prepare)
 
 
 def child_env() -> dict[str, str]:
@@ -109,21 +110,45 @@ def child_env() -> dict[str, str]:
     install elsewhere points at), its compiled bytecode kept as after any install. Where
     PYTHONDONTWRITEBYTECODE is set (as on the machine of the README's table) every command
     would compile qsgen's ~10,000 lines again, ~0.1 s that no installed copy pays; the
-    bytecode goes to the work folder (PYTHONPYCACHEPREFIX), not into the checkout."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+    bytecode goes to the work folder (PYTHONPYCACHEPREFIX), not into the checkout. The default
+    site templates are this checkout's too (SHIM, see prepare)."""
+    path = [str(HERE.parent), *([str(SHIM)] if SHIM is not None else []), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     if PYCACHE is not None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return env
 
 
-def use_pycache(work: Path) -> None:
-    """Keep the commands' compiled bytecode in ``work`` and compile qsgen there once, as an
-    install does."""
-    global PYCACHE
+_WHICH = ("import importlib.util, pathlib, qsgen; s = importlib.util.find_spec('qsgen_site_templates'); "
+          "print(pathlib.Path(qsgen.__file__).resolve().parent); "
+          "print(pathlib.Path(next(iter(s.submodule_search_locations))).resolve() if s else '')")
+
+
+def prepare(work: Path) -> None:
+    """Make the commands run this checkout, as installed: compiled bytecode kept in ``work``
+    (qsgen compiled there once, as an install does), and this checkout's default site
+    templates. qsgen falls back to the installed ``qsgen_site_templates`` when it does not find
+    them beside its package, and an editable install made in another checkout maps that name
+    to the other checkout's site_templates/: a folder ahead on PYTHONPATH whose
+    ``qsgen_site_templates`` links here is found first. Stops where the commands would still
+    run code or templates from elsewhere."""
+    global PYCACHE, SHIM
     PYCACHE = work / "pycache"
+    SHIM = work / "pypath"
+    link = SHIM / "qsgen_site_templates"
+    SHIM.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink() or link.resolve() != (HERE.parent / "site_templates").resolve():
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(HERE.parent / "site_templates", target_is_directory=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "qsgen")],
                    env=child_env(), check=True)
+    out = subprocess.run([sys.executable, "-c", _WHICH], env=child_env(), cwd=work, capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    want = [str((HERE.parent / "qsgen").resolve()), str((HERE.parent / "site_templates").resolve())]
+    if out != want:
+        raise SystemExit(f"基准命令用的不是这个仓库的 qsgen 和模板：{out}，应为 {want}")
 
 
 def measure(cmd: list[str], cwd: Path, sample: bool = False) -> dict:

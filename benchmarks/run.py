@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="qsgen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    m.use_pycache(work)
+    m.prepare(work)
     qsgen = [sys.executable, "-m", "qsgen.cli"]
     env_note = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU, "
                 f"Python {platform.python_version()}, {platform.system()}")
