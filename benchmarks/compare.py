@@ -53,6 +53,9 @@ QSGEN = [sys.executable, "-m", "qsgen.cli"]
 COLUMNS = ("指标 metric", "比值中位数 median", "范围 spread (min–max)", "目标 target", "达到 met",
            "绝对值（仅这台机器、这一次）absolute (this machine, this run)")
 MB = 1024 * 1024
+# Other processes using more CPU than this (in cores, on average) while the runs are timed
+# make wall-clock ratios unreliable: the table says so.
+NOISY_CORES = 0.25
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -247,6 +250,7 @@ def run(args: argparse.Namespace, work: Path, hugo: Path) -> dict:
     result["memory"] = {"qsgen": mem_q["peak"], "hugo": mem_h["peak"]}
     for i in range(args.pairs):
         r: dict = {}
+        probe = Load(started)
         order = ["qsgen", "hugo", "floor", "check"]
         if i % 2:
             order.reverse()
@@ -258,6 +262,7 @@ def run(args: argparse.Namespace, work: Path, hugo: Path) -> dict:
                 r["hugo"] = runs.hugo_clean(site)
             else:
                 r[name] = getattr(runs, name)(corpus)
+        r["others_cores"] = probe.end().get("others_cores")
         result["rounds"].append(r)
         _say(f"第 {i + 1} 轮（{' → '.join(order)}）：qsgen {r['qsgen']['wall']:.2f} s，Hugo {r['hugo']['wall']:.2f} s，"
              f"比 {r['qsgen']['wall'] / r['hugo']['wall']:.2f}；下限 CPU {r['floor']['cpu']:.2f} s；"
@@ -370,7 +375,8 @@ def render(result: dict, command: str, when: str) -> str:
     lines = [_cells(COLUMNS), _cells(["---", "---:", "---:", "---", "---", "---"])]
     lines += [_cells(r) for r in rows(result)]
     rounds = result["rounds"]
-    per_pair = "、".join(f"{r['qsgen']['wall'] / r['hugo']['wall']:.2f}" for r in rounds)
+    per_pair = "、".join(f"{r['qsgen']['wall'] / r['hugo']['wall']:.2f}" + (
+        f"（{r['others_cores']:.1f}）" if r.get("others_cores") is not None else "") for r in rounds)
     mc, load = result["machine"], result["load"]
     la = "/".join(f"{x:.2f}" for x in load["before"]), "/".join(f"{x:.2f}" for x in load["after"])
     others = (f"；计时期间其他进程平均占用 {load['others_cores']:.2f} 个核，steal {load['steal_pct']:.1f}%"
@@ -379,7 +385,7 @@ def render(result: dict, command: str, when: str) -> str:
     fs = f"，{mc['fs']}" if mc.get("fs") else ""
     lines += [
         "",
-        f"每对的 qsgen / Hugo（墙钟，按运行顺序）per pair：{per_pair}。",
+        f"每对的 qsgen / Hugo（墙钟，按运行顺序；括号里是这一轮其他进程平均占用几个核）per pair：{per_pair}。",
         "",
         f"- 机器 machine：`nproc` = {mc['nproc']}，{mc['cpu']}{mem}，{mc['system']}{fs}；"
         f"Python {mc['python']}，Hugo {mc['hugo']}，PyYAML {mc['pyyaml']}，markdown-it-pyrs {mc['markdown_it_pyrs']}。",
@@ -389,6 +395,10 @@ def render(result: dict, command: str, when: str) -> str:
         "- 绝对时间只是这台机器在这一次运行时的数字：共享机器上不同时段可差 2–3 倍，"
         "请看同一次运行里测出的比值。",
     ]
+    if load.get("others_cores", 0) > NOISY_CORES:
+        lines.append(f"- **这次运行时机器很忙**：其他进程平均占了 {load['others_cores']:.2f} 个核"
+                     f"（共 {mc['nproc']} 个），墙钟的比值波动大，“达到”一栏只是这一次的结果，"
+                     "请在机器空闲时重测；CPU 时间之比受的影响小一些。")
     return "\n".join(lines) + "\n"
 
 

@@ -39,7 +39,7 @@ def _result(scale: int | None = 50000, pairs: int = 5) -> dict:
     return {"records": 10000, "pairs": pairs, "scale": scale, "rounds": rounds,
             "scale_rounds": [{"small": _run(3.0, 4.0), "large": _run(14.0, 20.0)}] * pairs if scale else [],
             "memory": {"qsgen": 127 << 20, "hugo": 400 << 20, "qsgen_scale": 350 << 20},
-            "load": {"before": (0.5, 0.6, 0.7), "after": (2.0, 1.0, 0.8), "others_cores": 0.3, "steal_pct": 0.0},
+            "load": {"before": (0.5, 0.6, 0.7), "after": (2.0, 1.0, 0.8), "others_cores": 1.3, "steal_pct": 0.0},
             "machine": {"nproc": 2, "cpu": "AMD EPYC", "memory_gib": 24, "system": "Linux 6", "fs": "ext4",
                         "python": "3.11.7", "hugo": "0.168.0", "pyyaml": "6.0.3", "markdown_it_pyrs": "0.4.0",
                         "commit": "abc1234"}}
@@ -64,6 +64,15 @@ def test_table_has_the_documented_columns_ratios_first():
     assert "10.0%" in text and "✔" in text  # incremental as a percentage; 127 MB meets 200 MB
     assert "`nproc` = 2" in block and "load average" in block and "0.50/0.60/0.70" in block
     assert "这台机器" in block and "1.50、1.55、1.60、1.65、1.70" in block  # the per-pair ratios
+    assert "很忙" in block
+
+
+def test_table_says_when_the_machine_was_quiet_enough():
+    result = _result()
+    result["load"]["others_cores"] = 0.1
+    result["rounds"][0]["others_cores"] = 0.1
+    block = compare.render(result, "python benchmarks/run.py compare", "2026-12-06")
+    assert "很忙" not in block and "1.50（0.1）、1.55、" in block
 
 
 def test_table_says_what_was_not_measured():
