@@ -428,6 +428,7 @@ def main(args: argparse.Namespace) -> int:
         shutil.rmtree(work / "graveyard", ignore_errors=True)
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
+        _say("移开的旧输出已删除：几分钟内新建文件会变慢（ext4，见 measure.set_aside），隔 5 分钟再测")
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
     block = render(result, command, when)
     print(block)
