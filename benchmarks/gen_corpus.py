@@ -365,6 +365,15 @@ def generate(n: int, out: Path, seed: int = YEAR, git: bool = False) -> int:
     return n
 
 
+def ensure(n: int, out: Path, git: bool = True) -> Path:
+    """``out`` holding the corpus of ``n`` records (default seed), generated unless it is there."""
+    marker = out / MARKER
+    if not (out / "records").is_dir() or not marker.is_file() or \
+            marker.read_text("utf-8").split()[0] != f"records={n}":
+        generate(n, out, git=git)
+    return out
+
+
 def _git_commit(out: Path, units: list[UnitInfo], by_month: dict[int, list[Path]]) -> None:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
