@@ -336,7 +336,11 @@ def generate(n: int, out: Path, seed: int = YEAR, git: bool = False) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text(f"records={n} seed={seed}\n", "utf-8")
-    shutil.copytree(REPO / "rules", out / "rules")
+    # the corpus is one year: that year's rules (and rules/owners.yaml), not every year's
+    shutil.copytree(REPO / "rules" / str(YEAR), out / "rules" / str(YEAR))
+    for name in ("owners.yaml", "allowed_signers"):
+        if (REPO / "rules" / name).is_file():
+            shutil.copy(REPO / "rules" / name, out / "rules" / name)
     (out / ".gitignore").write_text("/_site/\n/.qsgen-cache/\n", "utf-8")
     units = load_units(REPO / "rules" / str(YEAR))
     g = Gen(seed)

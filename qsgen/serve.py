@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from qsgen.core.errors import Diagnostic, QsgenError
@@ -38,16 +39,17 @@ WATCHED = ("records", "rules", "site_templates")
 
 
 class Engine:
-    """Warm pipeline state between rebuilds: rules, parsed records, rendered pages, git history."""
+    """Warm pipeline state between rebuilds: each year's rules, parsed records, scores; rendered
+    pages, git history."""
 
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         self.root = Path(root)
         self.jobs = jobs
         self.memo = recordmemo.RecordMemo()
         self.store = PageStore()
-        self.scores = scorememo.ScoreMemo()
-        self.rules = None
-        self.rules_digest = ""
+        self.scores: dict[int, scorememo.ScoreMemo] = {}
+        self.rules: dict[int, Any] = {}  # year -> Rules
+        self.rules_digest: dict[int, str] = {}
         self.history: dict = {}
         self.history_head: str | None = None
         self.approvals: dict = {}  # build/approvals.gather's memo: reused while HEAD and rules/ are
@@ -56,50 +58,80 @@ class Engine:
         """Every file of the site; raises QsgenError with every diagnostic when inputs are bad."""
         from qsgen.build import approvals
         from qsgen.build import inputs as gather
+        from qsgen.build.pipeline import in_progress
         from qsgen.build.render import render_site
+        from qsgen.repo import years as repo_years
         from qsgen.rules import load_rules
         from qsgen.site import SiteInputs
 
         root = self.root
         touched = recordmemo.changed_kinds(changed, root) if changed is not None else set()
-        digest = cache.tree_digest(root / "rules")
-        if self.rules is None or digest != self.rules_digest:
-            self.rules = None
-            rules, diags = load_rules(root)
-            if rules is None or any(d.severity == "error" for d in diags):
-                raise QsgenError("考核规则有错误，网站没有更新", sorted(set(diags)))
-            self.rules, self.rules_digest = rules, digest
-            self.memo.clear()
         if "other" in touched:  # an attachment or folder changed: validate every record again
             self.memo.clear()
-        records, diags = self.memo.load(root, self.rules)
-        if any(d.severity == "error" for d in diags):
-            raise QsgenError("记录有错误，网站没有更新", sorted(set(diags)))
-        results = self.scores.score(self.rules, records, self.store.digests.table(records.records),
-                                    base=scorememo.scoring_digest(self.rules_digest))
-        history = self._history(records)
-        found, policy, _warnings, self.approvals = approvals.gather(root, results, self.approvals,
-                                                                    self.history_head, digest)
-        inputs = SiteInputs(
-            history=history,
-            history_id=self.history_head,
-            approvals=found,
-            approval_rules=policy,
-            attachments=gather.read_attachments(root, records),
-            source_date=gather.source_date(root),
-            example=gather.is_example(root, self.rules.year),
-            templates=gather.templates_of(root),
-        )
-        with template_errors.reported(root, inputs.templates, "网站模板有错误，网站没有更新"):
-            return render_site(results, inputs, self.store, rules_digest=digest, jobs=self.jobs)
+        years = repo_years.rule_years(root)
+        diags = repo_years.orphans(root)
+        if not years:
+            _rules, rule_diags = load_rules(root)
+            raise QsgenError("考核规则有错误，网站没有更新", sorted(set(rule_diags)))
+        when = gather.build_date(root)
+        digests, results = {}, []
+        for year in years:
+            digest = digests[year] = cache.tree_digest(root / "rules" / str(year))
+            if self.rules.get(year) is None or digest != self.rules_digest.get(year):
+                self.rules.pop(year, None)
+                rules, rule_diags = load_rules(root, year)
+                if rules is None or any(d.severity == "error" for d in rule_diags):
+                    diags += rule_diags
+                    continue
+                self.rules[year], self.rules_digest[year] = rules, digest
+                self.memo.clear(year)
+            rules = self.rules[year]
+            records, record_diags = self.memo.load(root, rules)
+            diags += record_diags
+            if any(d.severity == "error" for d in record_diags):
+                continue
+            memo = self.scores.setdefault(year, scorememo.ScoreMemo())
+            r = memo.score(rules, records, self.store.digests.table(records.records),
+                           base=scorememo.scoring_digest(digest),
+                           as_of=in_progress(rules, when.date() if when else None))
+            results.append(r)
+        for year in [y for y in self.rules if y not in years]:
+            del self.rules[year]
+        from qsgen.rules.continuity import check_previous
 
-    def _history(self, records) -> dict:
+        diags += check_previous([r.rules for r in results])
+        if any(d.severity == "error" for d in diags):
+            rules_only = all(d.path.startswith("rules/") for d in diags if d.severity == "error")
+            raise QsgenError("考核规则有错误，网站没有更新" if rules_only else "记录有错误，网站没有更新",
+                             sorted(set(diags)))
+        history = self._history(results)
+        inputs = []
+        for r in results:
+            year = r.rules.year
+            found, policy, _warnings, self.approvals[year] = approvals.gather(
+                root, r, self.approvals.get(year, {}), self.history_head, digests[year])
+            inputs.append(SiteInputs(
+                history=history,
+                history_id=self.history_head,
+                approvals=found,
+                approval_rules=policy,
+                attachments=gather.read_attachments(root, r.records),
+                source_date=when,
+                example=gather.is_example(root, year),
+                templates=gather.templates_of(root),
+            ))
+        with template_errors.reported(root, inputs[-1].templates, "网站模板有错误，网站没有更新"):
+            return render_site(results, inputs, self.store, rules_digest=digests, jobs=self.jobs)
+
+    def _history(self, results) -> dict:
         """Git provenance, read again (one `git log` pass) only when HEAD moved."""
         head = _git_head(self.root)
         if head != self.history_head or not self.history:
             from qsgen.build import inputs as gather
 
-            paths = sorted({r.path for r in records.records} | {a.path for a in records.assessments.values()})
+            paths = sorted({p for r in results
+                            for p in [*(x.path for x in r.records.records),
+                                      *(a.path for a in r.records.assessments.values())]})
             self.history = gather.history(self.root, paths)
             self.history_head = head
         return self.history

@@ -38,7 +38,7 @@ def test_404_has_its_style_inline_and_no_relative_links(files):
     css = (site.TEMPLATE_DIR / "style.css").read_text(encoding="utf-8")
     assert "<style>\n" + css in html
     links = re.findall(r'(?:href|src)="([^"]*)"', html)
-    assert "/index.html" in links and "/search.html" in links and "/rules.html" in links
+    assert "/index.html" in links and "/search.html" in links and "/2023/rules.html" in links
     for link in links:
         assert link.startswith(("/", "#", "data:")), f"relative link in 404.html: {link}"
     assert "url(" not in css  # nothing else the inline style could need to fetch
@@ -47,6 +47,7 @@ def test_404_has_its_style_inline_and_no_relative_links(files):
 def test_other_pages_keep_the_shared_stylesheet(files):
     assert '<link rel="stylesheet" href="assets/style.css">' in files["index.html"].decode("utf-8")
     assert '<link rel="stylesheet" href="../assets/style.css">' in files["units/longgang.html"].decode("utf-8")
+    assert '<link rel="stylesheet" href="../../assets/style.css">' in files["2023/units/longgang.html"].decode("utf-8")
     assert "<script>" not in files["index.html"].decode("utf-8")
 
 
@@ -101,7 +102,8 @@ def test_404_script_finds_the_site_root(files, tmp_path):
         {"url": "file:///home/u/kaohe/_site/404.html"},
         {"url": "file:///home/u/kaohe/_site/records/fagui/gone.html"},
         {"url": "https://org.gitlab.io/kaohe/typo/deeper/x.html",
-         "exists": ["/kaohe/scores.json"]},
+         "exists": ["/kaohe/years.json"]},
+        {"url": "https://example.org/kaohe/2023/records/longgang/gone.html"},
         {"url": "https://example.org/typo.html"},
         {"url": "https://example.org/a/b/c.html"},
         {"url": "https://example.org/d/e.html", "failFetch": True},
@@ -125,10 +127,11 @@ def test_404_script_finds_the_site_root(files, tmp_path):
     assert first("file:///home/u/kaohe/_site/records/fagui/gone.html") == "/home/u/kaohe/_site/index.html"
     deep = got["https://org.gitlab.io/kaohe/typo/deeper/x.html"]
     assert deep["links"][0] == "/kaohe/index.html"
-    assert deep["probes"] == ["/kaohe/typo/deeper/scores.json HEAD", "/kaohe/typo/scores.json HEAD",
-                              "/kaohe/scores.json HEAD"]
+    assert deep["probes"] == ["/kaohe/typo/deeper/years.json HEAD", "/kaohe/typo/years.json HEAD",
+                              "/kaohe/years.json HEAD"]
+    assert first("https://example.org/kaohe/2023/records/longgang/gone.html") == "/kaohe/index.html"
     assert got["https://example.org/typo.html"] == {"links": ["/index.html", "/search.html",
                                                               "/index.html#downloads", "#main"], "probes": []}
-    assert got["https://example.org/a/b/c.html"]["probes"] == ["/a/b/scores.json HEAD", "/a/scores.json HEAD"]
+    assert got["https://example.org/a/b/c.html"]["probes"] == ["/a/b/years.json HEAD", "/a/years.json HEAD"]
     for url in ("https://example.org/a/b/c.html", "https://example.org/d/e.html", "https://example.org/f/g.html"):
         assert first(url) == "/index.html"

@@ -15,6 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 from needs import need as _need
 
 pytestmark = pytest.mark.browser
@@ -40,12 +41,13 @@ def browser():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The example site of this repository, built under <tmp>/www/qs/site (a sub-path)."""
+    """The example site of this repository (2023 finished, 2024 in progress), built under
+    <tmp>/www/qs/site (a sub-path)."""
     from qsgen.build.pipeline import build
 
     tmp = tmp_path_factory.mktemp("browser")
     root = tmp / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root, years=(2023, 2024))
     shutil.copytree(REPO / "records", root / "records")
     out = tmp / "www" / "qs" / "site"
     build(root, out, quiet=True)
@@ -78,7 +80,7 @@ def _walk(browser, base: str) -> list[str]:
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
 
-    page.goto(base + "index.html")
+    page.goto(base + "2023/index.html")
     assert "考核" in page.title()
     assert page.locator("svg rect.bar").count() >= 21
     assert page.locator("table.scores").first.is_visible()
@@ -122,7 +124,9 @@ def test_as_files(browser, built):
 
 def test_phone_width_has_no_horizontal_page_scroll(browser, server):
     page = browser.new_page(viewport={"width": 390, "height": 844})
-    for path in ("index.html", "units/longgang.html", "rules.html", "notices/longgang.html", "summary.html"):
+    for path in ("index.html", "2023/index.html", "2023/units/longgang.html", "2023/rules.html", "2024/rules.html",
+                 "2024/units/longgang.html", "units/longgang.html", "units/rexian.html",
+                 "2023/notices/longgang.html", "2023/summary.html"):
         page.goto(server + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (path, width)
@@ -133,11 +137,11 @@ def test_print_is_a_clean_report(browser, server):
     """Print media: navigation and search hidden, ranking and unit tables shown in full."""
     page = browser.new_page(viewport={"width": 680, "height": 1000})  # A4 text width is ~690 px
     page.emulate_media(media="print")
-    page.goto(server + "index.html")
+    page.goto(server + "2023/index.html")
     assert not page.locator("nav.site-nav").is_visible()
     assert page.locator("#overall table.scores").is_visible()
     assert page.locator("#overall th", has_text="基础分").is_visible()  # no columns dropped
-    page.goto(server + "units/longgang.html")
+    page.goto(server + "2023/units/longgang.html")
     assert page.locator("#items table").first.is_visible()
     assert not page.locator("#records").is_visible()
     pdf = page.pdf(format="A4")
@@ -153,12 +157,12 @@ def test_a_notice_prints_on_a4_with_the_unit_and_page_numbers(browser, built, tm
 
     _need(shutil.which("pdftotext") is not None, "pdftotext not found (apt-get install poppler-utils)")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(built.as_uri() + "/units/longgang.html")
+    page.goto(built.as_uri() + "/2023/units/longgang.html")
     page.locator("a", has_text="打印通知书").click()
     page.wait_for_load_state()
     assert "/notices/longgang.html" in page.url
     assert page.locator("button[data-print]").is_visible()  # shown by paper.js
-    for name, url in (("龙港所", None), ("考核结果汇总表", built.as_uri() + "/summary.html")):
+    for name, url in (("龙港所", None), ("考核结果汇总表", built.as_uri() + "/2023/summary.html")):
         if url:
             page.goto(url)
         out = tmp_path / "printed.pdf"
@@ -219,13 +223,14 @@ def test_404_at_depth_is_styled_and_links_to_the_site(browser, built):
     base = f"http://127.0.0.1:{httpd.server_address[1]}/qs/site/"
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        for missing in ("records/longgang/no-such-case.html", "no/such/deep/folder/page.html", "gone.html"):
+        for missing in ("2023/records/longgang/no-such-case.html", "records/longgang/no-such-case.html",
+                        "no/such/deep/folder/page.html", "gone.html"):
             response = page.goto(base + missing)
             assert response.status == 404
             assert page.locator("h1", has_text="页面不存在").is_visible()
             header = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
             assert header not in ("rgba(0, 0, 0, 0)", "transparent"), missing  # the inline style applies
-            home = page.locator("main a", has_text="返回考核排名")
+            home = page.locator("main a", has_text="返回首页")
             home.wait_for()
             page.wait_for_function("document.querySelector('main a').getAttribute('href') !== '/index.html'",
                                    timeout=5_000)
@@ -238,3 +243,54 @@ def test_404_at_depth_is_styled_and_links_to_the_site(browser, built):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_year_switcher_keeps_the_unit_at_phone_width(browser, server):
+    """On a phone: from a unit's 2023 page the switcher leads to the same unit in 2024, a
+    renamed unit to its successor, a record page to its unit's page in the other year."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page.goto(server + "2023/units/longgang.html")
+    switch = page.locator("nav.year-switch")
+    assert switch.is_visible()
+    assert switch.locator("a[aria-current]").inner_text().startswith("2023")
+    switch.locator("a", has_text="2024").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/2024/units/longgang.html")
+    assert "年度进行中" in page.locator(".year-banner").inner_text()
+    assert page.locator(".summary .stat", has_text="预计年终扣分").is_visible()
+    page.goto(server + "2023/units/tousu.html")
+    page.locator("nav.year-switch a", has_text="2024").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/2024/units/rexian.html")  # 投诉举报中心 became 投诉举报和热线中心
+    page.locator("a[href*='records/']").first.click()
+    page.wait_for_load_state()
+    assert "/2024/records/rexian/" in page.url
+    page.locator("nav.year-switch a", has_text="2023").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/2023/units/tousu.html")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 and problems == [], (width, problems)
+    page.close()
+
+
+def test_unit_history_at_phone_width(browser, server):
+    """units/<slug>.html: both years of a renamed unit, its chart as SVG, links to each year."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server + "units/rexian.html")
+    rows = page.locator("table.history tbody tr")
+    assert rows.count() == 2
+    assert "投诉举报中心" in rows.nth(0).inner_text() and "2023" in rows.nth(0).inner_text()
+    assert "投诉举报和热线中心" in rows.nth(1).inner_text() and "进行中" in rows.nth(1).inner_text()
+    assert page.locator(".chart-narrow svg").is_visible() and not page.locator(".chart-wide svg").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rows.nth(0).locator("a").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/2023/units/tousu.html")
+    page.locator("a", has_text="历年得分").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/units/tousu.html")
+    assert page.locator("table.history tbody tr").count() == 2  # the same lineage from the old name
+    page.close()

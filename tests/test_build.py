@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 from qsgen.build.pipeline import build
 from qsgen.cli.commands import build as build_command
@@ -50,7 +51,7 @@ def repo(tmp_path: Path, monkeypatch) -> Path:
     """rules/ of this repository, a few records for 法规股, marked as example data."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")  # 2024-01-01, no git in tmp_path
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     unit = root / "records" / "2023" / "fagui"
     unit.mkdir(parents=True)
     (root / "records" / "2023" / "EXAMPLE").write_text("示例数据\n", encoding="utf-8")
@@ -70,16 +71,17 @@ def test_build_writes_the_site(repo: Path, capsys):
     assert report.out == out and report.units == 21 and report.records == 2
     files = tree(out)
     assert ".qsgen-site" in files
-    for page in ("index.html", "rules.html", "search.html", "404.html", "units/fagui.html",
-                 "records/fagui/case-901.html", "files/2023/fagui/decision.txt"):
+    for page in ("index.html", "2023/index.html", "2023/rules.html", "search.html", "404.html",
+                 "2023/units/fagui.html", "units/fagui.html", "years.json",
+                 "2023/records/fagui/case-901.html", "2023/files/fagui/decision.txt"):
         assert page in files, page
-    record = files["records/fagui/case-901.html"].decode()
+    record = files["2023/records/fagui/case-901.html"].decode()
     assert "示例数据" in record and "<script>alert" not in record
     assert "数据截至 2024-01-01" in files["index.html"].decode()
-    data = json.loads(files["scores.json"])
+    data = json.loads(files["2023/scores.json"])
     assert len(data["units"]) == 21
     err = capsys.readouterr().err
-    assert "读取记录：2 条记录" in err and "生成页面" in err
+    assert "读取记录：2023 年度 2 条记录" in err and "生成页面" in err
 
 
 def test_quiet_prints_nothing(repo: Path, capsys):
@@ -143,7 +145,7 @@ def test_command_success_and_failure(repo: Path, capsys):
 def test_command_out_option(repo: Path, tmp_path: Path):
     out = tmp_path / "public"
     assert run_cli(["--root", str(repo), "build", "-q", "--out", str(out)]) == 0
-    assert (out / "scores.csv").is_file()
+    assert (out / "2023" / "scores.csv").is_file()
 
 
 def test_help_is_chinese(capsys):
@@ -174,16 +176,16 @@ def test_a_record_page_says_when_a_score_line_is_shared(tmp_path: Path):
     from qsgen.scoring.engine import score
 
     root = tmp_path / "example"
-    shutil.copytree(REPO / "rules", root / "rules")
-    shutil.copytree(REPO / "records", root / "records")
+    copy_rules(root)
+    shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")
     build(root, quiet=True)
-    rules, _ = load_rules(root)
+    rules, _ = load_rules(root, 2023)
     results = score(rules, load_records(root, rules)[0])
     lines = [ln for us in results.units for adj in us.adjustments for ln in adj.lines]
     shared = next(ln for ln in lines if len(ln.records) > 1)
     for rid in shared.records:
-        page = (root / "_site" / "records" / f"{rid}.html").read_text("utf-8")
+        page = (root / "_site" / "2023" / "records" / f"{rid}.html").read_text("utf-8")
         assert f"（{len(shared.records)} 条记录合计）" in page
     alone = next(ln.records[0] for ln in lines if len(ln.records) == 1
                  and not any(ln.records[0] in other.records for other in lines if len(other.records) > 1))
-    assert "条记录合计" not in (root / "_site" / "records" / f"{alone}.html").read_text("utf-8")
+    assert "条记录合计" not in (root / "_site" / "2023" / "records" / f"{alone}.html").read_text("utf-8")

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 from qsgen.cli.program import main
 
@@ -28,7 +29,7 @@ outlet: 沁水县融媒体中心
 def repo(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     unit = root / "records" / "2023" / "fagui"
     unit.mkdir(parents=True)
     (unit / "news-0512.md").write_text(NEWS, encoding="utf-8")

@@ -92,7 +92,7 @@ def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
     _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
     _build(repo, repo / "_site")
     # its page and its unit's part of the search index; no other unit's part
-    assert _rendered_since(repo, before) == [f"records/longgang/{rec.stem}.html", "search/parts/longgang.js"]
+    assert _rendered_since(repo, before) == [f"2023/records/longgang/{rec.stem}.html", "search/parts/2023-longgang.js"]
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -100,8 +100,8 @@ def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
 def test_unchanged_pages_are_hard_linked_from_the_previous_site(repo):
     _build(repo, repo / "_site")
     a, b = _records(repo, "duanshi", "evidence")[:2]
-    page_a = repo / "_site" / "records" / "duanshi" / f"{a.stem}.html"
-    page_b = repo / "_site" / "records" / "duanshi" / f"{b.stem}.html"
+    page_a = repo / "_site" / "2023" / "records" / "duanshi" / f"{a.stem}.html"
+    page_b = repo / "_site" / "2023" / "records" / "duanshi" / f"{b.stem}.html"
     ino_a, ino_b = page_a.stat().st_ino, page_b.stat().st_ino
     _edit(a, "\n---\n\n", "\n---\n\n改了一句。\n\n")
     _build(repo, repo / "_site")
@@ -120,14 +120,14 @@ def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     _edit(rec, title, "title: 改过标题的案件")
     _build(repo, repo / "_site")
     changed = _rendered_since(repo, before)
-    assert f"records/zhifadui/{rec.stem}.html" in changed
-    assert "units/zhifadui.html" in changed
-    assert "search/parts/zhifadui.js" in changed
+    assert f"2023/records/zhifadui/{rec.stem}.html" in changed
+    assert "2023/units/zhifadui.html" in changed
+    assert "search/parts/2023-zhifadui.js" in changed
     # the unit's notice and the workbook quote a score line's explanation, which may name the
     # record; no other unit's notice nor the summary table (totals and ranks only) is made again
-    assert not [p for p in changed if p.startswith("notices/") and p != "notices/zhifadui.html"]
-    assert "summary.html" not in changed
-    assert len(changed) <= 6
+    assert not [p for p in changed if p.startswith("2023/notices/") and p != "2023/notices/zhifadui.html"]
+    assert "2023/summary.html" not in changed
+    assert len(changed) <= 7  # (the site's home page is the latest year's ranking again)
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -160,7 +160,7 @@ class _FakePdf:
     def render_all(self, pages, files):
         import hashlib
 
-        assert "assets/print.css" in files
+        assert "2023/assets/print.css" in files
         self.made.extend(path for path, _html in pages)
         return [b"%PDF-fake " + hashlib.sha256(html).hexdigest().encode() for _path, html in pages]
 
@@ -172,7 +172,7 @@ def test_pdfs_follow_their_pages_like_a_clean_build(repo, tmp_path, monkeypatch)
     fake = _FakePdf()
     monkeypatch.setattr(pdf, "engine", lambda jobs=1: fake)
     pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
-    assert len(fake.made) == 22 and (repo / "_site" / "notices" / "longgang.pdf").is_file()
+    assert len(fake.made) == 22 and (repo / "_site" / "2023" / "notices" / "longgang.pdf").is_file()
     fake.made.clear()
     pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
     assert fake.made == []  # nothing changed: every PDF kept
@@ -180,22 +180,22 @@ def test_pdfs_follow_their_pages_like_a_clean_build(repo, tmp_path, monkeypatch)
     fine = next(line for line in rec.read_text("utf-8").splitlines() if line.startswith("fine: "))
     _edit(rec, fine, "fine: 250000")  # 固县所's total and maybe the ranks change
     pipeline.build(repo, repo / "_site", quiet=True, pdf=True)
-    assert "notices/guxian.html" in fake.made and "summary.html" in fake.made
+    assert "2023/notices/guxian.html" in fake.made and "2023/summary.html" in fake.made
     fresh = tmp_path / "clean-src"
     shutil.copytree(repo, fresh, ignore=shutil.ignore_patterns(".qsgen-cache", "_site*"))
     pipeline.build(fresh, tmp_path / "clean", quiet=True, use_cache=False, pdf=True)
     _same_trees(repo / "_site", tmp_path / "clean")
     # and without --pdf the PDFs and every link to them are gone, as in a clean build
     pipeline.build(repo, repo / "_site", quiet=True)
-    assert not list((repo / "_site" / "notices").glob("*.pdf")) and not (repo / "_site" / "summary.pdf").exists()
-    assert "下载 PDF" not in (repo / "_site" / "units" / "guxian.html").read_text("utf-8")
+    assert not list((repo / "_site" / "2023" / "notices").glob("*.pdf")) and not (repo / "_site" / "2023" / "summary.pdf").exists()
+    assert "下载 PDF" not in (repo / "_site" / "2023" / "units" / "guxian.html").read_text("utf-8")
 
 
 def test_a_link_to_another_record_follows_that_record(repo, tmp_path):
     a, b = _records(repo, "longgang", "evidence")[:2]
     _edit(a, "\n---\n\n", f"\n---\n\n另见[相关记录]({b.name})。\n\n")
     _build(repo, repo / "_site")
-    page = (repo / "_site" / "records" / "longgang" / f"{a.stem}.html").read_text("utf-8")
+    page = (repo / "_site" / "2023" / "records" / "longgang" / f"{a.stem}.html").read_text("utf-8")
     assert f"{b.stem}.html" in page
     b.unlink()  # the link target disappears: the linking page must change too
     _build(repo, repo / "_site")
@@ -217,7 +217,7 @@ def test_judged_score_rules_and_templates_changes(repo, tmp_path):
     shutil.copytree(site.TEMPLATE_DIR, repo / "site_templates")
     _edit(repo / "site_templates" / "base.html", "</body>", "<!-- 本地模板 --></body>")
     _build(repo, repo / "_site")
-    page = next(iter(sorted((repo / "_site" / "records" / "longgang").iterdir())))
+    page = next(iter(sorted((repo / "_site" / "2023" / "records" / "longgang").iterdir())))
     assert "<!-- 本地模板 -->" in page.read_text("utf-8")
     _clean_build(repo, tmp_path / "clean2")
     _same_trees(repo / "_site", tmp_path / "clean2")
@@ -234,7 +234,7 @@ def test_cache_is_only_an_optimisation(repo, tmp_path):
     _same_trees(repo / "_site", clean)
     assert pagestore.PageStore.load(repo).pages
     # a hand-edited page of the previous site is not taken over, even under its own key
-    page = next(p for p in sorted((repo / "_site" / "records" / "longgang").iterdir()))
+    page = next(p for p in sorted((repo / "_site" / "2023" / "records" / "longgang").iterdir()))
     page.write_bytes(page.read_bytes().replace(b"</body>", b"<!-- edited --></body>"))
     _build(repo, repo / "_site")
     _same_trees(repo / "_site", clean)
@@ -389,7 +389,7 @@ def test_an_attachment_changed_in_place_is_copied_again(repo, tmp_path):
     time.sleep(pagestore.RACY_NS / 1e9 + 0.05)
     _build(repo, repo / "_site")
     rel = next(r.attachments[0] for r in load_records(repo, load_rules(repo)[0])[0].records if r.attachments)
-    copied = repo / "_site" / site.attachment_file(rel)
+    copied = repo / "_site" / "2023" / site.attachment_file(rel)
     before = copied.read_bytes()
     (repo / rel).write_bytes(before + b" changed")
     _build(repo, repo / "_site")
@@ -407,8 +407,8 @@ def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
     _edit(rec, "\n---\n\n", "\n---\n\n搜索索引里要能找到的新词：鹊桥。\n\n")
     after = rows(_build(repo, repo / "_site"))
     changed = [(u, rid) for u in sorted(after) for rid in sorted(after[u]) if after[u][rid] != before[u][rid]]
-    assert changed == [("duanshi", f"duanshi/{rec.stem}")]
-    assert "鹊桥".encode() in (repo / "_site" / "search" / "parts" / "duanshi.js").read_bytes()
+    assert changed == [("2023-duanshi", f"duanshi/{rec.stem}")]
+    assert "鹊桥".encode() in (repo / "_site" / "search" / "parts" / "2023-duanshi.js").read_bytes()
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -420,16 +420,16 @@ def test_incremental_build_touches_only_what_changed(repo, tmp_path):
     before = _tree_status(repo / "_site")
     rec = _records(repo, "duanshi", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n只改这一条。\n\n")
-    stray = repo / "_site" / "records" / "stray.html"
+    stray = repo / "_site" / "2023" / "records" / "stray.html"
     stray.write_bytes(b"not built by qsgen")
     _build(repo, repo / "_site")
     after = _tree_status(repo / "_site")
-    page = f"records/duanshi/{rec.stem}.html"
+    page = f"2023/records/duanshi/{rec.stem}.html"
     assert after[page] != before[page]
     changed = {p for p in after if p in before and after[p] != before[p]}
     # the record page and its unit's part of the search index, nothing else
-    assert changed == {page, "search/parts/duanshi.js"}, sorted(changed)
-    assert "records/stray.html" not in after  # a file that is no page of the site is removed
+    assert changed == {page, "search/parts/2023-duanshi.js"}, sorted(changed)
+    assert "2023/records/stray.html" not in after  # a file that is no page of the site is removed
     assert oct((repo / "_site" / page).stat().st_mode & 0o777) == "0o644"
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")

@@ -169,7 +169,7 @@ def test_actions_pull_request_and_publish(name, origin, shim, tmp_path):
         proc = run_shell(step["run"], site, step_env)
         assert proc.returncode == 0, (step.get("name"), proc.stdout, proc.stderr)
     assert (site / "_site" / "index.html").is_file()
-    assert (site / "_site" / "scores.json").is_file()
+    assert (site / "_site" / "2023" / "scores.json").is_file() and (site / "_site" / "years.json").is_file()
 
 
 def gitlab_script(job: dict) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixtures.recordkit import copy_rules
 
 from qsgen.cli.program import main
 from qsgen.cms import admin
@@ -24,7 +25,7 @@ WIDGETS = {"text": "qsgen-string", "date": "qsgen-datetime", "int": "qsgen-numbe
 
 @pytest.fixture(scope="module")
 def rules():
-    r, diags = load_rules(REPO)
+    r, diags = load_rules(REPO, 2023)
     assert r is not None, diags
     return r
 
@@ -153,7 +154,7 @@ def test_form_messages_are_qsgen_check_messages(rules, files, kind, name, values
 def test_generated_bytes_are_deterministic_and_the_command_writes_them(rules, files, tmp_path) -> None:
     assert admin.generate(rules, CmsSettings()) == files
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     shutil.copytree(REPO / "records", root / "records")
     assert main(["--root", str(root), "cms"]) == 0
     out = root / "_cms"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixtures.recordkit import copy_rules
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +118,7 @@ def _publish(page) -> None:
 def repo(tmp_path_factory) -> Path:
     """The example rules and records as a fresh git repository on branch main."""
     root = tmp_path_factory.mktemp("cms") / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     shutil.copytree(REPO / "records", root / "records")
     shutil.copyfile(REPO / "CODEOWNERS", root / "CODEOWNERS")
     (root / ".gitignore").write_text("/_site*/\n/.qsgen-cache/\n", encoding="utf-8")

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 from qsgen.cli.commands import codeowners as cmd
 from qsgen.review import codeowners
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def rules():
-    r, diags = load_rules(REPO)
+    r, diags = load_rules(REPO, 2023)
     assert r is not None, diags
     return r
 
@@ -95,7 +96,7 @@ def test_committed_codeowners_is_up_to_date():
 
 
 def _copy(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    copy_rules(tmp_path)
     shutil.copy(REPO / "CODEOWNERS", tmp_path / "CODEOWNERS")
     return tmp_path
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 from qsgen.cli import program as cli
 
@@ -74,7 +75,7 @@ def make_repo(path: Path) -> Path:
     """A bureau repository on branch main (rules, CODEOWNERS, a few records) and a branch
     ``feature`` that adds one fined case to 龙港所."""
     path.mkdir(parents=True)
-    shutil.copytree(REPO / "rules", path / "rules")
+    copy_rules(path)
     shutil.copy(REPO / "CODEOWNERS", path / "CODEOWNERS")
     for rel, text in SAMPLE.items():
         (path / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -21,16 +21,19 @@ from qsgen import site  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PAGES = [
-    "index.html",
-    "units/bangongshi.html",
-    "units/longgang.html",
-    "records/fagui/case-2023-01.html",
-    "rules.html",
-    "notices/longgang.html",
-    "summary.html",
+    "index.html",  # the site's home: the latest year's ranking
+    "units/longgang.html",  # a unit across the years
+    "years.json",
+    "2023/index.html",
+    "2023/units/bangongshi.html",
+    "2023/units/longgang.html",
+    "2023/records/fagui/case-2023-01.html",
+    "2023/rules.html",
+    "2023/notices/longgang.html",
+    "2023/summary.html",
     "assets/style.css",
-    "scores.json",
-    "scores.csv",
+    "2023/scores.json",
+    "2023/scores.csv",
 ]
 REGEN = "python tests/test_golden.py --regen"
 

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def test_installed_qsgen_builds_a_repository_without_templates(wheel: Path, tmp_
     installed = tmp_path / "site-packages"
     zipfile.ZipFile(wheel).extractall(installed)
     root = tmp_path / "bureau"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     unit = root / "records" / "2023" / "longgang"
     unit.mkdir(parents=True)
     shutil.copy(REPO / "records" / "2023" / "longgang" / "case-2023-068.md", unit)
@@ -62,7 +63,7 @@ def test_installed_qsgen_builds_a_repository_without_templates(wheel: Path, tmp_
     assert Path(templates) == (installed / "qsgen_site_templates").resolve()
     site = root / "_site"
     assert "沁水县苏庄兴旺五金店" in (site / "index.html").read_text(encoding="utf-8") or \
-        any("沁水县苏庄兴旺五金店" in p.read_text(encoding="utf-8") for p in (site / "records").rglob("*.html"))
+        any("沁水县苏庄兴旺五金店" in p.read_text(encoding="utf-8") for p in (site / "2023" / "records").rglob("*.html"))
     assert (site / "assets" / "style.css").read_bytes() == (REPO / "site_templates" / "style.css").read_bytes()
 
     # The repository's own site_templates/ still wins over the installed ones.

@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 from needs import need
 from site_fixture import ATTACHMENTS, HISTORY, SOURCE_DATE, make_results
 
@@ -31,6 +32,7 @@ from qsgen.site import SiteInputs, build_site, notices, urls, xlsx
 
 REPO = Path(__file__).resolve().parent.parent
 EPOCH = "1704448800"  # 2024-01-05 10:00 UTC: the example's source date (no git in tmp_path)
+RESULT_DATE = "2024-01-10T00:00:00"  # the 2023 example's last assessment date: its documents' date
 
 
 @pytest.fixture(scope="module")
@@ -63,24 +65,24 @@ def files() -> dict[str, bytes]:
 def test_the_documents_are_in_the_site_and_linked(files):
     results = make_results()
     for us in results.units:
-        notice = files[urls.notice_file(us.unit.slug)].decode()
+        notice = files["2023/" + urls.notice_file(us.unit.slug)].decode()
         assert us.unit.name in notice and "考核结果通知书" in notice
-        unit_page = files["units/" + us.unit.slug + ".html"].decode()
+        unit_page = files["2023/units/" + us.unit.slug + ".html"].decode()
         assert f'href="../notices/{us.unit.slug}.html">打印通知书' in unit_page
         assert re.search(r'href="../scores.xlsx" download[^>]*>下载 Excel', unit_page)
         assert "下载 PDF" not in unit_page  # no PDF engine, no PDF files, no link to one
-    index = files["index.html"].decode()
+    index = files["2023/index.html"].decode()
     assert 'href="summary.html">打印汇总表' in index and 'href="scores.xlsx"' in index
-    assert {urls.SUMMARY_FILE, urls.WORKBOOK, urls.PRINT_CSS, urls.PAPER_JS} <= set(files)
+    assert {"2023/" + p for p in (urls.SUMMARY_FILE, urls.WORKBOOK, urls.PRINT_CSS, urls.PAPER_JS)} <= set(files)
     assert not [p for p in files if p.endswith(".pdf")]
 
 
 def test_print_css_sets_up_a4_pages(files):
-    css = files[urls.PRINT_CSS].decode()
+    css = files["2023/" + urls.PRINT_CSS].decode()
     assert re.search(r"@page\s*{[^}]*size: A4", css)
     assert 'counter(page)' in css and 'counter(pages)' in css
     assert "break-inside: avoid" in css
-    notice = files[urls.notice_file("longgang")].decode()
+    notice = files["2023/" + urls.notice_file("longgang")].decode()
     # the unit and the year in the running header of every page
     assert re.search(r'@top-left { content: "龙港所 · 2023年度考核结果通知书"; }', notice)
 
@@ -107,11 +109,11 @@ def test_result_state_is_one_function_of_the_results():
 
 
 def test_provisional_state_prints_visibly(files):
-    notice = files[urls.notice_file("jiage")].decode()
+    notice = files["2023/" + urls.notice_file("jiage")].decode()
     assert '<div class="watermark" aria-hidden="true">示例数据 暂定</div>' in notice
     assert '@top-right { content: "暂定"; }' in notice
     assert "1 项待评" in notice
-    summary = files[urls.SUMMARY_FILE].decode()
+    summary = files["2023/" + urls.SUMMARY_FILE].decode()
     assert "结果状态：暂定" in summary
 
 
@@ -125,9 +127,9 @@ def test_short_titles_and_css_strings():
 
 
 def test_ties_are_marked(files):
-    summary = files[urls.SUMMARY_FILE].decode()
+    summary = files["2023/" + urls.SUMMARY_FILE].decode()
     assert summary.count('<span class="tie">并列</span>') >= 2  # 办公室 and 法规股 share a rank
-    notice = files[urls.notice_file("fagui")].decode()
+    notice = files["2023/" + urls.notice_file("fagui")].decode()
     assert "（并列）" in notice
 
 
@@ -140,12 +142,12 @@ def example(tmp_path_factory, engine) -> Path:
     from qsgen.build import pipeline
 
     root = tmp_path_factory.mktemp("paper") / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
-    shutil.copytree(REPO / "records", root / "records")
+    copy_rules(root)
+    shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         pipeline.build(root, root / "_site", quiet=True, pdf=True)
-    return root / "_site"
+    return root / "_site" / "2023"  # the year's folder
 
 
 class Rows(HTMLParser):
@@ -414,18 +416,20 @@ def test_pdfs_are_deterministic(example, engine, tmp_path):
     code = (
         "import sys; from pathlib import Path; from qsgen.publish import pdf\n"
         "site, out = Path(sys.argv[1]), Path(sys.argv[2]); e = pdf.engine()\n"
-        "files = {'assets/print.css': (site / 'assets/print.css').read_bytes()}\n"
+        "files = {'2023/assets/print.css': (site / '2023/assets/print.css').read_bytes()}\n"
         "for page in sys.argv[3:]:\n"
         "    (out / page.replace('/', '-')).write_bytes(e((site / page).read_bytes(), page, files.get))\n")
-    pages = ["notices/bangongshi.html", "summary.html"]
+    pages = ["2023/notices/bangongshi.html", "2023/summary.html"]  # (site paths)
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, "-c", code, str(example), str(out), *pages], check=True, env=env)
+    subprocess.run([sys.executable, "-c", code, str(example.parent), str(out), *pages], check=True, env=env)
     for page in pages:
         again = (out / page.replace("/", "-")).read_bytes()
-        assert again == (example / urls.pdf_of(page)).read_bytes(), page
+        assert again == (example.parent / urls.pdf_of(page)).read_bytes(), page
     info = subprocess.run(["pdfinfo", "-isodates", str(example / "summary.pdf")], capture_output=True,
                           text=True, check=True).stdout
-    assert re.search(r"^CreationDate:\s+2024-01-05T10:00:00", info, re.M), info
+    # the year's own date (its last assessment), not the build's: a finished year's documents
+    # stay as they are when the next year's records come in
+    assert re.search(r"^CreationDate:\s+" + RESULT_DATE, info, re.M), info
     assert "Title:" in info and "考核结果汇总表" in info
 
 
@@ -437,7 +441,7 @@ def test_an_unchanged_rebuild_keeps_every_pdf(example):
     assert len(before) == 22
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        pipeline.build(example.parent, example, quiet=True, pdf=True)
+        pipeline.build(example.parent.parent, example.parent, quiet=True, pdf=True)
     after = {p: (p.stat().st_ino, p.read_bytes()) for p in made}
     assert after == before  # not rendered nor written again
 
@@ -513,13 +517,13 @@ def test_workbook_bytes_are_deterministic(example):
     from qsgen.build.pipeline import load_and_score
 
     data = (example / "scores.xlsx").read_bytes()
-    results, _ = load_and_score(example.parent)
+    (results,), _ = load_and_score(example.parent.parent)
     import datetime as dt
 
-    again = xlsx.scores_xlsx(results, dt.datetime.fromtimestamp(int(EPOCH), dt.UTC))
+    again = xlsx.scores_xlsx(results, dt.datetime.fromisoformat(RESULT_DATE).replace(tzinfo=dt.UTC))
     assert again == data
     book = _sheets(data)
-    assert book.properties.created.isoformat().startswith("2024-01-05T10:00")
+    assert book.properties.created.isoformat().startswith(RESULT_DATE)
     assert book.properties.modified == book.properties.created
     import zipfile
 
@@ -528,7 +532,7 @@ def test_workbook_bytes_are_deterministic(example):
 
 
 def test_workbook_of_the_fixture(files):
-    book = _sheets(files[urls.WORKBOOK])
+    book = _sheets(files["2023/" + urls.WORKBOOK])
     rows = list(book["任务项"].iter_rows(min_row=2, values_only=True))
     pending = [r for r in rows if r[5] == "待评"]
     assert len(pending) == 1 and pending[0][4] is None  # 价格股 t02: no score, not 0

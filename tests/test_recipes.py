@@ -119,7 +119,7 @@ def test_a_new_measure_is_loaded_scored_and_explained(news_count, tmp_path):
     assert unit.bonus == F("0.6") and unit.total == F("0.6")  # t01 not judged yet: 0
 
     # the site's rules page says what is counted; review sends the news reports to the rule's department
-    assert "信息报道条数" in build_site(results)["rules.html"].decode("utf-8")
+    assert "信息报道条数" in build_site(results)["2023/rules.html"].decode("utf-8")
     assert kind_departments(rules)["news"] == ["bangongshi"]
 
 

@@ -263,7 +263,7 @@ def test_adjustment_amounts(rules):
 
 
 def test_interpretations(rules):
-    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 13)]
+    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 13)] + ["15"]
     assert "投诉举报中心" in rules.interpretations[11].text
     assert all(re.search(r"[\u4e00-\u9fff]", i.text) for i in rules.interpretations)
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import copy_rules
 
 from qsgen.incremental import cache, scorememo
 from qsgen.records import load_records
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def repo(tmp_path) -> Path:
     root = tmp_path / "repo"
-    shutil.copytree(REPO / "rules", root / "rules")
+    copy_rules(root)
     shutil.copytree(REPO / "records", root / "records")
     return root
 

@@ -68,7 +68,7 @@ def test_pages_are_served_with_the_reload_script(running):
     assert headers["Cache-Control"] == "no-store"
     status, _h, body = get(base + serve.VERSION_PATH)
     assert status == 200 and body == str(preview.version).encode()
-    status, headers, body = get(base + "/scores.json")
+    status, headers, body = get(base + "/2023/scores.json")
     assert status == 200 and headers["Content-Type"].startswith("application/json")
     assert serve.VERSION_PATH.encode() not in body  # only HTML gets the script
     status, _h, body = get(base + "/no/such/page.html")
@@ -101,7 +101,7 @@ def test_an_edit_rebuilds_only_what_changed_and_bumps_the_version(running, repo)
     assert preview.version == v0 + 1
     assert preview.engine.memo.parsed == 1
     assert preview.engine.store.rendered == 1
-    _s, _h, body = get(f"{base}/records/longgang/{rec.stem}.html")
+    _s, _h, body = get(f"{base}/2023/records/longgang/{rec.stem}.html")
     assert "预览中新增的一句话".encode() in body
     # nothing changed: no new version, so open pages do not reload
     assert preview.rebuild([str(rec)])

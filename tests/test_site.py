@@ -54,14 +54,14 @@ def parse(html: str) -> Links:
 
 def test_every_page_is_there(files):
     paths = set(files)
-    assert {"index.html", "rules.html", "search.html", "404.html", "assets/style.css",
-            "scores.json", "scores.csv"} <= paths
+    assert {"index.html", "search.html", "404.html", "assets/style.css", "years.json",
+            "2023/index.html", "2023/rules.html", "2023/scores.json", "2023/scores.csv"} <= paths
     for slug in ("bangongshi", "fagui", "jiage", "longgang"):
-        assert f"units/{slug}.html" in paths
-    assert "records/fagui/case-2023-01.html" in paths
-    assert "records/longgang/evidence-s01.html" in paths
-    assert "files/2023/fagui/decision.png" in paths
-    assert files["files/2023/fagui/decision.png"] == ATTACHMENTS["records/2023/fagui/decision.png"]
+        assert f"2023/units/{slug}.html" in paths
+    assert "2023/records/fagui/case-2023-01.html" in paths
+    assert "2023/records/longgang/evidence-s01.html" in paths
+    assert "2023/files/fagui/decision.png" in paths
+    assert files["2023/files/fagui/decision.png"] == ATTACHMENTS["records/2023/fagui/decision.png"]
     assert list(files) == sorted(files)
 
 
@@ -99,7 +99,7 @@ def test_no_absolute_or_external_resources(files):
 
 
 def test_hostile_body_is_neutralised(files):
-    page = text(files, "records/bangongshi/news-shengji.html")
+    page = text(files, "2023/records/bangongshi/news-shengji.html")
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown as text, never run
     assert "<strong>双随机、一公开</strong>" in page
@@ -110,9 +110,9 @@ def test_hostile_body_is_neutralised(files):
 
 
 def test_relative_image_in_body_points_at_copied_attachment(files):
-    page = text(files, "records/fagui/case-2023-01.html")
-    assert 'src="../../files/2023/fagui/decision.png"' in page
-    assert 'href="../../files/2023/fagui/decision.png"' in page
+    page = text(files, "2023/records/fagui/case-2023-01.html")
+    assert 'src="../../files/fagui/decision.png"' in page
+    assert 'href="../../files/fagui/decision.png"' in page
 
 
 def test_example_banner_on_every_page_only_when_example():
@@ -128,7 +128,7 @@ def test_deterministic():
 
 
 def test_index_ranking(files):
-    page = text(files, "index.html")
+    page = text(files, "2023/index.html")
     assert page.count("<svg") >= 2 and "<script" not in page  # chart needs no JavaScript
     # overall order with a visible tie: 龙港所 1, 办公室 2 并列, 法规股 2 并列, 价格 4
     overall = page[page.index('id="overall"'):]
@@ -139,25 +139,26 @@ def test_index_ranking(files):
     assert "暂定" in overall
     assert "90.50" in overall and "102.25" in overall
     assert "沁市监字〔2023〕138号" in page  # footer: the rules document
-    assert "数据截至 2024-01-05" in page
+    # a finished year's pages do not change with the build's date; the site's home page says it
+    assert "数据截至" not in page and "数据截至 2024-01-05" in text(files, "index.html")
 
 
 def test_unit_page(files):
-    page = text(files, "units/jiage.html")
+    page = text(files, "2023/units/jiage.html")
     assert "待评" in page and "暂定" in page
-    assert 'href="../index.html"' in page and 'href="../assets/style.css"' in page
-    office = text(files, "units/bangongshi.html")
+    assert 'href="../index.html"' in page and 'href="../../assets/style.css"' in page
+    office = text(files, "2023/units/bangongshi.html")
     assert 'id="item-t02"' in office
     assert "国家级" in office  # news progress by level
     assert 'id="rule-D9"' in office and 'id="rule-D5"' in office
     assert "计算过程" in office and "总分 = 基础分" in office
     assert 'href="../records/bangongshi/attendance-0412.html"' in office
-    station = text(files, "units/longgang.html")
+    station = text(files, "2023/units/longgang.html")
     assert 'id="section-s01"' in station and "板块得分" in station
 
 
 def test_record_page(files):
-    page = text(files, "records/fagui/case-2023-01.html")
+    page = text(files, "2023/records/fagui/case-2023-01.html")
     for label in ("案号", "案件类别", "程序", "罚没款（元）", "一般程序", "12,000 元"):
         assert label in page
     assert "王晓明" in page and "0123456" in page and "2023-06-21 09:30" in page
@@ -166,7 +167,7 @@ def test_record_page(files):
 
 
 def test_rules_page(files):
-    page = text(files, "rules.html")
+    page = text(files, "2023/rules.html")
     assert "信息任务分级计算" in page  # 口径
     assert 'id="rule-B1"' in page and 'id="rule-D10"' in page
     assert "国家级 5 分" in page
@@ -186,7 +187,7 @@ def test_prefix_and_urls():
     assert site.prefix_for("units/a.html") == "../"
     assert site.prefix_for("records/a/b.html") == "../../"
     assert site.record_url("a/测试 1") == "records/a/%E6%B5%8B%E8%AF%95%201.html"
-    assert site.attachment_file("records/2023/a/x.pdf") == "files/2023/a/x.pdf"
+    assert site.attachment_file("records/2023/a/x.pdf") == "files/a/x.pdf"  # (in the year's folder)
     assert index_page.short_name("价格监督管理股（执法稽查和反不正当竞争股）") == "价格监督管理股"
 
 
@@ -199,11 +200,11 @@ def test_active_attachments_are_not_published():
     attachments = {**ATTACHMENTS, "records/2023/fagui/evil.svg": b"<svg onload=alert(1)>",
                    "records/2023/fagui/page.html": b"<script>alert(1)</script>"}
     files = site.build_site(results, site.SiteInputs(attachments=attachments))
-    assert "files/2023/fagui/decision.png" in files
+    assert "2023/files/fagui/decision.png" in files
     assert not [p for p in files if p.endswith((".svg", "page.html"))]
-    page = text(files, "records/fagui/case-2023-01.html")
+    page = text(files, "2023/records/fagui/case-2023-01.html")
     assert "evil.svg（此类文件不在网站上发布" in page
-    assert '<img src="../../files/2023/fagui/decision.png"' in page
+    assert '<img src="../../files/fagui/decision.png"' in page
 
 
 def test_every_page_has_header_nav_and_footer(files):
@@ -211,7 +212,8 @@ def test_every_page_has_header_nav_and_footer(files):
         page = text(files, path)
         assert '<html lang="zh-CN">' in page
         # the print pages (notices, summary table) are documents: a toolbar instead of the site's nav
-        nav = 'class="paper-bar"' if path.startswith("notices/") or path == "summary.html" else 'class="site-nav"'
+        nav = 'class="paper-bar"' if path.startswith("2023/notices/") or path == "2023/summary.html" \
+            else 'class="site-nav"'
         assert "沁水县市场监督管理局" in page and nav in page, path
         assert "沁市监字〔2023〕138号" in page, path  # the rules document, in the footer
         assert 'name="viewport"' in page
@@ -231,6 +233,6 @@ def test_body_link_to_another_record_goes_to_its_page():
     rec = next(r for r in results.records.records if r.id == "fagui/case-2023-01")
     rec.body = "另见[线索](case-lead-01.md)和[龙港所案件](../longgang/case-2.md)。"
     files = site.build_site(results, site.SiteInputs())
-    page = text(files, "records/fagui/case-2023-01.html")
+    page = text(files, "2023/records/fagui/case-2023-01.html")
     assert 'href="../../records/fagui/case-lead-01.html"' in page
     assert 'href="../../records/longgang/case-2.html"' in page

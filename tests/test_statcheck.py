@@ -89,7 +89,7 @@ def test_a_build_saves_both_tables_and_a_file_unchanged_by_the_report_is_not_loo
     pipeline.build(repo, quiet=True)
     assert recordmemo.RecordMemo.status_table(repo).is_file()
     assert pagestore.PageStore.status_table(repo).is_file()
-    rules, _ = load_rules(repo)
+    rules, _ = load_rules(repo, 2023)
     record = next(iter(sorted((repo / "records" / "2023" / "longgang").glob("*.md"))))
     path = record.relative_to(repo).as_posix()
     record.write_text(record.read_text("utf-8").replace("\n---\n", "\n---\n改过的正文\n", 1), "utf-8")

@@ -6,6 +6,7 @@ import datetime as _dt
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from qsgen.core.errors import Diagnostic
 from qsgen.core.model import RecordSet, Results
@@ -69,9 +70,45 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
     return Attachments(files)
 
 
-def source_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
-    """The build's date: SOURCE_DATE_EPOCH, else the last commit's (gitinfo.source_date)."""
+def example_date(root: Path) -> _dt.datetime | None:
+    """The date example data is a snapshot of: a line ``as_of: YYYY-MM-DD`` in a year's
+    records/<year>/EXAMPLE marker (the latest such date). Example repositories are frozen
+    demonstrations, built as of that date; real repositories have no marker."""
+    found = None
+    folder = Path(root) / "records"
+    try:
+        years = sorted(n for n in os.listdir(folder) if n.isdigit())
+    except OSError:
+        return None
+    for year in years:
+        try:
+            text = (folder / year / EXAMPLE_MARKER).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "as_of":
+                try:
+                    day = _dt.date.fromisoformat(value.strip())
+                except ValueError:
+                    continue
+                when = _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.UTC)
+                found = when if found is None or when > found else found
+    return found
+
+
+def build_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
+    """The build's date: SOURCE_DATE_EPOCH when set, else the date example data is a snapshot
+    of (example_date), else the last commit's (gitinfo.source_date). Pages show this instead
+    of the wall clock, so two builds of the same inputs are byte-identical."""
+    if not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        example = example_date(root)
+        if example is not None:
+            return example
     return gitinfo.source_date(root, head)
+
+
+source_date = build_date
 
 
 def history(root: Path, paths: list[str]) -> dict:
@@ -84,34 +121,41 @@ def templates_of(root: Path) -> Path | None:
     return (root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None
 
 
-def site_inputs(root: Path, results: Results, use_cache: bool = False, rules_digest: str | None = None,
-                notes: list[Diagnostic] | None = None, pdf: bool = False) -> SiteInputs:
-    """What the site needs besides the scores: git provenance, approvals, attachments, date,
-    templates (``use_cache``: the provenance and the approvals are kept in .qsgen-cache/ by
-    HEAD and ``rules_digest``). Warnings of the approvals are added to ``notes``. With ``pdf``
-    the PDF engine (publish/pdf.py; QsgenError, saying how to install it, when it cannot be
-    loaded)."""
-    engine = None
-    if pdf:
-        from qsgen.build.workers import default_jobs
-        from qsgen.publish import pdf as pdf_engine
+def pdf_engine(pdf: bool) -> Any:
+    """With ``pdf`` the PDF engine (publish/pdf.py; QsgenError, saying how to install it,
+    when it cannot be loaded), else None."""
+    if not pdf:
+        return None
+    from qsgen.build.workers import default_jobs
+    from qsgen.publish import pdf as pdf_engine
 
-        engine = pdf_engine.engine(default_jobs())
+    return pdf_engine.engine(default_jobs())
+
+
+def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: Any = False,
+                when: _dt.datetime | None | bool = False, pdf: Any = None, rules_digest: str | None = None,
+                notes: list[Diagnostic] | None = None) -> SiteInputs:
+    """What a year's site needs besides the scores: git provenance, approvals, attachments,
+    date, templates (``use_cache``: the provenance and the approvals are kept in .qsgen-cache/
+    by HEAD and ``rules_digest``, the year's; ``commit``: HEAD and its date when the caller has
+    them; ``when``: the build's date when the caller has it; ``pdf``: the PDF engine,
+    pdf_engine()). Warnings of the approvals are added to ``notes``."""
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
-    commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
+    if commit is False:
+        commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
     found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes)
     return SiteInputs(
-        history=cached_history(root, paths, head, history) if use_cache else history(root, paths),
+        history=cached_history(root, paths, head, history, results.rules.year) if use_cache else history(root, paths),
         history_id=head,
         approvals=found,
         approval_rules=policy,
         attachments=read_attachments(root, results.records),
-        source_date=source_date(root, commit),
+        source_date=build_date(root, commit) if when is False else when,
         example=is_example(root, results.rules.year),
         templates=templates_of(root),
-        pdf=engine,
+        pdf=pdf,
     )
 
 
@@ -124,10 +168,11 @@ def approvals(root: Path, results: Results, head: str | None = None, rules_diges
     from qsgen.incremental import approvals as kept_approvals
 
     use_cache = head is not None and rules_digest is not None
-    kept = kept_approvals.load(root) if use_cache else {}
+    year = results.rules.year
+    kept = kept_approvals.load(root, year) if use_cache else {}
     found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest)
     if use_cache and found is not None and keep != kept:
-        kept_approvals.save(root, keep)
+        kept_approvals.save(root, keep, year)
     if notes is not None:
         notes.extend(warnings)
     return found, policy

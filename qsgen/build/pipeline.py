@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import sys
 from collections.abc import Callable
@@ -9,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qsgen.build.inputs import site_inputs
+from qsgen.build.inputs import build_date as date_of_build
+from qsgen.build.inputs import pdf_engine, site_inputs
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import Results
 from qsgen.core.runtime import keep_for_exit, paused_gc
@@ -28,15 +30,16 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None,
-                   scores=None, digests=None, rules_digest: str | None = None
-                   ) -> tuple[Results, list[Diagnostic]]:
-    """Rules + records -> (Results, warnings); raises QsgenError carrying every diagnostic.
+def load_year(root: Path, year: int, build_date: _dt.date | None = None,
+              progress: Callable[[str], None] | None = None, memo=None, scores=None, digests=None,
+              rules_digest: str | None = None) -> tuple[Results | None, list[Diagnostic]]:
+    """One year's rules + records -> (Results, every diagnostic); Results is None when the
+    year has errors. The year is scored as of ``build_date`` while its period has not ended.
 
     ``memo``: a recordmemo.RecordMemo whose unchanged files are replayed instead of parsed.
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
     cache.DigestMemo that knows the records' content digests. ``rules_digest``
-    (cache.tree_digest of rules/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
+    (cache.tree_digest of rules/<year>/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
     from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
@@ -45,12 +48,11 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     if rules_digest is not None:
         from qsgen.incremental.rulescache import load_rules_cached
 
-        rules, rule_diags = load_rules_cached(root, rules_digest)
+        rules, rule_diags = load_rules_cached(root, rules_digest, year)
     else:
-        rules, rule_diags = load_rules(root)
-    errors = [d for d in rule_diags if d.severity == "error"]
-    if rules is None or errors:
-        raise QsgenError("考核规则有错误，未生成网站", sorted(set(rule_diags)))
+        rules, rule_diags = load_rules(root, year)
+    if rules is None or any(d.severity == "error" for d in rule_diags):
+        return None, list(rule_diags)
     say(f"读取规则：{rules.root}/，{len(rules.units)} 个考核单位，{len(rules.adjustments)} 条加减分规则")
     if memo is not None:
         with paused_gc():
@@ -59,12 +61,54 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
         records, rec_diags = load_records(root, rules)
     diags = list(rule_diags) + list(rec_diags)
     if any(d.severity == "error" for d in diags):
-        raise QsgenError("记录有错误，未生成网站", sorted(set(diags)))
-    say(f"读取记录：{len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
+        return None, diags
+    say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
+    as_of = in_progress(rules, build_date)
     if scores is not None and digests is not None:
-        results = scores.score(rules, records, digests.table(records.records))
+        results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
     else:
-        results = score(rules, records)
+        results = score(rules, records, as_of)
+    return results, diags
+
+
+def in_progress(rules: Any, build_date: _dt.date | None) -> _dt.date | None:
+    """The date a year is shown as of while its period has not ended (by the build's date), else None."""
+    if build_date is None or build_date >= rules.period[1]:
+        return None
+    return max(build_date, rules.period[0])
+
+
+def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None,
+                   scores=None, digests=None, rules_digest: dict[int, str] | None = None,
+                   build_date: _dt.date | None = None, year: int | None = None
+                   ) -> tuple[list[Results], list[Diagnostic]]:
+    """Every year's (or ``year``'s) rules + records -> ([Results by year], warnings); raises
+    QsgenError carrying every diagnostic of every year (and of a records/<year>/ folder
+    without rules) when there is any error. ``scores``: a ScoreMemo per year."""
+    from qsgen.repo import years as repo_years
+
+    diags: list[Diagnostic] = [] if year is not None else repo_years.orphans(root)
+    chosen = repo_years.chosen(root, year)
+    if not chosen:
+        from qsgen.rules import load_rules
+
+        _rules, rule_diags = load_rules(root)  # says where rules belong
+        raise QsgenError("考核规则有错误，未生成网站", sorted(set(rule_diags)))
+    results: list[Results] = []
+    for y in chosen:
+        r, ds = load_year(root, y, build_date, progress, memo, (scores or {}).get(y), digests,
+                          (rules_digest or {}).get(y))
+        diags += ds
+        if r is not None:
+            results.append(r)
+    if year is None:
+        from qsgen.rules.continuity import check_previous
+
+        diags += check_previous([r.rules for r in results])
+    errors = [d for d in diags if d.severity == "error"]
+    if errors:
+        rules_only = all(d.path.startswith("rules/") for d in errors)
+        raise QsgenError("考核规则有错误，未生成网站" if rules_only else "记录有错误，未生成网站", sorted(set(diags)))
     return results, sorted(set(d for d in diags if d.severity == "warning"))
 
 
@@ -123,37 +167,44 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.incremental import cache
     from qsgen.incremental.pagestore import PageStore
     from qsgen.publish import writer
+    from qsgen.repo import gitinfo
+    from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
-    rules_digest = cache.tree_digest(root / "rules")
+    digests = {y: cache.tree_digest(root / "rules" / str(y)) for y in rule_years(root)}
     store = PageStore.load(root) if use_cache else PageStore()
     memo = scores = None
+    commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
+    when = date_of_build(root, commit)
     if use_cache:
         from qsgen.incremental import recordmemo, scorememo
 
-        validity = recordmemo.loader_digest(root, rules_digest)
+        validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules"))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
-        scores = scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity))
+        scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
-                                       rules_digest if use_cache else None)
-    say(f"计算得分：{len(results.units)} 个单位")
+                                       digests if use_cache else None, when.date() if when else None)
+    say(f"计算得分：{len(results)} 个年度，{sum(len(r.units) for r in results)} 个单位")
     if use_cache:
         # Saved now, not at the end: what the records parse to and the units score does not
         # depend on the site, and the memo's bookkeeping (~40 MB at 50,000 records) is freed
         # before the pages are rendered.
         memo.save_disk(root, store.digests.by_id)
-        scores.save(root, results.rules)
+        for r in results:
+            scores[r.rules.year].save(root, r.rules)
         memo = scores = None
-    inputs = site_inputs(root, results, use_cache, rules_digest, warnings, pdf)
+    engine = pdf_engine(pdf)
+    inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings)
+              for r in results]
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).
     tmp = None if in_place else writer.begin(out, root)
     try:
-        with template_errors.reported(root, inputs.templates):  # Jinja errors -> path:line: message
-            files = render_site(results, inputs, store, rules_digest=rules_digest,
+        with template_errors.reported(root, inputs[-1].templates):  # Jinja errors -> path:line: message
+            files = render_site(results, inputs, store, rules_digest=digests,
                                 stream_dir=None if tmp is None else os.fspath(tmp),
                                 bytecode_dir=os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
@@ -176,6 +227,6 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         store.save(root, out)
     keep_for_exit(results, store, files, inputs)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
-    return BuildReport(out=out, files=len(files), units=len(results.units),
-                       records=len(results.records.records),
+    return BuildReport(out=out, files=len(files), units=sum(len(r.units) for r in results),
+                       records=sum(len(r.records.records) for r in results),
                        warnings=notes + warnings)

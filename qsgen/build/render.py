@@ -8,34 +8,44 @@ from qsgen.build import workers
 from qsgen.core.model import Results
 from qsgen.core.runtime import paused_gc
 from qsgen.incremental.cache import digest
-from qsgen.incremental.pages import CachedPages, code_digest, global_key
+from qsgen.incremental.pages import CachedPages, code_digest, root_key, year_key
 from qsgen.incremental.pagestore import PageStore
 from qsgen.incremental.templates import use_compiled_templates
 from qsgen.publish.writer import stream_file
-from qsgen.site import Site, build
+from qsgen.site import build
+from qsgen.site.builder import ROOT, sites_of
 
 
-def render_site(results: Results, inputs: Any, store: PageStore | None = None, *,
-                rules_digest: str | None = None, jobs: int | None = None,
+def render_site(results: Results | list[Results], inputs: Any, store: PageStore | None = None, *,
+                rules_digest: str | dict[int, str] | None = None, jobs: int | None = None,
                 stream_dir: str | None = None, bytecode_dir: str | None = None) -> dict[str, bytes]:
-    """Every file of the site, byte-identical to ``site.build_site(results, inputs)``, reusing
-    the pages of ``store`` whose inputs are unchanged (the store is updated in place) and
-    rendering the rest in bulk (worker processes from ~1,000 pages).
+    """Every file of the site of ``results`` (a year, or every year with ``inputs`` a list),
+    byte-identical to ``site.build_site(results, inputs)``, reusing the pages of ``store``
+    whose inputs are unchanged (the store is updated in place) and rendering the rest in bulk
+    (worker processes from ~1,000 pages).
 
-    With ``stream_dir`` (the writer's new site, publish.writer.begin) every record and unit
-    page rendered and the search index are written there at once and stand as ``Written`` in
-    the result, so memory does not grow with the site. ``bytecode_dir``: where compiled
-    templates are kept between processes."""
-    if rules_digest is None:
-        rules_digest = digest(repr(results.rules))
+    ``rules_digest``: each year's digest of its rules folder (by year), the key of the pages
+    made from them. With ``stream_dir`` (the writer's new site, publish.writer.begin) every
+    record and unit page rendered and the search index are written there at once and stand
+    as ``Written`` in the result, so memory does not grow with the site. ``bytecode_dir``:
+    where compiled templates are kept between processes."""
+    if isinstance(results, Results):
+        results, inputs = [results], [inputs]
+        rules_digest = {results[0].rules.year: rules_digest} if isinstance(rules_digest, str) else rules_digest
+    digests = rules_digest if isinstance(rules_digest, dict) else {}
     store = store if store is not None else PageStore()
-    gkey = global_key(results, inputs, rules_digest, code_digest(getattr(inputs, "templates", None)))
     jobs = workers.default_jobs() if jobs is None else jobs
     with paused_gc():  # rendering makes no lasting cycles; full collections cost ~10% at 50,000
-        site = Site(results, inputs)
-        use_compiled_templates(site, bytecode_dir)
-        pages = CachedPages(store, gkey, lambda work: workers.render_pages(site, work, jobs, stream_dir))
+        sites = sites_of(results, list(inputs))
+        latest = sites[-1]
+        code = code_digest(getattr(latest.inputs, "templates", None))
+        keys = {s.folder: year_key(s.results, s.inputs, digests.get(s.year.year) or digest(repr(s.rules)), code,
+                                   s.years) for s in sites}
+        keys[ROOT] = root_key(code, latest.inputs.source_date, latest.inputs.templates, latest.years,
+                              any(s.inputs.example for s in sites))
+        for s in sites:
+            use_compiled_templates(s, bytecode_dir)
+        pages = CachedPages(store, keys, lambda site, work: workers.render_pages(site, work, jobs, stream_dir))
         if stream_dir is None:
-            return build(site, pages)
-        return build(site, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))
-
+            return build(sites, pages)
+        return build(sites, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))

@@ -42,9 +42,9 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
     ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
     kind, obj = item
     if kind == "unit":
-        data, row, path = unit_page.render(s, obj), None, unit_file(obj.unit.slug)
+        data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
     else:
-        (data, row), path = page_and_row(s, obj), record_file(obj.id)
+        (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
     if stream_dir is not None:
         data = stream_page(stream_dir, path, data)
     return data, row
@@ -98,6 +98,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
             return None if stop.is_set() or not chunks else chunks.popleft()
 
     state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": stream_dir,
+             "years": s.years, "as_of": s.results.as_of,
              "inputs": dataclasses.replace(s.inputs, history={},
                                            attachments=dict.fromkeys(s.inputs.attachments, b""),
                                            pdf=None)}  # (record pages link no PDF; the engine stays here)
@@ -211,7 +212,7 @@ def _child(fd: int) -> None:
     except (EOFError, OSError):
         return
     rules = state["rules"]
-    s = Site(Results(rules, RecordSet(rules.year, [], {}), []), state["inputs"])
+    s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])
     use_compiled_templates(s)
     s.record_paths = state["record_paths"]
     stream_dir = state["stream_dir"]

@@ -75,6 +75,9 @@ class Part:
     zero_when: dict[str, Any] = field(default_factory=dict)
     once: bool = False
     source: Source | None = None
+    # Judged only at the end of the year (a shortfall against an annual quota): while the
+    # year is in progress its lines are shown as projected, not counted (口径, issue 14).
+    year_end: bool = False
 
 
 @dataclass
@@ -161,6 +164,9 @@ class Unit:
     lead_target: int | None = None
     teams: list[str] = field(default_factory=list)
     source: Source | None = None
+    # The units of the previous year's rules this one continues (renamed, merged or split);
+    # empty: the unit of the same slug, if there was one.
+    previous: list[str] = field(default_factory=list)
 
     @property
     def case_quota(self) -> Quota | None:
@@ -322,6 +328,7 @@ class Line:
     amount: Fraction  # >= 0; the sign comes from the rule
     records: list[str] = field(default_factory=list)  # record ids
     explain: str = ""  # Chinese, e.g. "罚没款 12000 元 ≥ 10000 元：+1"
+    projected: bool = False  # a year-end part while the year is in progress: shown, not counted
 
 
 @dataclass
@@ -331,6 +338,7 @@ class AdjustmentScore:
     raw: Fraction  # sum of lines
     amount: Fraction  # after the cap; >= 0
     explain: str = ""  # Chinese summary, e.g. "合计 6.2，超过上限 5，按 5 计"
+    projected: Fraction = Fraction(0)  # >= 0: what the projected lines would add at year end
 
     @property
     def signed(self) -> Fraction:
@@ -350,14 +358,17 @@ class ProgressValue:
 @dataclass
 class ItemScore:
     item: Item
-    state: str  # "judged" | "pending" | "computed"
-    score: Fraction | None  # None while pending; includes extras
+    # "judged" | "pending" | "computed" | "ongoing" (a quota item while the year is in
+    # progress: judged at year end, ``projected`` is what it would score now)
+    state: str
+    score: Fraction | None  # None while pending or ongoing; includes extras
     judged: Fraction | None = None  # the assessor's score (assessed items)
     extras: list[Line] = field(default_factory=list)
     progress: list[ProgressValue] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)  # record ids of kind evidence for it
     note: str = ""
     explain: str = ""  # how the score was computed (Chinese)
+    projected: Fraction | None = None  # ongoing items: the score if the year ended today
 
 
 @dataclass
@@ -381,6 +392,9 @@ class UnitScore:
     computation: list[str] = field(default_factory=list)  # Chinese lines a reader can redo
     rank: int = 0
     group_rank: int = 0
+    # While the year is in progress: the signed sum of what the year-end parts would add if
+    # the year ended today (negative for shortfall deductions); not in ``total``.
+    projected: Fraction = Fraction(0)
     # Set by scorememo.py ("" when unknown): a digest of everything the score was computed
     # from, and one of what a page about the unit shows (the score, its records' titles).
     inputs: str = field(default="", compare=False, repr=False)
@@ -392,6 +406,9 @@ class Results:
     rules: Rules
     records: RecordSet
     units: list[UnitScore]  # in overall rank order, ties by unit order in the rules
+    # The date the year is scored as of while it is in progress (before its period ended);
+    # None for a year whose period is over.
+    as_of: _dt.date | None = None
 
     def unit(self, slug: str) -> UnitScore | None:
         for u in self.units:

@@ -11,18 +11,22 @@ from qsgen.incremental.cache import CACHE_DIR, write_pickle
 APPROVALS_FILE = "approvals.pickle"
 
 
-def load(root: Path) -> dict[str, Any]:
+def _file(root: Path, year: int | None) -> Path:
+    return Path(root) / CACHE_DIR / (APPROVALS_FILE if year is None else f"approvals-{year}.pickle")
+
+
+def load(root: Path, year: int | None = None) -> dict[str, Any]:
     """What the last build kept: {"verdicts": {signers digest: {sha: verdict}}, "site": (key,
     data)}; empty when there is nothing (or nothing readable)."""
     try:
-        with open(Path(root) / CACHE_DIR / APPROVALS_FILE, "rb") as f:
+        with open(_file(root, year), "rb") as f:
             data = pickle.load(f)
         return data if isinstance(data, dict) else {}
     except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
         return {}
 
 
-def save(root: Path, data: dict[str, Any]) -> None:
+def save(root: Path, data: dict[str, Any], year: int | None = None) -> None:
     """Keep ``data`` for the next build (a verdict is a function of the commit and the signers
     file only: immutable; the site data of the key it was made for)."""
-    write_pickle(Path(root) / CACHE_DIR / APPROVALS_FILE, data)
+    write_pickle(_file(root, year), data)

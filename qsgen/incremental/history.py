@@ -12,11 +12,12 @@ HISTORY_FILE = "history.pickle"
 
 
 def cached_history(root: Path, paths: list[str], head: str | None,
-                   read: Callable[[Path, list[str]], dict]) -> dict:
+                   read: Callable[[Path, list[str]], dict], year: int | None = None) -> dict:
     """``read(root, paths)`` (the last commit of each path), reused from the cache while HEAD
     is the same commit (``head``) and no path is asked for that the stored pass did not look
-    for (a file's last commit is a function of HEAD and its path only)."""
-    target = Path(root) / CACHE_DIR / HISTORY_FILE
+    for (a file's last commit is a function of HEAD and its path only). ``year``: one file
+    per year's paths."""
+    target = Path(root) / CACHE_DIR / (HISTORY_FILE if year is None else f"history-{year}.pickle")
     if head is not None:
         try:
             with open(target, "rb") as f:

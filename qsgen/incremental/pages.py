@@ -3,7 +3,7 @@
 ``CachedPages`` is the incremental implementation of the site builder's narrow interface
 (``qsgen.site.Pages``): the site says what each page is made from (each page module's
 ``inputs``); this module turns that into a key (a digest, together with the code, templates,
-rules and the rest every page shares: ``global_key``) and asks the page store whether the page
+rules and the rest every page of the year shares: ``year_key``; of the root: ``root_key``) and asks the page store whether the page
 made from that key last time is still there. Before the builder asks for the first page,
 ``begin`` works out every record and unit page's key and has the ones that changed rendered in
 one go (``render_many``, given by the build: worker processes). The output is byte-identical
@@ -30,6 +30,7 @@ from qsgen.publish.writer import Kept
 from qsgen.site import Pages, Site, search
 from qsgen.site import templates as site_templates
 from qsgen.site.pages import record as record_page
+from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import PRINT_CSS, attachment_file, pdf_of, record_file, unit_file
 
@@ -47,27 +48,41 @@ def code_digest(template_dir: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def global_key(results: Results, inputs: Any, rules_digest: str, code: str) -> str:
-    """What every cached page shares: code, templates, rules, the build date, attachment set,
-    whether and how approvals are shown (a record's own approval is in its page's inputs)."""
-    return digest(code, rules_digest, inputs.source_date, inputs.example, sorted(inputs.attachments),
+def year_key(results: Results, inputs: Any, rules_digest: str, code: str, years: Any) -> str:
+    """What every cached page of a year shares: code, templates, the year's rules and the date it
+    is shown as of (while in progress), its attachment set, the site's years (the year
+    switcher), whether PDFs are made and how approvals are shown (a record's own approval is in
+    its page's inputs): not the build's date, so that a finished year's pages stay as they are."""
+    return digest(code, rules_digest, results.as_of, inputs.example, sorted(inputs.attachments),
                   results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)),
-                  getattr(inputs, "pdf", None) is not None,  # (pages link the PDFs when made)
+                  tuple(years), getattr(inputs, "pdf", None) is not None,  # (pages link the PDFs when made)
                   getattr(inputs, "approval_rules", None))
 
 
-# render_many(work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |
-# ("record", Record)], in order: the build renders them (in worker processes from ~1,000 pages).
-RenderMany = Callable[[list[tuple[str, Any]]], list[tuple[bytes, Any]]]
+def root_key(code: str, source_date: Any, templates: Any, years: Any, example: bool) -> str:
+    """What every cached page of the site's root shares: code, templates, the build's date, the years."""
+    return digest(code, "root", source_date, str(templates), tuple(years), example)
+
+
+def shard(site: Site, slug: str) -> str:
+    """The name a unit of a year is kept under (its search part's name, its page store shard)."""
+    return search_page.part_name(site, slug)
+
+
+# render_many(site, work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |
+# ("record", Record)] of one year, in order: the build renders them (in worker processes
+# from ~1,000 pages).
+RenderMany = Callable[[Site, list[tuple[str, Any]]], list[tuple[bytes, Any]]]
 
 
 class CachedPages(Pages):
     """qsgen.site.Pages that reuses the pages of ``store`` whose key is unchanged (see the
     module docstring); ``store`` is updated to this build's pages when the site is built."""
 
-    def __init__(self, store: PageStore, gkey: str, render_many: RenderMany) -> None:
+    def __init__(self, store: PageStore, keys: dict[str, str], render_many: RenderMany) -> None:
         super().__init__()
-        self.store, self.gkey, self.render_many = store, gkey, render_many
+        # keys: scope (a year's folder, or "" for the site's root) -> what its pages share
+        self.store, self.keys, self.render_many = store, keys, render_many
         self.new_pages: dict[str, tuple[str, bytes]] = {}
         self.rows: dict[str, Any] = {}  # record id -> search row made with its page
         self.ready: dict[str, bytes] = {}  # pages worked out by begin(), until the builder asks
@@ -82,13 +97,14 @@ class CachedPages(Pages):
     # ---- before the first page: every record and unit page's key, what changed rendered
 
     def begin(self, site: Site) -> None:
-        store, results = self.store, site.results
+        store, results, folder = self.store, site.results, site.folder
+        gkey = self.keys[folder]
         todo: list[tuple[Record, str, str]] = []
         digests = store.digests.table(results.records.records)
         paths = digest(sorted(site.record_paths))
 
         def key_of(rec: Record) -> str:
-            return digest(self.gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
+            return digest(gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
 
         # A unit's record page keys are a function of the common key, the unit's score inputs
         # (its records, and so the score lines they feed), the commit the provenance was read
@@ -97,17 +113,18 @@ class CachedPages(Pages):
         rows_kept: set[str] = set()
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
-            same = (digest(self.gkey, us.inputs, history_id, paths)
+            name = shard(site, us.unit.slug)
+            same = (digest(gkey, us.inputs, history_id, paths)
                     if us.inputs and history_id is not None else None)
-            hit = store.keysets.get(us.unit.slug)
+            hit = store.keysets.get(name)
             if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
                 keys = hit[1]
-                if us.unit.slug in store.docs:  # saved with these keys: rows for each
+                if name in store.docs:  # saved with these keys: rows for each
                     rows_kept.add(us.unit.slug)
             else:
                 keys = [key_of(rec) for rec in own]
             if same is not None:
-                self.new_keysets[us.unit.slug] = (same, keys)
+                self.new_keysets[name] = (same, keys)
             for rec, key in zip(own, keys, strict=True):
                 self.rec_keys[rec.id] = key
         # (the loop over every record of an incremental build: kept lean)
@@ -115,7 +132,7 @@ class CachedPages(Pages):
         ready, new_pages, reused = self.ready, self.new_pages, 0
         for rec in results.records.records:
             rid = rec.id
-            path = record_file(rid)
+            path = folder + record_file(rid)
             key = rec_keys.get(rid) or key_of(rec)
             rec_keys[rid] = key
             data = get(path, key)
@@ -126,7 +143,7 @@ class CachedPages(Pages):
             elif rec.unit in rows_kept:
                 ok = True
             else:
-                doc = unit_docs(rec.unit).get(rid)
+                doc = unit_docs(shard(site, rec.unit)).get(rid)
                 ok = doc is not None and doc[0] == key
             if ok:
                 ready[path] = data
@@ -138,8 +155,8 @@ class CachedPages(Pages):
         # unit pages that changed are rendered with the record pages, in parallel too
         units_todo = []
         for us in results.units:
-            path = unit_file(us.unit.slug)
-            key = digest(self.gkey, *unit_page.inputs(site, us))
+            path = folder + unit_file(us.unit.slug)
+            key = digest(gkey, *unit_page.inputs(site, us))
             self.unit_keys[path] = key
             data = store.get(path, key)
             if data is None:
@@ -149,7 +166,7 @@ class CachedPages(Pages):
                 self.new_pages[path] = (key, data)
                 store.reused += 1
         work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
-        pages = self.render_many(work) if work else []
+        pages = self.render_many(site, work) if work else []
         for (_us, path, key), (data, _row) in zip(units_todo, pages[:len(units_todo)], strict=True):
             self.ready[path] = data
             self.new_pages[path] = (key, data)
@@ -161,8 +178,8 @@ class CachedPages(Pages):
 
     # ---- the builder's questions
 
-    def page(self, path: str, inputs: Callable[[], tuple], make: Callable[[], bytes]) -> bytes:
-        key = digest(self.gkey, *inputs())
+    def page(self, scope: str, path: str, inputs: Callable[[], tuple], make: Callable[[], bytes]) -> bytes:
+        key = digest(self.keys[scope], *inputs())
         data = self.store.get(path, key)
         if data is None:
             data = make()
@@ -170,30 +187,31 @@ class CachedPages(Pages):
         return data
 
     def unit_page(self, site: Site, us: UnitScore) -> bytes:
-        path = unit_file(us.unit.slug)
+        path = site.folder + unit_file(us.unit.slug)
         data = self.ready.pop(path, None)
         if data is None:  # not planned in begin(): render it here
             data = super().unit_page(site, us)
-            key = self.unit_keys.get(path) or digest(self.gkey, *unit_page.inputs(site, us))
+            key = self.unit_keys.get(path) or digest(self.keys[site.folder], *unit_page.inputs(site, us))
             self.new_pages[path] = (key, data)
             self.store.rendered += 1
         return data
 
     def record_page(self, site: Site, rec: Record) -> bytes:
-        data = self.ready.pop(record_file(rec.id), None)
+        data = self.ready.pop(site.folder + record_file(rec.id), None)
         if data is None:  # not planned in begin(): render it here
             data = super().record_page(site, rec)
         return data
 
     def search_row(self, site: Site, rec: Record) -> Any:
         key = self.rec_keys.get(rec.id)
-        hit = self.store.unit_docs(rec.unit).get(rec.id)
+        name = shard(site, rec.unit)
+        hit = self.store.unit_docs(name).get(rec.id)
         if key is not None and hit is not None and hit[0] == key:
             row = hit[1]
         else:  # kept as its index row: nothing to redo next time but joining
             row = self.rows.pop(rec.id, None) or super().search_row(site, rec)
         if key is not None:
-            self.new_docs.setdefault(rec.unit, {})[rec.id] = (key, row)
+            self.new_docs.setdefault(name, {})[rec.id] = (key, row)
         return row
 
     def search_part(self, site: Site, slug: str, recs: list[Record], make: Callable[[], bytes]) -> bytes:
@@ -203,14 +221,15 @@ class CachedPages(Pages):
         keys = [self.rec_keys.get(rec.id) for rec in recs]
         if None in keys:
             return make()
-        path = search.part_file(slug)
-        key = digest(self.gkey, "search part", slug, keys)
-        rows = self.store.docs.get(slug)  # (as loaded: saved with the part, never unpickled)
+        name = shard(site, slug)
+        path = search.part_file(name)
+        key = digest(self.keys[site.folder], "search part", name, keys)
+        rows = self.store.docs.get(name)  # (as loaded: saved with the part, never unpickled)
         data = self.store.get(path, key) if rows is not None else None
         if data is None:
             data = make()
         else:  # the rows stay with it in the store, for the next change of this unit
-            self.new_docs[slug] = rows
+            self.new_docs[name] = rows
         self.new_pages[path] = (key, data)
         return data
 
@@ -221,7 +240,7 @@ class CachedPages(Pages):
         st = status(path) if status is not None else None
         if st is None:
             return super().attachment(site, path)
-        out, key = attachment_file(path), digest("attachment", path, st)
+        out, key = site.folder + attachment_file(path), digest("attachment", path, st)
         data = self.store.get(out, key)
         if data is None:
             data = super().attachment(site, path)
@@ -230,14 +249,15 @@ class CachedPages(Pages):
 
     def export_part(self, site: Site, us: UnitScore) -> tuple[str, list]:
         """Kept while the unit's page key is."""
-        key = self.unit_keys.get(unit_file(us.unit.slug))
-        hit = self.store.exports.get(us.unit.slug)
+        key = self.unit_keys.get(site.folder + unit_file(us.unit.slug))
+        name = shard(site, us.unit.slug)
+        hit = self.store.exports.get(name)
         if key is not None and hit is not None and hit[0] == key:
             text, row = hit[1], hit[2]
         else:
             text, row = super().export_part(site, us)
         if key is not None:
-            self.new_exports[us.unit.slug] = (key, text, row)
+            self.new_exports[name] = (key, text, row)
         return text, row
 
     def print_pdfs(self, site: Site, paths: list[str], files: dict[str, bytes]) -> dict[str, bytes]:
@@ -254,7 +274,8 @@ class CachedPages(Pages):
                 out[target] = data
         if todo:
             pages = {path: self._bytes(path, files[path]) for path in todo}
-            out.update(super().print_pdfs(site, todo, {**pages, PRINT_CSS: self._bytes(PRINT_CSS, files[PRINT_CSS])}))
+            css = site.folder + PRINT_CSS
+            out.update(super().print_pdfs(site, todo, {**pages, css: self._bytes(css, files[css])}))
             self.store.rendered += len(todo)
         for target, data in out.items():
             self.new_pages[target] = (keys[target], data)
@@ -267,7 +288,7 @@ class CachedPages(Pages):
                 return f.read()
         return data
 
-    def end(self, site: Site, files: dict[str, bytes]) -> None:
+    def end(self, files: dict[str, bytes]) -> None:
         self.store.replace(self.new_pages)
         self.store.docs = self.new_docs
         self.store.keysets = self.new_keysets

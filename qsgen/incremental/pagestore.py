@@ -261,12 +261,16 @@ class PageStore:
 
 
 def _page_shard(path: str) -> str:
-    """Which shard of the saved keys a site path is kept in: its unit, or "" for the rest."""
-    parts = path.split("/", 2)
-    if len(parts) == 3 and parts[0] == "records":
-        return parts[1]
-    if len(parts) == 2 and parts[0] == "units":
-        return parts[1].removesuffix(".html")
-    if len(parts) == 3 and path.startswith(PARTS_DIR):  # a unit's part of the search index
-        return parts[2].removesuffix(".js")
+    """Which shard of the saved keys a site path is kept in: a unit of a year ("2023-longgang":
+    its record and unit pages, attachments and part of the search index), a year's other pages
+    ("2023"), or "" for the site's root."""
+    parts = path.split("/", 3)
+    if len(parts) >= 2 and len(parts[0]) == 4 and parts[0].isdigit():
+        if len(parts) >= 4 and parts[1] in ("records", "files"):
+            return f"{parts[0]}-{parts[2]}"
+        if len(parts) == 3 and parts[1] == "units":
+            return f"{parts[0]}-{parts[2].removesuffix('.html')}"
+        return parts[0]
+    if path.startswith(PARTS_DIR) and path.count("/") == 2:  # a unit's part of the search index
+        return path[len(PARTS_DIR):].removesuffix(".js")
     return ""

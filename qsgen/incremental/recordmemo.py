@@ -47,9 +47,10 @@ def loader_digest(root: Path, rules_digest: str) -> str:
 
 
 def _shard(path: str) -> str:
-    """The persisted memo is split by unit folder: a change rewrites one shard, not all."""
+    """The persisted memo is split by year and unit folder ("2023-longgang"): a change
+    rewrites one shard, not all."""
     parts = path.split("/")
-    return parts[2] if len(parts) > 3 else ""
+    return f"{parts[1]}-{parts[2]}" if len(parts) > 3 else ""
 
 
 class RecordMemo:
@@ -68,7 +69,7 @@ class RecordMemo:
     def __init__(self) -> None:
         # path -> (its status key: statcheck.status + whether it is an assessment file, FileResult)
         self.entries: dict[str, tuple[tuple, FileResult]] = {}
-        self.rules_id: int | None = None
+        self.rules_ids: dict[int, int] = {}  # year -> id of the rules its entries were made with
         self.parsed = 0  # files parsed by the last load
         self.reused = 0  # files replayed by the last load
         self.validity = ""  # loader_digest of the entries loaded from disk
@@ -79,11 +80,14 @@ class RecordMemo:
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
 
-    def clear(self) -> None:
-        self.dirty.update(_shard(p) for p in self.entries)
-        self.entries.clear()
-        self.digests.clear()
-        self.attached.clear()
+    def clear(self, year: int | None = None) -> None:
+        """Forget every file (``year``: of that year only)."""
+        prefix = "" if year is None else f"records/{year}/"
+        for p in [p for p in self.entries if p.startswith(prefix)]:
+            self.dirty.add(_shard(p))
+            del self.entries[p]
+            self.digests.pop(p, None)
+            self.attached.pop(p, None)
 
     @staticmethod
     def disk_dir(root: Path) -> Path:
@@ -188,16 +192,18 @@ class RecordMemo:
             statcheck.save_table(table, {p: e[0][:-1] for es in shards.values() for p, e in es.items()})
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
-        """Same as records.load_records(root, rules), reusing unchanged files."""
+        """Same as records.load_records(root, rules), reusing unchanged files (of that year)."""
         from qsgen.records import load_records, read_record_file
 
-        if self.rules_id is not None and self.rules_id != id(rules):
-            self.clear()
-        self.rules_id = id(rules)
+        known = self.rules_ids.get(rules.year)
+        if known is not None and known != id(rules):
+            self.clear(rules.year)
+        self.rules_ids[rules.year] = id(rules)
         source = _Replay(self, read_record_file)
         result = load_records(root, rules, source)
-        # forget files that disappeared
-        for path in [p for p in self.entries if p not in source.seen]:
+        # forget files of the year that disappeared
+        prefix = f"records/{rules.year}/"
+        for path in [p for p in self.entries if p.startswith(prefix) and p not in source.seen]:
             del self.entries[path]
             self.digests.pop(path, None)
             self.dirty.add(_shard(path))

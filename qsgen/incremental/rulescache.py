@@ -14,12 +14,12 @@ RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded 
 _RULES_MODULES = ("rules", "core", "records/fields.py", "incremental/rulescache.py")
 
 
-def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
-    """rules.load_rules(root), taken from .qsgen-cache/ while rules/ (``rules_digest``), the
-    loader's code and the Python and PyYAML versions are what they were; only rules that
-    loaded without errors are kept."""
-    key = code_key(_RULES_MODULES, rules_digest, os.path.realpath(root))
-    target = Path(root) / CACHE_DIR / RULES_FILE
+def load_rules_cached(root: Path, rules_digest: str, year: int | None = None) -> tuple[Any, list]:
+    """rules.load_rules(root, year), taken from .qsgen-cache/ while the year's rules folder
+    (``rules_digest``), the loader's code and the Python and PyYAML versions are what they
+    were; only rules that loaded without errors are kept (one file per year)."""
+    key = code_key(_RULES_MODULES, rules_digest, os.path.realpath(root), year)
+    target = Path(root) / CACHE_DIR / (RULES_FILE if year is None else f"rules-{year}.pickle")
     try:
         with open(target, "rb") as f:
             data = pickle.load(f)
@@ -28,7 +28,7 @@ def load_rules_cached(root: Path, rules_digest: str) -> tuple[Any, list]:
     except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
             AttributeError, ImportError, IndexError):
         pass
-    rules, diags = load_rules(root)
+    rules, diags = load_rules(root, year)
     if rules is not None and not any(d.severity == "error" for d in diags):
         write_pickle(target, {"key": key, "rules": rules, "diags": diags})
     return rules, diags

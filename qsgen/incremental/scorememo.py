@@ -117,14 +117,15 @@ class ScoreMemo:
 
     def __init__(self, base: str = "") -> None:
         self.base = base  # scoring_digest of the entries
+        self.year: int | None = None  # the year whose units these are (its own file on disk)
         self.entries: dict[str, tuple[str, Any]] = {}
         self.scored = 0  # units computed by the last score()
         self.reused = 0  # units taken from the memo by the last score()
         self._dirty = False
 
     def score(self, rules: Rules, records: RecordSet, record_digest: dict[int, str],
-              base: str | None = None) -> Results:
-        """scoring.score(rules, records), reusing every unit whose inputs are unchanged.
+              base: str | None = None, as_of: Any = None) -> Results:
+        """scoring.score(rules, records, as_of), reusing every unit whose inputs are unchanged.
 
         ``record_digest``: cache.record_digest of every record, by id(record)."""
         from qsgen.scoring import engine as scoring
@@ -133,7 +134,7 @@ class ScoreMemo:
             self.entries.clear()
             self.base = base
         objects: dict[tuple, Any] | None = None
-        keys = {u.slug: unit_inputs(self.base, records, u.slug, record_digest) for u in rules.units}
+        keys = {u.slug: unit_inputs(f"{self.base}\0{as_of}", records, u.slug, record_digest) for u in rules.units}
         scores: list[UnitScore] = []
         self.reused = 0
         for unit in rules.units:
@@ -148,7 +149,7 @@ class ScoreMemo:
                     if us is not None:  # its pickle is kept for save()
                         self.entries[unit.slug] = (key, us, hit[1])
             if us is None:
-                us = scoring.score_unit(rules, unit, records)
+                us = scoring.score_unit(rules, unit, records, as_of)
                 us.inputs = key
                 us.outline = outline(us, records.by_unit(unit.slug))
                 self.entries[unit.slug] = (key, us)
@@ -160,23 +161,25 @@ class ScoreMemo:
             del self.entries[slug]
             self._dirty = True
         self.scored = len(keys) - self.reused
-        return scoring.ranked(rules, records, scores)
+        return scoring.ranked(rules, records, scores, as_of)
 
     # ---- on disk (qsgen build)
 
     @staticmethod
-    def path(root: Path) -> Path:
+    def path(root: Path, year: int | None = None) -> Path:
+        """Where a year's scores are kept (one file per year)."""
         from qsgen.incremental.cache import CACHE_DIR
 
-        return Path(root) / CACHE_DIR / SCORES_FILE
+        return Path(root) / CACHE_DIR / (SCORES_FILE if year is None else f"scores-{year}.pickle")
 
     @classmethod
-    def load(cls, root: Path, base: str) -> ScoreMemo:
-        """The scores saved by the last build (kept as pickles until asked for); empty when
-        absent, unreadable or made under another ``base``."""
+    def load(cls, root: Path, base: str, year: int | None = None) -> ScoreMemo:
+        """The scores of ``year`` saved by the last build (kept as pickles until asked for);
+        empty when absent, unreadable or made under another ``base``."""
         memo = cls(base)
+        memo.year = year
         try:
-            with open(cls.path(root), "rb") as f:
+            with open(cls.path(root, year), "rb") as f:
                 data = pickle.load(f)
             if isinstance(data, dict) and data.get("base") == base:
                 memo.entries = dict(data["entries"])
@@ -202,5 +205,5 @@ class ScoreMemo:
             entries[slug] = (key, value)
         from qsgen.incremental.cache import write_pickle
 
-        if write_pickle(self.path(root), {"base": self.base, "entries": entries}):
+        if write_pickle(self.path(root, self.year), {"base": self.base, "entries": entries}):
             self._dirty = False

@@ -49,11 +49,18 @@ def _ordered_kinds() -> list[str]:
     return sorted(kinds, key=lambda k: sum(1 for j in kinds if j != k and k.startswith(j + "-")))
 
 
-def entries(rules: Rules, cfg: OwnersConfig) -> list[Entry]:
+def entries(rules: Rules, cfg: OwnersConfig, others: list[Rules] = ()) -> list[Entry]:
     """The CODEOWNERS lines, most general first; each line's departments are
-    responsible.departments_for() of the files it matches (the mapping approvals use too)."""
+    responsible.departments_for() of the files it matches (the mapping approvals use too).
+    The lines do not name years: with ``others`` (the other years' rules) a kind goes to every
+    department any year makes responsible for it, ``rules``' (the latest year's) first."""
     per_kind = kind_departments(rules, cfg.assessment_office)
-    dname = rules.departments
+    dname = dict(rules.departments)
+    for more in others:
+        for kind, ds in kind_departments(more, cfg.assessment_office).items():
+            per_kind.setdefault(kind, [])
+            per_kind[kind] += [d for d in ds if d not in per_kind[kind]]
+        dname = {**more.departments, **dname}
 
     def depts(role: FileRole) -> list[str]:
         return departments_for(role, per_kind, cfg.assessment_office, cfg.rules_owner, cfg.code_owner)
@@ -99,15 +106,16 @@ def _pattern(entry: Entry, platform: str) -> str | None:
     }[entry.what]
 
 
-def render(rules: Rules, cfg: OwnersConfig) -> tuple[str, list[Diagnostic]]:
-    """The CODEOWNERS text for ``rules`` and ``cfg`` (deterministic: no dates)."""
+def render(rules: Rules, cfg: OwnersConfig, others: list[Rules] = ()) -> tuple[str, list[Diagnostic]]:
+    """The CODEOWNERS text for ``rules`` (with ``others``: every year's, see entries) and
+    ``cfg`` (deterministic: no dates)."""
     diags = Diagnostics()
     diags.extend(check_departments(cfg, rules.departments, rules.root))
     if not cfg.has_teams:
         diags.error(OWNERS_PATH, 1, 1, "缺少 teams:（股室 → 团队）", "例如 teams: {fagui: \"@组织/fagui\"}")
     reported: set[str] = set()
     body: list[str] = []
-    for entry in entries(rules, cfg):
+    for entry in entries(rules, cfg, others):
         pattern = _pattern(entry, cfg.platform)
         if pattern is None:
             continue
@@ -128,7 +136,8 @@ def render(rules: Rules, cfg: OwnersConfig) -> tuple[str, list[Diagnostic]]:
         else:
             body.append(f"# {pattern} （未设置审核团队）")
     platform_note = {"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea（正则表达式写法）"}[cfg.platform]
-    text = HEADER + f"# 平台：{platform_note}；考核年度规则：{rules.root}\n\n" + "\n".join(body) + "\n"
+    # (no year named: the file stays as it is when a year with the same routing is added)
+    text = HEADER + f"# 平台：{platform_note}；依据 rules/ 下每个年度的考核规则\n\n" + "\n".join(body) + "\n"
     return text, diags.sorted()
 
 
@@ -136,10 +145,11 @@ def render(rules: Rules, cfg: OwnersConfig) -> tuple[str, list[Diagnostic]]:
 
 
 def generate_all(root: str | Path) -> tuple[dict[str, str] | None, list[Diagnostic]]:
-    """{path: text} of the files rules/owners.yaml generates, from it and the (latest year's)
-    rules: CODEOWNERS (unless owners.yaml names people but no teams) and rules/allowed_signers
+    """{path: text} of the files rules/owners.yaml generates, from it and every year's rules:
+    CODEOWNERS (unless owners.yaml names people but no teams) and rules/allowed_signers
     (when it names people). None, with the reasons, when anything is wrong."""
     from qsgen.approvals import signers
+    from qsgen.repo.years import rule_years
     from qsgen.rules import load_rules
 
     cfg, diags = load_owners(root)
@@ -148,11 +158,18 @@ def generate_all(root: str | Path) -> tuple[dict[str, str] | None, list[Diagnost
                                  "照 docs/guide 中的示例新建这个文件：股室 id → 平台团队")]
     rules, rdiags = load_rules(Path(root))
     diags = list(diags) + list(rdiags)
+    others = []
+    for year in rule_years(Path(root)):
+        if rules is not None and year != rules.year:
+            other, odiags = load_rules(Path(root), year)
+            diags += list(odiags)
+            if other is not None:
+                others.append(other)
     if cfg is None or rules is None or any(d.severity == "error" for d in diags):
         return None, sorted(diags)
     files: dict[str, str] = {}
     if cfg.has_teams or not cfg.people:
-        text, more = render(rules, cfg)
+        text, more = render(rules, cfg, others)
         diags += more
         files[CODEOWNERS_PATH] = text
     else:  # people to verify signatures with, no forge teams: no CODEOWNERS

@@ -60,6 +60,7 @@ PART = Schema({
     "where": Opt(Raw()),
     "zero_when": Opt(Raw()),
     "once": Opt(Bool(), default=False),
+    "year_end": Opt(Bool(), default=False),
     "amount": Opt(Raw(), True, help="amount 写分值，例如 0.5"),
 }, "计分方式")
 
@@ -85,6 +86,7 @@ _UNIT_COMMON = {
     "group": Opt(Text(), True),
     "news_quota": Opt(MapOf(LEVEL, COUNT)),
     "lead_target": Opt(COUNT),
+    "previous": Opt(ListOf(SLUG, unique=True), default=list),
 }
 UNIT = Schema({
     **_UNIT_COMMON,

@@ -53,4 +53,4 @@ def build_part(obj: Obj, ctx: Ctx, rule_id: str) -> Part | None:
         return None
     return Part(id=obj.id, per=per, label=obj.label or "", kind=kind if per == "record" else None,
                 where=where, amount=amount, zero_when=zero_when, once=bool(obj.once),
-                source=Source(ctx.path, obj.node.line, obj.node.col))
+                source=Source(ctx.path, obj.node.line, obj.node.col), year_end=bool(obj.year_end))

@@ -64,7 +64,7 @@ def build_station(s: Obj, sections: list[SectionTemplate], ctx: Ctx, group_ids: 
         all_items.extend(items)
     return Unit(slug=s.slug, name=s.name or s.slug, group=s.group or "", items=all_items, sections=built,
                 news_quota=news_quota(s), lead_target=s.lead_target,
-                source=Source(ctx.path, s.node.line, s.node.col))
+                source=Source(ctx.path, s.node.line, s.node.col), previous=list(s.previous or []))
 
 
 def _uses_station_quota(o: Obj) -> bool:

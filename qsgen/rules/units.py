@@ -25,7 +25,7 @@ def build_jiguan(u: Obj, ctx: Ctx, group_ids: list[str]) -> Unit | None:
         check_total(items, Fraction(100), u.at("items"), ctx, f"{u.name or u.slug}：")
     return Unit(slug=u.slug, name=u.name or u.slug, group=u.group or "", items=items,
                 news_quota=news_quota(u), lead_target=u.lead_target, teams=list(teams),
-                source=Source(ctx.path, u.node.line, u.node.col))
+                source=Source(ctx.path, u.node.line, u.node.col), previous=list(u.previous or []))
 
 
 def check_group(obj: Obj, ctx: Ctx, group_ids: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import operator
 from decimal import Decimal
 from fractions import Fraction
@@ -43,17 +44,21 @@ ZERO = Fraction(0)
 # ----------------------------------------------------------------- public API
 
 
-def score(rules: Rules, records: RecordSet) -> Results:
-    """Score every unit of ``rules`` from ``records``; rank overall and within each group."""
-    return ranked(rules, records, [score_unit(rules, unit, records) for unit in rules.units])
+def score(rules: Rules, records: RecordSet, as_of: _dt.date | None = None) -> Results:
+    """Score every unit of ``rules`` from ``records``; rank overall and within each group.
+
+    ``as_of``: the year is in progress and scored as of that date (口径, issue 14): what is
+    judged only at year end (quota items, parts marked ``year_end``) is shown as projected,
+    not counted."""
+    return ranked(rules, records, [score_unit(rules, unit, records, as_of) for unit in rules.units], as_of)
 
 
-def ranked(rules: Rules, records: RecordSet, scores: list[UnitScore]) -> Results:
+def ranked(rules: Rules, records: RecordSet, scores: list[UnitScore], as_of: _dt.date | None = None) -> Results:
     """The Results of every unit's score: ranked overall and within each group, in rank order."""
     rank_units(scores)
     order = {u.slug: i for i, u in enumerate(rules.units)}
     scores.sort(key=lambda s: (-s.total, order[s.unit.slug]))
-    return Results(rules=rules, records=records, units=scores)
+    return Results(rules=rules, records=records, units=scores, as_of=as_of)
 
 
 def rank_units(scores: list[UnitScore]) -> None:
@@ -97,12 +102,13 @@ def applies(rule: AdjustmentRule, unit: Unit) -> bool:
 # ------------------------------------------------------------------ one unit
 
 
-def score_unit(rules: Rules, unit: Unit, records: RecordSet) -> UnitScore:
-    """Score one unit: items, sections, base, every applicable adjustment, total."""
-    ctx = _UnitContext(rules, unit, records)
+def score_unit(rules: Rules, unit: Unit, records: RecordSet, as_of: _dt.date | None = None) -> UnitScore:
+    """Score one unit: items, sections, base, every applicable adjustment, total (``as_of``:
+    the year is in progress, see score)."""
+    ctx = _UnitContext(rules, unit, records, as_of)
     items = [_score_item(ctx, item) for item in unit.items]
     by_id = {s.item.id: s for s in items}
-    provisional = any(s.state == "pending" for s in items)
+    provisional = as_of is not None or any(s.state == "pending" for s in items)
 
     sections: list[SectionScore] = []
     for sec in unit.sections:
@@ -122,7 +128,8 @@ def score_unit(rules: Rules, unit: Unit, records: RecordSet) -> UnitScore:
 
     result = UnitScore(unit=unit, items=items, sections=sections, base=base, bonus=bonus,
                        deduction=deduction, total=total, adjustments=adjustments,
-                       provisional=provisional)
+                       provisional=provisional,
+                       projected=sum((a.rule.sign * a.projected for a in adjustments), ZERO))
     result.computation = _computation(ctx, result)
     return result
 
@@ -130,9 +137,10 @@ def score_unit(rules: Rules, unit: Unit, records: RecordSet) -> UnitScore:
 class _UnitContext:
     """The records of one unit, pre-sorted, and the measures computed from them."""
 
-    def __init__(self, rules: Rules, unit: Unit, records: RecordSet) -> None:
+    def __init__(self, rules: Rules, unit: Unit, records: RecordSet, as_of: _dt.date | None = None) -> None:
         self.rules = rules
         self.unit = unit
+        self.as_of = as_of  # the year is in progress: year-end judgements are projected
         self.records = sorted(records.by_unit(unit.slug), key=lambda r: (r.date, r.id))
         assessment = records.assessments.get(unit.slug)
         self.judgements: dict[str, Judgement] = dict(assessment.items) if assessment else {}
@@ -213,6 +221,12 @@ def _score_item(ctx: _UnitContext, item: Item) -> ItemScore:
         explain += f" = {ctx.fmt(base)}"
         if extras:
             explain += f"{extra_text} = {ctx.fmt(value)}"
+        if ctx.as_of is not None:  # judged at year end on the whole year's cases
+            explain = (f"年终按全年完成数计算，暂不计入；截至 {ctx.as_of.isoformat()}：{explain}"
+                       f"（预计，若年度在今天结束）")
+            return ItemScore(item=item, state="ongoing", score=None, judged=None, extras=extras,
+                             progress=progress, evidence=evidence, note=note, explain=explain,
+                             projected=value)
         return ItemScore(item=item, state="computed", score=value, judged=None, extras=extras,
                          progress=progress, evidence=evidence, note=note, explain=explain)
 
@@ -310,14 +324,21 @@ def _score_adjustment(ctx: _UnitContext, rule: AdjustmentRule) -> AdjustmentScor
             flags[k] = flags.get(k, False) or bool(v)
     lines: list[Line] = []
     for part in rule.parts:
-        lines.extend(_part_lines(ctx, rule.id, part, rule.sign, flags))
-    raw = sum((ln.amount for ln in lines), ZERO)
+        found = _part_lines(ctx, rule.id, part, rule.sign, flags)
+        if part.year_end and ctx.as_of is not None:  # shown as what it would cost, not counted
+            for ln in found:
+                ln.projected = True
+        lines.extend(found)
+    raw = sum((ln.amount for ln in lines if not ln.projected), ZERO)
     amount = max(raw, ZERO)
-    adj = AdjustmentScore(rule=rule, lines=lines, raw=raw, amount=amount)
+    adj = AdjustmentScore(rule=rule, lines=lines, raw=raw, amount=amount,
+                          projected=sum((ln.amount for ln in lines if ln.projected), ZERO))
     if rule.cap is not None and amount > Fraction(rule.cap):
         amount = Fraction(rule.cap)
         adj.amount = amount
         adj.explain = f"合计 {ctx.plain(raw)}，超过上限 {ctx.plain(Fraction(rule.cap))}，按 {ctx.plain(amount)} 计"
+    elif adj.projected and not raw:
+        adj.explain = f"年终才判定，暂不计入（截至 {ctx.as_of.isoformat()} 预计 {ctx.plain(adj.projected)}）"
     elif not lines or not raw:
         adj.explain = "无"
     else:
@@ -613,6 +634,8 @@ def _computation(ctx: _UnitContext, s: UnitScore) -> list[str]:
     lines: list[str] = []
 
     def item_term(i: ItemScore) -> str:
+        if i.state == "ongoing":
+            return f"{i.item.id} 年终计算(0)"
         return f"{i.item.id} {'待评(0)' if i.score is None else ctx.plain(i.score)}"
 
     if s.sections:
@@ -639,7 +662,13 @@ def _computation(ctx: _UnitContext, s: UnitScore) -> list[str]:
         else:
             lines.append(f"{name} = 0")
     lines.append(f"总分 = 基础分 {f(s.base)} + 加分 {f(s.bonus)} − 减分 {f(s.deduction)} = {f(s.total)}")
-    if s.provisional:
+    if ctx.as_of is not None:
+        later = [a for a in s.adjustments if a.projected]
+        if later:
+            terms = "、".join(f"{a.rule.id} {'+' if a.rule.sign > 0 else MINUS}{ctx.plain(a.projected)}" for a in later)
+            lines.append(f"年终才判定、暂不计入的（截至 {ctx.as_of.isoformat()} 预计）：{terms}")
+        lines.append(f"{ctx.rules.year} 年度尚未结束（截至 {ctx.as_of.isoformat()}），以上是年中进展，不是考核结果")
+    elif s.provisional:
         pending = [i.item.id for i in s.items if i.state == "pending"]
         lines.append(f"尚有 {len(pending)} 项待评（{'、'.join(pending)}），总分为暂定")
     return lines

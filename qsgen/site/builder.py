@@ -1,4 +1,13 @@
-"""The whole site from the results: every file in order, each obtained through one narrow interface (Pages)."""
+"""The whole site from every year's results: each file in order, obtained through one narrow interface (Pages).
+
+Layout (DESIGN.md §6): each year in its own folder, whose paths never change meaning when
+another year starts — ``<year>/index.html`` (ranking), ``<year>/units/<slug>.html``,
+``<year>/records/<unit>/<name>.html``, ``<year>/rules.html``, ``<year>/files/…``
+(attachments), ``<year>/scores.json``, ``<year>/scores.csv``. At the root: ``index.html``
+(the latest year's ranking and every year), ``units/<slug>.html`` (a unit across the
+years), ``years.json``, the search (``search.html``, ``search/``) over every year, ``404.html``
+and ``assets/style.css``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ import jinja2
 from qsgen.core.model import Record, Results, UnitScore
 from qsgen.site import exports, search, xlsx
 from qsgen.site.context import Site, SiteInputs
+from qsgen.site.pages import history as history_page
 from qsgen.site.pages import index as index_page
 from qsgen.site.pages import notice as notice_page
 from qsgen.site.pages import record as record_page
@@ -28,9 +38,12 @@ from qsgen.site.urls import (
     record_file,
     unit_file,
 )
+from qsgen.site.years import Years, year_of
 
 NOT_FOUND = "404.html"
 STYLE = "assets/style.css"
+YEARS_FILE = "years.json"
+ROOT = ""  # the scope of the root's pages (a year's scope is its folder, "2023/")
 
 # sink(path, chunks) -> what stands for the file's bytes in the site's file mapping: a large
 # file (the search index) is handed over in pieces so that it need never be held whole.
@@ -47,16 +60,17 @@ class Pages:
     layer hands the builder an object with these same methods that reuses what did not change
     since the last build (and renders what did, in bulk, before the builder asks: ``begin``);
     the builder never knows which. Every method returns the file's bytes, or a stand-in for
-    them that the writer understands."""
+    them that the writer understands. Paths are the site's (a year's pages in its folder)."""
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}  # record id -> its body's text, until its search row is made
 
     def begin(self, site: Site) -> None:
-        """Before any file is asked for."""
+        """Before any file of the year ``site`` is asked for."""
 
-    def page(self, path: str, inputs: Callable[[], tuple], make: Callable[[], bytes]) -> bytes:
-        """A page that is a function of the code, the templates, the rules and ``inputs()``."""
+    def page(self, scope: str, path: str, inputs: Callable[[], tuple], make: Callable[[], bytes]) -> bytes:
+        """A page that is a function of the code, the templates, what every page of ``scope``
+        shares (a year's folder, or ROOT) and ``inputs()``."""
         return make()
 
     def unit_page(self, site: Site, us: UnitScore) -> bytes:
@@ -71,7 +85,7 @@ class Pages:
         return record_page.search_row(site, rec, self.texts.pop(rec.id, None))
 
     def search_part(self, site: Site, slug: str, recs: list[Record], make: Callable[[], bytes]) -> bytes:
-        """search/parts/<unit>.js of a unit's records (``make`` asks search_row for each)."""
+        """The search index's part of a unit's records (``make`` asks search_row for each)."""
         return make()
 
     def attachment(self, site: Site, path: str) -> bytes:
@@ -85,89 +99,91 @@ class Pages:
     def print_pdfs(self, site: Site, paths: list[str], files: dict[str, bytes]) -> dict[str, bytes]:
         """The PDF of each print page of ``paths`` (made already: ``files``), by the build's
         engine (site.inputs.pdf), keyed by where it is published."""
+        css = site.folder + PRINT_CSS
         made = site.inputs.pdf.render_all([(path, files[path]) for path in paths],
-                                          {PRINT_CSS: files[PRINT_CSS]})  # (all a print page links)
+                                          {css: files[css]})  # (all a print page links)
         return {pdf_of(path): data for path, data in zip(paths, made, strict=True)}
 
-    def end(self, site: Site, files: dict[str, bytes]) -> None:
+    def end(self, files: dict[str, bytes]) -> None:
         """After every file was made."""
 
 
-def build(site: Site, pages: Pages | None = None, sink: Sink = join) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path relative to the site root, sorted."""
+def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> dict[str, bytes]:
+    """Every file of the site of ``sites`` (one per year, sharing one Years), keyed by its path
+    relative to the site root, sorted."""
     pages = pages if pages is not None else Pages()
-    results = site.results
+    sites = sorted(sites, key=lambda s: s.year.year)
+    latest = sites[-1]
+    files: dict[str, bytes] = {STYLE: (latest.templates / "style.css").read_bytes()}
+    head: list[search.Row] = []
+    tail: list[search.Row] = []
+    parts: list[str] = []
+    for site in sites:
+        _year(site, pages, sink, files)
+        head += search_page.head_rows(site)
+        tail += search_page.tail_rows(site)
+        parts += _search_parts(site, pages, sink, files)
+    _root(sites, pages, files)
+    files[search.INDEX_FILE] = sink(search.INDEX_FILE, search_page.index(latest, head, tail, parts))
+    files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
+    docs = len(head) + sum(len(s.results.records.records) for s in sites) + len(tail)
+    files[search_page.PATH] = pages.page(ROOT, search_page.PATH, lambda: search_page.inputs(latest, docs),
+                                         lambda: search_page.render(latest, docs))
+    pages.end(files)
+    return dict(sorted(files.items()))
+
+
+def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None:
+    """A year's folder: its ranking, unit pages, record pages, rules, attachments and exports."""
+    results, folder = site.results, site.folder
     pages.begin(site)
-    files: dict[str, bytes] = {STYLE: (site.templates / "style.css").read_bytes()}
-    files[index_page.PATH] = pages.page(index_page.PATH, lambda: index_page.inputs(site),
-                                        lambda: index_page.render(site))
+    files[folder + index_page.PATH] = pages.page(folder, folder + index_page.PATH, lambda: index_page.inputs(site),
+                                                 lambda: index_page.render(site))
     for us in results.units:
-        files[unit_file(us.unit.slug)] = pages.unit_page(site, us)
+        files[folder + unit_file(us.unit.slug)] = pages.unit_page(site, us)
     for rec in results.records.records:
-        files[record_file(rec.id)] = pages.record_page(site, rec)
-    files[rules_page.PATH] = pages.page(rules_page.PATH, lambda: rules_page.inputs(site),
-                                        lambda: rules_page.render(site))
-    _search(site, pages, sink, files)
-    files[NOT_FOUND] = pages.page(NOT_FOUND, lambda: (NOT_FOUND,),
-                                  lambda: site.render(NOT_FOUND, "404.html", "404"))
+        files[folder + record_file(rec.id)] = pages.record_page(site, rec)
+    files[folder + rules_page.PATH] = pages.page(folder, folder + rules_page.PATH, lambda: rules_page.inputs(site),
+                                                 lambda: rules_page.render(site))
     for path in sorted(site.inputs.attachments):
         if publishable(path):
-            files[attachment_file(path)] = pages.attachment(site, path)
+            files[folder + attachment_file(path)] = pages.attachment(site, path)
     texts, rows = [], []
     for us in results.units:
         text, row = pages.export_part(site, us)
         texts.append(text)
         rows.append(row)
-    files["scores.json"] = exports.scores_json(results, texts)
-    files["scores.csv"] = exports.scores_csv(results, rows)
+    files[folder + exports.JSON_FILE] = exports.scores_json(results, texts)
+    files[folder + exports.CSV_FILE] = exports.scores_csv(results, rows)
     _paperwork(site, pages, files)
-    pages.end(site, files)
-    return dict(sorted(files.items()))
-
-
-def _search(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None:
-    """The search index (one part per unit with records, then index.js), its client, its page."""
-    head, tail = search_page.head_rows(site), search_page.tail_rows(site)
-    names: list[str] = []
-    for slug, recs in site.results.records.units():  # (records are in path order)
-        path = search.part_file(slug)
-
-        def make(slug: str = slug, recs: list[Record] = recs, path: str = path) -> bytes:
-            rows = [pages.search_row(site, rec) for rec in recs]
-            return sink(path, search_page.part(site, slug, rows))
-
-        files[path] = pages.search_part(site, slug, recs, make)
-        names.append(slug)
-    files[search.INDEX_FILE] = sink(search.INDEX_FILE, search_page.index(site, head, tail, names))
-    files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
-    docs = len(head) + len(site.results.records.records) + len(tail)
-    files[search_page.PATH] = pages.page(search_page.PATH, lambda: search_page.inputs(site, docs),
-                                         lambda: search_page.render(site, docs))
 
 
 def _paperwork(site: Site, pages: Pages, files: dict[str, bytes]) -> None:
-    """The office's documents: a result notice per unit and the summary table (print pages,
-    with their PDFs when the build has a PDF engine), and scores.xlsx."""
-    files[PRINT_CSS] = template_file(site, "print.css")
-    files[PAPER_JS] = template_file(site, "paper.js")
+    """The office's documents of a year: a result notice per unit and the summary table
+    (print pages, with their PDFs when the build has a PDF engine), and scores.xlsx."""
+    folder = site.folder
+    files[folder + PRINT_CSS] = template_file(site, "print.css")
+    files[folder + PAPER_JS] = template_file(site, "paper.js")
     prints = []
     for us in site.results.units:
-        path = notice_file(us.unit.slug)
-        files[path] = pages.page(path, lambda us=us: notice_page.inputs(site, us),
+        path = folder + notice_file(us.unit.slug)
+        files[path] = pages.page(folder, path, lambda us=us: notice_page.inputs(site, us),
                                  lambda us=us: notice_page.render(site, us))
         prints.append(path)
-    files[summary_page.PATH] = pages.page(summary_page.PATH, lambda: summary_page.inputs(site),
-                                          lambda: summary_page.render(site))
-    prints.append(summary_page.PATH)
+    files[folder + summary_page.PATH] = pages.page(folder, folder + summary_page.PATH,
+                                                   lambda: summary_page.inputs(site),
+                                                   lambda: summary_page.render(site))
+    prints.append(folder + summary_page.PATH)
     if site.inputs.pdf is not None:
         files.update(pages.print_pdfs(site, prints, files))
-    files[WORKBOOK] = pages.page(WORKBOOK, lambda: _workbook_inputs(site),
-                                 lambda: xlsx.scores_xlsx(site.results, site.inputs.source_date))
+    files[folder + WORKBOOK] = pages.page(folder, folder + WORKBOOK, lambda: _workbook_inputs(site),
+                                          lambda: xlsx.scores_xlsx(site.results, site.result_date()))
 
 
 def _workbook_inputs(site: Site) -> tuple:
-    """Besides code, templates, rules and the build date: every unit's score and ranks."""
-    return (WORKBOOK, [(u.unit.slug, u.outline or repr(u), u.rank, u.group_rank) for u in site.results.units])
+    """Besides code, templates and the year's rules: every unit's score and ranks, the year's date."""
+    return (WORKBOOK, [(u.unit.slug, u.outline or repr(u), u.rank, u.group_rank) for u in site.results.units],
+            site.result_date())
 
 
 def template_file(site: Site, name: str) -> bytes:
@@ -179,10 +195,54 @@ def template_file(site: Site, name: str) -> bytes:
         raise jinja2.TemplateNotFound(name) from e
 
 
-def build_site(results: Results, inputs: SiteInputs | None = None, pages: Pages | None = None,
-               sink: Sink = join) -> dict[str, bytes]:
-    """Every file of the site for ``results``, keyed by its path relative to the site root, sorted."""
-    return build(Site(results, inputs or SiteInputs()), pages, sink)
+def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> list[str]:
+    """The search index's parts of a year: one per unit with records; their names."""
+    names: list[str] = []
+    for slug, recs in site.results.records.units():  # (records are in path order)
+        name = search_page.part_name(site, slug)
+        path = search.part_file(name)
+
+        def make(name: str = name, recs: list[Record] = recs, path: str = path) -> bytes:
+            rows = [pages.search_row(site, rec) for rec in recs]
+            return sink(path, search_page.part(site, name, rows))
+
+        files[path] = pages.search_part(site, slug, recs, make)
+        names.append(name)
+    return names
+
+
+def _root(sites: list[Site], pages: Pages, files: dict[str, bytes]) -> None:
+    """The root: the latest year's ranking with every year, each unit across the years,
+    years.json, the page for a missing address."""
+    latest = sites[-1]
+    files[index_page.PATH] = pages.page(ROOT, index_page.PATH, lambda: index_page.inputs(latest, home=True),
+                                        lambda: index_page.render(latest, home=True))
+    for slug in latest.years.history_slugs():
+        path = history_page.path(slug)
+        files[path] = pages.page(ROOT, path, lambda slug=slug: history_page.inputs(sites, slug),
+                                 lambda slug=slug: history_page.render(sites, slug))
+    files[YEARS_FILE] = pages.page(ROOT, YEARS_FILE, lambda: (YEARS_FILE, tuple(latest.years)),
+                                   lambda: exports.years_json(latest.years))
+    files[NOT_FOUND] = pages.page(ROOT, NOT_FOUND, lambda: (NOT_FOUND,),
+                                  lambda: latest.render(NOT_FOUND, "404.html", "404", root=True))
+
+
+def sites_of(results: list[Results], inputs: list[SiteInputs]) -> list[Site]:
+    """One Site per year, sharing the Years of them all."""
+    years = Years([year_of(r) for r in results])
+    sites = sorted((Site(r, i, years) for r, i in zip(results, inputs, strict=True)), key=lambda s: s.year.year)
+    for before, after in zip(sites, sites[1:], strict=False):
+        after.previous_rules = before.rules
+    return sites
+
+
+def build_site(results: Results | list[Results], inputs: SiteInputs | list[SiteInputs] | None = None,
+               pages: Pages | None = None, sink: Sink = join) -> dict[str, bytes]:
+    """Every file of the site for ``results`` (one year, or a list of years with their inputs),
+    keyed by its path relative to the site root, sorted."""
+    if isinstance(results, Results):
+        results, inputs = [results], [inputs or SiteInputs()]
+    return build(sites_of(results, list(inputs or [SiteInputs() for _ in results])), pages, sink)
 
 
 def page_and_row(site: Site, rec: Record) -> tuple[bytes, Any]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from qsgen.core.model import Record, Results
 from qsgen.site import templates
-from qsgen.site.urls import prefix_for, record_url
+from qsgen.site.urls import prefix_for, record_url, unit_url
 from qsgen.site.uses import Uses
+from qsgen.site.years import Year, Years, year_of
 
 
 @dataclass
@@ -22,7 +23,7 @@ class SiteInputs:
     history: dict[str, Any] = field(default_factory=dict)  # path -> gitinfo.Commit
     attachments: Mapping[str, bytes] = field(default_factory=dict)  # repo path -> content
     source_date: _dt.datetime | None = None  # last commit / SOURCE_DATE_EPOCH
-    example: bool = False  # records/<year>/EXAMPLE exists: mark every page 示例数据
+    example: bool = False  # records/<year>/EXAMPLE exists: mark every page of the year 示例数据
     templates: Path | None = None  # the repository's site_templates/ (default: qsgen's own)
     # The commit ``history`` was read at (a file's last commit is a function of it and the
     # path); the incremental layer reuses record page keys while it is the same. None: unknown.
@@ -55,14 +56,20 @@ def _commit_date(date: Any) -> str:
 
 
 class Site:
-    """The results and inputs of one site with its Jinja environment, number formats and
-    lookups (records by id and by path, the score lines each record feeds). Pages are
-    rendered from it by the modules of site/pages/; it holds no page."""
+    """One year of the site: its results and inputs with the Jinja environment, number formats
+    and lookups (records by id and by path, the score lines each record feeds), and the years
+    of the whole site (``years``). Pages are rendered from it by the modules of site/pages/; it
+    holds no page. A year's pages live in its folder (``folder``: "2023/"); their paths in the
+    page modules are relative to it."""
 
-    def __init__(self, results: Results, inputs: SiteInputs) -> None:
+    def __init__(self, results: Results, inputs: SiteInputs, years: Years | None = None) -> None:
         self.results = results
         self.rules = results.rules
         self.inputs = inputs
+        self.year: Year = years.by_year[results.rules.year] if years is not None else year_of(results)
+        self.years = years if years is not None else Years([self.year])
+        self.folder = self.year.folder
+        self.previous_rules: Any = None  # the rules of the year before, when the site has it
         self.records: dict[str, Record] = {r.id: r for r in results.records.records}
         self.record_paths: dict[str, str] = {r.path: r.id for r in results.records.records}
         self.places = self.rules.places
@@ -82,12 +89,27 @@ class Site:
         return templates.plain(value, self.places, self.rounding)
 
     # rendering ----------------------------------------------------------
-    def common(self, path: str, page: str) -> dict[str, Any]:
-        """What every template gets: the way back to the root, the page's name, the year…"""
+    def common(self, path: str, page: str, about: str | None = None, root: bool = False) -> dict[str, Any]:
+        """What every template gets: the way to the year's folder (``p``) and to the site's
+        root (``r``), the page's name, the year, the year switcher (``years``; ``about``: the
+        unit the page is about, kept when switching)… ``root``: ``path`` is a page of the
+        site's root, not of the year's folder."""
         r = self.rules
-        sd = self.inputs.source_date
+        if root:
+            to_root = prefix_for(path)
+            to_year = to_root + self.folder
+            sd = self.inputs.source_date
+        else:
+            to_year = prefix_for(path)
+            to_root = to_year + "../"
+            sd = self.results.as_of
         return {
-            "p": prefix_for(path),
+            "p": to_year,
+            "r": to_root,
+            "years": self.switcher(to_root, page, about),
+            "folder": self.folder,
+            "year_state": self.year.state,
+            "year_state_name": self.year.state_name,
             "page": page,
             "bureau": bureau_of(r.title, r.year),
             "title": r.title,
@@ -95,14 +117,45 @@ class Site:
             "document": r.document,
             "example": self.inputs.example,
             "source_date": sd.strftime("%Y-%m-%d") if sd else "",
+            "period": [d.isoformat() for d in r.period],
             "places": self.places,
             "rounding_name": "四舍五入" if self.rounding == "ROUND_HALF_UP" else "四舍六入五成双",
         }
 
-    def render(self, path: str, template: str, page: str, **ctx: Any) -> bytes:
-        """The page at ``path`` made from ``template`` with ``ctx``, as UTF-8 bytes."""
-        html = self.env.get_template(template).render(**self.common(path, page), **ctx)
+    def render(self, path: str, template: str, page: str, *, about: str | None = None, root: bool = False,
+               **ctx: Any) -> bytes:
+        """The page at ``path`` (in the year's folder, or the site's root with ``root``) made
+        from ``template`` with ``ctx``, as UTF-8 bytes."""
+        html = self.env.get_template(template).render(**self.common(path, page, about, root), **ctx)
         return html.encode("utf-8")
+
+    def switcher(self, to_root: str, page: str, unit: str | None) -> list[dict[str, Any]]:
+        """The year switcher: each year's page of the same kind (the same unit's page, where
+        the unit continues into that year; else that year's ranking)."""
+        out = []
+        for y in self.years:
+            if unit is not None:
+                slug = unit if y.year == self.year.year else self.years.counterpart(self.year.year, unit, y.year)
+                target = unit_url(slug) if slug is not None else "index.html"
+            elif page == "rules":
+                target = "rules.html"
+            else:
+                target = "index.html"
+            out.append({"year": y.year, "path": y.folder + target, "href": to_root + y.folder + target,
+                        "state": y.state_name, "state_id": y.state, "current": y.year == self.year.year})
+        return out
+
+    def result_date(self) -> _dt.datetime:
+        """The date a year's documents (notices, the workbook) carry: while the year is in
+        progress, the date it is shown as of; else the latest date an assessment file gives,
+        or the end of the assessment period. Not the build's date: a finished year's documents
+        do not change when another year's records do."""
+        if self.results.as_of is not None:
+            day = self.results.as_of
+        else:
+            dates = [a.date for a in self.results.records.assessments.values() if a.date is not None]
+            day = max([self.rules.period[1], *dates])
+        return _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.UTC)
 
     # lookups ------------------------------------------------------------
     def rec_link(self, record_id: str, p: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""scores.json and scores.csv: the stable machine-readable results (DESIGN.md §4).
+"""scores.json and scores.csv of each year, years.json of the site: the stable machine-readable results (DESIGN.md §4).
 
 Numbers are JSON strings holding decimals with the rules' display places and rounding
 (``"92.30"``, ``"-0.30"``; ASCII minus), never binary floats; ``null`` is a pending item's score.
@@ -18,6 +18,8 @@ from qsgen.core import display
 from qsgen.core.model import Results, UnitScore
 
 FORMAT_VERSION = 1
+JSON_FILE = "scores.json"  # in each year's folder
+CSV_FILE = "scores.csv"
 CSV_COLUMNS = ["rank", "group_rank", "id", "name", "group", "group_name", "base", "bonus",
                "deduction", "total", "provisional", "pending_items"]
 
@@ -132,3 +134,26 @@ def scores_csv(results: Results, rows: list[list[Any]] | None = None) -> bytes:
     for row in rows if rows is not None else [unit_row(results, us) for us in results.units]:
         w.writerow(row)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def years_json(years: Any) -> bytes:
+    """years.json at the site's root: every year with its state and where its files are
+    (paths relative to the site's root), and each unit of it with the units of the year
+    before that it continues (renamed, merged or split) and its history page."""
+    from qsgen.site.urls import history_file, unit_file
+
+    data = {
+        "format": FORMAT_VERSION,
+        "latest": years.latest.year,
+        "years": [{
+            "year": y.year, "title": y.title, "state": y.state, "state_name": y.state_name,
+            "as_of": y.as_of.isoformat() if y.as_of else None,
+            "path": y.folder, "index": y.folder + "index.html", "rules": y.folder + "rules.html",
+            "scores_json": y.folder + JSON_FILE, "scores_csv": y.folder + CSV_FILE,
+            "units": [{"id": u.slug, "name": u.name, "group_name": u.group,
+                       "previous": years.predecessors(y.year, u.slug),
+                       "page": y.folder + unit_file(u.slug), "history": history_file(u.slug)}
+                      for u in y.units],
+        } for y in years],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -11,7 +11,7 @@ from qsgen.core.measures import PROGRESS_TYPES
 from qsgen.core.model import LEVEL_NAMES, Record
 from qsgen.site.urls import unit_url
 
-STATE_NAMES = {"judged": "已评", "pending": "待评", "computed": "计算"}
+STATE_NAMES = {"judged": "已评", "pending": "待评", "computed": "计算", "ongoing": "年终计算"}
 PROCEDURE_NAMES = {"general": "一般程序", "simple": "简易程序"}
 FOUND_BY_NAMES = {"review": "行政复议", "litigation": "行政诉讼", "supervision": "执法监督检查"}
 PROGRESS_NAMES = {p.name: p.title for p in PROGRESS_TYPES.values()}

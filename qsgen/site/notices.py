@@ -40,6 +40,8 @@ def _pending(us: UnitScore) -> int:
 
 def unit_state(results: Results, us: UnitScore) -> ResultState:
     """The state printed on a unit's notice and in its row of the summary and the workbook."""
+    if results.as_of is not None:
+        return _in_progress(results)
     pending = _pending(us)
     if pending:
         return ResultState("provisional", "暂定", "暂定",
@@ -54,6 +56,8 @@ def unit_state(results: Results, us: UnitScore) -> ResultState:
 
 def year_state(results: Results) -> ResultState:
     """The state printed on the year's summary table and workbook."""
+    if results.as_of is not None:
+        return _in_progress(results)
     units = [u for u in results.units if u.provisional]
     if units:
         items = sum(_pending(u) for u in units)
@@ -61,6 +65,14 @@ def year_state(results: Results) -> ResultState:
                            f"有 {len(units)} 个单位尚有任务项待评（共 {items} 项），待评项暂按 0 分计入，"
                            "标“暂定”的得分和全部名次在评分完成前会变化。", "暂定")
     return ResultState("assessed", "已评定", "已评定", "全部单位的任务项均已评定。", "")
+
+
+def _in_progress(results: Results) -> ResultState:
+    """A year whose assessment period has not ended: nothing on paper is a result."""
+    day = results.as_of.isoformat() if results.as_of else ""
+    return ResultState("in_progress", "年度进行中", f"年度进行中（截至 {day}）",
+                       f"{results.rules.year} 年度考核期尚未结束，本文书是截至 {day} 的进展，不是考核结果；"
+                       "年终评分后才是考核结果。", "年度进行中")
 
 
 # ------------------------------------------------------------------ formatting
@@ -133,7 +145,7 @@ def _tied(results: Results, us: UnitScore, key: str) -> bool:
 def _item_row(it: ItemScore, n: Numbers) -> dict[str, Any]:
     return {"id": it.item.id, "title": short_title(it.item.text), "text": it.item.text,
             "max": n.plain(it.item.max),
-            "score": n.num(it.score) if it.state != "pending" else "待评",
+            "score": n.num(it.score) if it.score is not None else ("年终计算" if it.state == "ongoing" else "待评"),
             "state": it.state, "extra": bool(it.extras)}
 
 

@@ -27,9 +27,15 @@ def unit_file(slug: str) -> str:
     return "units/" + slug + ".html"
 
 
+def history_file(slug: str) -> str:
+    """Site path of a unit's page across the years (at the site's root)."""
+    return "units/" + slug + ".html"
+
+
 def attachment_file(repo_path: str) -> str:
-    """Where an attachment (repo path under records/) is copied in the site."""
-    rel = repo_path[len("records/"):] if repo_path.startswith("records/") else repo_path
+    """Where an attachment (repo path records/<year>/<unit>/…) is copied in its year's folder."""
+    parts = repo_path.split("/", 2)
+    rel = parts[2] if len(parts) == 3 and parts[0] == "records" else repo_path
     return "files/" + rel
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from qsgen.core import display
 from qsgen.core.model import Results
+from qsgen.site.labels import STATE_NAMES
 from qsgen.site.notices import unit_state, year_state
 
 # When the build's source date is unknown: the zip entries' own date (XlsxWriter), not "now".
@@ -20,7 +21,7 @@ SUMMARY_HEADERS = ["名次", "单位", "分组", "组内名次", "基础分", "�
 ITEM_HEADERS = ["单位", "编号", "任务内容", "分值", "得分", "状态"]
 SECTION_HEADERS = ["单位", "板块", "板块名称", "权重", "得分"]
 ADJUSTMENT_HEADERS = ["单位", "规则", "规则名称", "类别", "金额", "说明", "记录"]
-ITEM_STATES = {"judged": "已评", "pending": "待评", "computed": "按记录计算"}
+ITEM_STATES = {**STATE_NAMES, "computed": "按记录计算"}
 
 
 def _width(value: Any) -> int:
@@ -116,9 +117,8 @@ def scores_xlsx(results: Results, source_date: _dt.datetime | None = None) -> by
     items = _Sheet(book, "任务项", ITEM_HEADERS, formats, caps={2: 80})
     for us in results.units:
         for it in us.items:
-            pending = it.state == "pending"
             items.add([us.unit.name, it.item.id, it.item.text, num(it.item.max),
-                       None if pending else num(it.score), ITEM_STATES.get(it.state, it.state)],
+                       None if it.score is None else num(it.score), ITEM_STATES.get(it.state, it.state)],
                       numbers={3, 4})
     items.finish()
 

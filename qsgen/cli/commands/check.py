@@ -33,21 +33,34 @@ def register(sub) -> None:
     )
     p.add_argument("--format", choices=["text", "github", "json"], default="text",
                    help="输出格式：text（默认，文件:行:列: 说明）、github（GitHub Actions 注释）、json")
-    p.add_argument("--year", type=int, default=None, help="考核年度（默认取 rules/ 下最新的年度）")
+    p.add_argument("--year", type=int, default=None, help="只校验这一个考核年度（默认：rules/ 下的每个年度）")
     p.add_argument("-v", "--verbose", action="store_true", help="没有问题时也输出一行统计")
     p.set_defaults(run=run)
 
 
 def collect(root: Path, year: int | None = None):
-    """(rules, record set, diagnostics) for the repository at ``root``."""
+    """([(rules, record set)] of each year checked, diagnostics) for the repository at ``root``:
+    every year with rules (``year``: that one), and every records/<year>/ folder without rules."""
     from qsgen.records import load_records
+    from qsgen.repo import years
     from qsgen.rules import load_rules
 
-    rules, diags = load_rules(root, year) if year is not None else load_rules(root)
-    if rules is None:
-        return None, None, sorted(set(diags))
-    records, rdiags = load_records(root, rules)
-    return rules, records, sorted(set(diags) | set(rdiags))
+    chosen = years.chosen(root, year)
+    diags = set(years.orphans(root)) if year is None else set()
+    loaded = []
+    for y in chosen or [None]:
+        rules, rdiags = load_rules(root, y)
+        diags |= set(rdiags)
+        if rules is None:
+            continue
+        records, cdiags = load_records(root, rules)
+        diags |= set(cdiags)
+        loaded.append((rules, records))
+    if year is None:
+        from qsgen.rules.continuity import check_previous
+
+        diags |= set(check_previous([rules for rules, _records in loaded]))
+    return loaded, sorted(diags)
 
 
 def run(args) -> int:
@@ -55,8 +68,8 @@ def run(args) -> int:
     if not root.is_dir():
         print(f"qsgen check: 用法错误：目录 {root} 不存在", file=sys.stderr)
         return 2
-    rules, records, diags = collect(root, getattr(args, "year", None))
-    keep_for_exit(rules, records)
+    loaded, diags = collect(root, getattr(args, "year", None))
+    keep_for_exit(loaded)
     from qsgen.review.codeowners import stale_warnings  # imported here: `qsgen --help` stays fast
 
     # CODEOWNERS or rules/allowed_signers no longer matching rules/ and rules/owners.yaml
@@ -72,9 +85,10 @@ def run(args) -> int:
         files = len({d.path for d in errors})
         print(f"共 {len(errors)} 个错误，涉及 {files} 个文件。", file=sys.stderr)
         return 1
-    if getattr(args, "verbose", False) and records is not None:
-        print(f"检查通过：{len(records.records)} 条记录，{len(records.assessments)} 个评分文件。",
-              file=sys.stderr)
+    if getattr(args, "verbose", False) and loaded:
+        for rules, records in loaded:
+            print(f"检查通过：{rules.year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件。",
+                  file=sys.stderr)
     return 0
 
 

@@ -45,7 +45,8 @@ def register(sub) -> None:
     p.add_argument("unit", metavar="UNIT", help="单位代号（文件夹名），如 longgang、bangongshi")
     p.add_argument("--title", default="", help="标题（可以稍后在文件里填写）")
     p.add_argument("--date", default=None, help="日期，格式 2023-06-02（默认今天，今天不在考核期内时留空待填）")
-    p.add_argument("--year", type=int, default=None, help="考核年度（默认取 rules/ 下最新的年度）")
+    p.add_argument("--year", type=int, default=None,
+                   help="考核年度（默认：考核期包含 --date 或今天的年度，没有时取 rules/ 下最新的年度）")
     p.set_defaults(run=run)
 
 
@@ -67,7 +68,17 @@ def run(args) -> int:
         best = by_name.get(kind) or nearest(kind, list(KINDS), cutoff=0.5)
         return _fail(f"没有 {kind} 这种记录类型",
                      (f"是不是想写 {best}？" if best else "") + "类型有：" + "、".join(KINDS))
-    rules, diags = load_rules(root, args.year) if args.year is not None else load_rules(root)
+    year = args.year
+    if year is None:
+        from qsgen.rules.current import current_year
+
+        day = _day(args.date) or _today()
+        year, covered = current_year(root, day)
+        if year is not None:
+            why = (f"考核期包含{'--date 的日期' if args.date else '今天'} {day}" if covered
+                   else f"没有哪个年度的考核期包含{'--date 的日期' if args.date else '今天'} {day}，取最新的年度")
+            print(f"qsgen new：写入 {year} 年度（{why}；用 --year 可以指定年度）", file=sys.stderr)
+    rules, diags = load_rules(root, year)
     if rules is None:
         for d in diags:
             print(d.format_text(), file=sys.stderr)
@@ -115,6 +126,15 @@ def run(args) -> int:
 
 def _today() -> _dt.date:
     return _dt.date.today()
+
+
+def _day(text: str | None) -> _dt.date | None:
+    """--date as a date, None when absent or not a date (reported later with the year's period)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", (text or "").strip())
+    try:
+        return _dt.date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    except ValueError:
+        return None
 
 
 def _width(text: str) -> int:

@@ -36,15 +36,36 @@ def unit_row(site: Site, us: UnitScore, p: str, ranks: list[int], key: str) -> d
         "tied": ranks.count(rank) > 1,
         "provisional": us.provisional,
         "pending": sum(1 for it in us.items if it.state == "pending"),
+        "projected": site.signed(us.projected) if us.projected else "—",
+        "progress": progress_summary(site, us),
     }
 
 
-def chart(site: Site, units: list[UnitScore], p: str, narrow: bool = False) -> dict[str, Any]:
-    """Geometry of a horizontal bar chart of totals (inline SVG, no script).
+def progress_summary(site: Site, us: UnitScore) -> str:
+    """A unit's progress on its annual quotas (news by level, leads, cases), in a few words."""
+    parts = []
+    for it in us.items:
+        for pv in it.progress:
+            if pv.target is None or it.item.progress is None or it.item.progress.type not in ("news", "leads", "cases"):
+                continue
+            if it.item.progress.type == "cases" and not pv.label.endswith("合计"):
+                continue
+            parts.append(f"{pv.label} {site.plain(pv.done)}/{site.plain(pv.target)}")
+    return "，".join(dict.fromkeys(parts))
 
-    Wide: labels left of the bars. Narrow (phones): each label above its bar.
+
+def chart(site: Site, units: list[UnitScore], p: str, narrow: bool = False) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart of the units' totals (inline SVG, no script)."""
+    return bar_chart(site, [(short_name(u.unit.name), u.unit.name, u.total, p + unit_url(u.unit.slug),
+                             u.provisional) for u in units], narrow)
+
+
+def bar_chart(site: Site, bars_in: list[tuple[str, str, Fraction, str, bool]], narrow: bool = False
+              ) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (inline SVG, no script) of (label, name, value, href,
+    provisional) bars. Wide: labels left of the bars. Narrow (phones): each label above its bar.
     """
-    totals = [u.total for u in units]
+    totals = [b[2] for b in bars_in]
     lo = min([Fraction(0), *totals])
     hi = max([Fraction(100), *totals])
     if narrow:
@@ -60,17 +81,17 @@ def chart(site: Site, units: list[UnitScore], p: str, narrow: bool = False) -> d
     f1 = lambda v: display.fmt(v, 1)  # noqa: E731
     zero = xpos(Fraction(0))
     bars = []
-    for i, u in enumerate(units):
+    for i, (label, name, value, href, provisional) in enumerate(bars_in):
         y = top + i * row_h + (18 if narrow else 0)
-        end = xpos(u.total)
+        end = xpos(value)
         left, right = min(zero, end), max(zero, end)
         bars.append({
-            "y": y, "label": short_name(u.unit.name), "name": u.unit.name,
+            "y": y, "label": label, "name": name,
             "lx": label_w if narrow else label_w - 8, "ly": y - 5 if narrow else y + 14,
-            "href": p + unit_url(u.unit.slug),
+            "href": href,
             "x": f1(left), "w": f1(max(right - left, Fraction(1, 2))),
-            "vx": f1(right + 5), "vy": y + (12 if narrow else 14), "value": site.num(u.total),
-            "provisional": u.provisional,
+            "vx": f1(right + 5), "vy": y + (12 if narrow else 14), "value": site.num(value),
+            "provisional": provisional,
         })
     ticks = []
     step = Fraction(20) if hi - lo <= 140 else Fraction(50)
@@ -79,21 +100,32 @@ def chart(site: Site, units: list[UnitScore], p: str, narrow: bool = False) -> d
         if t >= lo:
             ticks.append({"x": f1(xpos(t)), "label": site.plain(t)})
         t += step
-    height = top + len(units) * row_h + (18 if narrow else 8)
+    height = top + len(bars_in) * row_h + (18 if narrow else 8)
     return {"bars": bars, "ticks": ticks, "width": width, "height": height, "bar_h": bar_h,
             "anchor": "start" if narrow else "end", "top": top - 6, "bottom": height - 4,
             "zero": f1(zero)}
 
 
-def inputs(site: Site) -> tuple:
+def inputs(site: Site, home: bool = False) -> tuple:
     """Besides code, templates and rules: every unit's score (its outline) and ranks, and the
-    number of records."""
+    number of records; for the site's home page, also the years and the year's rules."""
     units = [(u.unit.slug, u.outline or repr(u), u.rank, u.group_rank) for u in site.results.units]
-    return (PATH, units, len(site.results.records.records))
+    extra = (tuple(site.years), site.rules.title, site.rules.year, site.results.as_of) if home else ()
+    return (PATH, home, units, len(site.results.records.records), *extra)
 
 
-def render(site: Site) -> bytes:
-    path, p = PATH, ""
+def years_list(site: Site) -> list[dict[str, Any]]:
+    """Every year of the site, newest first, for the home page."""
+    return [{"year": y.year, "title": y.title, "state": y.state, "state_name": y.state_name,
+             "href": y.folder + "index.html", "rules": y.folder + "rules.html",
+             "as_of": y.as_of.isoformat() if y.as_of else "", "units": len(y.units)}
+            for y in reversed(site.years.years)]
+
+
+def render(site: Site, home: bool = False) -> bytes:
+    """The year's ranking (``home``: at the site's root, with every year listed)."""
+    path = PATH
+    p = site.folder if home else ""
     units = site.results.units
     overall_ranks = [u.rank for u in units]
     overall = [unit_row(site, u, p, overall_ranks, "rank") for u in units]
@@ -111,8 +143,15 @@ def render(site: Site) -> bytes:
         })
     provisional = [u for u in units if u.provisional]
     pending_items = sum(1 for u in units for it in u.items if it.state == "pending")
-    return site.render(path, "index.html", "index", overall=overall, groups=groups,
+    in_progress = site.results.as_of is not None
+    if in_progress:  # no ranks mid-year: the units in the rules' order
+        order = {u.slug: i for i, u in enumerate(site.rules.units)}
+        overall = sorted(overall, key=lambda r: order[r["slug"]])
+        for g in groups:
+            g["rows"].sort(key=lambda r: order[r["slug"]])
+    return site.render(path, "index.html", "index", root=home, overall=overall, groups=groups,
                        paper=paper.links(site, SUMMARY_FILE, p),
                        provisional_count=len(provisional), pending_items=pending_items,
                        record_count=len(site.results.records.records),
-                       any_tie=any(r["tied"] for r in overall))
+                       any_tie=any(r["tied"] for r in overall), in_progress=in_progress,
+                       home=home, all_years=years_list(site) if home else [])

@@ -26,7 +26,7 @@ def common(site: Site, path: str, state: notices.ResultState, running: str) -> d
         marks.append(state.watermark)
     p = prefix_for(path)
     return {"print_css": PRINT_CSS, "paper_js": PAPER_JS,
-            "created": notices.iso_date(site.inputs.source_date),
+            "created": notices.iso_date(site.result_date()),
             "running_left": notices.css_string(running),
             "running_right": notices.css_string(state.title if state.watermark else f"{site.rules.year}年度"),
             "watermark": " ".join(marks),

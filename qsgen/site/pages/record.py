@@ -90,7 +90,7 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
     body, text = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
     body = rewrite_relative(body, rec, p, site.inputs.attachments, site.record_paths)
     data = site.render(
-        path, "record.html", "record",
+        path, "record.html", "record", about=rec.unit,
         rec={"id": rec.id, "title": rec.title, "kind": kind.name if kind else rec.kind,
              "kind_id": rec.kind, "date": rec.date.isoformat(), "path": rec.path,
              "unit": unit.name if unit else rec.unit, "unit_href": p + unit_url(rec.unit)},
@@ -120,6 +120,6 @@ def search_row(site: Site, rec: Record, text: str | None = None) -> search.Row:
         facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     facts.append(rec.date.isoformat())
     return search.row(search.SearchDoc(
-        url=record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
-        unit=unit.name if unit else rec.unit, text=" · ".join(f for f in facts if f),
+        url=site.folder + record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
+        unit=f"{site.year.year}年 {unit.name if unit else rec.unit}", text=" · ".join(f for f in facts if f),
         body=markdown.plain_text(rec.body) if text is None else text))

@@ -10,6 +10,7 @@ from qsgen.core.conditions import WHERE_OPS
 from qsgen.core.kinds import KINDS
 from qsgen.core.measures import MEASURES
 from qsgen.core.model import LEVEL_NAMES, Amount, Part
+from qsgen.site import changes
 from qsgen.site.context import Site
 from qsgen.site.labels import PROGRESS_NAMES, field_label, key_name, truthy, value_name
 from qsgen.site.urls import unit_url
@@ -52,10 +53,15 @@ def per_text(part: Part) -> str:
         text = f"每条“{name}”记录" + (f"（{cond}）" if cond else "")
         if part.once:
             text += "，只计一次"
-        return text
+        return text + year_end_text(part)
     if part.per == "flag":
-        return "考核办在评分文件中标记"
+        return "考核办在评分文件中标记" + year_end_text(part)
     return MEASURES[part.per].page if part.per in MEASURES else part.per
+
+
+def year_end_text(part: Part) -> str:
+    """What a part marked ``year_end`` adds to its description."""
+    return "（年终判定：年度进行中只显示预计，见口径）" if part.year_end else ""
 
 
 def cond_text(v: Any) -> str:
@@ -109,9 +115,11 @@ def rule_item(site: Site, it: Any) -> dict[str, Any]:
 
 
 def inputs(site: Site) -> tuple:
-    """Besides code, templates and rules: how approving works, when it is configured."""
+    """Besides code, templates and the year's rules: the previous year's rules (what changed),
+    how approving works (when it is configured)."""
     policy = site.inputs.approval_rules
-    return (PATH,) if policy is None else (PATH, policy)
+    previous = repr(site.previous_rules) if site.previous_rules is not None else None
+    return (PATH, previous) if policy is None else (PATH, previous, policy)
 
 
 def approval_rules(site: Site) -> dict[str, Any] | None:
@@ -163,7 +171,7 @@ def render(site: Site) -> bytes:
     } for a in r.adjustments]
     return site.render(
         PATH, "rules.html", "rules",
-        period=[d.isoformat() for d in r.period], rules_root=r.root,
+        rules_root=r.root,
         groups=[{"id": g.id, "name": g.name,
                  "count": sum(1 for u in r.units if u.group == g.id)} for g in r.groups],
         jiguan=jiguan, stations=stations, sections=seen_sections or [],
@@ -171,4 +179,6 @@ def render(site: Site) -> bytes:
         interpretations=[{"id": i.id, "title": i.title, "text": i.text} for i in r.interpretations],
         categories=categories(r.case_categories),
         approvals=approval_rules(site),
+        changes=changes.compare(site.previous_rules, r, site.plain) if site.previous_rules is not None else None,
+        previous_year=site.previous_rules.year if site.previous_rules is not None else None,
     )

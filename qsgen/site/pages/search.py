@@ -1,4 +1,4 @@
-"""The search page (search.html) and the pieces of the search index made from the site (units, records, rules)."""
+"""The search page (search.html, at the site's root) and the pieces of the search index made from every year."""
 
 from __future__ import annotations
 
@@ -12,43 +12,55 @@ from qsgen.site.urls import unit_url
 PATH = "search.html"
 
 
+def label(site: Site, unit_name: str = "") -> str:
+    """What a result shows as its unit: the year, and the unit's name when it has one."""
+    return f"{site.year.year}年 {unit_name}" if unit_name else f"{site.year.year}年"
+
+
 def tables(site: Site) -> tuple[list[str], list[str]]:
-    """The search index's kinds and units: every kind and unit there can be (a function of
-    the code and the rules), so that no part of the index depends on another."""
+    """The search index's kinds and units: every kind and every year's unit there can be (a
+    function of the code and every year's rules), so that no part of the index depends on
+    another."""
     kinds = sorted({k.name for k in KINDS.values()} | {"单位", "规则"})
-    units = sorted({u.name for u in site.rules.units} | {""})
+    units = sorted({f"{y.year}年 {u.name}" for y in site.years for u in y.units}
+                   | {f"{y.year}年" for y in site.years})
     return kinds, units
 
 
+def part_name(site: Site, slug: str) -> str:
+    """The name of the index part of a unit's records of the year ("2023-longgang")."""
+    return f"{site.year.year}-{slug}"
+
+
 def head_rows(site: Site) -> list[search.Row]:
-    """The units' rows, in rank order (before every record)."""
+    """The year's units' rows, in rank order (before every record)."""
     rows = []
     for us in site.results.units:
         u = us.unit
         text = " ".join([u.name, site.rules.group_name(u.group)]
                         + [f"{it.item.id} {it.item.text}" for it in us.items])
-        rows.append(search.row(search.SearchDoc(url=unit_url(u.slug), title=u.name, kind="单位",
-                                                unit=u.name, text=text)))
+        rows.append(search.row(search.SearchDoc(url=site.folder + unit_url(u.slug), title=u.name, kind="单位",
+                                                unit=label(site, u.name), text=text)))
     return rows
 
 
 def tail_rows(site: Site) -> list[search.Row]:
-    """The rules page's row (after every record)."""
+    """The year's rules page's row (after every record)."""
     r = site.rules
     return [search.row(search.SearchDoc(
-        url="rules.html", title="考核规则", kind="规则", unit="",
+        url=site.folder + "rules.html", title=f"{r.year}年度考核规则", kind="规则", unit=label(site),
         text=" ".join([a.id + " " + a.title + " " + a.text for a in r.adjustments]
                       + [i.title + " " + i.text for i in r.interpretations])))]
 
 
-def part(site: Site, slug: str, rows: list[search.Row]) -> Iterator[bytes]:
-    """search/parts/<unit>.js: the search rows of one unit's records."""
+def part(site: Site, name: str, rows: list[search.Row]) -> Iterator[bytes]:
+    """search/parts/<name>.js: the search rows of one unit's records of one year."""
     kinds, units = tables(site)
-    return search.part_pieces(slug, kinds, units, rows)
+    return search.part_pieces(name, kinds, units, rows)
 
 
 def index(site: Site, head: list[search.Row], tail: list[search.Row], names: list[str]) -> Iterator[bytes]:
-    """search/index.js: the tables, the unit and rules rows, the names of the parts."""
+    """search/index.js: the tables, every year's unit and rules rows, the names of the parts."""
     kinds, units = tables(site)
     search.tables(head + tail)  # (a URL given twice is an error)
     return search.index_pieces(kinds, units, head, names, tail)
@@ -59,9 +71,9 @@ def page_context(site: Site, docs: int) -> dict:
 
 
 def inputs(site: Site, docs: int) -> tuple:
-    """Besides code, templates and rules: how many documents can be searched."""
-    return (PATH, sorted(page_context(site, docs).items()))
+    """Besides code, templates and the years: how many documents can be searched."""
+    return (PATH, sorted(page_context(site, docs).items()), tuple(site.years))
 
 
 def render(site: Site, docs: int) -> bytes:
-    return site.render(PATH, "search.html", "search", **page_context(site, docs))
+    return site.render(PATH, "search.html", "search", root=True, **page_context(site, docs))

@@ -21,7 +21,8 @@ def item_row(site: Site, it: ItemScore, p: str) -> dict[str, Any]:
         "id": it.item.id,
         "text": it.item.text,
         "max": site.plain(it.item.max),
-        "score": site.num(it.score) if it.score is not None else "—",
+        "score": site.num(it.score) if it.score is not None else (
+            "预计 " + site.num(it.projected) if it.projected is not None else "—"),
         "state": it.state,
         "state_name": STATE_NAMES.get(it.state, it.state),
         "method": "按记录计算" if it.item.method == "quota" else "考核办评分",
@@ -120,7 +121,7 @@ def render(site: Site, us: UnitScore) -> bytes:
                          "rows": [item_row(site, it, p) for it in us.items]})
     adjustments, idle = [], []
     for adj in us.adjustments:
-        if not adj.lines:
+        if not adj.lines:  # (a projected line is a line: shown)
             idle.append({"id": adj.rule.id, "title": adj.rule.title})
             continue
         adjustments.append({
@@ -128,12 +129,13 @@ def render(site: Site, us: UnitScore) -> bytes:
             "type": "加分" if adj.rule.sign > 0 else "减分",
             "bonus": adj.rule.sign > 0,
             "responsible": site.rules.departments.get(adj.rule.responsible, adj.rule.responsible),
-            "amount": site.signed(adj.signed),
+            "amount": site.signed(adj.signed) if (adj.amount or not adj.projected) else "预计 " + site.signed(
+                adj.rule.sign * adj.projected),
             "raw": site.plain(adj.raw), "capped": adj.raw != adj.amount,
             "cap": site.plain(adj.rule.cap) if adj.rule.cap is not None else "",
             "explain": adj.explain,
             "lines": [{
-                "amount": site.plain(ln.amount), "explain": ln.explain,
+                "amount": site.plain(ln.amount), "explain": ln.explain, "projected": ln.projected,
                 "records": [site.rec_link(rid, p) for rid in ln.records],
             } for ln in adj.lines],
         })
@@ -148,7 +150,7 @@ def render(site: Site, us: UnitScore) -> bytes:
                             "rows": [site.rec_link(r.id, p) for r in recs]})
     assessment = site.results.records.assessments.get(unit.slug)
     return site.render(
-        path, "unit.html", "unit", paper=paper.links(site, notice_file(unit.slug), p),
+        path, "unit.html", "unit", about=unit.slug, paper=paper.links(site, notice_file(unit.slug), p),
         unit={"slug": unit.slug, "name": unit.name,
               "group": site.rules.group_name(unit.group), "stations": bool(us.sections)},
         s={"base": site.num(us.base), "bonus": site.num(us.bonus),
@@ -158,7 +160,8 @@ def render(site: Site, us: UnitScore) -> bytes:
            "rank": us.rank, "group_rank": us.group_rank, "provisional": us.provisional,
            "unit_count": len(site.results.units), "group_size": group_size,
            "pending": sum(1 for it in us.items if it.state == "pending"),
-           "item_count": len(us.items)},
+           "item_count": len(us.items), "in_progress": site.results.as_of is not None,
+           "projected": site.signed(us.projected) if us.projected else "—"},
         sections=sections, adjustments=adjustments, idle=idle,
         computation=us.computation, records=records,
         assessment={"assessor": assessment.assessor,
