@@ -40,15 +40,34 @@ def register(sub) -> None:
                    help="与 BASE 和 HEAD 的共同祖先（git merge-base）比较，只显示本分支的改动")
     p.add_argument("--format", choices=["text", "markdown"], default="text",
                    help="输出格式：text（终端）或 markdown（可直接贴到合并请求评论）")
-    p.add_argument("--year", type=int, default=None, help="考核年度（默认：最新年度）")
+    p.add_argument("--year", type=int, default=None,
+                   help="只比较这一个考核年度（默认：这次改动涉及的每个年度；都没涉及时比较最新年度）")
     p.add_argument("--output", "-o", default=None, help="写到文件而不是屏幕")
     p.set_defaults(run=run)
+
+
+def touched_years(diff, base_root: Path, head_root: Path) -> list[int]:
+    """The years whose rules or records differ between the two trees (the latest year with
+    rules when none does: the report then says nothing changed)."""
+    from qsgen.repo.years import rule_years
+
+    years = set()
+    for folder in ("rules", "records"):
+        for path in diff.changed_files(base_root, head_root, folder):
+            part = path.split("/")[1] if path.count("/") >= 1 else ""
+            if len(part) == 4 and part.isdigit():
+                years.add(int(part))
+    if years:
+        return sorted(years)
+    known = rule_years(head_root) or rule_years(base_root)
+    return known[-1:] if known else [None]
 
 
 def run(args) -> int:
     from qsgen.review import diff  # imported here: other commands do not pay for it
 
     root = Path(getattr(args, "root", ".") or ".").resolve()
+    reports = []
     try:
         base_rev = args.base
         base_label = diff.describe(root, args.base)
@@ -63,20 +82,26 @@ def run(args) -> int:
             else:
                 head_root = root
                 head_label = "工作区"
-            head, head_diags, head_why = diff.evaluate(head_root, args.year)
-            year = head.rules.year if head else args.year
-            base, base_diags, base_why = diff.evaluate(base_root, year)
             rule_files = diff.changed_files(base_root, head_root)
+            for year in [args.year] if args.year is not None else touched_years(diff, base_root, head_root):
+                head, head_diags, head_why = diff.evaluate(head_root, year)
+                year = head.rules.year if head else year
+                base, base_diags, base_why = diff.evaluate(base_root, year)
+                report = diff.compare(base, head, base_label=base_label, head_label=head_label,
+                                      base_diags=base_diags, head_diags=head_diags, head_failed=head_why,
+                                      base_failed=base_why)
+                report.rule_files = [f for f in rule_files if year is None or f.startswith(f"rules/{year}/")
+                                     or f.count("/") == 1]
+                reports.append((report, head))
     except diff.GitError as e:
         print(f"qsgen diff：{e.message}", file=sys.stderr)
         return 2
-    report = diff.compare(base, head, base_label=base_label, head_label=head_label,
-                          base_diags=base_diags, head_diags=head_diags, head_failed=head_why,
-                          base_failed=base_why)
-    report.rule_files = rule_files
-    text = diff.render(report, args.format)
+    texts = [diff.render(report, args.format) for report, _head in reports]
+    if args.format == "markdown":  # one comment: the marker CI finds it by, once
+        texts = [texts[0]] + [x.replace(diff.MARKER + "\n", "", 1) for x in texts[1:]]
+    text = "\n".join(texts)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return 1 if report.head_errors or head is None else 0
+    return 1 if any(report.head_errors or head is None for report, head in reports) else 0
