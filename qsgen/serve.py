@@ -93,7 +93,7 @@ class Engine:
             memo = self.scores.setdefault(year, scorememo.ScoreMemo())
             r = memo.score(rules, records, self.store.digests.table(records.records),
                            base=scorememo.scoring_digest(digest),
-                           as_of=in_progress(rules, when.date() if when else None))
+                           as_of=in_progress(rules, gather.example_date(root, year) or (when.date() if when else None)))
             results.append(r)
         for year in [y for y in self.rules if y not in years]:
             del self.rules[year]

@@ -70,41 +70,27 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
     return Attachments(files)
 
 
-def example_date(root: Path) -> _dt.datetime | None:
-    """The date example data is a snapshot of: a line ``as_of: YYYY-MM-DD`` in a year's
-    records/<year>/EXAMPLE marker (the latest such date). Example repositories are frozen
-    demonstrations, built as of that date; real repositories have no marker."""
-    found = None
-    folder = Path(root) / "records"
+def example_date(root: Path, year: int) -> _dt.date | None:
+    """The date a year's example data is a snapshot of: a line ``as_of: YYYY-MM-DD`` in its
+    records/<year>/EXAMPLE marker. The example's year in progress is shown as of that day
+    whatever day the site is built on; real repositories have no marker."""
     try:
-        years = sorted(n for n in os.listdir(folder) if n.isdigit())
-    except OSError:
+        text = (Path(root) / "records" / str(year) / EXAMPLE_MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
-    for year in years:
-        try:
-            text = (folder / year / EXAMPLE_MARKER).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for line in text.splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "as_of":
-                try:
-                    day = _dt.date.fromisoformat(value.strip())
-                except ValueError:
-                    continue
-                when = _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.UTC)
-                found = when if found is None or when > found else found
-    return found
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "as_of":
+            try:
+                return _dt.date.fromisoformat(value.strip())
+            except ValueError:
+                return None
+    return None
 
 
 def build_date(root: Path, head: tuple[str, _dt.datetime] | None | bool = False) -> _dt.datetime | None:
-    """The build's date: SOURCE_DATE_EPOCH when set, else the date example data is a snapshot
-    of (example_date), else the last commit's (gitinfo.source_date). Pages show this instead
-    of the wall clock, so two builds of the same inputs are byte-identical."""
-    if not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        example = example_date(root)
-        if example is not None:
-            return example
+    """The build's date: SOURCE_DATE_EPOCH when set, else the last commit's (gitinfo.source_date).
+    Pages show this instead of the wall clock, so two builds of the same inputs are byte-identical."""
     return gitinfo.source_date(root, head)
 
 

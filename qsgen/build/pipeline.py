@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.build.inputs import build_date as date_of_build
-from qsgen.build.inputs import pdf_engine, site_inputs
+from qsgen.build.inputs import example_date, pdf_engine, site_inputs
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import Results
 from qsgen.core.runtime import keep_for_exit, paused_gc
@@ -63,7 +63,7 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     if any(d.severity == "error" for d in diags):
         return None, diags
     say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
-    as_of = in_progress(rules, build_date)
+    as_of = in_progress(rules, example_date(root, year) or build_date)
     if scores is not None and digests is not None:
         results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
     else:
