@@ -26,6 +26,7 @@ def check_previous(years: list[Rules]) -> list[Diagnostic]:
                 else:
                     message = f"单位 {u.slug} 的 previous 写了 {slug}，但 {before.year} 年度的规则里没有这个单位"
                     hint = (did_you_mean(slug, sorted(known)) or "") + \
-                        f"previous 写上一年度（rules/{before.year}/）中这个单位接续的单位的代号"
+                        f"previous 写上一年度（rules/{before.year}/）中这个单位接续的单位的代号；" \
+                        f"规则是从上一年度复制来的，就删掉这一行（它说的是上一年度的改名、合并或拆分）"
                 out.append(Diagnostic(*where, message, hint))
     return out

@@ -75,8 +75,9 @@ def run(args) -> int:
         day = _day(args.date) or _today()
         year, covered = current_year(root, day)
         if year is not None:
-            why = (f"考核期包含{'--date 的日期' if args.date else '今天'} {day}" if covered
-                   else f"没有哪个年度的考核期包含{'--date 的日期' if args.date else '今天'} {day}，取最新的年度")
+            what = " --date 的日期" if args.date else "今天"
+            why = (f"考核期包含{what} {day}" if covered
+                   else f"没有哪个年度的考核期包含{what} {day}，取最新的年度")
             print(f"qsgen new：写入 {year} 年度（{why}；用 --year 可以指定年度）", file=sys.stderr)
     rules, diags = load_rules(root, year)
     if rules is None:
