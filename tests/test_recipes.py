@@ -1,5 +1,6 @@
-"""The recipe of docs/dev/recipe-adjustment.md, followed for a new measure: declare it in
-qsgen/core/measures.py, compute it in qsgen/scoring/measures.py, use it in adjustments.yaml."""
+"""The recipes of docs/architecture.md, followed once each: a new measure (declare it in
+core/measures.py, compute it in scoring/measures.py, use it in adjustments.yaml) and a new record
+kind (declare it in core/kinds.py, use it in adjustments.yaml)."""
 
 from __future__ import annotations
 
@@ -136,3 +137,101 @@ def test_the_fixture_leaves_nothing_behind_and_every_measure_is_computed():
     assert list(COMPUTE) == list(MEASURES)
     for m in MEASURES.values():
         assert m.by in (None, "level") and m.label and m.phrase and m.word and m.page
+
+
+# ------------------------------------------------------------------ a new record kind
+
+KIND = "inspection"
+
+
+@pytest.fixture
+def inspection_kind():
+    """A record kind that exists only during the test: 1. declared in core/kinds.py."""
+    from qsgen.core import kinds
+
+    assert KIND not in kinds.KINDS
+    kinds.KINDS[KIND] = kinds.Kind(KIND, "专项检查", {
+        "places": kinds.FieldSpec("int", True, min=1, label="检查户数", help="检查了多少户，整数"),
+        "level": kinds.LEVEL,
+    })
+    saved = kinds.KIND_PREFIXES[:]
+    kinds.KIND_PREFIXES[:] = sorted(kinds.KINDS, key=len, reverse=True)
+    try:
+        yield kinds.KINDS[KIND]
+    finally:
+        kinds.KINDS.pop(KIND, None)
+        kinds.KIND_PREFIXES[:] = saved
+
+
+def test_a_new_record_kind_is_validated_scored_shown_and_routed(inspection_kind, tmp_path, capsys):
+    """2. used in adjustments.yaml (per: record, kind: inspection): the records are read and
+    checked with the kind's fields, earn their points, show on the site with the kind's Chinese
+    names, get a `qsgen new` template, and go to the rule's department for review."""
+    root = repository(tmp_path)
+    write(root, "rules/2023/adjustments.yaml", """
+        adjustments:
+          - id: B8
+            type: bonus
+            title: 专项检查加分
+            text: 组织专项检查的，市级以上每次加0.5分
+            responsible: bangongshi
+            parts:
+              - id: inspection
+                label: 专项检查
+                per: record
+                kind: inspection
+                where: {level: [national, provincial, city]}
+                amount: 0.5
+    """)
+    write(root, "records/2023/bangongshi/inspection-0601.md", """
+        ---
+        kind: inspection
+        title: 全市食品安全专项检查
+        date: 2023-06-01
+        places: 12
+        level: 市级
+        ---
+
+        检查了 12 户。
+    """)
+    write(root, "records/2023/bangongshi/inspection-0701.md", """
+        ---
+        kind: inspection
+        title: 县级检查
+        date: 2023-07-01
+        places: 零
+        level: county
+        ---
+    """)
+    rules, diags = load_rules(root, 2023)
+    assert rules is not None and diags == [], [d.format_text() for d in diags]
+    records, rdiags = load_records(root, rules)
+    bad = [d for d in rdiags if d.severity == "error"]
+    assert [(d.path, d.line) for d in bad] == [("records/2023/bangongshi/inspection-0701.md", 5)]
+    assert "places（检查户数）" in bad[0].message
+    (root / "records/2023/bangongshi/inspection-0701.md").unlink()
+    records, _ = load_records(root, rules)
+    results = score(rules, records)
+    (unit,) = results.units
+    b8 = next(a for a in unit.adjustments if a.rule.id == "B8")
+    assert b8.amount == F("0.5") and b8.lines[0].records == ["bangongshi/inspection-0601"]
+    site = build_site(results)
+    page = site["2023/records/bangongshi/inspection-0601.html"].decode("utf-8")
+    assert "专项检查" in page and "检查户数" in page and "市级" in page
+    assert "每条“专项检查”记录" in site["2023/rules.html"].decode("utf-8")
+    assert kind_departments(rules)[KIND] == ["bangongshi"]
+    from qsgen.cli.program import main
+
+    assert main(["--root", str(root), "new", KIND, "bangongshi", "--date", "2023-08-01"]) == 0
+    made = (root / "records/2023/bangongshi/inspection-2023-08-01-1.md").read_text("utf-8")
+    assert "places:" in made and "检查户数" in made
+
+
+def test_every_field_type_is_declared_converted_and_offered():
+    """A field type is declared once (core/kinds.py FIELD_TYPES) and converted by records/fields.py."""
+    from qsgen.core.kinds import FIELD_TYPES, KINDS
+    from qsgen.records.fields import CONVERTERS
+
+    assert set(CONVERTERS) == set(FIELD_TYPES)
+    used = {spec.type for k in KINDS.values() for spec in k.all_fields.values()}
+    assert used <= set(FIELD_TYPES)

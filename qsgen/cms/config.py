@@ -13,7 +13,7 @@ from typing import Any
 
 from qsgen.cms.messages import checks
 from qsgen.cms.settings import CmsSettings
-from qsgen.core.kinds import KINDS, LEVEL_ALIASES, FieldSpec, Kind
+from qsgen.core.kinds import FIELD_TYPES, KINDS, LEVEL_ALIASES, FieldSpec, Kind
 from qsgen.core.model import LEVEL_NAMES, Rules, Unit
 
 ATTACHMENTS_FOLDER = "attachments"  # beside the records: records/<year>/<unit>/attachments/
@@ -24,10 +24,7 @@ BODY_HINT = "用几句话写明这项工作的经过、依据和结果，可以�
 
 def widget_base(spec: FieldSpec) -> str:
     """Decap's widget for a field type (before qsgen's checks are wrapped around it)."""
-    return {
-        "text": "string", "date": "datetime", "int": "number", "decimal": "number",
-        "bool": "boolean", "enum": "select", "path_list": "list", "adopted_by": "list",
-    }[spec.type]
+    return FIELD_TYPES[spec.type].widget
 
 
 def enum_options(name: str, spec: FieldSpec, rules: Rules, unit: Unit | None = None) -> list[dict[str, str]]:

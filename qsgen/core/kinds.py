@@ -28,6 +28,30 @@ COMMENDATION_ALIASES = {c: c for c in ("B1", "B2", "B3", "B4")}
 
 
 @dataclass(frozen=True)
+class FieldType:
+    """A type of front-matter field, declared once: what it is, and how it is offered to a
+    person writing one. Its conversion and validation is records/fields.py's (CONVERTERS, by
+    the same name); a type shown as anything but its text is site/labels.py's ``field_value``."""
+
+    description: str  # Chinese: what to write
+    example: str  # the value a hint suggests for a required field that is missing
+    optional: str  # the value `qsgen new` writes, commented out, for an optional field ("": none)
+    widget: str  # the web form's widget (Decap CMS, cms/config.py)
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    "text": FieldType("文字", "…", "", "string"),
+    "date": FieldType("日期，如 2023-06-02", "2023-06-02", "", "datetime"),
+    "int": FieldType("整数", "1", "1", "number"),
+    "decimal": FieldType("数字，可带小数", "0", "96.5", "number"),
+    "bool": FieldType("是或否：true 或 false", "true", "true", "boolean"),
+    "enum": FieldType("从几个选项中选一个", "…", "", "select"),
+    "path_list": FieldType("附件路径的列表", "…", "[files/决定书.pdf]", "list"),
+    "adopted_by": FieldType("被采用的媒体列表，每项写 outlet 和 level", "…", "[{outlet: 山西日报, level: 省级}]", "list"),
+}
+
+
+@dataclass(frozen=True)
 class FieldSpec:
     """A front-matter field. ``type`` is one of:
     text, date, int, decimal (exact, e.g. money), bool, enum (``choices``: alias -> canonical;

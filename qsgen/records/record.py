@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from qsgen.core.hints import did_you_mean, nearest
-from qsgen.core.kinds import COMMON, KINDS, FieldSpec, kind_of_filename
+from qsgen.core.kinds import COMMON, FIELD_TYPES, KINDS, FieldSpec, kind_of_filename
 from qsgen.core.model import Record, Unit
 from qsgen.records.crosscheck import check_links
 from qsgen.records.fields import ABSENT, INVALID, convert, describe, quote
@@ -179,12 +179,11 @@ def _unknown_field(report: FileReport, key: str, node: Any, kind: str, col: int)
 
 def _example(key: str, spec: FieldSpec, categories: dict[str, str]) -> str:
     """A line the user can add for a missing field, with its help as a comment."""
-    samples = {"date": "2023-06-02", "int": "1", "decimal": "0", "bool": "true", "enum": "…"}
     if spec.type == "enum" and isinstance(spec.choices, dict):
         return f"{key}: {next(iter(spec.choices))}"
     if spec.choices == "case_category" and categories:
         return f"{key}: {next(iter(categories.values()))}    # 可填：" + "、".join(dict.fromkeys(categories.values()))
-    return f"{key}: {samples.get(spec.type, '…')}" + (f"    # {spec.help}" if spec.help else "")
+    return f"{key}: {FIELD_TYPES[spec.type].example}" + (f"    # {spec.help}" if spec.help else "")
 
 
 # -------------------------------------------------------- the unit's rules

@@ -10,7 +10,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from qsgen.core.kinds import KINDS, FieldSpec
+from qsgen.core.kinds import FIELD_TYPES, KINDS, FieldSpec
 
 EPILOG = """\
 示例：
@@ -184,11 +184,9 @@ def render(kind: str, unit, rules, title: str = "", date: _dt.date | None = None
 
 
 def _optional_example(name: str, spec: FieldSpec) -> str:
-    examples = {"bool": "true", "int": "1", "decimal": "96.5", "path_list": "[files/决定书.pdf]",
-                "adopted_by": "[{outlet: 山西日报, level: 省级}]"}
     if name == "url":
         return "https://"
-    return examples.get(spec.type, "")
+    return FIELD_TYPES[spec.type].optional
 
 
 def _help(name: str, spec: FieldSpec, unit, rules) -> str:
