@@ -211,8 +211,11 @@ def test_backends_from_owners_yaml(rules, tmp_path) -> None:
     assert sorted(d.line for d in diags) == [3, 4, 5] and all(d.severity == "error" for d in diags)
 
 
-def test_current_year_is_the_latest_rules_folder(tmp_path) -> None:
-    for year in ("2023", "2025", "2024", "notes"):
-        (tmp_path / "rules" / year).mkdir(parents=True)
-    assert admin.current_year(tmp_path) == 2025
+def test_current_year_is_the_year_of_today_else_the_latest(tmp_path) -> None:
+    import datetime as dt
+
+    copy_rules(tmp_path, years=(2023, 2024))
+    assert admin.current_year(tmp_path, dt.date(2023, 5, 1)) == 2023
+    assert admin.current_year(tmp_path, dt.date(2024, 5, 1)) == 2024
+    assert admin.current_year(tmp_path, dt.date(2026, 12, 6)) == 2024  # no year of today: the latest
     assert admin.current_year(tmp_path / "none") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import os
 import shutil
@@ -73,12 +74,13 @@ a {{ color: #0b57d0; }}
 """
 
 
-def current_year(root: str | Path) -> int | None:
-    """The year the form writes into: the latest rules/<year>/ (None when there is none)."""
-    base = Path(root) / "rules"
-    years = sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit()) \
-        if base.is_dir() else []
-    return years[-1] if years else None
+def current_year(root: str | Path, day: _dt.date | None = None) -> int | None:
+    """The year the form writes into: the year whose assessment period contains ``day``
+    (default today), else the latest rules/<year>/ (rules/current.py, as for `qsgen new`);
+    None when there is none."""
+    from qsgen.rules.current import current_year as year_of_day
+
+    return year_of_day(Path(root), day or _dt.date.today())[0]
 
 
 def decap_version() -> str:

@@ -31,6 +31,8 @@ def register(sub) -> None:
     p.add_argument("--serve", action="store_true",
                    help="生成后在本机试用：启动 decap-server（git 模式）和网页服务，按 Ctrl+C 结束")
     p.add_argument("--port", type=int, default=8080, help="--serve 时网页服务的端口（默认 8080）")
+    p.add_argument("--year", type=int, default=None,
+                   help="表单写进哪个年度（默认：考核期包含今天的年度，没有时取 rules/ 下最新的年度）")
     p.set_defaults(run=run)
 
 
@@ -40,7 +42,7 @@ def run(args) -> int:
     from qsgen.rules import load_rules
 
     root = Path(getattr(args, "root", ".") or ".")
-    rules, diags = load_rules(root, admin.current_year(root))
+    rules, diags = load_rules(root, args.year if getattr(args, "year", None) else admin.current_year(root))
     settings, sdiags = load_settings(root)
     for d in [*diags, *sdiags]:
         print(d.format_text(), file=sys.stderr)
