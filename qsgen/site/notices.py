@@ -177,6 +177,7 @@ def unit_summary(results: Results, us: UnitScore, n: Numbers | None = None) -> d
         "unit_count": len(results.units),
         "group_size": sum(1 for u in results.units if u.unit.group == us.unit.group),
         "state": state,
+        "unranked": results.as_of is not None,  # a year in progress ranks no one (口径15)
     }
 
 
