@@ -155,7 +155,7 @@ def test_generated_bytes_are_deterministic_and_the_command_writes_them(rules, fi
     assert admin.generate(rules, CmsSettings()) == files
     root = tmp_path / "repo"
     copy_rules(root)
-    shutil.copytree(REPO / "records", root / "records")
+    shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")
     assert main(["--root", str(root), "cms"]) == 0
     out = root / "_cms"
     settings, _ = load_settings(root)

@@ -64,7 +64,7 @@ def _total(root: Path, out: Path, slug: str) -> Fraction:
     from qsgen.build.pipeline import build
 
     build(root, out, quiet=True)
-    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    scores = json.loads((out / "2023" / "scores.json").read_text(encoding="utf-8"))
     unit = next(u for u in scores["units"] if u["id"] == slug)
     return Fraction(unit["total"])
 
@@ -119,7 +119,7 @@ def repo(tmp_path_factory) -> Path:
     """The example rules and records as a fresh git repository on branch main."""
     root = tmp_path_factory.mktemp("cms") / "repo"
     copy_rules(root)
-    shutil.copytree(REPO / "records", root / "records")
+    shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")  # (the form writes into 2023)
     shutil.copyfile(REPO / "CODEOWNERS", root / "CODEOWNERS")
     (root / ".gitignore").write_text("/_site*/\n/.qsgen-cache/\n", encoding="utf-8")
     _git(root, "init", "-q", "-b", "main")

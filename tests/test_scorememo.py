@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 def repo(tmp_path) -> Path:
     root = tmp_path / "repo"
     copy_rules(root)
-    shutil.copytree(REPO / "records", root / "records")
+    shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")
     return root
 
 
