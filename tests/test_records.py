@@ -113,7 +113,8 @@ def test_unknown_unit_folder_suggests_nearest(tmp_path):
 def test_unit_folder_named_in_chinese(tmp_path):
     write(tmp_path, "龙港所/case-1.md", case())
     d = only(load(tmp_path)[1])
-    assert "longgang" in d.hint
+    # the two sentences of the hint are separated (not "拼音代号：longgang单位文件夹有：…")
+    assert d.hint.startswith("文件夹要用单位的拼音代号：longgang。单位文件夹有：bangongshi、")
 
 
 def test_kind_missing(tmp_path):

@@ -110,7 +110,7 @@ class _Walk:
         if unit is None:
             hint = ""
             if slug in ctx.unit_names:
-                hint = f"文件夹要用单位的拼音代号：{ctx.unit_names[slug]}"
+                hint = f"文件夹要用单位的拼音代号：{ctx.unit_names[slug]}。"
             else:
                 best = nearest(slug, list(ctx.units), cutoff=0.5)
                 if best:
