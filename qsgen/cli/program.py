@@ -121,7 +121,33 @@ def one_shot() -> None:
 
 def entry() -> None:
     """The `qsgen` program."""
-    sys.exit(leave(main(process=True)))
+    try:
+        try:
+            code = main(process=True)
+        except SystemExit as e:  # argparse after --help, --version or a usage error
+            if not isinstance(e.code, int | None):
+                raise
+            code = e.code or 0
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = reader_gone()
+    sys.exit(leave(code))
+
+
+PIPE_CLOSED = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
+
+
+def reader_gone() -> int:
+    """The reader of our output went away (`qsgen rules | head -1`): no traceback, nothing
+    more written; what is still buffered goes to /dev/null instead of raising again when the
+    interpreter flushes it. Returns the exit status of a program ended by a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor behind sys.stdout
+        pass
+    return PIPE_CLOSED
 
 
 def leave(code: int) -> int:
