@@ -130,3 +130,18 @@ def test_refusals_with_suggestions(repo, capsys, argv, fragment):
 def test_help_is_chinese_with_examples(capsys):
     code, out, _ = run_cli(["new", "--help"], capsys)
     assert code == 0 and "示例" in out and "qsgen new case longgang" in out and "case-lead" in out
+
+
+def test_help_names_the_files_new_makes(repo, capsys, monkeypatch):
+    """Every file name `new --help` shows is one the command makes in the case it describes."""
+    from qsgen.cli.commands import new as new_mod
+
+    _, text, _ = run_cli(["new", "--help"], capsys)
+    shown = set(re.findall(r"case-[0-9-]+\.md", text))
+    assert shown == {"case-2023-06-02-1.md", "case-2023-06-02-2.md", "case-2023-1.md"}
+    made = set()
+    for _ in range(2):  # with --date: the first and the second of the day
+        made.add(new(repo, capsys, "case", "longgang", "--date", "2023-06-02")[1].strip().rsplit("/", 1)[1])
+    monkeypatch.setattr(new_mod, "_today", lambda: dt.date(2026, 1, 5))  # today outside the period
+    made.add(new(repo, capsys, "case", "longgang", "--year", "2023")[1].strip().rsplit("/", 1)[1])
+    assert made == shown
