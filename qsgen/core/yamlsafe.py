@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from qsgen.core.errors import Diagnostic
+from qsgen.core.yamlerrors import FALLBACK, explain, explain_reader
 
 _DEFAULT_TAGS = {
     yaml.ScalarNode: "tag:yaml.org,2002:str",
@@ -107,8 +108,11 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
         col = (mark.column + 1) if mark else 1
         line, col, message, hint = explain(e, text, line, col)
         return None, [Diagnostic(path, line + line_offset, col, message, hint)]
-    except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
-        return None, [Diagnostic(path, 1 + line_offset, 1, f"YAML 格式错误：{e}")]
+    except yaml.reader.ReaderError as e:  # a control character
+        line, col, message, hint = explain_reader(e, text)
+        return None, [Diagnostic(path, line + line_offset, col, message, hint)]
+    except yaml.YAMLError:  # pragma: no cover - every error PyYAML raises is one of the above
+        return None, [Diagnostic(path, 1 + line_offset, 1, FALLBACK[0], FALLBACK[1])]
 
 
 MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)
@@ -177,43 +181,3 @@ def _convert(node: yaml.Node, key_line: int | None, seen: set[int], off: int) ->
         first_line[k.value] = kline
         mapping[k.value] = _convert(v, kline, seen, off)
     return Node(mapping, line, col, key_line)
-
-
-def explain(e: yaml.MarkedYAMLError, text: str, line: int, col: int) -> tuple[int, int, str, str]:
-    """Where, in plain Chinese words, a PyYAML error is, with a hint: (line, col, message, hint)."""
-    message, hint = _explain(e, text, line)
-    lines = text.splitlines()
-    # PyYAML notices a full-width colon only on a later line; point at the line that has it.
-    for n in (line, line - 1, line - 2):
-        src = lines[n - 1] if 0 < n <= len(lines) else ""
-        key = src.split(":", 1)[0]
-        if "：" in key and not src.lstrip().startswith("#"):
-            return (n, key.index("：") + 1, "这一行用了中文冒号“：”，YAML 只认英文冒号“:”",
-                    "把字段名后面的“：”改成英文冒号“:”，并在冒号后加一个空格，例如 title: 标题")
-    return line, col, message, hint
-
-
-def _explain(e: yaml.MarkedYAMLError, text: str, line: int) -> tuple[str, str]:
-    problem = (e.problem or "") + " " + (e.context or "")
-    lines = text.splitlines()
-    src = lines[line - 1] if 0 < line <= len(lines) else ""
-    indent = src[:len(src) - len(src.lstrip())]
-    if "'\\t'" in problem or "\t" in problem or "\t" in indent:
-        return ("这一行用了制表符（Tab）缩进，YAML 只认空格",
-                "把行首的 Tab 换成空格（每级两个空格）")
-    if "mapping values are not allowed" in problem:
-        return ("这一行多了一个冒号，或缩进不对",
-                "如果值里本身有冒号，请给整个值加上引号，例如 title: \"会议：安排部署\"")
-    if "could not find expected ':'" in problem or "simple key" in problem:
-        return ("这一行缺少英文冒号“:”，或上一行的缩进不对",
-                "格式是 字段名: 值（冒号后要有一个空格）")
-    if "found undefined alias" in problem or "alias" in problem:
-        return ("不支持 YAML 引用（*）", "如果值本身以 * 开头，请给整个值加上引号")
-    if "while scanning a quoted scalar" in problem or "unexpected end of stream" in problem:
-        return ("引号没有配对", "检查这一行的引号是否成对，中文引号“”不算 YAML 引号")
-    if "expected <block end>" in problem or "expected <document start>" in problem:
-        return ("缩进不一致", "同一级的字段要对齐，列表项以“- ”开头并对齐")
-    if "expected a single document" in problem:
-        return ("这里出现了第二个“---”", "记录开头的字段区只能有一对 --- 包围")
-    return (f"YAML 格式错误：{(e.problem or e.context or '').strip()}",
-            "检查这一行及上一行的缩进、冒号和引号")

@@ -10,7 +10,7 @@ from typing import Any
 from qsgen.core.hints import did_you_mean
 from qsgen.core.kinds import FieldSpec
 from qsgen.core.model import Assessment, Judgement, Unit, to_fraction
-from qsgen.records.fields import ABSENT, INVALID, FieldContext, convert, quote
+from qsgen.records.fields import ABSENT, INVALID, FieldContext, convert, cut_by_comma, quote
 from qsgen.records.files import FileReport, FileResult, LoadContext, UnitFolder
 from qsgen.records.frontmatter import ITEM_ID_RE, parse_yaml
 from qsgen.records.record import ids_text, nearest_item
@@ -128,7 +128,8 @@ def _judgements(ctx: LoadContext, report: FileReport, node: Any, unit: Unit, fct
             else:
                 allowed = ["score", "note", *flag_ids]
                 report.error(sub.key_line, jnode.col, f"{item_id} 下面不认识的字段{quote(key)}",
-                             (did_you_mean(key, allowed) or "") + "可以写：" + "、".join(allowed))
+                             cut_by_comma(key, sub)
+                             or (did_you_mean(key, allowed) or "") + "可以写：" + "、".join(allowed))
                 ok = False
         if not ok:
             continue

@@ -64,6 +64,15 @@ def quote(text: str, limit: int = 40) -> str:
     return f"“{text}”"
 
 
+def cut_by_comma(key: str, node: Any, field: str = "note") -> str:
+    """The hint for an unknown field that is most likely the rest of a text cut at an English
+    comma inside {…} ({score: 18, note: 缺签字, 扣2分}: "扣2分" with no value), else ""."""
+    if key.isascii() or not isinstance(node.value, str) or node.value or node.quoted:
+        return ""
+    return (f"{{ }} 里的英文逗号“,”用来分隔字段，所以逗号后面的{quote(key)}被当成了字段名。"
+            f"文字里要有逗号时请用中文逗号“，”，或给整段文字加上引号，例如 {field}: \"缺签字, {key}\"")
+
+
 def normalise(text: str) -> str:
     """The text as NFKC without surrounding spaces: full-width digits, letters, points and
     spaces typed with a Chinese input method become their ASCII forms (１２０００ → 12000)."""
@@ -348,7 +357,8 @@ def conv_adopted_by(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) ->
             kspec = _ADOPTED_KEYS.get(key)
             if kspec is None:
                 ctx.error(sub, f"{describe(name, spec)}中不认识的字段{quote(key)}",
-                          (did_you_mean(key, _ADOPTED_KEYS) or "") + "每项只写 outlet（媒体）和 level（级别）",
+                          cut_by_comma(key, sub, "outlet").replace("缺签字", "人民日报")
+                          or (did_you_mean(key, _ADOPTED_KEYS) or "") + "每项只写 outlet（媒体）和 level（级别）",
                           line=sub.key_line)
                 ok = False
                 continue

@@ -8,6 +8,7 @@ from typing import Any
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic
 from qsgen.core.kinds import KINDS
+from qsgen.core.yamlerrors import flow_start
 from qsgen.records.fields import quote
 
 MAX_NESTING = 1000  # consecutive '[' or '>' (or list markers) in a body
@@ -58,10 +59,12 @@ def _no_front_matter(first: str, text: str, path: str) -> Diagnostic:
 
 def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnostic], str]:
     """Plain-words errors for what breaks YAML most often: Tab or full-width space in the
-    indentation, a full-width colon after a key, no space after the colon. Also returns the
+    indentation, a full-width colon after a key, no space after the colon, a Chinese comma
+    between the fields of a {…}. Also returns the
     text with those mistakes repaired, so that the other problems can still be found."""
     out: list[Diagnostic] = []
-    if "\t" not in text and "：" not in text and "\u3000" not in text and not _maybe_nospace(text):
+    if "\t" not in text and "：" not in text and "\u3000" not in text and not _maybe_nospace(text) \
+            and not ("，" in text and "{" in text):
         return out, text
     lines = text.split("\n")
     for n, line in enumerate(lines):
@@ -103,11 +106,48 @@ def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnosti
         if m and (m[1] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[1])):
             out.append(Diagnostic(path, ln, m.end(), f"字段 {m[1]} 的冒号后面缺少空格",
                                   f"英文冒号后面要加一个空格，例如 {m[1]}: 值"))
-            lines[n] = line[: m.end()] + " " + line[m.end():]
+            lines[n] = line = line[: m.end()] + " " + line[m.end():]
+        if "{" in line:
+            lines[n] = _flow_habits(line, ln, path, out)
     return out, "\n".join(lines)
 
 
 _NOSPACE_QUICK_RE = re.compile(r":[^\s/:]")
+# Inside {…}: a Chinese comma before the next field (score: 18，note: …), a full-width colon
+# after a field's name ({score: 18, note：…}) or no space after its colon ({score:18}).
+_FLOW_CN_COMMA_RE = re.compile(r"，(?=[ \t\u3000]*([A-Za-z_][\w-]*)[ \t]*[:：])", re.ASCII)
+_FLOW_KEY_CN_COLON_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
+_FLOW_KEY_NOSPACE_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
+
+
+def _flow_habits(line: str, ln: int, path: str, out: list[Diagnostic]) -> str:
+    """The Chinese input habits inside a {…} on ``line`` (the file's line ``ln``) reported in
+    ``out``; returns the line repaired."""
+    start = flow_start(line, "{")
+    if start < 0:
+        return line
+    head, flow = line[:start], line[start:]
+    for m in _FLOW_CN_COMMA_RE.finditer(flow):
+        if m[1] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[1]):
+            out.append(Diagnostic(path, ln, start + m.start() + 1,
+                                  f"字段 {m[1]} 前面用了中文逗号“，”，{{ }} 里的字段之间只认英文逗号“,”",
+                                  f"把这个“，”改成英文逗号加一个空格，写成“, {m[1]}: …”；"
+                                  "说明文字里的中文逗号不用改"))
+            flow = flow[:m.start()] + "," + flow[m.end():]  # same length: the columns stay
+    for m in _FLOW_KEY_CN_COLON_RE.finditer(flow):
+        if m[2] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[2]):
+            out.append(Diagnostic(path, ln, start + m.end(),
+                                  f"字段 {m[2]} 后面用了中文冒号“：”，YAML 只认英文冒号“:”",
+                                  f"改成英文冒号加一个空格，例如 {{{m[2]}: 值}}"))
+    flow = _FLOW_KEY_CN_COLON_RE.sub(
+        lambda m: m[1] + m[2] + (": " if m[2] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[2]) else "："), flow)
+    for m in _FLOW_KEY_NOSPACE_RE.finditer(flow):
+        if m[2] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[2]):
+            out.append(Diagnostic(path, ln, start + m.end(), f"字段 {m[2]} 的冒号后面缺少空格",
+                                  f"英文冒号后面要加一个空格，例如 {{{m[2]}: 值}}"))
+    flow = _FLOW_KEY_NOSPACE_RE.sub(
+        lambda m: m[0] + (" " if m[2] in KNOWN_KEYS or ITEM_ID_RE.fullmatch(m[2]) else ""), flow)
+    return head + flow
 
 
 def _maybe_nospace(text: str) -> bool:
