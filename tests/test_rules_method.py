@@ -253,8 +253,10 @@ def test_adjustment_amounts(rules):
     assert adj["D4"].parts[0].amount.values == {"review": 3, "litigation": 3, "supervision": 2}
     assert adj["D5"].parts[0].once and adj["D5"].parts[0].amount.constant == 2
     assert adj["D6"].parts[0].amount.constant == 3
-    for d in ("D7", "D8"):
+    assert adj["B7"].cap == 10  # 口径13
+    for d in ("D7", "D8"):  # 口径14: D8 per record, like D7
         assert (adj[d].parts[0].amount.min, adj[d].parts[0].amount.max) == (5, 10)
+        assert adj[d].parts[0].per == "record" and not adj[d].parts[0].once and adj[d].cap is None
     assert adj["D9"].parts[0].per == "news_shortfall"
     assert adj["D9"].parts[0].amount.times == {"national": F(1, 2), "provincial": F(3, 10), "city": F(1, 5),
                                                "county": F(1, 10)}
@@ -263,8 +265,10 @@ def test_adjustment_amounts(rules):
 
 
 def test_interpretations(rules):
-    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 13)] + ["15"]
+    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 16)]
     assert "投诉举报中心" in rules.interpretations[11].text
+    assert "B7" in rules.interpretations[12].text and "10分" in rules.interpretations[12].text
+    assert "D8" in rules.interpretations[13].text and "D7" in rules.interpretations[13].text
     assert all(re.search(r"[\u4e00-\u9fff]", i.text) for i in rules.interpretations)
 
 
