@@ -209,6 +209,18 @@ def test_gitlab_merge_request_and_pages(origin, shim, tmp_path):
     report = json.loads((work / "gl-code-quality-report.json").read_text(encoding="utf-8"))
     assert report and report[0]["location"]["path"] == "records/2023/longgang/case-2023-777.md"
     assert report[0]["location"]["lines"]["begin"] > 1
+    bad.unlink()
+
+    # a mobile number in a record: an error under the examples' --privacy-errors, shown masked
+    phone = work / "records/2023/longgang/case-2023-900.md"
+    phone.write_text(phone.read_text(encoding="utf-8") + "\n当事人联系电话13812345678。\n", encoding="utf-8")
+    proc = run_shell(script, work, env)
+    assert proc.returncode == 1
+    report = json.loads((work / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    assert [r["severity"] for r in report] == ["major"] and "138****5678" in report[0]["description"]
+    assert "13812345678" not in json.dumps(report, ensure_ascii=False)
+    run_git = subprocess.run(["git", "checkout", "--", "records"], cwd=work, env=env, capture_output=True)
+    assert run_git.returncode == 0
 
     approvals = gitlab_script(doc["qsgen-approvals"])
     assert "qsgen approvals --base" in approvals

@@ -15,6 +15,7 @@ class Diagnostic:
     message: str  # Chinese, plain words
     hint: str = ""  # how to fix it, Chinese
     severity: str = "error"  # "error" | "warning"
+    code: str = ""  # what kind of problem, where a command treats one kind apart ("privacy")
 
     def format_text(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
@@ -25,7 +26,7 @@ class Diagnostic:
         return text
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
@@ -33,6 +34,9 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+        if self.code:
+            out["code"] = self.code
+        return out
 
 
 class Diagnostics:

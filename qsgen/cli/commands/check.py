@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from qsgen.core.errors import Diagnostic
 from qsgen.core.runtime import keep_for_exit
+
+PRIVACY = "privacy"  # the code of records/privacy.py's warnings (not imported: --help stays fast)
 
 EPILOG = """\
 示例：
@@ -16,9 +19,14 @@ EPILOG = """\
   qsgen --root ../kaohe check     校验另一个目录中的仓库
   qsgen check --format github     输出 GitHub Actions 注释（CI 中使用，错误会标在出错的行上）
   qsgen check --format json       输出 JSON 列表，供其他程序读取
+  qsgen check --privacy-errors    疑似个人信息（身份证号、手机号、银行卡号）算作错误（CI 中使用）
 
 没有问题时什么也不输出，退出码为 0；有错误时逐条列出“文件:行:列: 说明”和提示，退出码为 1；
-命令用法错误时退出码为 2。
+命令用法错误时退出码为 2。只有警告（“警告：”开头）时退出码为 0。
+
+记录和评分文件的全部内容都会在网站上公开。看起来像居民身份证号码（校验位正确）、手机号码、
+银行卡号（Luhn 校验正确）的数字，会给出警告和遮住中间的写法（如 140521********1234）；
+加 --privacy-errors 时它们是错误，合并请求不能通过。网址、案号（case_no）、文号里的数字不算。
 """
 
 
@@ -34,6 +42,8 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["text", "github", "json"], default="text",
                    help="输出格式：text（默认，文件:行:列: 说明）、github（GitHub Actions 注释）、json")
     p.add_argument("--year", type=int, default=None, help="只校验这一个考核年度（默认：rules/ 下的每个年度）")
+    p.add_argument("--privacy-errors", action="store_true",
+                   help="把疑似个人信息（身份证号、手机号、银行卡号）的警告当作错误，退出码为 1（CI 中使用）")
     p.add_argument("-v", "--verbose", action="store_true", help="没有问题时也输出一行统计")
     p.set_defaults(run=run)
 
@@ -76,6 +86,8 @@ def run(args) -> int:
     stale = stale_warnings(root)
     if stale:
         diags = sorted([*diags, *stale])
+    if getattr(args, "privacy_errors", False):
+        diags = sorted(replace(d, severity="error") if d.code == PRIVACY else d for d in diags)
     errors = [d for d in diags if d.severity == "error"]
     try:
         write(diags, getattr(args, "format", "text"), sys.stdout)
