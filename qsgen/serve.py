@@ -119,6 +119,7 @@ class Engine:
                 source_date=when,
                 example=gather.is_example(root, year),
                 templates=gather.templates_of(root),
+                show_authors=gather.show_authors(root),
             ))
         with template_errors.reported(root, inputs[-1].templates, "网站模板有错误，网站没有更新"):
             return render_site(results, inputs, self.store, rules_digest=digests, jobs=self.jobs)

@@ -19,7 +19,7 @@ OWNERS_PATH = "rules/owners.yaml"
 PLATFORMS = ("github", "gitlab", "gitea")
 # cms: the web form's settings, read by qsgen/cms/settings.py (`qsgen cms`)
 KNOWN_KEYS = ("platform", "teams", "assessment_office", "rules_owner", "code_owner", "approvers",
-              "show_names", "cms")
+              "show_names", "show_authors", "cms")
 PERSON_KEYS = ("id", "name", "key", "emails", "since", "until")
 # SSH public key types ssh-keygen -Y can sign with (the type names of `ssh-keygen -Q key-sig`).
 KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
@@ -92,6 +92,7 @@ class OwnersConfig:
     people: dict[str, Person] = field(default_factory=dict)  # person id -> person, file order
     approver_lines: dict[str, int] = field(default_factory=dict)  # department id -> line
     show_names: bool = True  # False: the site names only the department of an approver
+    show_authors: bool = True  # False: the site names the unit, not the git author, of a file's last change
 
     @property
     def approvals(self) -> bool:
@@ -141,16 +142,17 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
                 diags.error(OWNERS_PATH, v.line, v.col, f"{key} 应写一个股室 id，如 office")
             else:
                 setattr(cfg, key, v.value.strip())
-    if "show_names" in node.value:
-        v = node.value["show_names"]
-        word = v.value.strip().lower() if v.is_scalar else ""
-        if word in ("true", "yes", "是"):
-            cfg.show_names = True
-        elif word in ("false", "no", "否"):
-            cfg.show_names = False
-        else:
-            diags.error(OWNERS_PATH, v.line, v.col, "show_names 只能是 true 或 false",
-                        "true：网站上写审核人姓名；false：只写股室")
+    for key, meaning in (("show_names", "true：网站上写审核人姓名；false：只写股室"),
+                         ("show_authors", "true：记录页上写最后修改的提交人姓名；false：只写单位（股室、所）")):
+        if key in node.value:
+            v = node.value[key]
+            word = v.value.strip().lower() if v.is_scalar else ""
+            if word in ("true", "yes", "是"):
+                setattr(cfg, key, True)
+            elif word in ("false", "no", "否"):
+                setattr(cfg, key, False)
+            else:
+                diags.error(OWNERS_PATH, v.line, v.col, f"{key} 只能是 true 或 false", meaning)
     teams = node.value.get("teams")
     if teams is not None:
         _load_teams(teams, cfg, diags)

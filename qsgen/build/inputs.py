@@ -102,6 +102,16 @@ def history(root: Path, paths: list[str]) -> dict:
     return gitinfo.file_history(root, paths)
 
 
+def show_authors(root: Path) -> bool:
+    """Whether pages name the git author of a file's last change (rules/owners.yaml
+    show_authors; true when the file or the setting is missing, or the file has errors:
+    `qsgen check` reports those)."""
+    from qsgen.approvals.owners import load_owners
+
+    cfg, _diags = load_owners(root)
+    return True if cfg is None else cfg.show_authors
+
+
 def templates_of(root: Path) -> Path | None:
     """The repository's own site_templates/ when it has one (else qsgen's are used)."""
     return (root / "site_templates") if (root / "site_templates" / "base.html").is_file() else None
@@ -142,6 +152,7 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
         example=is_example(root, results.rules.year),
         templates=templates_of(root),
         pdf=pdf,
+        show_authors=show_authors(root),
     )
 
 

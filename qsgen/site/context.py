@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -37,6 +38,17 @@ class SiteInputs:
     # says about approving (build/approvals.py). None: not configured, no page mentions them.
     approvals: dict[str, tuple[str, str, str, str, str, str]] | None = None
     approval_rules: tuple | None = None
+    # rules/owners.yaml show_authors: False names the unit (or the assessment office) instead
+    # of the git author of a file's last change. Git e-mail addresses are never shown.
+    show_authors: bool = True
+
+
+_EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+
+
+def without_emails(text: str) -> str:
+    """``text`` with every e-mail address (and its angle brackets) left out."""
+    return _EMAIL.sub("", text) if "@" in text else text
 
 
 def bureau_of(title: str, year: int) -> str:
@@ -184,10 +196,14 @@ class Site:
                "outside": f"签名人属于{department}，{should}"}.get(status, should)
         return {"state": "none", "who": "", "badge": "未经审核", "date": "", "commit": "", "note": why}
 
-    def git_info(self, path: str) -> dict[str, str] | None:
+    def git_info(self, path: str, department: str) -> dict[str, str] | None:
+        """The last commit of ``path`` as a page shows it: its author's name, or ``department``
+        (the unit the file belongs to) when show_authors is off or the name is an e-mail
+        address; never an e-mail address (none in the subject either)."""
         commit = self.inputs.history.get(path)
         if commit is None:
             return None
-        return {"author": commit.author, "short": commit.short, "sha": commit.sha,
-                "subject": commit.subject, "date": _commit_date(commit.date)}
+        author = without_emails(commit.author).strip(" <>()") if self.inputs.show_authors else ""
+        return {"author": author or department, "short": commit.short, "sha": commit.sha,
+                "subject": without_emails(commit.subject), "date": _commit_date(commit.date)}
 

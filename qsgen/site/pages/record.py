@@ -86,7 +86,7 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
                             "present": a in site.inputs.attachments,
                             "published": publishable(a),
                             "image": suffix(a) in IMAGE_TYPES})
-    git = site.git_info(rec.path)
+    git = site.git_info(rec.path, unit.name if unit else rec.unit)
     body, text = markdown.render_with_text(rec.body) if rec.body.strip() else ("", "")
     body = rewrite_relative(body, rec, p, site.inputs.attachments, site.record_paths)
     data = site.render(

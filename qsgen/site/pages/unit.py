@@ -167,7 +167,8 @@ def render(site: Site, us: UnitScore) -> bytes:
         assessment={"assessor": assessment.assessor,
                     "date": assessment.date.isoformat() if assessment.date else "",
                     "path": assessment.path,
-                    "git": site.git_info(assessment.path)} if assessment else None,
+                    "git": site.git_info(assessment.path, assessment.assessor or "考核领导小组办公室")}
+        if assessment else None,
         approvals=approval_share(site, us),
         assessment_approval=site.approval(assessment.path) if assessment else None,
     )
