@@ -22,7 +22,11 @@ ENGLISH = re.compile(r"expected|found|while|allowed|scanning|parsing|character|t
 CASES = [
     # Chinese comma between the fields of a {…} (issue 19), in a list of {…} too
     ("s01-1: {score: 18，note: 缺签字}\n", 1, 18, "中文逗号", "英文逗号"),
-    ("adopted_by: [{outlet: 人民网，level: 国家级}]\n", 1, 26, "中文逗号", "英文逗号"),
+    ("adopted_by: [{outlet: 人民网，level: 国家级}]\n", 1, 26, "中文逗号", "“, level: …”"),
+    ("news_quota: {national: 1， provincial: 3}\n", 1, 25, "中文逗号", "“, provincial: …”"),
+    # two fields on one line outside {…}
+    ("units:\n  - slug: x\n    points: 10，max: 3\n", 3, 15, "一行只能写一个字段", "另起一行"),
+    ("points: 10, max: 3\n", 1, 11, "一行只能写一个字段", "另起一行"),
     # a full-width colon after a key, noticed by PyYAML on the next line
     ("title: x\nlevel：省级\ndate: 2023-01-01\n", 2, 6, "中文冒号", "英文冒号"),
     # quotes: never closed (point at the opening quote, not at the end of the file), closed too early

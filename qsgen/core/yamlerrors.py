@@ -17,7 +17,8 @@ import yaml
 QUOTE_HINT = "值以这个符号开头时，请给整个值加上英文引号，例如 title: \"@某某\""
 _KEY = r"[A-Za-z_][\w-]*"
 # A Chinese comma between two fields of a {…} or […]: "{score: 18，note: 缺签字}"
-_CN_COMMA_FIELD = re.compile(r"，(?=[ \t\u3000]*" + _KEY + r"[ \t]*[:：])", re.ASCII)
+_CN_COMMA_FIELD = re.compile(r"，(?=[ \t\u3000]*(" + _KEY + r")[ \t]*[:：])", re.ASCII)
+_SECOND_FIELD = re.compile(r"[，,][ \t\u3000]*(" + _KEY + r")[ \t]*$", re.ASCII)
 _FULLWIDTH_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*(" + _KEY + r")[ \t]*：", re.ASCII)
 
 _ESCAPE = ("双引号里的反斜杠“\\”后面跟了不认识的字符",
@@ -96,6 +97,10 @@ def explain(e: yaml.MarkedYAMLError, text: str, line: int, col: int) -> tuple[in
         return (line, col, *_after_value(src, col, message, hint))
     if key == "mapping values are not allowed":
         before = src[:col - 1]
+        second = _SECOND_FIELD.search(before)
+        if second and flow_start(src) < 0:  # points: 10，max: 3
+            return (line, second.start() + 1, f"一行只能写一个字段：“{second[1]}:”用逗号接在了上一个字段后面",
+                    f"把“{second[1]}: …”另起一行，与上一个字段左对齐")
         if re.search(r":[ \t]", before):
             message, hint = ("值里有英文冒号加空格“: ”，YAML 把它当作又一个字段",
                              "请给整个值加上引号，例如 title: \"会议: 安排部署\"，或把冒号改成中文冒号“：”")
@@ -152,9 +157,8 @@ def _typed_in_chinese(lines: list[str], line: int, e: yaml.MarkedYAMLError) -> t
                     "把字段名后面的“：”改成英文冒号“:”，并在冒号后加一个空格，例如 title: 标题")
         comma = _chinese_comma(src)
         if comma is not None:
-            return (n, comma + 1, "这一行的括号里用了中文逗号“，”分隔字段，YAML 只认英文逗号“,”",
-                    "把字段之间的“，”改成英文逗号加一个空格，例如 {score: 18, note: 缺签字}；"
-                    "说明文字里的中文逗号不用改")
+            return (n, comma.start() + 1, "这一行的括号里用了中文逗号“，”分隔字段，YAML 只认英文逗号“,”",
+                    f"把这个“，”改成英文逗号加一个空格，写成“, {comma[1]}: …”；说明文字里的中文逗号不用改")
     return None
 
 
@@ -171,13 +175,13 @@ def flow_start(src: str, brackets: str = "[{") -> int:
     return -1
 
 
-def _chinese_comma(src: str) -> int | None:
-    """The index of a Chinese comma used between two fields inside {…} or […] on a line."""
+def _chinese_comma(src: str) -> re.Match | None:
+    """A Chinese comma used between two fields inside {…} or […] on a line (group 1: the
+    field after it)."""
     if "，" not in src:
         return None
     opened = flow_start(src)
-    m = _CN_COMMA_FIELD.search(src, opened) if opened >= 0 else None
-    return m.start() if m else None
+    return _CN_COMMA_FIELD.search(src, opened) if opened >= 0 else None
 
 
 def _after_value(src: str, col: int, message: str, hint: str) -> tuple[str, str]:
