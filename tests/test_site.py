@@ -236,3 +236,22 @@ def test_body_link_to_another_record_goes_to_its_page():
     page = text(files, "2023/records/fagui/case-2023-01.html")
     assert 'href="../../records/fagui/case-lead-01.html"' in page
     assert 'href="../../records/longgang/case-2.html"' in page
+
+
+def test_every_page_has_a_description_from_its_content(files):
+    """<meta name="description"> on every HTML page (Lighthouse meta-description), one line,
+    naming what the page is about."""
+    desc = {}
+    for path, data in files.items():
+        if path.endswith(".html"):
+            m = re.search(r'<meta name="description" content="([^"\n]*)">', data.decode())
+            assert m and m.group(1).strip(), f"{path}: no description"
+            desc[path] = m.group(1)
+    assert "龙港所" in desc["2023/units/longgang.html"] and "总分" in desc["2023/units/longgang.html"]
+    assert "某超市价格违法案" in desc["2023/records/fagui/case-2023-01.html"]
+    assert "当事人在销售商品时未明码标价" in desc["2023/records/fagui/case-2023-01.html"]
+    assert "规则" in desc["2023/rules.html"] and "汇总表" in desc["2023/summary.html"]
+    # the home page is the latest year's ranking, so says the same; every other page its own
+    assert desc["index.html"] == desc["2023/index.html"]
+    del desc["index.html"]
+    assert len(set(desc.values())) == len(desc), "two pages with the same description"

@@ -94,12 +94,18 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
         rec={"id": rec.id, "title": rec.title, "kind": kind.name if kind else rec.kind,
              "kind_id": rec.kind, "date": rec.date.isoformat(), "path": rec.path,
              "unit": unit.name if unit else rec.unit, "unit_href": p + unit_url(rec.unit)},
-        meta=meta, attachments=attachments, git=git, approval=site.approval(rec.path),
+        excerpt=excerpt(text), meta=meta, attachments=attachments, git=git, approval=site.approval(rec.path),
         body=Markup(body),  # sanitised by nh3 in markdown.render
         uses=[{**u, "href": p + unit_url(u["unit"]) + "#" + u["anchor"]}
               for u in site.uses.get(rec.id, [])],
     )
     return data, text
+
+
+def excerpt(text: str, limit: int = 80) -> str:
+    """The start of a body's plain text on one line, for the page's meta description."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
 
 
 def render(site: Site, rec: Record) -> bytes:
