@@ -8,67 +8,31 @@ Run alone with: pytest -m browser tests/test_browser.py
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fixtures.recordkit import copy_rules
+from conftest import QuietHandler
 from needs import need as _need
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("QSGEN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright is not installed (pip install playwright)")
-    _need(Path(CHROMIUM).is_file(), f"{CHROMIUM} not found (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+def built(example_site: Path) -> Path:
+    return example_site
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The example site of this repository (2023 finished, 2024 in progress), built under
-    <tmp>/www/qs/site (a sub-path)."""
-    from qsgen.build.pipeline import build
-
-    tmp = tmp_path_factory.mktemp("browser")
-    root = tmp / "repo"
-    copy_rules(root, years=(2023, 2024))
-    shutil.copytree(REPO / "records", root / "records")
-    out = tmp / "www" / "qs" / "site"
-    build(root, out, quiet=True)
-    return out
-
-
-@pytest.fixture(scope="module")
-def server(built: Path):
-    www = built.parent.parent
-    handler = functools.partial(_QuietHandler, directory=str(www))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/qs/site/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+def server(example_server: str) -> str:
+    return example_server
 
 
 def _walk(browser, base: str) -> list[str]:
@@ -199,7 +163,7 @@ def test_search_show_more_by_keyboard(browser, server):
     page.close()
 
 
-class _StaticHostHandler(_QuietHandler):
+class _StaticHostHandler(QuietHandler):
     """Like a static host: a missing path anywhere gets the site's 404.html (status 404)."""
 
     site: Path
