@@ -242,17 +242,29 @@ class Preview:
                 "box-shadow:0 2px 8px rgba(0,0,0,.2)\">"
                 f"<strong style=\"color:#c00;font-size:17px\">{e(self.failure)}</strong>"
                 f"<p style=\"margin:4px 0\">{shown}改正下列问题并保存，页面会自动刷新。</p>"
-                f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div>")
+                f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div>"
+                f"{_PANEL_IN_VIEW}")
 
 
 _BODY_TAG = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
+
+# The reload after a save keeps the page's scroll position; the panel, new above everything, would
+# push what was on screen down and Chromium's scroll anchoring then scrolls by the panel's height,
+# so the panel is off-screen. With the panel on the page: no restored position (or #fragment) on
+# this load, the panel scrolled into view once the page has loaded.
+_PANEL_IN_VIEW = ("<script>(function(){var e=document.getElementById(\"qsgen-errors\");"
+                  "if(\"scrollRestoration\" in history){history.scrollRestoration=\"manual\"}"
+                  "function show(){e.scrollIntoView({block:\"start\"})}show();"
+                  "addEventListener(\"load\",function(){show();requestAnimationFrame(show)})})();</script>")
 
 _NOT_FOUND = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>找不到页面</title>"
               "</head><body><h1>找不到页面</h1><p><a href=\"/\">回到首页</a></p></body></html>").encode()
 
 
 def _reload_script(version: int) -> str:
-    js = ("(function(){var v=\"VERSION\";function poll(){fetch(\"PATH\",{cache:\"no-store\"})"
+    # (a page without the error panel restores its scroll position again on the next reload)
+    js = ("(function(){var v=\"VERSION\";if(!document.getElementById(\"qsgen-errors\")&&"
+          "\"scrollRestoration\" in history){history.scrollRestoration=\"auto\"}function poll(){fetch(\"PATH\",{cache:\"no-store\"})"
           ".then(function(r){return r.text()}).then(function(t){if(t.trim()!==v){location.reload()}"
           "else{setTimeout(poll,MS)}}).catch(function(){setTimeout(poll,2000)})}setTimeout(poll,MS)})();")
     js = js.replace("VERSION", str(version)).replace("PATH", VERSION_PATH).replace("MS", str(POLL_MS))

@@ -137,7 +137,7 @@ def test_a_broken_record_shows_its_error_and_the_server_keeps_running(running, r
     rec.write_text(good, "utf-8")
     assert preview.rebuild([str(rec)])
     _s, _h, body = get(base + "/units/guxian.html")
-    assert b"qsgen-errors" not in body
+    assert b'id="qsgen-errors"' not in body
 
 
 def test_first_build_failing_still_serves_the_errors(repo):
@@ -188,3 +188,51 @@ def test_port_in_use_moves_to_the_next(running):
         assert server.server_address[1] != port
     finally:
         server.server_close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_after_a_broken_save_the_error_panel_is_in_view(running, repo, chromium, width):
+    """The page reloads itself after a save; with errors, the panel (new at the top) is on
+    screen wherever the reader had scrolled to, also with a #fragment in the address. Once the
+    record is fixed, later reloads keep the reader's place again."""
+    preview, base = running
+    rec = a_record(repo, "guxian", "case")
+    good = rec.read_text("utf-8")
+    page = chromium.new_page(viewport={"width": width, "height": 844})
+
+    def settled() -> None:
+        page.wait_for_load_state("load")
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+    try:
+        for url in ("/2023/units/guxian.html", "/2023/units/guxian.html#items"):
+            page.goto(base + url)
+            page.mouse.move(width / 2, 400)
+            page.mouse.wheel(0, 600)
+            page.wait_for_function("scrollY > 0")
+            rec.write_text(good.replace("fine: ", "fine: 1.2万  # ", 1).replace("date: 2023", "date: 2023-13", 1),
+                           "utf-8")
+            assert not preview.rebuild([str(rec)])
+            page.wait_for_selector("#qsgen-errors", timeout=10_000)  # the page reloaded itself
+            settled()
+            top, height, inner = page.evaluate("""() => {
+                const r = document.getElementById("qsgen-errors").getBoundingClientRect();
+                return [r.top, r.height, innerHeight]; }""")
+            assert height > 0 and 0 <= top < inner and top + min(height, inner / 2) <= inner, (url, top, height)
+            rec.write_text(good, "utf-8")
+            assert preview.rebuild([str(rec)])
+            page.wait_for_function("!document.getElementById('qsgen-errors')", timeout=10_000)
+            settled()
+        # fixed: an ordinary edit reloads the page where the reader is
+        page.mouse.wheel(0, 600)
+        page.wait_for_function("scrollY > 0")
+        at = page.evaluate("scrollY")
+        rec.write_text(good.replace("\n---\n", "\n---\n\n预览中新增的一句话。\n", 1), "utf-8")
+        v = preview.version
+        assert preview.rebuild([str(rec)]) and preview.version == v + 1
+        page.wait_for_function(f"performance.getEntriesByType('navigation')[0].type === 'reload' && "
+                               f"document.readyState === 'complete' && scrollY === {at}", timeout=10_000)
+    finally:
+        page.close()
+        rec.write_text(good, "utf-8")
