@@ -100,3 +100,24 @@ def test_axe_finds_what_it_should(a11y_pages, example_server, axe_source):
     found = "\n".join(violations(page, axe_source))
     assert "image-alt" in found and "#no-alt" in found
     assert "aria-hidden-focus" in found
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_keyboard_skip_link_and_visible_focus(a11y_pages, example_server, width):
+    """The first Tab shows 跳到正文 on screen, Enter takes the next Tab into the page's content;
+    every focused link or control on the way has a visible outline."""
+    page = a11y_pages[width]
+    page.goto(example_server + "2023/index.html")
+    page.keyboard.press("Tab")
+    skip = page.evaluate("""() => { const a = document.activeElement, r = a.getBoundingClientRect();
+        return [a.textContent, a.getAttribute("href"), r.left >= 0 && r.top >= 0 && r.width > 0]; }""")
+    assert skip == ["跳到正文", "#main", True]
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    page.goto(example_server + "2023/units/longgang.html")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        outline = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        assert outline[1] != "none" and outline[2] >= 2, outline
