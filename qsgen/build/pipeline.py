@@ -68,6 +68,12 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
         results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
     else:
         results = score(rules, records, as_of)
+    from qsgen.lifecycle import evaluate
+
+    results.lifecycle, life_diags = evaluate(root, rules, records, example_date(root, year) or build_date, results)
+    diags += life_diags
+    if any(d.severity == "error" for d in life_diags):
+        return None, diags
     return results, diags
 
 

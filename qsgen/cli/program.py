@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 # Each command lives in qsgen/commands/<module>.py with register(subparsers) and run(args).
-COMMANDS = ["check", "build", "new", "rules", "diff", "codeowners", "approvals", "serve", "cms"]
+COMMANDS = ["check", "build", "new", "rules", "diff", "codeowners", "approvals", "finalize", "verify", "serve", "cms"]
 
 DESCRIPTION = """\
 qsgen：把年度工作目标考核办法变成可执行的规则，校验各单位提交的佐证记录，

@@ -25,6 +25,11 @@ TEAM_ALIASES = {
     "二中队": "二中队", "2中队": "二中队", "二队": "二中队", "第二中队": "二中队", "2队": "二中队", "2": "二中队",
 }
 COMMENDATION_ALIASES = {c: c for c in ("B1", "B2", "B3", "B4")}
+# The office's answer to an objection (复核结论): keep the score, or change it.
+ANSWER_ALIASES = {
+    "维持": "维持", "maintain": "维持", "keep": "维持", "维持原结果": "维持", "驳回": "维持",
+    "变更": "变更", "change": "变更", "changed": "变更", "更改": "变更", "采纳": "变更",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ FIELD_TYPES: dict[str, FieldType] = {
     "enum": FieldType("从几个选项中选一个", "…", "", "select"),
     "path_list": FieldType("附件路径的列表", "…", "[files/决定书.pdf]", "list"),
     "adopted_by": FieldType("被采用的媒体列表，每项写 outlet 和 level", "…", "[{outlet: 山西日报, level: 省级}]", "list"),
+    "repo_paths": FieldType("仓库中文件路径的列表，从仓库根目录写起", "[records/2023/longgang/assessment.yaml]",
+                            "[records/2023/longgang/assessment.yaml]", "list"),
 }
 
 
@@ -85,6 +92,9 @@ class Kind:
     id: str
     name: str  # Chinese
     fields: dict[str, FieldSpec] = field(default_factory=dict)
+    # False for the kinds of the result's lifecycle (objections, answers, corrections): they
+    # are dated after the assessment period, within the windows qsgen/lifecycle/ checks.
+    in_period: bool = True
 
     @property
     def all_fields(self) -> dict[str, FieldSpec]:
@@ -156,6 +166,29 @@ KINDS: dict[str, Kind] = {k.id: k for k in [
     Kind("absence", "无故不参加集体活动", {}),
     Kind("misconduct", "人员不良行为", {"points": POINTS_5_10}),
     Kind("exam-rules", "考学制度不落实", {"points": POINTS_5_10}),
+    # The result's lifecycle (DESIGN.md §6): checked against the year's status and calendar
+    # by qsgen/lifecycle/, not scored.
+    Kind("objection", "异议", {
+        "contests": FieldSpec("text", True, label="异议事项",
+                              help="对哪一项有异议：本单位的任务项编号（如 t03、s04-3）或加减分项目编号（如 B5、D9）"),
+        "grounds": FieldSpec("text", True, label="异议理由", help="一句话写明理由，详细说明和证据写在正文和附件里"),
+    }, in_period=False),
+    Kind("answer", "异议答复", {
+        "objection": FieldSpec("text", True, label="答复的异议",
+                               help="所答复的异议记录的文件名，须在同一单位文件夹中，如 objection-t05.md"),
+        "result": FieldSpec("enum", True, ANSWER_ALIASES, label="复核结论", help="维持（维持原评分）或 变更（已改正评分）"),
+        "reason": FieldSpec("text", True, label="理由", help="复核结论的理由，详细说明写在正文"),
+        "decided_by": FieldSpec("text", True, label="复核人",
+                                help="作出复核结论的人（不得是原评分人），如 考核办 王某某"),
+        "change": FieldSpec("text", False, label="所作变更",
+                            help="结论为变更时必填：改了哪个文件的哪一项，如 assessment.yaml 中 t05 由 7 分改为 8.5 分"),
+    }, in_period=False),
+    Kind("correction", "更正", {
+        "reason": FieldSpec("text", True, label="更正原因", help="为什么更正定稿后的结果"),
+        "decision": FieldSpec("text", True, label="更正决定", help="更正所依据的决定文号，如 沁市监字〔2024〕21号"),
+        "files": FieldSpec("repo_paths", True, label="更正的文件",
+                           help="这次更正改动的文件，从仓库根目录写起，如 [records/2023/longgang/assessment.yaml]"),
+    }, in_period=False),
 ]}
 
 # Kinds ordered longest first so that "case-lead-x.md" is a case-lead, not a case.

@@ -212,6 +212,10 @@ class Rules:
     adjustments: list[AdjustmentRule]
     interpretations: list[Interpretation]
     root: str = "rules/2023"
+    # The result's lifecycle (assessment.yaml objections:): the shortest 公示 and the deadline
+    # to answer an objection, in working days (口径16, 17).
+    notice_workdays: int = 5
+    answer_workdays: int = 10
 
     def unit(self, slug: str) -> Unit | None:
         for u in self.units:
@@ -409,6 +413,9 @@ class Results:
     # The date the year is scored as of while it is in progress (before its period ended);
     # None for a year whose period is over.
     as_of: _dt.date | None = None
+    # The year's lifecycle (core/lifecycle.py YearLifecycle: 公示, objections, 定稿,
+    # corrections), set by the build after scoring; None when the year has no status file.
+    lifecycle: Any = None
 
     def unit(self, slug: str) -> UnitScore | None:
         for u in self.units:

@@ -52,11 +52,12 @@ def year_key(results: Results, inputs: Any, rules_digest: str, code: str, years:
     """What every cached page of a year shares: code, templates, the year's rules and the date it
     is shown as of (while in progress), its attachment set, the site's years (the year
     switcher), whether PDFs are made, how approvals are shown (a record's own approval is in
-    its page's inputs) and whether authors are named: not the build's date, so that a finished year's pages stay as they are."""
+    its page's inputs) and whether authors are named, the year's lifecycle (公示, objections, 定稿): not the build's date, so that a finished year's pages stay as they are."""
     return digest(code, rules_digest, results.as_of, inputs.example, sorted(inputs.attachments),
                   results.rules.title, results.rules.year, str(getattr(inputs, "templates", None)),
                   tuple(years), getattr(inputs, "pdf", None) is not None,  # (pages link the PDFs when made)
-                  getattr(inputs, "approval_rules", None), getattr(inputs, "show_authors", True))
+                  getattr(inputs, "approval_rules", None), getattr(inputs, "show_authors", True),
+                  getattr(results, "lifecycle", None))  # (the 公示/定稿 banner is on every page)
 
 
 def root_key(code: str, source_date: Any, templates: Any, years: Any, example: bool) -> str:

@@ -336,6 +336,25 @@ def conv_path_list(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> 
     return out if ok else INVALID
 
 
+def conv_repo_paths(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
+    """Repository paths (from the root, POSIX) of files of the record's year: they need not
+    exist (a correction may name a file it removed), but may not leave rules/<year>/ or
+    records/<year>/."""
+    items = node.value if isinstance(node.value, list) else [node]
+    year = ctx.path.split("/")[1] if ctx.path.count("/") >= 2 else ""
+    out = []
+    for item in items:
+        text = item.value if isinstance(item.value, str) else None
+        path = posixpath.normpath(text.strip().replace("\\", "/")) if text and text.strip() else ""
+        if not path or path.startswith(("/", "..")) or not (
+                path.startswith(f"records/{year}/") or path.startswith(f"rules/{year}/")):
+            ctx.error(item, f"{describe(name, spec)}的每一项应是本年度的一个文件，从仓库根目录写起",
+                      f"例如：- records/{year}/longgang/assessment.yaml 或 - rules/{year}/adjustments.yaml")
+            return INVALID
+        out.append(path)
+    return out
+
+
 _ADOPTED_KEYS = {"outlet": FieldSpec("text", True, label="采用媒体"),
                  "level": FieldSpec("enum", True, LEVEL_ALIASES, label="级别")}
 
@@ -385,6 +404,7 @@ CONVERTERS: dict[str, Callable[[str, FieldSpec, Any, FieldContext], Any]] = {
     "enum": conv_enum,
     "path_list": conv_path_list,
     "adopted_by": conv_adopted_by,
+    "repo_paths": conv_repo_paths,
 }
 
 

@@ -48,7 +48,7 @@ def read_record(ctx: LoadContext, folder: UnitFolder, path: str, name: str, text
     if kind is None:
         return report.result()
     kind = sys.intern(kind)
-    fctx = report.fields(ctx, period=True)
+    fctx = report.fields(ctx, period=KINDS[kind].in_period)
     specs = KINDS[kind].all_fields
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 from qsgen.core.errors import Diagnostic
 from qsgen.core.hints import nearest
 from qsgen.core.kinds import kind_of_filename
+from qsgen.core.lifecycle import STATUS_FILE
 from qsgen.core.model import Assessment, Record, RecordSet, Rules, Unit
 from qsgen.core.runtime import paused_gc
 from qsgen.records.assessment import ASSESSMENT_FILE
@@ -58,6 +59,8 @@ class _Walk:
                     self._unit_dir(entry, rel)
                 elif entry.is_symlink():
                     self._error(rel, 1, 1, "records/ 下不能有符号链接", "请放真正的文件夹或文件")
+                elif entry.name == STATUS_FILE:
+                    continue  # the year's state, the assessment office's (qsgen/lifecycle/)
                 elif entry.name.lower().endswith((".md", ".yaml", ".yml")) and not _is_readme(entry.name):
                     self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
                                 f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")

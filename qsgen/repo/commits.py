@@ -215,3 +215,11 @@ def verify_ssh(root: Path, shas: Iterable[str], signers_file: Path, jobs: int = 
             if sha:
                 result[sha] = Verdict(code or "E", principal, fingerprint)
     return result
+
+
+def read_blob(root: Path, oid: str) -> bytes | None:
+    """The content of the blob ``oid`` in the repository's object store, None when absent."""
+    if not oid or not all(c in "0123456789abcdef" for c in oid):
+        return None
+    proc = _run(root, ["cat-file", "blob", oid])
+    return proc.stdout if proc is not None and proc.returncode == 0 else None

@@ -41,6 +41,12 @@ ASSESSMENT = Schema({
     "groups": Opt(ListOf(Schema({"id": Opt(SLUG, True), "name": Opt(Text(), True)}, "分组")), True),
     "departments": Opt(MapOf(SLUG, Text()), True),
     "case_categories": Opt(MapOf(Text(), ListOf(Text())), True),
+    # The result's lifecycle (DESIGN.md §6): the shortest 公示 and the office's deadline to
+    # answer an objection, both in working days of the official calendar (rules/calendar/).
+    "objections": Opt(Schema({
+        "notice_workdays": Opt(Number(min=1, max=60, integer=True), default=5),
+        "answer_workdays": Opt(Number(min=1, max=60, integer=True), default=10),
+    }, "公示与异议")),
     "interpretations": Opt(ListOf(Schema({
         "id": Opt(Text(), True), "title": Opt(Text(), True), "text": Opt(Text(), True),
     }, "口径")), default=list),

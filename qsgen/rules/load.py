@@ -91,6 +91,7 @@ def _build(nodes: dict[str, Node], rel: str, diags: Diagnostics, year: int | Non
     places = display.places if display is not None and display.places is not None else 2
     rounding = display.rounding if display is not None and display.rounding is not None else "ROUND_HALF_UP"
     group_ids = [g.id for g in groups]
+    objections = a.objections
 
     # ---- units.yaml, stations.yaml
     units: list[Unit] = []
@@ -128,6 +129,8 @@ def _build(nodes: dict[str, Node], rel: str, diags: Diagnostics, year: int | Non
         places=places, rounding=rounding, groups=[Group(g.id, g.name) for g in groups],
         departments=dict(departments), case_categories=categories, units=units,
         adjustments=adjustments, interpretations=interpretations, root=rel,
+        notice_workdays=objections.notice_workdays if objections is not None else 5,
+        answer_workdays=objections.answer_workdays if objections is not None else 10,
     )
 
 

@@ -21,6 +21,7 @@ from qsgen.site import exports, search, xlsx
 from qsgen.site.context import Site, SiteInputs
 from qsgen.site.pages import history as history_page
 from qsgen.site.pages import index as index_page
+from qsgen.site.pages import lifecycle as lifecycle_page
 from qsgen.site.pages import notice as notice_page
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import rules as rules_page
@@ -145,6 +146,10 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None
         files[folder + record_file(rec.id)] = pages.record_page(site, rec)
     files[folder + rules_page.PATH] = pages.page(folder, folder + rules_page.PATH, lambda: rules_page.inputs(site),
                                                  lambda: rules_page.render(site))
+    if results.lifecycle is not None:
+        files[folder + lifecycle_page.PATH] = pages.page(folder, folder + lifecycle_page.PATH,
+                                                         lambda: lifecycle_page.inputs(site),
+                                                         lambda: lifecycle_page.render(site))
     for path in sorted(site.inputs.attachments):
         if publishable(path):
             files[folder + attachment_file(path)] = pages.attachment(site, path)

@@ -132,7 +132,22 @@ class Site:
             "period": [d.isoformat() for d in r.period],
             "places": self.places,
             "rounding_name": "四舍五入" if self.rounding == "ROUND_HALF_UP" else "四舍六入五成双",
+            "life": self.life_banner(),
         }
+
+    def life_banner(self) -> dict[str, Any] | None:
+        """What every page of a year in 公示 or 定稿 says of it (records/<year>/status.yaml)."""
+        lc = self.results.lifecycle
+        if lc is None or lc.notice is None:
+            return None
+        n = lc.notice
+        out = {"state": lc.state, "start": n.start.isoformat(), "end": n.end.isoformat(), "workdays": n.workdays,
+               "where": n.where, "how": n.how, "answer_workdays": lc.answer_workdays,
+               "objections": len(lc.objections), "open": sum(1 for o in lc.objections if o.answer is None),
+               "corrections": len(lc.corrections), "final_date": "", "decision": ""}
+        if lc.final is not None:
+            out["final_date"], out["decision"] = lc.final.date.isoformat(), lc.final.decision
+        return out
 
     def render(self, path: str, template: str, page: str, *, about: str | None = None, root: bool = False,
                **ctx: Any) -> bytes:

@@ -51,7 +51,29 @@ def unit_state(results: Results, us: UnitScore) -> ResultState:
     if others:
         return ResultState("ranks-provisional", "已评定", "得分已评定，名次暂定",
                            f"本单位任务项已全部评定；另有 {others} 个单位尚有待评项，名次可能变化。", "暂定")
-    return ResultState("assessed", "已评定", "已评定", "全部单位的任务项均已评定。", "")
+    return _lifecycle(results) or ResultState("assessed", "已评定", "已评定", "全部单位的任务项均已评定。", "")
+
+
+def _lifecycle(results: Results) -> ResultState | None:
+    """公示 or 定稿 (records/<year>/status.yaml), when every item is judged; None otherwise."""
+    lc = results.lifecycle
+    if lc is None:
+        return None
+    if lc.state == "公示" and lc.notice is not None:
+        n = lc.notice
+        window = f"{n.start.isoformat()} 至 {n.end.isoformat()}"
+        return ResultState("notice", "公示中", f"公示中（公示期 {window}）",
+                           f"本结果正在公示，公示期 {window}（{n.workdays} 个工作日）。对结果有异议的，"
+                           f"请在公示期内提出：{n.how}；受理：{n.where}。公示期满、异议答复后定稿。", "公示稿")
+    if lc.state == "定稿" and lc.final is not None:
+        f = lc.final
+        more = ""
+        if lc.corrections:
+            last = lc.corrections[-1]
+            more = f"定稿后更正 {len(lc.corrections)} 次，最近一次 {last.date.isoformat()}（{last.decision}）。"
+        return ResultState("final", "已定稿", f"已定稿（{f.decision}）",
+                           f"本结果已于 {f.date.isoformat()} 定稿（{f.decision}）。{more}", "")
+    return None
 
 
 def year_state(results: Results) -> ResultState:
@@ -64,7 +86,7 @@ def year_state(results: Results) -> ResultState:
         return ResultState("provisional", "暂定", "暂定",
                            f"有 {len(units)} 个单位尚有任务项待评（共 {items} 项），待评项暂按 0 分计入，"
                            "标“暂定”的得分和全部名次在评分完成前会变化。", "暂定")
-    return ResultState("assessed", "已评定", "已评定", "全部单位的任务项均已评定。", "")
+    return _lifecycle(results) or ResultState("assessed", "已评定", "已评定", "全部单位的任务项均已评定。", "")
 
 
 def _in_progress(results: Results) -> ResultState:

@@ -65,12 +65,26 @@ def collect(root: Path, year: int | None = None):
             continue
         records, cdiags = load_records(root, rules)
         diags |= set(cdiags)
+        if not any(d.severity == "error" for d in cdiags):
+            diags |= set(lifecycle_problems(root, rules, records))
         loaded.append((rules, records))
     if year is None:
         from qsgen.rules.continuity import check_previous
 
         diags |= set(check_previous([rules for rules, _records in loaded]))
     return loaded, sorted(diags)
+
+
+def lifecycle_problems(root: Path, rules, records) -> list[Diagnostic]:
+    """The year's 公示, objections, answers, corrections and final manifest checked as of the
+    build's date (overdue objections are warnings; a difference from a final year's manifest
+    without a correction is an error)."""
+    from qsgen.build.inputs import build_date, example_date
+    from qsgen.lifecycle import evaluate
+
+    when = build_date(root)
+    today = example_date(root, rules.year) or (when.date() if when else None)
+    return evaluate(root, rules, records, today)[1]
 
 
 def run(args) -> int:

@@ -10,6 +10,7 @@ from qsgen.core.model import ItemScore, Record, UnitScore
 from qsgen.site.context import Site
 from qsgen.site.labels import STATE_NAMES
 from qsgen.site.pages import paper
+from qsgen.site.pages.lifecycle import unit_objections
 from qsgen.site.urls import notice_file, prefix_for, unit_file
 
 
@@ -170,5 +171,6 @@ def render(site: Site, us: UnitScore) -> bytes:
                     "git": site.git_info(assessment.path, assessment.assessor or "考核领导小组办公室")}
         if assessment else None,
         approvals=approval_share(site, us),
+        objections=unit_objections(site, unit.slug, p),
         assessment_approval=site.approval(assessment.path) if assessment else None,
     )
