@@ -20,7 +20,8 @@ from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 WIDGETS = {"text": "qsgen-string", "date": "qsgen-datetime", "int": "qsgen-number", "decimal": "qsgen-number",
-           "bool": "boolean", "enum": "qsgen-select", "path_list": "list", "adopted_by": "list"}
+           "bool": "boolean", "enum": "qsgen-select", "path_list": "list", "adopted_by": "list",
+           "repo_paths": "list"}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_every_unit_kind_field_enum_and_required(rules, files) -> None:
                 checks = [c["test"] for c in f.get("qsgen", [])]
                 assert ("required" in checks) is f["required"]
                 if spec.type == "date":
-                    assert "period" in checks and f["time_format"] is False
+                    assert ("period" in checks) is kind.in_period and f["time_format"] is False
                 if spec.type == "decimal" and spec.places is not None:
                     assert "places" in checks
                 if spec.min is not None:

@@ -14,6 +14,9 @@ FILL = {
     "title": "标题：带冒号的 'x'", "case_no": "沁市监罚〔2023〕{n}号", "category": "广告", "procedure": "一般",
     "fine": "0", "task": "{task}", "level": "省级", "outlet": "山西日报", "issuer": "山西省人民政府",
     "points": "5", "meeting": "2023年第3次局班子会议", "persons": "1", "found_by": "复议", "team": "一中队",
+    "contests": "t01", "grounds": "评分时漏看了材料", "objection": "objection-t01.md", "result": "维持",
+    "reason": "理由", "decided_by": "考核办复核组", "decision": "沁市监字〔2024〕21号",
+    "files": "[records/2023/bangongshi/assessment.yaml]",
 }
 
 

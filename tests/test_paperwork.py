@@ -251,15 +251,16 @@ def test_no_row_is_split_across_pages(example):
 
 
 def test_states_print_on_every_page(example):
-    """Two units of the example still have items 待评: every page of every document says 暂定."""
+    """The example's 2023 is final (records/2023/status.yaml, issue 15): every page of every
+    document says 已定稿 with the decision, and none says 暂定."""
     data = json.loads((example / "scores.json").read_text("utf-8"))
-    assert any(u["provisional"] for u in data["units"])
+    assert not any(u["provisional"] for u in data["units"])
     for page, _name in documents(example):
         for i, text in enumerate(pages_of(example / urls.pdf_of(page)), 1):
-            assert "暂定" in squeeze(text), (page, i)
-    pending = next(u for u in data["units"] if u["provisional"])
-    first = squeeze(pages_of(example / urls.pdf_of(urls.notice_file(pending["id"])))[0])
-    assert "项待评" in first and "示例数据" in first
+            flat = squeeze(text)
+            assert "已定稿" in flat and "暂定" not in flat, (page, i)
+    first = squeeze(pages_of(example / urls.pdf_of(urls.notice_file("bangongshi")))[0])
+    assert "沁市监字〔2024〕9号" in first and "示例数据" in first
 
 
 def _unit_page_numbers(html: str) -> dict[str, Decimal]:
@@ -487,7 +488,7 @@ def test_workbook_cells_equal_scores_json(example):
         for value, key in ((base, "base"), (bonus, "bonus"), (deduction, "deduction"), (total, "total")):
             assert isinstance(value, float | int), (u["id"], key)  # a number, not text
             assert _cell_decimal(value) == Decimal(u[key]), (u["id"], key)
-        assert state == ("暂定" if u["provisional"] else "已评定")
+        assert state == ("暂定" if u["provisional"] else "已定稿")  # (the example's 2023 is final)
     for cell in summary["E"][1:] + summary["H"][1:]:
         assert cell.number_format == "0.00"
     item_rows = list(items.iter_rows(min_row=2, values_only=True))

@@ -265,7 +265,7 @@ def test_adjustment_amounts(rules):
 
 
 def test_interpretations(rules):
-    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 16)]
+    assert [i.id for i in rules.interpretations] == [str(n) for n in range(1, 18)]  # 16, 17: 公示 and objections
     assert "投诉举报中心" in rules.interpretations[11].text
     assert "B7" in rules.interpretations[12].text and "10分" in rules.interpretations[12].text
     assert "D8" in rules.interpretations[13].text and "D7" in rules.interpretations[13].text

@@ -55,7 +55,7 @@ def test_each_year_has_its_folder_and_the_root_links_them(built):
     years = json.loads(page(built, "years.json"))
     assert years["latest"] == 2024
     assert [(y["year"], y["state"], y["as_of"], y["path"]) for y in years["years"]] == [
-        (2023, "provisional", None, "2023/"), (2024, "in_progress", "2024-07-31", "2024/")]  # (2023: items 待评)
+        (2023, "final", None, "2023/"), (2024, "in_progress", "2024-07-31", "2024/")]  # (2023: 定稿)
     rexian = next(u for u in years["years"][1]["units"] if u["id"] == "rexian")
     assert rexian["previous"] == ["tousu"] and rexian["history"] == "units/rexian.html"
     home = page(built, "index.html")

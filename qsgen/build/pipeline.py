@@ -60,17 +60,19 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     else:
         records, rec_diags = load_records(root, rules)
     diags = list(rule_diags) + list(rec_diags)
+    from qsgen.lifecycle import evaluate
+
+    today = example_date(root, year) or build_date
     if any(d.severity == "error" for d in diags):
-        return None, diags
+        # (a final year's changes are refused with the records' errors: the same run tells both)
+        return None, diags + evaluate(root, rules, records, today)[1]
     say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
     as_of = in_progress(rules, example_date(root, year) or build_date)
     if scores is not None and digests is not None:
         results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
     else:
         results = score(rules, records, as_of)
-    from qsgen.lifecycle import evaluate
-
-    results.lifecycle, life_diags = evaluate(root, rules, records, example_date(root, year) or build_date, results)
+    results.lifecycle, life_diags = evaluate(root, rules, records, today, results)
     diags += life_diags
     if any(d.severity == "error" for d in life_diags):
         return None, diags

@@ -91,6 +91,9 @@ def field_config(name: str, spec: FieldSpec, rules: Rules, unit: Unit) -> dict[s
         field.update(widget="list", allow_add=True, collapsed=False,
                      field={"name": "file", "label": "文件", "widget": "file",
                             "media_library": {"config": {"multiple": False}}})
+    elif spec.type == "repo_paths":
+        field.update(widget="list", allow_add=True, collapsed=False,
+                     field={"name": "path", "label": "文件路径", "widget": "string"})
     elif spec.type == "adopted_by":
         field.update(widget="list", allow_add=True, collapsed=False, summary="{{fields.outlet}}（{{fields.level}}）",
                      fields=[{"name": "outlet", "label": "采用媒体", "widget": "qsgen-string",
@@ -139,6 +142,11 @@ def collection_config(kind: Kind, rules: Rules, unit: Unit) -> dict[str, Any]:
     order = [n for n in specs if n != "attachments"] + ["attachments"]  # files last, before the body
     for name in order:
         field = field_config(name, specs[name], rules, unit)
+        if field is not None and name == "date" and not kind.in_period:
+            # an objection, an answer, a correction: dated after the period (qsgen check
+            # holds them to the year's 公示 window and deadlines)
+            field["qsgen"] = [c for c in field.get("qsgen", []) if c["test"] != "period"]
+            field["hint"] = "日期，格式 2024-01-16"
         if field is not None:
             fields.append(field)
     fields.append({"name": "body", "label": "正文", "widget": "text", "required": False, "hint": BODY_HINT})

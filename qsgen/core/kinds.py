@@ -186,7 +186,7 @@ KINDS: dict[str, Kind] = {k.id: k for k in [
     Kind("correction", "更正", {
         "reason": FieldSpec("text", True, label="更正原因", help="为什么更正定稿后的结果"),
         "decision": FieldSpec("text", True, label="更正决定", help="更正所依据的决定文号，如 沁市监字〔2024〕21号"),
-        "files": FieldSpec("repo_paths", True, label="更正的文件",
+        "files": FieldSpec("repo_paths", False, label="更正的文件",
                            help="这次更正改动的文件，从仓库根目录写起，如 [records/2023/longgang/assessment.yaml]"),
     }, in_period=False),
 ]}

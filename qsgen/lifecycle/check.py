@@ -11,7 +11,6 @@ from qsgen.core.kinds import kind_of_filename
 from qsgen.core.lifecycle import (
     FINAL,
     IN_PROGRESS,
-    NOTICE,
     Answer,
     Correction,
     Final,
@@ -203,6 +202,9 @@ class _Year:
                 self.diags.error(rec.path, 1, 1, f"{self.year} 年度还没有定稿，不需要更正记录",
                                  "定稿之前的改动照常提交；更正只用于定稿之后")
                 continue
+            if not rec.fields.get("files"):
+                self.diags.error(rec.path, rec.lines.get("title", 1), 1, "更正记录没有写更正的文件（files）",
+                                 f"加一行 files: [records/{self.year}/<单位>/assessment.yaml]，列出这次更正改动的每个文件")
             if rec.date < final.date:
                 self.diags.error(rec.path, rec.lines.get("date", 1), 1,
                                  f"更正日期 {rec.date.isoformat()} 早于定稿日期 {final.date.isoformat()}")

@@ -20,3 +20,16 @@ def current_year(root: Path, day: _dt.date) -> tuple[int | None, bool]:
         if rules is not None and rules.period[0] <= day <= rules.period[1]:
             return year, True
     return (years[-1], False) if years else (None, False)
+
+
+def finished_year(root: Path, day: _dt.date) -> int | None:
+    """The latest year whose assessment period ended before ``day`` (the year an objection, an
+    answer or a correction written on ``day`` is about), else the latest year with rules."""
+    from qsgen.rules import load_rules
+
+    years = rule_years(root)
+    for year in reversed(years):
+        rules, _diags = load_rules(root, year)
+        if rules is not None and rules.period[1] < day:
+            return year
+    return years[-1] if years else None

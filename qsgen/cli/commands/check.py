@@ -65,8 +65,7 @@ def collect(root: Path, year: int | None = None):
             continue
         records, cdiags = load_records(root, rules)
         diags |= set(cdiags)
-        if not any(d.severity == "error" for d in cdiags):
-            diags |= set(lifecycle_problems(root, rules, records))
+        diags |= set(lifecycle_problems(root, rules, records))
         loaded.append((rules, records))
     if year is None:
         from qsgen.rules.continuity import check_previous

@@ -75,8 +75,16 @@ def run(args) -> int:
         from qsgen.rules.current import current_year
 
         day = _day(args.date) or _today()
-        year, covered = current_year(root, day)
-        if year is not None:
+        if not KINDS[kind].in_period:  # objection, answer, correction: about a year already over
+            from qsgen.rules.current import finished_year
+
+            year, covered = finished_year(root, day), True
+            if year is not None:
+                print(f"qsgen new：写入 {year} 年度（{day} 之前结束的最近一个年度；用 --year 可以指定年度）",
+                      file=sys.stderr)
+        else:
+            year, covered = current_year(root, day)
+        if year is not None and KINDS[kind].in_period:
             what = " --date 的日期" if args.date else "今天"
             why = (f"考核期包含{what} {day}" if covered
                    else f"没有哪个年度的考核期包含{what} {day}，取最新的年度")
@@ -101,11 +109,11 @@ def run(args) -> int:
             date = None
         if date is None:
             return _fail(f"--date {args.date} 不是日期", "格式为 年-月-日，如 2023-06-02")
-        if not start <= date <= end:
+        if KINDS[kind].in_period and not start <= date <= end:
             return _fail(f"--date {args.date} 不在考核期 {start} 至 {end} 之内", "请检查年份")
     else:
         today = _today()
-        date = today if start <= today <= end else None
+        date = today if start <= today <= end or not KINDS[kind].in_period else None
     folder = root / "records" / str(rules.year) / unit.slug
     folder.mkdir(parents=True, exist_ok=True)
     stem_date = date.isoformat() if date else str(rules.year)
