@@ -196,7 +196,7 @@ def test_verify_catches_a_tampered_input_and_passes_the_example(repo):
     att = repo / "records/2023/xuanchuan/attachments/食安委工作总结补充材料.txt"
     att.write_bytes(att.read_bytes() + b"x")
     v = fin.verify(repo, 2023)
-    assert not v.ok and [p for p, _ in v.unexplained] == [att.relative_to(repo).as_posix()]
+    assert not v.ok and [(p, line) for p, _, line in v.unexplained] == [(att.relative_to(repo).as_posix(), 5)]  # (a 5th line added)
 
 
 def _keygen(folder: Path, name: str) -> Path:

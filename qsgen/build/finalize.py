@@ -62,7 +62,7 @@ class Verification:
     digest: str = ""
     files: int = 0
     explained: list[tuple[str, str]] = field(default_factory=list)  # (path, what)
-    unexplained: list[tuple[str, str]] = field(default_factory=list)
+    unexplained: list[tuple[str, str, int]] = field(default_factory=list)  # (path, what, line)
     scores_same: bool = True
     signature: str = ""
     signer: str = ""
@@ -95,9 +95,12 @@ def verify(root: Path, year: int) -> Verification:
                 explained |= set(r.fields.get("files", ()))
                 corrections.add(r.path)
     what = {"changed": "内容被改动", "added": "新加的文件", "removed": "被删除"}
-    for d in mf.differences(manifest, mf.input_files(root, year)):
-        row = (d.path, what[d.what] + ("（更正记录）" if d.path in corrections else ""))
-        (out.explained if d.path in explained or d.path in corrections else out.unexplained).append(row)
+    files = mf.input_files(root, year)
+    for d in mf.differences(manifest, files):
+        if d.path in explained or d.path in corrections:
+            out.explained.append((d.path, what[d.what] + ("（更正记录）" if d.path in corrections else "")))
+        else:
+            out.unexplained.append((d.path, what[d.what], mf.changed_line(root, d, files)))
     try:
         results = _score_year(root, year)
         out.scores_same = mf.scores_digest(mf.score_table(results)) == (manifest.data.get("scores") or {}).get("sha256")

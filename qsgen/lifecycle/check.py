@@ -247,12 +247,8 @@ class _Year:
         return manifest.digest, tuple(changes)
 
     def _refuse(self, d: mf.Difference, files: dict[str, bytes]) -> None:
-        from qsgen.repo.commits import read_blob
-
         what = {"changed": "内容被改动", "added": "是新加的文件", "removed": "被删除了"}[d.what]
-        line = 1
-        if d.what == "changed":
-            line = mf.first_changed_line(read_blob(self.root, d.old_git), files[d.path])
+        line = mf.changed_line(self.root, d, files)
         where = d.path.split("/")
         unit = where[2] if d.path.startswith("records/") and len(where) > 3 else "<单位>"
         self.diags.error(

@@ -140,6 +140,16 @@ def differences(manifest: Manifest, files: dict[str, bytes]) -> list[Difference]
     return sorted(out, key=lambda d: d.path)
 
 
+def changed_line(root: Path, d: Difference, files: dict[str, bytes]) -> int:
+    """The line to point at for a difference: the first changed line of a changed file (its
+    finalised text read back from git by its blob id, when the repository has it), else 1."""
+    if d.what != "changed":
+        return 1
+    from qsgen.repo.commits import read_blob
+
+    return first_changed_line(read_blob(Path(root), d.old_git), files[d.path])
+
+
 def first_changed_line(old: bytes | None, new: bytes) -> int:
     """1-based line of the first difference between the finalised text and now (1 unknown)."""
     if old is None:

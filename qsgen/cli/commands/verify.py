@@ -43,8 +43,8 @@ def run(args) -> int:
     print(f"定稿清单 records/{args.year}/manifest.json，SHA-256 {v.digest}，{v.files} 个文件")
     for path, what in v.explained:
         print(f"  已更正：{path}（{what}）")
-    for path, what in v.unexplained:
-        print(f"{path}:1:1: 与定稿清单不同：{what}，且没有更正记录说明", file=sys.stderr)
+    for path, what, line in v.unexplained:
+        print(f"{path}:{line}:1: 与定稿清单不同：{what}，且没有更正记录说明", file=sys.stderr)
     if v.scores_same:
         print("得分：与定稿清单一致")
     else:
