@@ -330,3 +330,64 @@ def test_an_incremental_build_equals_a_clean_one_across_lifecycle_changes(repo, 
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
     assert "2023/records/longgang/objection-s01.html" in a
+
+
+# ------------------------------------------------------------------ the office's guide, as written
+
+
+def _blocks(lang: str) -> list[str]:
+    text = (REPO / "docs/guide/office.md").read_text("utf-8")
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def _cli(root: Path, capsys, *argv: str) -> tuple[int, str, str]:
+    from fixtures.recordkit import run_cli
+
+    return run_cli(["--root", str(root), *argv], capsys)
+
+
+def test_the_office_guide_works_as_written_on_a_copy_of_the_example(repo, tmp_path, capsys):
+    """docs/guide/office.md's 练一遍 on the example: its status.yaml blocks, its objection, answer
+    and correction records as written, its commands (qsgen new, check, finalize --sign, verify)."""
+    for rel in ("records/2023/status.yaml", mf.manifest_path(2023)):
+        (repo / rel).unlink()
+    for path in (repo / "records/2023").glob("*/*.md"):
+        if path.name.startswith(("objection-", "answer-", "correction-")):
+            path.unlink()
+    assert errors(repo) == []
+    yaml_blocks = [b for b in _blocks("yaml") if b.startswith("state:")]
+    notice, final = yaml_blocks
+    records = _blocks("markdown")
+    (repo / "records/2023/status.yaml").write_text(notice, "utf-8")
+    assert errors(repo) == []
+    # qsgen new puts an objection dated after the period in the year that just ended
+    code, out, _ = _cli(repo, capsys, "new", "objection", "xuanchuan", "--date", "2024-01-16")
+    assert code == 0 and out.strip() == "records/2023/xuanchuan/objection-2024-01-16-1.md"
+    (repo / out.strip()).unlink()
+    (repo / "records/2023/xuanchuan/objection-t01.md").write_text(records[0], "utf-8")
+    (repo / "records/2023/xuanchuan/answer-t01.md").write_text(records[1], "utf-8")
+    assessment = repo / "records/2023/xuanchuan/assessment.yaml"
+    assessment.write_text(re.sub(r"t01: \{score: [\d.]+", "t01: {score: 9.5", assessment.read_text("utf-8")), "utf-8")
+    assert errors(repo) == []
+    out_dir = tmp_path / "site"
+    pipeline.build(repo, out_dir, quiet=True, use_cache=False)
+    assert "公示期 2024-01-15 至 2024-01-19" in (out_dir / "2023/index.html").read_text("utf-8")
+    # 定稿, signed with a key of allowed_signers
+    (repo / "records/2023/status.yaml").write_text(final, "utf-8")
+    key = _keygen(tmp_path, "office")
+    (repo / "rules/allowed_signers").write_text(
+        f'kaohe-wang namespaces="git" {(tmp_path / "office.pub").read_text().strip()}\n', "utf-8")
+    code, out, err = _cli(repo, capsys, "finalize", "2023", "--sign", str(key))
+    assert code == 0, err
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "定稿")
+    # a change is refused at its line, then the guide's correction record lets it through
+    bangongshi = repo / "records/2023/bangongshi/assessment.yaml"
+    bangongshi.write_text(bangongshi.read_text("utf-8").replace("t04: {score: 9,", "t04: {score: 8,"), "utf-8")
+    code, _out, err = _cli(repo, capsys, "check")
+    assert code == 1 and "records/2023/bangongshi/assessment.yaml:8:1: 2023 年度已定稿" in err + _out
+    (repo / "records/2023/bangongshi/correction-t04.md").write_text(records[2], "utf-8")
+    code, _out, err = _cli(repo, capsys, "check")
+    assert code == 0, _out + err
+    code, out, err = _cli(repo, capsys, "verify", "2023")
+    assert code == 0 and "签名已验证（kaohe-wang）" in out and "核对通过" in out, out + err
