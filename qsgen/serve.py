@@ -60,6 +60,7 @@ class Engine:
         from qsgen.build import inputs as gather
         from qsgen.build.pipeline import in_progress
         from qsgen.build.render import render_site
+        from qsgen.lifecycle import evaluate
         from qsgen.repo import years as repo_years
         from qsgen.rules import load_rules
         from qsgen.site import SiteInputs
@@ -88,12 +89,15 @@ class Engine:
             rules = self.rules[year]
             records, record_diags = self.memo.load(root, rules)
             diags += record_diags
+            today = gather.example_date(root, year) or (when.date() if when else None)
             if any(d.severity == "error" for d in record_diags):
+                diags += evaluate(root, rules, records, today)[1]  # (a final year's changes too)
                 continue
             memo = self.scores.setdefault(year, scorememo.ScoreMemo())
             r = memo.score(rules, records, self.store.digests.table(records.records),
-                           base=scorememo.scoring_digest(digest),
-                           as_of=in_progress(rules, gather.example_date(root, year) or (when.date() if when else None)))
+                           base=scorememo.scoring_digest(digest), as_of=in_progress(rules, today))
+            r.lifecycle, life = evaluate(root, rules, records, today, r)  # 公示, objections, 定稿
+            diags += life
             results.append(r)
         for year in [y for y in self.rules if y not in years]:
             del self.rules[year]
