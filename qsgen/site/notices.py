@@ -67,12 +67,8 @@ def _lifecycle(results: Results) -> ResultState | None:
                            f"请在公示期内提出：{n.how}；受理：{n.where}。公示期满、异议答复后定稿。", "公示稿")
     if lc.state == "定稿" and lc.final is not None:
         f = lc.final
-        more = ""
-        if lc.corrections:
-            last = lc.corrections[-1]
-            more = f"定稿后更正 {len(lc.corrections)} 次，最近一次 {last.date.isoformat()}（{last.decision}）。"
-        return ResultState("final", "已定稿", f"已定稿（{f.decision}）",
-                           f"本结果已于 {f.date.isoformat()} 定稿（{f.decision}）。{more}", "")
+        more = f"定稿后更正 {len(lc.corrections)} 次，见网站更正记录。" if lc.corrections else ""
+        return ResultState("final", "已定稿", f"已定稿（{f.decision}）", f"{f.date.isoformat()} 定稿。{more}", "")
     return None
 
 

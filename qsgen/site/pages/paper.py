@@ -28,7 +28,8 @@ def common(site: Site, path: str, state: notices.ResultState, running: str) -> d
     return {"print_css": PRINT_CSS, "paper_js": PAPER_JS,
             "created": notices.iso_date(site.result_date()),
             "running_left": notices.css_string(running),
-            "running_right": notices.css_string(state.title if state.watermark else f"{site.rules.year}年度"),
+            "running_right": notices.css_string(state.title if state.watermark else f"{site.rules.year}年度"
+                                                + (f" · {state.label}" if state.code == "final" else "")),
             "watermark": " ".join(marks),
             "pdf_href": links(site, path, p)["pdf"],
             "summary_href": SUMMARY_FILE, "workbook_href": WORKBOOK}
