@@ -122,6 +122,9 @@ def test_the_site_shows_the_decision_the_objections_and_the_corrections(repo, tm
     assert "维持" in page and "更正记录" in page and "沁市监字〔2024〕21号" in page
     assert lifecycle(repo).manifest_digest in page
     assert "已定稿" in (out / "2023/summary.html").read_text("utf-8")
+    objection = (out / "2023/records/xuanchuan/objection-t01.html").read_text("utf-8")
+    assert "复核结论：变更" in objection and "answer-t01.html" in objection and "已答复" in objection
+    assert "objection-t01.html" in (out / "2023/records/xuanchuan/answer-t01.html").read_text("utf-8")
 
 
 # ------------------------------------------------------------------ final means frozen
@@ -391,3 +394,7 @@ def test_the_office_guide_works_as_written_on_a_copy_of_the_example(repo, tmp_pa
     assert code == 0, _out + err
     code, out, err = _cli(repo, capsys, "verify", "2023")
     assert code == 0 and "签名已验证（kaohe-wang）" in out and "核对通过" in out, out + err
+    pipeline.build(repo, out_dir, quiet=True, use_cache=False)
+    page = (out_dir / "2023/lifecycle.html").read_text("utf-8")
+    assert "签名已验证" in page and "kaohe-wang" not in page  # (never a person's id on a page)
+    assert "2023-03-12" not in page or "correction-t04" in page

@@ -49,7 +49,7 @@ def render(site: Site) -> bytes:
         PATH, "lifecycle.html", "lifecycle",
         lc={"state": lc.state, "answer_workdays": lc.answer_workdays,
             "digest": lc.manifest_digest, "signature": SIGNATURE_NAMES.get(lc.signature, ""),
-            "signature_ok": lc.signature == "verified", "signer": lc.signer},
+            "signature_ok": lc.signature == "verified"},  # (no person's id on a page)
         objections=[objection_row(site, o, p) for o in lc.objections],
         corrections=corrections, changes=changes,
     )

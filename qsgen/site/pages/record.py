@@ -13,6 +13,7 @@ from qsgen.core.kinds import KINDS
 from qsgen.core.model import Record
 from qsgen.site import markdown, search
 from qsgen.site.context import Site
+from qsgen.site.pages.lifecycle import objection_row
 from qsgen.site.labels import field_value
 from qsgen.site.urls import (
     IMAGE_TYPES,
@@ -98,8 +99,21 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
         body=Markup(body),  # sanitised by nh3 in markdown.render
         uses=[{**u, "href": p + unit_url(u["unit"]) + "#" + u["anchor"]}
               for u in site.uses.get(rec.id, [])],
+        objection=objection_of(site, rec, p),
     )
     return data, text
+
+
+def objection_of(site: Site, rec: Record, p: str) -> dict[str, Any] | None:
+    """An objection's row (its status, deadline and answer), or the row of the objection an
+    answer answers; None for any other record."""
+    lc = site.results.lifecycle
+    if lc is None or rec.kind not in ("objection", "answer"):
+        return None
+    for o in lc.objections:
+        if o.record == rec.id or (o.answer is not None and o.answer.record == rec.id):
+            return objection_row(site, o, p)
+    return None
 
 
 def excerpt(text: str, limit: int = 80) -> str:
