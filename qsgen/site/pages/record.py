@@ -13,8 +13,8 @@ from qsgen.core.kinds import KINDS
 from qsgen.core.model import Record
 from qsgen.site import markdown, search
 from qsgen.site.context import Site
-from qsgen.site.pages.lifecycle import objection_row
 from qsgen.site.labels import field_value
+from qsgen.site.pages.lifecycle import objection_row
 from qsgen.site.urls import (
     IMAGE_TYPES,
     attachment_file,
