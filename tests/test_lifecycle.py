@@ -398,3 +398,17 @@ def test_the_office_guide_works_as_written_on_a_copy_of_the_example(repo, tmp_pa
     page = (out_dir / "2023/lifecycle.html").read_text("utf-8")
     assert "签名已验证" in page and "kaohe-wang" not in page  # (never a person's id on a page)
     assert "2023-03-12" not in page or "correction-t04" in page
+
+
+def test_the_status_the_manifest_and_the_lifecycle_records_are_the_offices():
+    from qsgen.approvals.responsible import classify, departments_for, kind_departments
+    from qsgen.rules import load_rules
+
+    rules, _ = load_rules(REPO, 2023)
+    per_kind = kind_departments(rules, "office")
+    for path in ("records/2023/status.yaml", "records/2023/manifest.json", "records/2023/manifest.json.sig",
+                 "records/2023/xuanchuan/objection-t01.md", "records/2023/xuanchuan/answer-t01.md",
+                 "records/2023/bangongshi/correction-t04.md"):
+        assert departments_for(classify(path), per_kind, "office", "leadership") == ["office"], path
+    codeowners = (REPO / "CODEOWNERS").read_text("utf-8")
+    assert "年度状态 status.yaml" in codeowners and "/records/**/objection-* @qinshui-scj/kaohe" in codeowners

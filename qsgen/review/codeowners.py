@@ -70,7 +70,7 @@ def entries(rules: Rules, cfg: OwnersConfig, others: list[Rules] = ()) -> list[E
 
     other, records = depts(FileRole("other")), depts(FileRole("records"))
     out = [Entry("default", None, other, f"其他文件（程序、网站模板、CI 配置等，改动会影响计分）→ {names(other)}"),
-           Entry("records", None, records, f"其他记录文件（附件等）→ {names(records)}")]
+           Entry("records", None, records, f"其他记录文件（附件、年度状态 status.yaml、定稿清单 manifest.json 等）→ {names(records)}")]
     for kind in _ordered_kinds():
         ds = depts(FileRole("kind", kind=kind))
         out.append(Entry("kind", kind, ds, f"{KINDS[kind].name}（{kind}）→ {names(ds)}"))
