@@ -412,3 +412,12 @@ def test_the_status_the_manifest_and_the_lifecycle_records_are_the_offices():
         assert departments_for(classify(path), per_kind, "office", "leadership") == ["office"], path
     codeowners = (REPO / "CODEOWNERS").read_text("utf-8")
     assert "年度状态 status.yaml" in codeowners and "/records/**/objection-* @qinshui-scj/kaohe" in codeowners
+
+
+def test_a_year_with_items_still_to_judge_cannot_be_in_notice(repo):
+    _in_notice(repo)
+    path = repo / "records/2023/guxian/assessment.yaml"
+    path.write_text("\n".join(ln for ln in path.read_text("utf-8").split("\n")
+                              if not ln.strip().startswith(("s12-2:", "s15-3:"))), "utf-8")
+    found = [d for d in errors(repo) if d.path == "records/2023/status.yaml"]
+    assert [(d.line, "固县所 2 项" in d.message) for d in found] == [(1, True)]

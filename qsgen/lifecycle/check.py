@@ -58,6 +58,8 @@ class _Year:
         self.calendar, cal_diags = load_calendar(self.root)
         self.diags.extend(cal_diags)
         state = status.state if status is not None else IN_PROGRESS
+        if state != IN_PROGRESS:
+            self._judged(status)
         notice = self._notice(status) if status is not None else None
         final = self._final(status, notice) if status is not None else None
         objs = self._objections(objections, answers, notice)
@@ -80,6 +82,20 @@ class _Year:
         return lc, self.diags.sorted()
 
     # ------------------------------------------------------------- status
+
+    def _judged(self, status: Status) -> None:
+        """A result in 公示 or 定稿 has every task item judged (no 待评)."""
+        pending = []
+        for u in self.rules.units:
+            a = self.records.assessments.get(u.slug)
+            n = sum(1 for i in u.items if i.method == "assessed" and (a is None or i.id not in a.items))
+            if n:
+                pending.append(f"{u.name} {n} 项")
+        if pending:
+            self.diags.error(status.path, status.line, 1,
+                             f"状态为{status.state}，但还有待评的任务项：" + "、".join(pending[:5])
+                             + ("等" if len(pending) > 5 else ""),
+                             "考核办评完全部任务项（各单位的 assessment.yaml）之后才能公示和定稿")
 
     def _notice(self, status: Status) -> Notice | None:
         n = status.notice

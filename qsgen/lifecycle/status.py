@@ -35,6 +35,7 @@ class Status:
     state: str
     notice: Any  # schema Obj or None
     final: Any
+    line: int = 1  # of the state: key
 
 
 def read_status(root: Path, year: int, diags: Diagnostics) -> Status | None:
@@ -70,4 +71,4 @@ def read_status(root: Path, year: int, diags: Diagnostics) -> Status | None:
     if obj.state == FINAL and obj.final is None:
         ctx.error(obj.at("state"), "状态为定稿，但没有写定稿（final）", "加上 final: {date: 定稿日期, decision: 定稿决定文号}")
         return None
-    return Status(rel, obj.state, obj.notice, obj.final)
+    return Status(rel, obj.state, obj.notice, obj.final, obj.at("state")[0])
