@@ -421,3 +421,12 @@ def test_a_year_with_items_still_to_judge_cannot_be_in_notice(repo):
                               if not ln.strip().startswith(("s12-2:", "s15-3:"))), "utf-8")
     found = [d for d in errors(repo) if d.path == "records/2023/status.yaml"]
     assert [(d.line, "固县所 2 项" in d.message) for d in found] == [(1, True)]
+
+
+def test_putting_a_final_year_back_is_a_change_too(repo):
+    (repo / "records/2023/status.yaml").unlink()
+    found = {d.path: d.message for d in errors(repo)}
+    assert "被删除了" in found["records/2023/status.yaml"]
+    (repo / "records/2023/status.yaml").write_text(NOTICE, "utf-8")
+    found = {d.path: d for d in errors(repo)}
+    assert found["records/2023/status.yaml"].line == 1 and "内容被改动" in found["records/2023/status.yaml"].message

@@ -53,7 +53,8 @@ class _Year:
     def run(self, results: Results | None) -> tuple[YearLifecycle | None, list[Diagnostic]]:
         status = read_status(self.root, self.year, self.diags)
         objections, answers, corrections = (self.of_kind(k) for k in ("objection", "answer", "correction"))
-        if status is None and not (objections or answers or corrections):
+        sealed = (self.root / mf.manifest_path(self.year)).is_file()
+        if status is None and not (objections or answers or corrections or sealed):
             return None, self.diags.sorted()
         self.calendar, cal_diags = load_calendar(self.root)
         self.diags.extend(cal_diags)
@@ -72,7 +73,7 @@ class _Year:
         corr = self._corrections(corrections, state, final)
         digest = signature = signer = ""
         changes: tuple[UnitChange, ...] = ()
-        if state == FINAL and status is not None:
+        if state == FINAL or sealed:  # (a status put back or removed is itself a difference)
             digest, changes = self._manifest(status, corrections, corr, results)
             if digest:
                 signature, signer = mf.check_signature(self.root, self.year)
@@ -230,7 +231,7 @@ class _Year:
 
     # ----------------------------------------------------------- manifest
 
-    def _manifest(self, status: Status, records: list[Record], corrections: list[Correction],
+    def _manifest(self, status: Status | None, records: list[Record], corrections: list[Correction],
                   results: Results | None) -> tuple[str, tuple[UnitChange, ...]]:
         manifest, why = mf.read_manifest(self.root, self.year)
         rel = mf.manifest_path(self.year)
@@ -238,7 +239,7 @@ class _Year:
             if why:
                 self.diags.error(rel, 1, 1, why, f"用 git 恢复原文件，或由考核办重新运行 qsgen finalize {self.year}")
             else:
-                self.diags.warning(status.path, 1, 1, f"{self.year} 年度已定稿，但还没有定稿清单",
+                self.diags.warning(f"records/{self.year}/status.yaml", 1, 1, f"{self.year} 年度已定稿，但还没有定稿清单",
                                    f"运行 qsgen finalize {self.year}，把生成的 {rel} 和本文件一起提交（见 {GUIDE}）")
             return "", ()
         explained = {f for c in corrections for f in c.files}
