@@ -38,10 +38,17 @@ def repo(tmp_path) -> Path:
     root.mkdir()
     shutil.copytree(REPO / "rules", root / "rules")
     shutil.copytree(REPO / "records", root / "records")
+    _new_history(root)
+    return root
+
+
+def _new_history(root: Path) -> None:
+    """The tree as it is, committed in a history of its own (a manifest once committed stays
+    required: unsealing a final year is refused)."""
+    shutil.rmtree(root / ".git", ignore_errors=True)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "example")
-    return root
 
 
 def errors(root: Path, year: int = 2023):
@@ -213,6 +220,7 @@ def test_finalize_signs_and_verify_checks_the_signature_with_ssh_keygen(repo, tm
     # Finalise again from scratch: the correction folded in, one office key in allowed_signers.
     (repo / mf.manifest_path(2023)).unlink()
     (repo / "records/2023/bangongshi/correction-t04.md").unlink()
+    _new_history(repo)
     key, other = _keygen(tmp_path, "office"), _keygen(tmp_path, "stranger")
     pub = (tmp_path / "office.pub").read_text().strip()
     (repo / "rules/allowed_signers").write_text(f'kaohe-wang namespaces="git" {pub}\n', "utf-8")
@@ -256,6 +264,7 @@ def _in_notice(repo: Path) -> None:
     (repo / "records/2023/status.yaml").write_text(NOTICE, "utf-8")
     (repo / mf.manifest_path(2023)).unlink()
     (repo / "records/2023/bangongshi/correction-t04.md").unlink()
+    _new_history(repo)
 
 
 def test_every_page_of_a_year_in_notice_says_so_with_the_window(repo, tmp_path):
@@ -313,6 +322,7 @@ def test_a_change_answer_must_name_the_change_and_final_needs_every_answer(repo)
 def test_an_unknown_years_calendar_is_a_clear_error(repo):
     (repo / "records/2023/status.yaml").write_text(NOTICE.replace("2024-01-15", "2031-01-15"), "utf-8")
     (repo / mf.manifest_path(2023)).unlink()
+    _new_history(repo)
     found = [d for d in errors(repo) if d.path == "records/2023/status.yaml"]
     assert found and "2031" in found[0].message and "rules/calendar/2031.yaml" in found[0].hint
 
@@ -357,6 +367,7 @@ def test_the_office_guide_works_as_written_on_a_copy_of_the_example(repo, tmp_pa
     for path in (repo / "records/2023").glob("*/*.md"):
         if path.name.startswith(("objection-", "answer-", "correction-")):
             path.unlink()
+    _new_history(repo)  # (the guide: a practice copy starts a history of its own)
     assert errors(repo) == []
     yaml_blocks = [b for b in _blocks("yaml") if b.startswith("state:")]
     notice, final = yaml_blocks
@@ -430,3 +441,10 @@ def test_putting_a_final_year_back_is_a_change_too(repo):
     (repo / "records/2023/status.yaml").write_text(NOTICE, "utf-8")
     found = {d.path: d for d in errors(repo)}
     assert found["records/2023/status.yaml"].line == 1 and "内容被改动" in found["records/2023/status.yaml"].message
+
+
+def test_removing_the_manifest_of_a_committed_final_year_is_refused(repo):
+    (repo / mf.manifest_path(2023)).unlink()
+    (repo / "records/2023/status.yaml").unlink()
+    found = {d.path: d for d in errors(repo)}
+    assert "定稿清单被删除了" in found[mf.manifest_path(2023)].message

@@ -54,6 +54,8 @@ class _Year:
         status = read_status(self.root, self.year, self.diags)
         objections, answers, corrections = (self.of_kind(k) for k in ("objection", "answer", "correction"))
         sealed = (self.root / mf.manifest_path(self.year)).is_file()
+        if not sealed:
+            self._unsealed()
         if status is None and not (objections or answers or corrections or sealed):
             return None, self.diags.sorted()
         self.calendar, cal_diags = load_calendar(self.root)
@@ -83,6 +85,16 @@ class _Year:
         return lc, self.diags.sorted()
 
     # ------------------------------------------------------------- status
+
+    def _unsealed(self) -> None:
+        """A manifest the history has had and the tree has not: the final year was unsealed."""
+        from qsgen.repo.commits import last_commit_of
+
+        rel = mf.manifest_path(self.year)
+        last = last_commit_of(self.root, rel)
+        if last is not None:
+            self.diags.error(rel, 1, 1, f"{self.year} 年度的定稿清单被删除了（提交 {last[:10]} 中还有）",
+                             f"定稿后不能撤销定稿：用 git 恢复 {rel}；确需改动的，提交更正记录（correction），见 {GUIDE}")
 
     def _judged(self, status: Status) -> None:
         """A result in 公示 or 定稿 has every task item judged (no 待评)."""

@@ -223,3 +223,12 @@ def read_blob(root: Path, oid: str) -> bytes | None:
         return None
     proc = _run(root, ["cat-file", "blob", oid])
     return proc.stdout if proc is not None and proc.returncode == 0 else None
+
+
+def last_commit_of(root: Path, path: str) -> str | None:
+    """The last commit of HEAD's history that touched ``path`` (its deletion included), None
+    when none did or this is not a git repository."""
+    proc = _run(root, ["log", "-1", "--format=%H", "--", path])
+    if proc is None or proc.returncode != 0:
+        return None
+    return proc.stdout.decode("ascii", "replace").strip() or None
