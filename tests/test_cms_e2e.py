@@ -120,6 +120,13 @@ def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cms") / "repo"
     copy_rules(root)
     shutil.copytree(REPO / "records" / "2023", root / "records" / "2023")  # (the form writes into 2023)
+    # The example's 2023 is final (sealed by its manifest); the form's test needs a year that
+    # still takes records, so the copy goes back to before 公示: no state, no seal, no objections.
+    year = root / "records" / "2023"
+    for path in [year / "status.yaml", year / "manifest.json",
+                 *year.glob("*/objection-*.md"), *year.glob("*/answer-*.md"),
+                 *year.glob("*/correction-*.md")]:
+        path.unlink()
     shutil.copyfile(REPO / "CODEOWNERS", root / "CODEOWNERS")
     (root / ".gitignore").write_text("/_site*/\n/.qsgen-cache/\n", encoding="utf-8")
     _git(root, "init", "-q", "-b", "main")
