@@ -30,7 +30,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 DECAP_SERVER = REPO / "tests" / "cms" / "node_modules" / ".bin" / "decap-server"
-CHROMIUM = os.environ.get("QSGEN_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHOTS = os.environ.get("QSGEN_CMS_SCREENSHOTS")
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -137,16 +136,10 @@ def repo(tmp_path_factory) -> Path:
     return root
 
 
-def test_form_end_to_end(repo: Path, tmp_path: Path) -> None:
+def test_form_end_to_end(repo: Path, tmp_path: Path, chromium) -> None:
     if shutil.which("node") is None:
         pytest.skip("node is absent: the CMS end-to-end test needs node to run decap-server")
     _need(DECAP_SERVER.is_file(), f"{DECAP_SERVER} is missing (npm ci --prefix tests/cms)")
-    _need(Path(CHROMIUM).is_file(), f"{CHROMIUM} not found (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need(False, "playwright is not installed")
-
     from qsgen.cms import admin
     from qsgen.cms.local import LocalCms
     from qsgen.cms.settings import CmsSettings
@@ -161,9 +154,10 @@ def test_form_end_to_end(repo: Path, tmp_path: Path) -> None:
     pdf = tmp_path / "处罚决定书.pdf"
     pdf.write_bytes(PDF)
 
-    with LocalCms(repo, out, api_port, command=[str(DECAP_SERVER)]) as local, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
-        page = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 860}).new_page()
+    # One Playwright per session (tests/conftest.py): a second sync_playwright() in the same
+    # process is refused while the first is open.
+    with LocalCms(repo, out, api_port, command=[str(DECAP_SERVER)]) as local:
+        page = chromium.new_context(locale="zh-CN", viewport={"width": 1200, "height": 860}).new_page()
         page.set_default_timeout(15000)
         page.on("dialog", lambda dialog: dialog.accept())  # "确定要发布吗？"
         page.goto(local.url)
@@ -228,7 +222,7 @@ def test_form_end_to_end(repo: Path, tmp_path: Path) -> None:
         page.get_by_role("button", name="保存").click()
         page.get_by_text("状态: 草稿").wait_for()
         _publish(page)
-        browser.close()
+        page.context.close()
 
     assert _git(repo, "branch", "--show-current").strip() == "main"
     assert not _git(repo, "branch", "--list", "cms/*").strip()  # merged and deleted
