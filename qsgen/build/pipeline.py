@@ -148,6 +148,7 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
     notes: list[Diagnostic] = []
+    cache.take_rejected()  # (what an earlier build of this process refused was said then)
     if use_cache:
         committed = cache.committed(root)
         if committed is not None:  # not to be trusted: neither read nor written
@@ -233,6 +234,9 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         raise
     if use_cache:
         store.save(root, out)
+        refused = cache.rejected_warning(cache.take_rejected(), root)
+        if refused is not None:
+            notes.append(refused)
     keep_for_exit(results, store, files, inputs)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=sum(len(r.units) for r in results),
