@@ -180,7 +180,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
-    digests = {y: cache.tree_digest(root / "rules" / str(y)) for y in rule_years(root)}
+    digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     store = PageStore.load(root) if use_cache else PageStore()
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
@@ -188,7 +188,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     if use_cache:
         from qsgen.incremental import recordmemo, scorememo
 
-        validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules"))
+        validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}

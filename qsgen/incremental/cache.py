@@ -319,10 +319,15 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def tree_digest(*dirs: Path) -> str:
+def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
     """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty).
     Not of where the dirs are: `qsgen build` in the repository, in a sub-folder of it (root
-    ../../..) or with --root /its/path must find the same cache."""
+    ../../..) or with --root /its/path must find the same cache. A file is read as the stages
+    read it (repo.files.read_file, confined to ``within``, by default each dir): one that is
+    not a regular file inside, or too large, hashes as the reason it is refused (a FIFO or
+    /dev/zero is never opened for reading)."""
+    from qsgen.repo.files import Refused, read_file
+
     h = hashlib.blake2b(digest_size=16)
     for i, d in enumerate(dirs):
         h.update(b"\0dir %d\0" % i)
@@ -334,10 +339,9 @@ def tree_digest(*dirs: Path) -> str:
                 full = os.path.join(dirpath, name)
                 h.update(b"\0" + os.fsencode(os.path.relpath(full, d)) + b"\0")
                 try:
-                    with open(full, "rb") as f:
-                        h.update(f.read())
-                except OSError:
-                    h.update(b"\0unreadable")
+                    h.update(read_file(full, within=d if within is None else within))
+                except Refused as e:
+                    h.update(b"\0refused " + e.reason.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

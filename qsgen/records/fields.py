@@ -16,6 +16,7 @@ from qsgen.core.errors import Diagnostic
 from qsgen.core.hints import did_you_mean, fold, nearest  # noqa: F401 (re-exported)
 from qsgen.core.kinds import LEVEL_ALIASES, FieldSpec
 from qsgen.core.model import LEVEL_NAMES
+from qsgen.repo.files import ATTACHMENT_LIMIT, megabytes
 
 # Returned by a converter when the value is wrong (an error has been reported) ...
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -487,5 +488,10 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
     if not os.path.isfile(real):
         ctx.error(node, f"附件应是一个文件，这里是文件夹或其他东西：{quote(text)}",
                   "请写到具体的文件，如 files/决定书.pdf")
+        return INVALID
+    size = os.path.getsize(real)
+    if size > ATTACHMENT_LIMIT:
+        ctx.error(node, f"附件太大（{megabytes(size)}），超过 {megabytes(ATTACHMENT_LIMIT)} 的上限：{quote(text)}",
+                  "请压缩或拆分后再附上（扫描件可降低分辨率）")
         return INVALID
     return joined

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import codecs
-import os
 
 from qsgen.core.errors import Diagnostic
+from qsgen.repo.files import Refused, read_file
 
 MAX_BYTES = 1024 * 1024  # a record or assessment file larger than this is refused
 
@@ -43,24 +43,14 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
 
 
 def read_text(full: str, path: str) -> tuple[str | None, list[Diagnostic]]:
-    """The decoded text of a file of at most MAX_BYTES, or None with the reason."""
+    """The decoded text of a regular file of at most MAX_BYTES (repo.files.read_file: never a
+    link, a FIFO or a device), or None with the reason."""
     try:
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            chunks, total = [], 0
-            while total <= MAX_BYTES:
-                chunk = os.read(fd, MAX_BYTES + 1 - total)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-            size = os.fstat(fd).st_size if total > MAX_BYTES else total
-        finally:
-            os.close(fd)
-    except OSError as e:
-        return None, [Diagnostic(path, 1, 1, f"无法读取文件：{e.strerror}", "")]
-    if total > MAX_BYTES:
-        return None, [Diagnostic(path, 1, 1, f"文件太大（{size / 1024 / 1024:.1f} MB），超过 1 MB 的上限",
-                                 "记录只写文字说明；图片、扫描件等请作为附件单独存放，在 attachments 里列出")]
-    return decode(b"".join(chunks), path)
-
+        data = read_file(full, MAX_BYTES)
+    except Refused as e:
+        if e.kind == "big":
+            return None, [Diagnostic(path, 1, 1, f"文件太大（{e.size / 1024 / 1024:.1f} MB），超过 1 MB 的上限",
+                                     "记录只写文字说明；图片、扫描件等请作为附件单独存放，在 attachments 里列出")]
+        hint = "记录文件必须是普通的文本文件" if e.kind in ("special", "link") else ""
+        return None, [Diagnostic(path, 1, 1, f"文件{e.reason}", hint)]
+    return decode(data, path)
