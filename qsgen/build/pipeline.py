@@ -143,10 +143,19 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
            use_cache: bool, atomic: bool = False, pdf: bool = False) -> BuildReport:
-    from qsgen.incremental import cache
+    from qsgen.publish import writer
 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
+    with writer.site_lock(out, say):  # every mode: one build at a time writes a site
+        writer.remove_leftovers(out)  # what killed builds left beside it
+        return _build_locked(root, out, say, use_cache, atomic, pdf)
+
+
+def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: bool, atomic: bool,
+                  pdf: bool) -> BuildReport:
+    from qsgen.incremental import cache
+
     notes: list[Diagnostic] = []
     cache.take_rejected()  # (what an earlier build of this process refused was said then)
     if use_cache:
@@ -226,11 +235,14 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                 raise QsgenError(f"读取上一次生成的页面失败：{e.strerror or e}（{e.filename}），"
                                  "请用 --no-cache 重新生成") from e
             writer.write_site(files, out, root, unchanged=store.unchanged_in(out), tmp=tmp)
-    except BaseException:
+    except BaseException as e:
+        written = writer.folder_bytes(tmp) if tmp is not None and isinstance(e, OSError) else 0
         if tmp is not None:
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):  # a page streamed into the new site: a full disk, say
+            raise writer.write_failure(e, out, written=written) from e
         raise
     if use_cache:
         store.save(root, out)

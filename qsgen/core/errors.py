@@ -76,7 +76,11 @@ class Diagnostics:
 class QsgenError(Exception):
     """Raised by a stage whose input has errors; carries every diagnostic of the run."""
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *,
+                 site_changed: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.diagnostics = diagnostics or []
+        # True when the published site was partly changed before the failure (the message then
+        # says what was replaced); False: the previous site is exactly as it was
+        self.site_changed = site_changed

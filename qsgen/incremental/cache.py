@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import Record
+from qsgen.core.runtime import exclusive
 
 CACHE_DIR = ".qsgen-cache"
 FORMAT = 15  # bump when the stored layout changes
@@ -73,28 +74,9 @@ def locked(root: Path, say: Any = None) -> Iterator[None]:
     repository waits (saying so) instead of writing the cache and the site at the same time,
     which could leave a status table newer than the record cache it describes. Where the lock
     cannot be taken (no fcntl, an unwritable folder) the build runs without it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    with exclusive(os.path.join(root, CACHE_DIR, LOCK_FILE), "另一个 qsgen build 正在生成这个仓库的网站，等它结束……",
+                   say):
         yield
-        return
-    try:
-        fd = os.open(os.path.join(root, CACHE_DIR, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if say is not None:
-                say("另一个 qsgen build 正在生成这个仓库的网站，等它结束……")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass  # a file system without locks: as without fcntl
-        yield
-    finally:
-        os.close(fd)  # (releases the lock)
 
 
 # ---- the seal of every cache file
