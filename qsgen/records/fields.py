@@ -62,9 +62,14 @@ def describe(name: str, spec: FieldSpec) -> str:
     return f"{name}（{spec.label}）" if spec.label else name
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def quote(text: str, limit: int = 40) -> str:
+    """User text in a message: “text”, cut at ``limit`` characters, control characters written
+    as \\n, \\t (one diagnostic stays one line)."""
     text = text if len(text) <= limit else text[:limit] + "…"
-    return f"“{text}”"
+    return f"“{_CONTROL_CHARS.sub(lambda m: m.group().encode('unicode_escape').decode('ascii'), text)}”"
 
 
 def cut_by_comma(key: str, node: Any, field: str = "note") -> str:

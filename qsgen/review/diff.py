@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 from collections import Counter
@@ -530,10 +531,18 @@ def render_text(report: DiffReport) -> str:
     return "\n".join(out) + "\n"
 
 
+_LIVE = re.compile(r"(?i)(?<=:)(?=//)|(?<=@)|(?<=\bwww)(?=\.)")  # where a link or a mention would start
+_ZWSP = "\u200b"  # a zero-width space there: GitHub, GitLab and Gitea then see plain text
+
+
 def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item (no raw HTML, no table breaks)."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", " ").replace("`", "'").replace("*", "\\*").replace("_", "\\_"))
+    """User text made inert inside a Markdown table cell or list item of a PR comment: no raw
+    HTML or entities, no table breaks, no emphasis, no links or images (brackets escaped), no
+    autolinked addresses (http://, www.) and no @-mentions (a zero-width space after the @)."""
+    text = _LIVE.sub(_ZWSP, text.replace("\r", " ").replace("\n", " "))
+    return (text.replace("\\", "\\\\").replace("&", "&amp;").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("`", "'").replace("*", "\\*").replace("_", "\\_")
+            .replace("[", "\\[").replace("]", "\\]").replace("~", "\\~"))
 
 
 MAX_COMMENT_CHARS = 60000  # GitHub's limit for a comment is 65,536 characters
