@@ -158,3 +158,21 @@ def test_read_file_refuses_what_is_not_a_regular_file_inside(tmp_path):
         read_file(inside / "link", 10)  # no `within`: a link is refused
     assert e.value.kind == "link"
     assert read_file(inside / "link", 10, within=inside) == b"x" * 10
+
+
+def test_serves_rebuild_reports_a_fifo_record_instead_of_hanging(repo, monkeypatch):
+    import threading
+
+    from qsgen import serve
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1704067200")
+    preview = serve.Preview(repo)
+    assert preview.rebuild(None), preview.errors
+    fifo = repo / "records" / "2023" / "fagui" / "case-902.md"
+    os.mkfifo(fifo)
+    done: list[bool] = []
+    th = threading.Thread(target=lambda: done.append(preview.rebuild([str(fifo)])), daemon=True)
+    th.start()
+    th.join(120)  # a safety net against a hang, not a speed test
+    assert done == [False]
+    assert any(d.path == "records/2023/fagui/case-902.md" and "命名管道" in d.message for d in preview.errors)

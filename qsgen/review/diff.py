@@ -16,6 +16,7 @@ from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.kinds import KINDS
 from qsgen.core.measures import MEASURES, PROGRESS_TYPES
 from qsgen.core.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
+from qsgen.repo.files import Refused, read_file
 
 ZERO = Fraction(0)
 MARKER = "<!-- qsgen-diff -->"  # lets CI find and update its own pull-request comment
@@ -348,13 +349,21 @@ def compare(base: Results | None, head: Results | None, *, base_label: str = "BA
     )
 
 
+def _content(path: Path, root: Path) -> bytes:
+    """A file's bytes as the stages would read them (repo.files.read_file), or why not."""
+    try:
+        return read_file(path, within=root)
+    except Refused as e:
+        return ("\0refused " + e.reason).encode("utf-8")
+
+
 def changed_files(base_root: Path, head_root: Path, folder: str = "rules") -> list[str]:
     """Repository-relative paths under ``folder`` that were added, removed or edited."""
     def files(root: Path) -> dict[str, bytes]:
         top = Path(root) / folder
         if not top.is_dir():
             return {}
-        return {p.relative_to(root).as_posix(): p.read_bytes()
+        return {p.relative_to(root).as_posix(): _content(p, root)
                 for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink()}
     a, b = files(base_root), files(head_root)
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
