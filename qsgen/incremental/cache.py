@@ -182,9 +182,11 @@ def seal_of(target: Path | str) -> tuple[bytes, bytes]:
     return _PROCESS_KEY, target.name.encode("utf-8", "surrogateescape")
 
 
-def tag(key: bytes, name: bytes, payload: bytes) -> bytes:
+def tag(key: bytes, name: bytes, payload: bytes | memoryview) -> bytes:
     """The seal: HMAC-SHA256 over the file's name in the cache and its payload."""
-    return hmac.digest(key, name + b"\0" + payload, "sha256")
+    h = hmac.new(key, name + b"\0", "sha256")
+    h.update(payload)  # (a memoryview: the payload is not copied)
+    return h.digest()
 
 
 def seal(target: Path | str, payload: bytes) -> bytes:
@@ -193,14 +195,15 @@ def seal(target: Path | str, payload: bytes) -> bytes:
     return MAGIC + tag(key, name, payload) + payload
 
 
-def unseal(target: Path | str, data: bytes) -> bytes | None:
-    """The payload of ``data`` read from ``target`` when its seal is this repository's; else None
-    (and the file is refused: see take_rejected)."""
+def unseal(target: Path | str, data: bytes) -> memoryview | None:
+    """The payload of ``data`` read from ``target`` (a view, not a copy) when its seal is this
+    repository's; else None (and the file is refused: see take_rejected)."""
     key, name = seal_of(target)
     head = len(MAGIC) + 32
+    payload = memoryview(data)[head:]
     if len(data) >= head and data.startswith(MAGIC) and \
-            hmac.compare_digest(data[len(MAGIC):head], tag(key, name, data[head:])):
-        return data[head:]
+            hmac.compare_digest(data[len(MAGIC):head], tag(key, name, payload)):
+        return payload
     reject(target)
     return None
 
@@ -239,7 +242,7 @@ def rejected_warning(names: list[str], root: Path | str) -> Any:
                       hint, "warning")
 
 
-def read_sealed(target: Path | str) -> bytes | None:
+def read_sealed(target: Path | str) -> memoryview | None:
     """The payload of the cache file ``target``; None when it is absent, unreadable or refused."""
     try:
         with open(target, "rb") as f:
@@ -256,7 +259,9 @@ def write_sealed(target: Path, payload: bytes) -> bool:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
-            f.write(seal(target, payload))
+            key, name = seal_of(target)
+            f.write(MAGIC + tag(key, name, payload))
+            f.write(payload)  # (not joined to the seal: no copy of a large payload)
         os.replace(tmp, target)
         return True
     except OSError:

@@ -40,7 +40,7 @@ class SealedBytecodeCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = read_sealed(self._file(bucket))
         if code is not None:
-            bucket.bytecode_from_string(code)
+            bucket.bytecode_from_string(bytes(code))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         write_sealed(self._file(bucket), bucket.bytecode_to_string())
