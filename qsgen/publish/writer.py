@@ -148,11 +148,11 @@ def begin(out: Path, root: Path) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise QsgenError(f"无法创建输出目录的上级目录 {out.parent}：{e.strerror or e}") from e
+        raise write_failure(e, out, what=f"无法创建输出目录的上级目录 {out.parent}") from e
     try:
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
     except OSError as e:
-        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+        raise write_failure(e, out, what=f"无法在 {out.parent} 中创建临时目录") from e
 
 
 def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = (),
@@ -184,11 +184,11 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
+            raise write_failure(e, out, what=f"无法创建输出目录的上级目录 {parent}") from e
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
         except OSError as e:
-            raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+            raise write_failure(e, out, what=f"无法在 {parent} 中创建临时目录") from e
     old = out if unchanged and (out / MARKER).is_file() else None
     try:
         if old is not None:
@@ -234,7 +234,7 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
     except OSError as e:
-        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+        raise write_failure(e, out, what=f"无法在 {out.parent} 中创建临时目录") from e
     written: list[str] = []
     staged: list[tuple[str, str]] = []
     try:
