@@ -66,6 +66,12 @@ def test_markdown_diff_renders_user_text_inertly():
     assert "&#64;" not in md and "&amp;#64;team" in md
 
 
+def test_the_text_diff_never_starts_a_line_with_a_runner_command():
+    recs = [case("longgang", fine="60000", id="longgang/case-x", title="标题\n::error file=README.md::被注入")]
+    text = diff.render_text(diff.compare(results(BASE), results(BASE + recs), base_label="main"))
+    assert "被注入" in text and runner_lines(text) == []
+
+
 def test_an_unterminated_quote_is_reported_where_it_opens(tmp_path):
     """The issue's reproduction: a quote opened on line 3 and never closed was reported at the
     closing --- (8:1)."""

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from qsgen.core.display import fmt, fmt_plain, fmt_signed
-from qsgen.core.errors import Diagnostic, QsgenError
+from qsgen.core.errors import Diagnostic, QsgenError, inert_lines
 from qsgen.core.kinds import KINDS
 from qsgen.core.measures import MEASURES, PROGRESS_TYPES
 from qsgen.core.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
@@ -537,7 +537,7 @@ def render_text(report: DiffReport) -> str:
         out.append(f"仍有 {len(report.head_errors)} 处校验错误（改动前就已存在），运行 qsgen check 查看。")
     if report.fixed_errors:
         out.append(f"已改正 {report.fixed_errors} 处原有的校验错误。")
-    return "\n".join(out) + "\n"
+    return inert_lines("\n".join(out) + "\n")  # (titles may hold line breaks: never a CI command)
 
 
 _LIVE = re.compile(r"(?i)(?<=:)(?=//)|(?<=@)|(?<=\bwww)(?=\.)")  # where a link or a mention would start
