@@ -85,7 +85,7 @@ KEY_FILE = "qsgen-cache-key"  # in the repository's git storage (.git/), never i
 KEY_BYTES = 32
 MAGIC = b"QSGEN-CACHE-1\n"  # then the 32-byte HMAC-SHA256, then the payload
 _KEYS: dict[str, bytes] = {}  # cache folder -> its key, for this process
-_PROCESS_KEY = secrets.token_bytes(KEY_BYTES)  # for a tree without git storage: trusted by no other process
+PROCESS_KEY = secrets.token_bytes(KEY_BYTES)  # for a tree without git storage: trusted by no other process
 _REJECTED: list[str] = []  # cache files refused since the last take_rejected(), as repository paths
 
 
@@ -121,11 +121,11 @@ def repository_key(root: Path | str) -> tuple[bytes, bool]:
     name = os.path.realpath(os.path.join(root, CACHE_DIR))
     key = _KEYS.get(name)
     if key is not None:
-        return key, key is not _PROCESS_KEY
+        return key, key is not PROCESS_KEY
     git = git_storage(root)
-    key = _PROCESS_KEY if git is None else (_read_key(git / KEY_FILE) or _make_key(git / KEY_FILE) or _PROCESS_KEY)
+    key = PROCESS_KEY if git is None else (_read_key(git / KEY_FILE) or _make_key(git / KEY_FILE) or PROCESS_KEY)
     _KEYS[name] = key
-    return key, key is not _PROCESS_KEY
+    return key, key is not PROCESS_KEY
 
 
 def _read_key(path: Path) -> bytes | None:
@@ -179,7 +179,7 @@ def seal_of(target: Path | str) -> tuple[bytes, bytes]:
     for parent in target.parents:
         if parent.name == CACHE_DIR:
             return repository_key(parent.parent)[0], target.relative_to(parent).as_posix().encode("utf-8", "surrogateescape")
-    return _PROCESS_KEY, target.name.encode("utf-8", "surrogateescape")
+    return PROCESS_KEY, target.name.encode("utf-8", "surrogateescape")
 
 
 def tag(key: bytes, name: bytes, payload: bytes | memoryview) -> bytes:
@@ -204,15 +204,20 @@ def unseal(target: Path | str, data: bytes) -> memoryview | None:
     if len(data) >= head and data.startswith(MAGIC) and \
             hmac.compare_digest(data[len(MAGIC):head], tag(key, name, payload)):
         return payload
-    reject(target)
+    # Without git storage the key is this process's: what an earlier qsgen process sealed is
+    # refused as well, but that is expected there and not worth a warning
+    reject(target, quiet=key is PROCESS_KEY and data.startswith(MAGIC))
     return None
 
 
-def reject(target: Path | str) -> None:
-    """A cache file whose seal is not this repository's: removed (it will be rebuilt), noted."""
+def reject(target: Path | str, quiet: bool = False) -> None:
+    """A cache file whose seal is not this repository's: removed (it will be rebuilt), noted
+    for the build's warning unless ``quiet``."""
     target = Path(target)
     with contextlib.suppress(OSError):
         os.unlink(target)
+    if quiet:
+        return
     parts = target.parts
     at = max((i for i, p in enumerate(parts) if p == CACHE_DIR), default=len(parts) - 1)
     _REJECTED.append("/".join(parts[at:]))
