@@ -147,3 +147,62 @@ def test_a_full_or_read_only_disk_is_a_chinese_error_naming_the_path(repo, monke
         assert "只读" in err
     assert (tree(repo / "_site") if (repo / "_site").exists() else None) == before
     assert not [p for p in repo.iterdir() if ".qsgen-new" in p.name or ".qsgen-old" in p.name]
+
+
+# A real kill -9 at a chosen point of the writer: a fresh process runs `qsgen build` with the
+# writer's function wrapped to SIGKILL the process at its n-th call (no cleanup can run).
+KILLER = r"""
+import os, signal, sys
+from qsgen.publish import writer
+where, n, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+calls = [0]
+def killing(real, only=""):
+    def call(*a, **k):
+        if only and only not in os.fspath(a[-1]):
+            return real(*a, **k)
+        calls[0] += 1
+        if calls[0] >= n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*a, **k)
+    return call
+if where == "write_chunks":
+    writer.write_chunks = killing(writer.write_chunks)
+elif where == "replace":
+    writer.os.replace = killing(os.replace, "/_site/")  # (a file of the site, not of the cache)
+elif where == "between-renames":
+    writer._exchange = lambda a, b: False
+    writer.os.rename = killing(os.rename)
+else:
+    writer._exchange = killing(writer._exchange)
+from qsgen.cli.program import main
+sys.exit(main(argv))
+"""
+
+
+@pytest.mark.parametrize("where, n, argv", [
+    ("write_chunks", 5, ["build", "--atomic"]),  # a page streamed into the new site
+    ("replace", 2, ["build"]),  # in the middle of an in-place update
+    ("exchange", 1, ["build", "--atomic"]),  # just before the swap
+    ("between-renames", 2, ["build", "--atomic"]),  # the old site moved aside, the new one not in
+])
+def test_after_a_kill_9_the_next_build_cleans_up_and_equals_a_clean_build(repo, tmp_path, where, n, argv):  # noqa: F811
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)  # a cache key that outlives the process
+    build(repo, quiet=True)
+    page = repo / "records" / "2023" / "fagui" / "news-0512.md"
+    page.write_text(page.read_text("utf-8").replace("报道正文。", "报道正文（改过）。")
+                    .replace("title: ", "title: 改过：", 1), "utf-8")  # (its page, its unit's, the search's)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", KILLER, where, str(n), "--root", str(repo), *argv, "-q"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr  # killed where asked
+    left = [p.name for p in repo.iterdir() if ".qsgen-new" in p.name or ".qsgen-old" in p.name]
+    if where != "replace":
+        assert left  # what a kill leaves
+    assert run_cli(["--root", str(repo), "build", "-q"]) == 0
+    assert not [p for p in repo.iterdir() if ".qsgen-new" in p.name or ".qsgen-old" in p.name]
+    fresh = tmp_path / "fresh"
+    build(repo, fresh, quiet=True, use_cache=False)
+    assert tree(repo / "_site") == tree(fresh)
