@@ -198,3 +198,17 @@ def test_the_status_helper_never_unmarshals_an_unsealed_table(tmp_path):
     assert check.changed(0) is None and check.changed(1) == {"x"}
     assert cache.take_rejected() == [f"{cache.CACHE_DIR}/pages/status.marshal"]
     assert not planted.exists()
+
+
+def test_a_build_with_errors_still_says_it_refused_cache_files(repo):
+    from qsgen.core.errors import QsgenError
+
+    pipeline.build(repo, quiet=True)
+    for p in cache_files(repo):
+        p.write_bytes(PWN)
+    bad = next((repo / "records" / "2023").rglob("case-*.md"))
+    bad.write_text("---\nkind: case\n---\n", "utf-8")
+    with pytest.raises(QsgenError) as e:
+        pipeline.build(repo, quiet=True)
+    assert [d for d in e.value.diagnostics if "未通过校验" in d.message and d.severity == "warning"]
+    assert not (Path.cwd() / "PWNED").exists()

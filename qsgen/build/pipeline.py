@@ -175,6 +175,11 @@ def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: 
                                  (pagestore.PageStore.status_table(root), out)])
         try:
             return _build_with(root, out, say, notes, use_cache, atomic, check, pdf)
+        except QsgenError as e:  # the cache files refused on the way are said with the errors
+            refused = cache.rejected_warning(cache.take_rejected(), root)
+            if refused is not None:
+                e.diagnostics = [*e.diagnostics, refused]
+            raise
         finally:
             check.close()
 

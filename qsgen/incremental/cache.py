@@ -8,8 +8,10 @@ that does not carry the seal of this repository's key (planted, committed, extra
 archive, edited, corrupted) is never unpickled or unmarshalled: it is discarded, rebuilt, and
 the build says so once (``take_rejected``). A tree without git storage (``git archive | tar
 -x``) gets a fresh key per process: its cache lives only as long as the process (``qsgen
-serve``), what is on disk is never trusted. The memos that use these helpers: ``rulescache`` (parsed rules), ``recordmemo`` (parsed
-record files), ``scorememo`` (each unit's score), ``pagestore`` and ``pages`` (rendered pages).
+serve``), what is on disk is never trusted. (A ``.git`` can never come in with a commit: git
+refuses the name in a tree.) The memos that use these helpers: ``rulescache`` (parsed rules),
+``recordmemo`` (parsed record files), ``scorememo`` (each unit's score), ``pagestore`` and
+``pages`` (rendered pages).
 Both the record memo and the page store save the file status of what they keep as a table
 (``status.marshal``) that ``statcheck`` compares with the files in a helper process while
 this one loads the caches; without a trustworthy report each file is stat'ed here.
