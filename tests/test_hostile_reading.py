@@ -176,3 +176,22 @@ def test_serves_rebuild_reports_a_fifo_record_instead_of_hanging(repo, monkeypat
     th.join(120)  # a safety net against a hang, not a speed test
     assert done == [False]
     assert any(d.path == "records/2023/fagui/case-902.md" and "命名管道" in d.message for d in preview.errors)
+
+
+def test_the_lifecycle_reads_no_fifo_either(repo):
+    """Lifecycle files (status.yaml) and a final year's inputs (the manifest's digests) go
+    through the same confined reading: a FIFO is an error or its reason, never a hang."""
+    from qsgen.core.errors import Diagnostics
+    from qsgen.lifecycle.manifest import input_files
+    from qsgen.lifecycle.status import read_status
+
+    year = repo / "records" / "2023"
+    os.mkfifo(year / "status.yaml")
+    os.mkfifo(year / "fagui" / "pipe.pdf")
+    (year / "fagui" / "zero.pdf").symlink_to("/dev/zero")
+    diags = Diagnostics()
+    assert read_status(repo, 2023, diags) is None
+    assert [d.message for d in diags.errors] == ["年度状态文件不是普通文件，而是命名管道（FIFO），不会读取"]
+    files = input_files(repo, 2023)
+    assert files["records/2023/fagui/pipe.pdf"].startswith(b"\0refused ")
+    assert "records/2023/fagui/zero.pdf" not in files  # (links are not inputs)
