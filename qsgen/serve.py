@@ -77,7 +77,7 @@ class Engine:
         when = gather.build_date(root)
         digests, results = {}, []
         for year in years:
-            digest = digests[year] = cache.tree_digest(root / "rules" / str(year))
+            digest = digests[year] = cache.tree_digest(root / "rules" / str(year), within=root)
             if self.rules.get(year) is None or digest != self.rules_digest.get(year):
                 self.rules.pop(year, None)
                 rules, rule_diags = load_rules(root, year)

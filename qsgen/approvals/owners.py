@@ -7,6 +7,7 @@ import binascii
 import datetime as _dt
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.yamlsafe import Node
+from qsgen.repo.files import Refused, read_file
 
 OWNERS_PATH = "rules/owners.yaml"
 PLATFORMS = ("github", "gitlab", "gitea")
@@ -106,13 +108,16 @@ class OwnersConfig:
 def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]]:
     """Read rules/owners.yaml; None when the file does not exist."""
     path = Path(root) / OWNERS_PATH
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, []
     diags = Diagnostics()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        diags.error(OWNERS_PATH, 1, 1, f"无法读取文件：{e}", "请用 UTF-8 编码保存")
+        text = read_file(path, within=root).decode("utf-8-sig")
+    except Refused as e:
+        diags.error(OWNERS_PATH, 1, 1, f"文件{e.reason}", "rules/owners.yaml 必须是仓库里的普通文本文件")
+        return None, diags.sorted()
+    except UnicodeDecodeError:
+        diags.error(OWNERS_PATH, 1, 1, "文件不是 UTF-8 编码", "请用 UTF-8 编码保存")
         return None, diags.sorted()
     node, ydiags = yamlsafe.load(text, OWNERS_PATH)
     diags.extend(ydiags)

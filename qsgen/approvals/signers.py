@@ -8,6 +8,7 @@ from pathlib import Path
 from qsgen.approvals.owners import OwnersConfig
 from qsgen.approvals.responsible import SIGNERS_PATH
 from qsgen.core.errors import Diagnostic
+from qsgen.repo.files import Refused, read_file
 
 HEADER = """\
 # 本文件由 `qsgen codeowners` 根据 rules/owners.yaml 的 approvers: 自动生成，请不要手工修改。
@@ -43,8 +44,8 @@ def read_committed(root: str | Path) -> str | None:
     """The committed rules/allowed_signers (newlines normalised), None when there is none."""
     path = Path(root) / SIGNERS_PATH
     try:
-        return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
+        return read_file(path, within=root).decode("utf-8-sig").replace("\r\n", "\n")
+    except (Refused, UnicodeDecodeError):
         return None
 
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from qsgen.core.errors import Diagnostic
+from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import RecordSet, Results
 from qsgen.incremental.history import cached_history
 from qsgen.repo import gitinfo
-from qsgen.repo.files import resolve_file
+from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file, resolve_file
 from qsgen.site import SiteInputs
 
 EXAMPLE_MARKER = "EXAMPLE"  # records/<year>/EXAMPLE present: the records are example data
@@ -31,8 +31,10 @@ class Attachments(Mapping[str, bytes]):
         self.files = files  # repository path -> file system path
 
     def __getitem__(self, rel: str) -> bytes:
-        with open(self.files[rel], "rb") as f:
-            return f.read()
+        try:  # (resolved and checked by the records stage: a regular file inside records/)
+            return read_file(self.files[rel], ATTACHMENT_LIMIT)
+        except Refused as e:
+            raise QsgenError("附件读取失败，未生成网站", [Diagnostic(rel, 1, 1, f"附件{e.reason}")]) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.files)
@@ -75,8 +77,8 @@ def example_date(root: Path, year: int) -> _dt.date | None:
     records/<year>/EXAMPLE marker. The example's year in progress is shown as of that day
     whatever day the site is built on; real repositories have no marker."""
     try:
-        text = (Path(root) / "records" / str(year) / EXAMPLE_MARKER).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_file(Path(root) / "records" / str(year) / EXAMPLE_MARKER, within=root).decode("utf-8")
+    except (Refused, UnicodeDecodeError):
         return None
     for line in text.splitlines():
         key, _, value = line.partition(":")

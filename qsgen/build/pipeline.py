@@ -143,11 +143,21 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
            use_cache: bool, atomic: bool = False, pdf: bool = False) -> BuildReport:
-    from qsgen.incremental import cache
+    from qsgen.publish import writer
 
     out = Path(out) if out is not None else root / "_site"
     say = (lambda line: None) if quiet else (progress or _stderr)
+    with writer.site_lock(out, say):  # every mode: one build at a time writes a site
+        writer.remove_leftovers(out)  # what killed builds left beside it
+        return _build_locked(root, out, say, use_cache, atomic, pdf)
+
+
+def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: bool, atomic: bool,
+                  pdf: bool) -> BuildReport:
+    from qsgen.incremental import cache
+
     notes: list[Diagnostic] = []
+    cache.take_rejected()  # (what an earlier build of this process refused was said then)
     if use_cache:
         committed = cache.committed(root)
         if committed is not None:  # not to be trusted: neither read nor written
@@ -165,6 +175,11 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
                                  (pagestore.PageStore.status_table(root), out)])
         try:
             return _build_with(root, out, say, notes, use_cache, atomic, check, pdf)
+        except QsgenError as e:  # the cache files refused on the way are said with the errors
+            refused = cache.rejected_warning(cache.take_rejected(), root)
+            if refused is not None:
+                e.diagnostics = [*e.diagnostics, refused]
+            raise
         finally:
             check.close()
 
@@ -179,7 +194,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
-    digests = {y: cache.tree_digest(root / "rules" / str(y)) for y in rule_years(root)}
+    digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     store = PageStore.load(root) if use_cache else PageStore()
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
@@ -187,7 +202,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     if use_cache:
         from qsgen.incremental import recordmemo, scorememo
 
-        validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules"))
+        validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
@@ -225,14 +240,20 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                 raise QsgenError(f"读取上一次生成的页面失败：{e.strerror or e}（{e.filename}），"
                                  "请用 --no-cache 重新生成") from e
             writer.write_site(files, out, root, unchanged=store.unchanged_in(out), tmp=tmp)
-    except BaseException:
+    except BaseException as e:
+        written = writer.folder_bytes(tmp) if tmp is not None and isinstance(e, OSError) else 0
         if tmp is not None:
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):  # a page streamed into the new site: a full disk, say
+            raise writer.write_failure(e, out, written=written) from e
         raise
     if use_cache:
         store.save(root, out)
+        refused = cache.rejected_warning(cache.take_rejected(), root)
+        if refused is not None:
+            notes.append(refused)
     keep_for_exit(results, store, files, inputs)
     say(f"完成：已写入 {out}（{len(files)} 个文件）")
     return BuildReport(out=out, files=len(files), units=sum(len(r.units) for r in results),

@@ -9,6 +9,7 @@ from typing import Any
 
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics
+from qsgen.repo.files import Refused, read_file
 
 OWNERS_PATH = "rules/owners.yaml"
 BACKENDS = ("github", "gitlab", "gitea", "forgejo")
@@ -70,12 +71,10 @@ def load_settings(root: str | Path) -> tuple[CmsSettings, list[Diagnostic]]:
     settings = CmsSettings()
     diags = Diagnostics()
     path = Path(root) / OWNERS_PATH
-    if not path.is_file():
-        return settings, []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return settings, []  # qsgen codeowners reports it
+        text = read_file(path, within=root).decode("utf-8-sig")
+    except (Refused, UnicodeDecodeError):
+        return settings, []  # (missing; else qsgen codeowners reports it)
     node, ydiags = yamlsafe.load(text, OWNERS_PATH)
     if node is None or ydiags or not node.is_map:
         return settings, list(ydiags)

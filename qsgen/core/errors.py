@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# A line that a CI runner would take as a command: GitHub's ::command and ##[command], Azure's ##vso[
+_RUNNER_COMMAND = re.compile(r"^(\s*)(::|##\[|##vso\[)", re.MULTILINE)
+
+
+def inert_lines(text: str) -> str:
+    """``text`` with a backslash before what would start a CI runner command at the start of a
+    line, and carriage returns written as \\r."""
+    return _RUNNER_COMMAND.sub(lambda m: m.group(1) + "\\" + m.group(2), text.replace("\r", "\\r"))
 
 
 @dataclass(frozen=True, order=True)
@@ -18,12 +28,16 @@ class Diagnostic:
     code: str = ""  # what kind of problem, where a command treats one kind apart ("privacy")
 
     def format_text(self) -> str:
+        """``path:line:col: message`` and the hint below it. User text (a key, a value, a file
+        name) may hold line breaks: no line of the result ever starts with what a CI runner
+        reads as a command (``::error …``, ``##[…]``, ``##vso[…]``), and a carriage return
+        never rewrites a line."""
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
         if self.severity == "warning":
             text = f"{self.path}:{self.line}:{self.col}: 警告：{self.message}"
         if self.hint:
             text += f"\n    提示：{self.hint}"
-        return text
+        return inert_lines(text)
 
     def to_json(self) -> dict:
         out = {
@@ -76,7 +90,11 @@ class Diagnostics:
 class QsgenError(Exception):
     """Raised by a stage whose input has errors; carries every diagnostic of the run."""
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *,
+                 site_changed: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.diagnostics = diagnostics or []
+        # True when the published site was partly changed before the failure (the message then
+        # says what was replaced); False: the previous site is exactly as it was
+        self.site_changed = site_changed

@@ -1,11 +1,12 @@
-"""How a qsgen process runs: the cyclic garbage collector paused while loading and rendering, and
-what a one-shot command keeps until it exits."""
+"""How a qsgen process runs: the cyclic garbage collector paused while loading and rendering,
+what a one-shot command keeps until it exits, and the locks that make builds take turns."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -33,3 +34,37 @@ def keep_for_exit(*objects: Any) -> None:
     """In a one-shot process, keep ``objects`` alive until it exits (see RETAINED)."""
     if RETAINED is not None:
         RETAINED.append(objects)
+
+
+@contextlib.contextmanager
+def exclusive(path: str, waiting: str, say: Callable[[str], None] | None = None,
+              directory: bool = False) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` (a lock file, made when missing, or with
+    ``directory`` a folder itself) while the block runs; when another process holds it,
+    ``say(waiting)`` and wait. Where no lock can be taken (no fcntl, an unwritable folder, a
+    file system without locks) the block runs without one."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        if directory:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        else:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if say is not None:
+                say(waiting)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass  # a file system without locks
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)

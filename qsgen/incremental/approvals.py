@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
-from qsgen.incremental.cache import CACHE_DIR, write_pickle
+from qsgen.incremental.cache import CACHE_DIR, read_pickle, write_pickle
 
 APPROVALS_FILE = "approvals.pickle"
 
@@ -18,12 +17,8 @@ def _file(root: Path, year: int | None) -> Path:
 def load(root: Path, year: int | None = None) -> dict[str, Any]:
     """What the last build kept: {"verdicts": {signers digest: {sha: verdict}}, "site": (key,
     data)}; empty when there is nothing (or nothing readable)."""
-    try:
-        with open(_file(root, year), "rb") as f:
-            data = pickle.load(f)
-        return data if isinstance(data, dict) else {}
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
-        return {}
+    data = read_pickle(_file(root, year))
+    return data if isinstance(data, dict) else {}
 
 
 def save(root: Path, data: dict[str, Any], year: int | None = None) -> None:

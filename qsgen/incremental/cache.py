@@ -1,8 +1,17 @@
 """Where the cache lives and what every memo of it shares: the folder and its lock, atomic pickles, digests.
 
 Everything in ``.qsgen-cache/`` is a pure optimisation (output is byte-identical to a clean
-build). The memos that use these helpers: ``rulescache`` (parsed rules), ``recordmemo`` (parsed
-record files), ``scorememo`` (each unit's score), ``pagestore`` and ``pages`` (rendered pages).
+build). Every file of it is sealed (``seal``/``unseal``): HMAC-SHA256 with a random key kept in
+the repository's git storage (``.git/qsgen-cache-key``, never in the work tree, so never in a
+commit, a pull request or an archive), over the file's name in the cache and its bytes. A file
+that does not carry the seal of this repository's key (planted, committed, extracted from an
+archive, edited, corrupted) is never unpickled or unmarshalled: it is discarded, rebuilt, and
+the build says so once (``take_rejected``). A tree without git storage (``git archive | tar
+-x``) gets a fresh key per process: its cache lives only as long as the process (``qsgen
+serve``), what is on disk is never trusted. (A ``.git`` can never come in with a commit: git
+refuses the name in a tree.) The memos that use these helpers: ``rulescache`` (parsed rules),
+``recordmemo`` (parsed record files), ``scorememo`` (each unit's score), ``pagestore`` and
+``pages`` (rendered pages).
 Both the record memo and the page store save the file status of what they keep as a table
 (``status.marshal``) that ``statcheck`` compares with the files in a helper process while
 this one loads the caches; without a trustworthy report each file is stat'ed here.
@@ -12,16 +21,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import Record
+from qsgen.core.runtime import exclusive
 
 CACHE_DIR = ".qsgen-cache"
-FORMAT = 14  # bump when the stored layout changes
+FORMAT = 15  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent.parent  # the qsgen package
 
 
@@ -64,44 +76,226 @@ def locked(root: Path, say: Any = None) -> Iterator[None]:
     repository waits (saying so) instead of writing the cache and the site at the same time,
     which could leave a status table newer than the record cache it describes. Where the lock
     cannot be taken (no fcntl, an unwritable folder) the build runs without it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    with exclusive(os.path.join(root, CACHE_DIR, LOCK_FILE), "另一个 qsgen build 正在生成这个仓库的网站，等它结束……",
+                   say):
         yield
-        return
-    try:
-        fd = os.open(os.path.join(root, CACHE_DIR, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        yield
-        return
-    try:
+
+
+# ---- the seal of every cache file
+
+KEY_FILE = "qsgen-cache-key"  # in the repository's git storage (.git/), never in the work tree
+KEY_BYTES = 32
+MAGIC = b"QSGEN-CACHE-1\n"  # then the 32-byte HMAC-SHA256, then the payload
+_KEYS: dict[str, bytes] = {}  # cache folder -> its key, for this process
+PROCESS_KEY = secrets.token_bytes(KEY_BYTES)  # for a tree without git storage: trusted by no other process
+_REJECTED: list[str] = []  # cache files refused since the last take_rejected(), as repository paths
+
+
+def git_storage(root: Path | str) -> Path | None:
+    """The git folder that holds the repository's own data (the common one of a linked
+    worktree), found by reading ``.git`` upwards from ``root``; None in a tree without git."""
+    here = Path(os.path.realpath(root))
+    for folder in (here, *here.parents):
+        dot = folder / ".git"
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if say is not None:
-                say("另一个 qsgen build 正在生成这个仓库的网站，等它结束……")
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if dot.is_dir():
+                return dot
+            if not dot.is_file():
+                continue
+            text = dot.read_text("utf-8", "replace")[:4096].strip()
         except OSError:
-            pass  # a file system without locks: as without fcntl
-        yield
+            return None
+        if not text.startswith("gitdir:"):
+            return None
+        gitdir = (folder / text[len("gitdir:"):].strip()).resolve()
+        try:  # a linked worktree's folder names the common one
+            common = (gitdir / "commondir").read_text("utf-8", "replace").strip()
+            return (gitdir / common).resolve() if common else gitdir
+        except OSError:
+            return gitdir if gitdir.is_dir() else None
+    return None
+
+
+def repository_key(root: Path | str) -> tuple[bytes, bool]:
+    """(the key that seals ``root``'s cache, whether it outlives this process). Read from (or
+    made in) ``.git/qsgen-cache-key``; the process's own key when there is no git storage or it
+    cannot be written."""
+    name = os.path.realpath(os.path.join(root, CACHE_DIR))
+    key = _KEYS.get(name)
+    if key is not None:
+        return key, key is not PROCESS_KEY
+    git = git_storage(root)
+    key = PROCESS_KEY if git is None else (_read_key(git / KEY_FILE) or _make_key(git / KEY_FILE) or PROCESS_KEY)
+    _KEYS[name] = key
+    return key, key is not PROCESS_KEY
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, KEY_BYTES + 1)
+    except OSError:
+        return None
     finally:
-        os.close(fd)  # (releases the lock)
+        os.close(fd)
+    return data if len(data) == KEY_BYTES else None
 
 
-def write_pickle(target: Path, data: Any) -> bool:
-    """Write ``data`` to ``target`` (in .qsgen-cache/) atomically: beside it, then renamed.
-    False when it could not be written (a cache that is not written only costs time)."""
+def _make_key(path: Path) -> bytes | None:
+    """A new random key in ``path`` (readable by its owner only); the one another process made
+    at the same moment wins. None when it cannot be written."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, key)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # never a half-written key: it appears whole or not at all
+        except FileExistsError:
+            other = _read_key(path)
+            if other is not None:
+                return other
+            os.replace(tmp, path)  # a damaged key file: replaced (what it sealed is refused)
+        return key
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def seal_of(target: Path | str) -> tuple[bytes, bytes]:
+    """(key, name) for a cache file: the key of the repository whose .qsgen-cache/ holds it, and
+    its path inside that folder (bound into the seal: a file is valid only where it was written)."""
+    target = Path(target)
+    for parent in target.parents:
+        if parent.name == CACHE_DIR:
+            return repository_key(parent.parent)[0], target.relative_to(parent).as_posix().encode("utf-8", "surrogateescape")
+    return PROCESS_KEY, target.name.encode("utf-8", "surrogateescape")
+
+
+def tag(key: bytes, name: bytes, payload: bytes | memoryview) -> bytes:
+    """The seal: HMAC-SHA256 over the file's name in the cache and its payload."""
+    h = hmac.new(key, name + b"\0", "sha256")
+    h.update(payload)  # (a memoryview: the payload is not copied)
+    return h.digest()
+
+
+def seal(target: Path | str, payload: bytes) -> bytes:
+    """What is written to the cache file ``target``: MAGIC, the seal, the payload."""
+    key, name = seal_of(target)
+    return MAGIC + tag(key, name, payload) + payload
+
+
+def unseal(target: Path | str, data: bytes) -> memoryview | None:
+    """The payload of ``data`` read from ``target`` (a view, not a copy) when its seal is this
+    repository's; else None (and the file is refused: see take_rejected)."""
+    key, name = seal_of(target)
+    head = len(MAGIC) + 32
+    payload = memoryview(data)[head:]
+    if len(data) >= head and data.startswith(MAGIC) and \
+            hmac.compare_digest(data[len(MAGIC):head], tag(key, name, payload)):
+        return payload
+    # Without git storage the key is this process's: what an earlier qsgen process sealed is
+    # refused as well, but that is expected there and not worth a warning
+    reject(target, quiet=key is PROCESS_KEY and data.startswith(MAGIC))
+    return None
+
+
+def reject(target: Path | str, quiet: bool = False) -> None:
+    """A cache file whose seal is not this repository's: removed (it will be rebuilt), noted
+    for the build's warning unless ``quiet``."""
+    target = Path(target)
+    with contextlib.suppress(OSError):
+        os.unlink(target)
+    if quiet:
+        return
+    parts = target.parts
+    at = max((i for i, p in enumerate(parts) if p == CACHE_DIR), default=len(parts) - 1)
+    _REJECTED.append("/".join(parts[at:]))
+
+
+def take_rejected() -> list[str]:
+    """The cache files refused since the last call (their paths from the repository root)."""
+    out = sorted(set(_REJECTED))
+    _REJECTED.clear()
+    return out
+
+
+def rejected_warning(names: list[str], root: Path | str) -> Any:
+    """The one warning of a build that refused cache files (errors.Diagnostic), or None."""
+    if not names:
+        return None
+    from qsgen.core.errors import Diagnostic
+
+    shown = "、".join(names[:3]) + (f" 等 {len(names)} 个" if len(names) > 3 else "")
+    if repository_key(root)[1]:
+        hint = ("缓存只认本机 qsgen 写下的文件（用 .git/qsgen-cache-key 签名）；"
+                "这些文件可能是提交、解压或复制进来的，或被改动、损坏了")
+    else:
+        hint = ("这里没有 .git 文件夹存放缓存密钥，磁盘上的缓存一律不用，每次都完整生成；"
+                "在 git 仓库里生成即可使用缓存")
+    return Diagnostic(CACHE_DIR, 1, 1, f"缓存文件 {shown} 未通过校验，已丢弃并重新生成（输出不受影响）",
+                      hint, "warning")
+
+
+def read_sealed(target: Path | str) -> memoryview | None:
+    """The payload of the cache file ``target``; None when it is absent, unreadable or refused."""
+    try:
+        with open(target, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    return unseal(target, data)
+
+
+def write_sealed(target: Path, payload: bytes) -> bool:
+    """Write ``payload`` sealed to ``target`` (in .qsgen-cache/) atomically: beside it, then
+    renamed. False when it could not be written (a cache that is not written only costs time)."""
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            key, name = seal_of(target)
+            f.write(MAGIC + tag(key, name, payload))
+            f.write(payload)  # (not joined to the seal: no copy of a large payload)
         os.replace(tmp, target)
         return True
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return False
+
+
+def read_pickle(target: Path | str) -> Any:
+    """What ``write_pickle`` wrote to ``target``; None when absent, refused or not loadable.
+    Only bytes that carry this repository's seal are ever unpickled."""
+    payload = read_sealed(target)
+    if payload is None:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # sealed by us, yet not loadable (a class that changed): a cache miss
+        return None
+
+
+def write_pickle(target: Path, data: Any) -> bool:
+    """Write ``data`` pickled and sealed to ``target`` (in .qsgen-cache/) atomically."""
+    try:
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        return False
+    return write_sealed(target, payload)
 
 
 def remove_files(folder: Path, names: Iterable[str]) -> None:
@@ -119,10 +313,15 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def tree_digest(*dirs: Path) -> str:
+def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
     """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty).
     Not of where the dirs are: `qsgen build` in the repository, in a sub-folder of it (root
-    ../../..) or with --root /its/path must find the same cache."""
+    ../../..) or with --root /its/path must find the same cache. A file is read as the stages
+    read it (repo.files.read_file, confined to ``within``, by default each dir): one that is
+    not a regular file inside, or too large, hashes as the reason it is refused (a FIFO or
+    /dev/zero is never opened for reading)."""
+    from qsgen.repo.files import Refused, read_file
+
     h = hashlib.blake2b(digest_size=16)
     for i, d in enumerate(dirs):
         h.update(b"\0dir %d\0" % i)
@@ -134,10 +333,9 @@ def tree_digest(*dirs: Path) -> str:
                 full = os.path.join(dirpath, name)
                 h.update(b"\0" + os.fsencode(os.path.relpath(full, d)) + b"\0")
                 try:
-                    with open(full, "rb") as f:
-                        h.update(f.read())
-                except OSError:
-                    h.update(b"\0unreadable")
+                    h.update(read_file(full, within=d if within is None else within))
+                except Refused as e:
+                    h.update(b"\0refused " + e.reason.encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

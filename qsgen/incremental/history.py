@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from qsgen.incremental.cache import CACHE_DIR, write_pickle
+from qsgen.incremental.cache import CACHE_DIR, read_pickle, write_pickle
 
 HISTORY_FILE = "history.pickle"
 
@@ -19,14 +18,12 @@ def cached_history(root: Path, paths: list[str], head: str | None,
     per year's paths."""
     target = Path(root) / CACHE_DIR / (HISTORY_FILE if year is None else f"history-{year}.pickle")
     if head is not None:
+        data = read_pickle(target)
         try:
-            with open(target, "rb") as f:
-                data = pickle.load(f)
             if data["head"] == head and data["asked"].issuperset(paths):
                 found = data["found"]
                 return {p: found[p] for p in paths if p in found}
-        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                AttributeError, ImportError):
+        except (KeyError, TypeError, AttributeError):
             pass
     found = read(root, paths)
     if head is not None:

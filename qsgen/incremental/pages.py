@@ -44,7 +44,8 @@ def code_digest(template_dir: Path | None = None) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {FORMAT}".encode())
     _hash_code(h, RENDER_CODE)
-    h.update(tree_digest(template_dir or site_templates.TEMPLATE_DIR).encode())
+    folder = template_dir or site_templates.TEMPLATE_DIR
+    h.update(tree_digest(folder, within=site_templates.confinement(folder)).encode())
     return h.hexdigest()
 
 

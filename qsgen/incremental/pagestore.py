@@ -17,6 +17,7 @@ from qsgen.incremental.cache import (
     FORMAT,
     STATUS_TABLE,
     DigestMemo,
+    read_pickle,
     remove_files,
     shard_file,
     write_pickle,
@@ -164,8 +165,7 @@ class PageStore:
             return store
         for name in names:
             try:
-                with open(folder / name, "rb") as f:
-                    data = pickle.load(f)
+                data = read_pickle(folder / name)
                 if not isinstance(data, dict) or data.get("format") != FORMAT:
                     continue
                 site_dir = Path(data["site"])
@@ -179,8 +179,7 @@ class PageStore:
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
                 store.saved[data["shard"]] = part
-            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                    AttributeError, ImportError):
+            except (KeyError, TypeError, ValueError, AttributeError):
                 continue
         return store
 

@@ -12,7 +12,6 @@ statcheck.py when it can.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from qsgen.incremental.cache import (
     STATUS_TABLE,
     DigestMemo,
     code_key,
+    read_pickle,
     record_digest,
     remove_files,
     shard_file,
@@ -112,16 +112,14 @@ class RecordMemo:
             if not name.endswith(".pickle"):
                 continue
             try:
-                with open(folder / name, "rb") as f:
-                    data = pickle.load(f)
+                data = read_pickle(folder / name)
                 if not isinstance(data, dict) or data.get("validity") != validity:
                     continue
                 memo.entries.update(_unpack(data["entries"]))
                 memo.digests.update(data["digests"])
                 memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
-            except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                    AttributeError, ImportError, IndexError):
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                 continue
         return memo
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
-from qsgen.incremental.cache import CACHE_DIR, code_key, write_pickle
+from qsgen.incremental.cache import CACHE_DIR, code_key, read_pickle, write_pickle
 from qsgen.rules import load_rules
 
 RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
@@ -20,14 +19,9 @@ def load_rules_cached(root: Path, rules_digest: str, year: int | None = None) ->
     were; only rules that loaded without errors are kept (one file per year)."""
     key = code_key(_RULES_MODULES, rules_digest, os.path.realpath(root), year)
     target = Path(root) / CACHE_DIR / (RULES_FILE if year is None else f"rules-{year}.pickle")
-    try:
-        with open(target, "rb") as f:
-            data = pickle.load(f)
-        if isinstance(data, dict) and data.get("key") == key:
-            return data["rules"], data["diags"]
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-            AttributeError, ImportError, IndexError):
-        pass
+    data = read_pickle(target)
+    if isinstance(data, dict) and data.get("key") == key and "rules" in data and "diags" in data:
+        return data["rules"], data["diags"]
     rules, diags = load_rules(root, year)
     if rules is not None and not any(d.severity == "error" for d in diags):
         write_pickle(target, {"key": key, "rules": rules, "diags": diags})

@@ -178,13 +178,13 @@ class ScoreMemo:
         empty when absent, unreadable or made under another ``base``."""
         memo = cls(base)
         memo.year = year
+        from qsgen.incremental.cache import read_pickle
+
+        data = read_pickle(cls.path(root, year))
         try:
-            with open(cls.path(root, year), "rb") as f:
-                data = pickle.load(f)
             if isinstance(data, dict) and data.get("base") == base:
                 memo.entries = dict(data["entries"])
-        except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError,
-                AttributeError, ImportError):
+        except (KeyError, TypeError, ValueError):
             pass
         return memo
 

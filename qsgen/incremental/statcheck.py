@@ -8,7 +8,10 @@ system calls on one core. The caches (cache.py) save the status of what they kee
 the tables on the other core while this process loads its caches, and reports the paths whose
 status is no longer the one saved (``Check.changed``).
 
-A table is only trusted together with the cache it describes: it is removed before the cache's
+A table is sealed like every cache file (cache.seal): the helper gets the repository's key on its
+standard input and reads only a table that carries its seal (else it answers False for it and
+the table is refused: removed, and the build says so). A table is only trusted together with
+the cache it describes: it is removed before the cache's
 files are rewritten and saved again after all of them were (``save_table``), so a table that
 exists was written after every cache file it describes. Whoever uses a report must still
 decide that a path is unchanged only when the cache holds an entry for it: a path that is
@@ -25,25 +28,42 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# The helper: for each (table file, base folder) of its arguments, the paths of the table
-# whose lstat no longer gives the saved (size, mtime_ns, inode[, ctime_ns, is a link]); None
-# for a table that cannot be read. Written out to stdout with marshal. Only os and marshal.
+from qsgen.incremental.cache import MAGIC, PROCESS_KEY, reject, seal, seal_of
+
+# The helper: for each (table file, base folder, name in the cache) of its arguments, the paths
+# of the table whose lstat no longer gives the saved (size, mtime_ns, inode[, ctime_ns, is a
+# link]); None for a table that cannot be read, False for one without the seal of the key read
+# from stdin (never unmarshalled). Written out to stdout with marshal. Only os, marshal, hmac.
 _HELPER = r"""
-import marshal, os, sys
+import hmac, marshal, os, sys
+key = sys.stdin.buffer.read()
+magic = MAGIC
 out = []
 args = sys.argv[1:]
-for at in range(0, len(args), 2):
+for at in range(0, len(args), 3):
     try:
         with open(args[at], "rb") as f:
-            table = marshal.loads(f.read())  # (marshal.load reads a file object piece by piece)
+            data = f.read()
+    except Exception:
+        out.append(None)
+        continue
+    head = len(magic) + 32
+    name = os.fsencode(args[at + 2])
+    if len(key) != 32 or not data.startswith(magic) or not hmac.compare_digest(
+            data[len(magic):head], hmac.digest(key, name + b"\0" + data[head:], "sha256")):
+        out.append(False)
+        continue
+    try:
+        table = marshal.loads(data[head:])
+        items = list(table.items())
     except Exception:
         out.append(None)
         continue
     base, lstat, changed = args[at + 1], os.lstat, []
-    for rel, want in table.items():
+    for rel, want in items:
         try:
             st = lstat(base + rel)
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             changed.append(rel)
             continue
         have = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, (st.st_mode & 0o170000) == 0o120000)
@@ -51,7 +71,7 @@ for at in range(0, len(args), 2):
             changed.append(rel)
     out.append(changed)
 sys.stdout.buffer.write(marshal.dumps(out))
-"""
+""".replace("MAGIC", repr(MAGIC))
 
 TIMEOUT = 30  # seconds; a helper that takes longer is killed and its report ignored
 
@@ -68,7 +88,7 @@ def save_table(target: Path, table: dict[str, tuple]) -> None:
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(marshal.dumps(table))
+            f.write(seal(target, marshal.dumps(table)))
         os.replace(tmp, target)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
@@ -90,13 +110,22 @@ class Check:
     """A running helper; ``changed(i)``: the paths of the i-th table whose status changed, or
     None when there is no trustworthy answer (no table, the helper failed): stat them yourself."""
 
-    def __init__(self, proc: subprocess.Popen | None, count: int) -> None:
+    def __init__(self, proc: subprocess.Popen | None, count: int, tables: list[Path] | None = None) -> None:
         self.proc, self.count = proc, count
+        self.tables = tables or []
         self.report: list[Any] | None = None
 
     def changed(self, i: int) -> set[str] | None:
         if self.report is None:
             self.report = self._collect()
+            for table, part in zip(self.tables, self.report, strict=False):
+                if part is False:  # not sealed with this repository's key
+                    try:
+                        with open(table, "rb") as f:
+                            head = f.read(len(MAGIC))
+                    except OSError:
+                        head = b""
+                    reject(table, quiet=seal_of(table)[0] is PROCESS_KEY and head == MAGIC)
         part = self.report[i] if i < len(self.report) else None
         return set(part) if isinstance(part, list) else None
 
@@ -125,14 +154,21 @@ def start(pairs: list[tuple[Path, Path]]) -> Check:
     """Check each (table file, base folder) in a helper process; tables that do not exist are
     not looked at (their report is None)."""
     args: list[str] = []
+    keys = set()
     for table, base in pairs:
-        args += [os.fspath(table), os.path.join(os.fspath(base), "")]
-    if not sys.executable or not any(os.path.isfile(t) for t, _b in pairs):
+        key, name = seal_of(table)
+        keys.add(key)
+        args += [os.fspath(table), os.path.join(os.fspath(base), ""), os.fsdecode(name)]
+    if not sys.executable or not any(os.path.isfile(t) for t, _b in pairs) or len(keys) != 1:
         return Check(None, len(pairs))
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _HELPER, *args],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)
-    except OSError:
+        assert proc.stdin is not None
+        proc.stdin.write(keys.pop())  # (the key never on the command line, which anyone can see)
+        proc.stdin.close()
+        proc.stdin = None  # (communicate() would flush it)
+    except (OSError, ValueError):
         return Check(None, len(pairs))
-    return Check(proc, len(pairs))
+    return Check(proc, len(pairs), [Path(t) for t, _b in pairs])

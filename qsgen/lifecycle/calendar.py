@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.yamlsafe import load as load_yaml
+from qsgen.repo.files import Refused, read_file
 from qsgen.rules.schema import Ctx, Date, Invalid, ListOf, Number, Opt, Schema, Text
 
 CALENDAR_DIR = "rules/calendar"
@@ -80,8 +81,11 @@ def load_calendar(root: Path) -> tuple[Calendar, list[Diagnostic]]:
         rel = f"{CALENDAR_DIR}/{name}"
         stem = name[:-5]
         try:
-            text = (folder / name).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
+            text = read_file(folder / name, within=root).decode("utf-8-sig")
+        except Refused as e:
+            diags.error(rel, 1, 1, f"工作日安排文件{e.reason}", "请放仓库里的普通文本文件")
+            continue
+        except UnicodeDecodeError as e:
             diags.error(rel, 1, 1, f"无法读取工作日安排：{e}", "请用 UTF-8 保存")
             continue
         node, ydiags = load_yaml(text, rel)

@@ -14,6 +14,7 @@ from typing import Any
 
 from qsgen.core.lifecycle import MANIFEST_FILE, SIGNATURE_FILE, SIGNATURE_NAMESPACE
 from qsgen.core.model import Results
+from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file
 
 FORMAT = 1
 SIGNERS_PATH = "rules/allowed_signers"
@@ -52,8 +53,10 @@ def input_files(root: Path, year: int) -> dict[str, bytes]:
                 rel = os.path.relpath(full, root).replace(os.sep, "/")
                 if rel in skip:
                     continue
-                with open(full, "rb") as f:
-                    out[rel] = f.read()
+                try:  # (never a FIFO or a device: the reason stands for such a file)
+                    out[rel] = read_file(full, ATTACHMENT_LIMIT, within=root)
+                except Refused as e:
+                    out[rel] = ("\0refused " + e.reason).encode("utf-8")
     return dict(sorted(out.items()))
 
 
@@ -111,7 +114,10 @@ def read_manifest(root: Path, year: int) -> tuple[Manifest | None, str]:
     full = Path(root) / manifest_path(year)
     if not full.is_file():
         return None, ""
-    raw = full.read_bytes()
+    try:
+        raw = read_file(full, within=root)
+    except Refused as e:
+        return None, f"定稿清单{e.reason}"
     try:
         data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from qsgen.core.errors import Diagnostics
 from qsgen.core.lifecycle import FINAL, IN_PROGRESS, NOTICE, STATUS_FILE
 from qsgen.core.yamlsafe import load as load_yaml
+from qsgen.repo.files import Refused, read_file
 from qsgen.rules.schema import Choice, Ctx, Date, Invalid, Number, Opt, Schema, Text
 
 STATES = {IN_PROGRESS: IN_PROGRESS, "in_progress": IN_PROGRESS, NOTICE: NOTICE, "notice": NOTICE,
@@ -42,11 +44,14 @@ def read_status(root: Path, year: int, diags: Diagnostics) -> Status | None:
     """The year's status file, None when there is none (the year is 进行中) or it has errors."""
     rel = f"records/{year}/{STATUS_FILE}"
     full = Path(root) / rel
-    if not full.is_file() or full.is_symlink():
+    if not os.path.lexists(full) or full.is_symlink():
         return None
     try:
-        text = full.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
+        text = read_file(full, within=root).decode("utf-8-sig")
+    except Refused as e:
+        diags.error(rel, 1, 1, f"年度状态文件{e.reason}", "请放仓库里的普通文本文件")
+        return None
+    except UnicodeDecodeError as e:
         diags.error(rel, 1, 1, f"无法读取年度状态文件：{e}", "请用 UTF-8 保存")
         return None
     node, ydiags = load_yaml(text, rel)

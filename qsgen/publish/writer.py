@@ -1,18 +1,31 @@
-"""Writing the site: guarded output directory, built beside it, swapped in atomically."""
+"""Writing the site: guarded output directory, built beside it, swapped in atomically.
+
+Every build holds the site lock (``site_lock``) while it writes: a second build of the same
+site waits. The first thing it does under the lock is to remove what a killed build left
+(``remove_leftovers``). The swap exchanges the two folders in one system call where the
+system has one (Linux renameat2 RENAME_EXCHANGE), so there is never a moment without a site;
+elsewhere it is two renames, and a build killed between them has its previous site put back
+by the next one. A full or read-only disk is an error that names the path and the space needed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import unicodedata
 import zlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from qsgen.core.errors import QsgenError
+from qsgen.core.runtime import exclusive
 
 MARKER = ".qsgen-site"  # written into every site qsgen builds; only such directories are replaced
 MARKER_TEXT = b"This directory is a site built by qsgen; it is replaced on every build.\n"
@@ -135,11 +148,11 @@ def begin(out: Path, root: Path) -> Path:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise QsgenError(f"无法创建输出目录的上级目录 {out.parent}：{e.strerror or e}") from e
+        raise write_failure(e, out, what=f"无法创建输出目录的上级目录 {out.parent}") from e
     try:
         return Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
     except OSError as e:
-        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
+        raise write_failure(e, out, what=f"无法在 {out.parent} 中创建临时目录") from e
 
 
 def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Collection[str] = (),
@@ -171,11 +184,11 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise QsgenError(f"无法创建输出目录的上级目录 {parent}：{e.strerror or e}") from e
+            raise write_failure(e, out, what=f"无法创建输出目录的上级目录 {parent}") from e
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=parent))
         except OSError as e:
-            raise QsgenError(f"无法在 {parent} 中创建临时目录：{e.strerror or e}") from e
+            raise write_failure(e, out, what=f"无法在 {parent} 中创建临时目录") from e
     old = out if unchanged and (out / MARKER).is_file() else None
     try:
         if old is not None:
@@ -186,8 +199,7 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError):
-            raise QsgenError(f"写入站点失败，原有站点未改动：{e.strerror or e}"
-                             f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+            raise write_failure(e, out, site_bytes(files)) from e
         raise
 
 
@@ -222,10 +234,10 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
     except OSError as e:
-        raise QsgenError(f"无法在 {out.parent} 中创建临时目录：{e.strerror or e}") from e
-    written: set[str] = set()
+        raise write_failure(e, out, what=f"无法在 {out.parent} 中创建临时目录") from e
+    written: list[str] = []
+    staged: list[tuple[str, str]] = []
     try:
-        staged: list[tuple[str, str]] = []
         for path, data in plan:
             if isinstance(data, Kept):
                 if path not in existing:
@@ -243,7 +255,12 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
             name = os.path.join(tmp, str(len(staged)))
             _write_one(name, data)
             staged.append((name, path))
-        wanted = {p for p, _ in plan}
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_failure(e, out, sum(len(d) for _p, d in plan if not isinstance(d, Kept)),
+                            "更新站点失败") from e
+    wanted = {p for p, _ in plan}
+    try:
         for name, path in staged:  # the point of no return: every new file is written
             parent = str(PurePosixPath(path).parent)
             if parent != "." and parent not in dirs:
@@ -257,7 +274,7 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
                             os.chmod(d, DIR_MODE)
                         dirs.add(sub)
             os.replace(name, os.path.join(base, path))
-            written.add(path)
+            written.append(path)
         emptied = set()
         for path in sorted(existing - wanted):
             os.unlink(os.path.join(base, path))
@@ -270,11 +287,20 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
                     break
                 d = str(PurePosixPath(d).parent)
     except OSError as e:
-        raise QsgenError(f"更新站点失败：{e.strerror or e}"
-                         f"{'（' + str(e.filename) + '）' if e.filename else ''}") from e
+        where = f"（{e.filename}）" if e.filename else ""
+        if not written:  # not one file replaced nor removed: the site is as it was
+            raise write_failure(e, out, None, "更新站点失败") from e
+        if len(written) < len(staged):
+            shown = "、".join(written[:3]) + (" 等" if len(written) > 3 else "")
+            done = f"已替换 {len(written)} 个文件{'（' + shown + '）' if written else ''}，" \
+                   f"还有 {len(staged) - len(written)} 个未能替换：{e.strerror or e}{where}"
+        else:
+            done = f"{len(written)} 个变化的文件都已替换，但删除不再属于站点的文件时失败：{e.strerror or e}{where}"
+        raise QsgenError(f"原地更新站点 {out} 中断：{done}。站点现在新旧页面混杂；"
+                         "排除问题后再生成一次，会把它补全", site_changed=True) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return written
+    return set(written)
 
 
 def _write_one(target: str, data: bytes) -> None:
@@ -479,9 +505,14 @@ def _link(source: str, target: str, size: int) -> bool:
 
 
 def _swap(tmp: Path, out: Path, parent: Path) -> None:
-    """Move the old site aside, the new one in, then delete the old one."""
+    """Put the new site in place of the old one, then delete the old one: one exchange of the
+    two folders where the system can (never a moment without a site), else the old site moved
+    aside and the new one in (remove_leftovers puts it back after a kill in between)."""
     if not os.path.lexists(out):
         os.rename(tmp, out)
+        return
+    if _exchange(tmp, out):
+        shutil.rmtree(tmp, ignore_errors=True)  # (tmp holds the previous site now)
         return
     trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-old-", dir=parent))
     old = trash / "site"
@@ -497,3 +528,134 @@ def _swap(tmp: Path, out: Path, parent: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
         raise
     shutil.rmtree(trash, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+_renameat2: Any = None  # the C function, False when the system has none
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Exchange the folders ``a`` and ``b`` atomically (renameat2 RENAME_EXCHANGE); False when
+    the system or the file system cannot (then nothing happened)."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                fn = ctypes.CDLL(None, use_errno=True).renameat2
+                fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+                fn.restype = ctypes.c_int
+                _renameat2 = fn
+            except (OSError, AttributeError, ImportError):
+                pass
+    if not _renameat2:
+        return False
+    import ctypes
+
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(b))
+
+
+# ------------------------------------------------------------ lock, leftovers, failures
+
+
+@contextlib.contextmanager
+def site_lock(out: Path, say: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock of the folder the site ``out`` is in for a whole build, whatever its mode
+    (cached, --no-cache, --atomic): a second build waits (saying so) instead of swapping or
+    updating the same site at the same time. A lock on the folder itself (flock of a
+    directory): nothing is written for it. Where it cannot be taken, the build runs without."""
+    folder = Path(os.path.realpath(out)).parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent  # (made by the build; its nearest existing ancestor is locked)
+    with exclusive(os.fspath(folder), f"另一个 qsgen build 正在写入 {folder} 里的网站，等它结束……", say,
+                   directory=True):
+        yield
+
+
+def remove_leftovers(out: Path) -> list[str]:
+    """Remove what killed builds left beside the site ``out`` (``.<name>.qsgen-new-*``: a new
+    site half written, or an old one exchanged out; ``.<name>.qsgen-old-*``: an old site moved
+    aside). When the site itself is missing because a build was killed between the two renames
+    of the swap, the previous site is put back first. Call it holding site_lock. Returns the
+    names removed."""
+    out = Path(os.path.realpath(out))
+    parent = out.parent
+    try:
+        names = sorted(os.listdir(parent))
+    except OSError:
+        return []
+    new, old = f".{out.name}.qsgen-new-", f".{out.name}.qsgen-old-"
+    removed = []
+    for name in names:
+        if not name.startswith((new, old)):
+            continue
+        full = parent / name
+        if full.is_symlink() or not full.is_dir():
+            continue
+        if name.startswith(old) and not os.path.lexists(out) and (full / "site" / MARKER).is_file():
+            with contextlib.suppress(OSError):
+                os.rename(full / "site", out)
+        shutil.rmtree(full, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
+def site_bytes(files: Mapping[str, bytes]) -> int:
+    """What writing ``files`` as a new site takes on disk, roughly (pages already written count
+    their size; pages linked from the old site nothing)."""
+    total = 0
+    for data in files.values():
+        if isinstance(data, Written):
+            total += data.size
+        elif not isinstance(data, Kept):
+            total += len(data)
+    return total
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of the files under ``folder`` (0 when it does not exist)."""
+    total = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / 1024 / 1024:.1f} MB"
+
+
+def write_failure(e: OSError, out: Path, needed: int | None = None, what: str = "写入站点失败",
+                  written: int = 0) -> QsgenError:
+    """The Chinese error of a write that failed, the previous site untouched: a full disk (with
+    the free space and the space needed: the new site is built whole beside the old one, or the
+    changed files beside it), a read-only file system, else what the system said."""
+    out = Path(os.path.abspath(out))
+    path = e.filename or out
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        folder = out if out.is_dir() else out.parent
+        while not folder.is_dir() and folder != folder.parent:
+            folder = folder.parent
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = 0
+        # unknown (pages streamed as rendered): at least what was written, or the last site's size
+        need = needed if needed else max(folder_bytes(out), written)
+        short = f"，至少还要腾出 {_mb(need - free)}" if need > free else ""
+        about = "约" if needed else "至少"
+        return QsgenError(f"{what}，原有站点未改动：磁盘空间不足，写不进 {path}。这次要写入{about} {_mb(need)}，"
+                          f"{folder} 所在的磁盘只剩 {_mb(free)}{short}；腾出空间后重新生成")
+    if e.errno == errno.EROFS:
+        return QsgenError(f"{what}，原有站点未改动：{path} 所在的文件系统是只读的，写不进去；"
+                          "请让它可写，或用 --out 换一个可写的目录")
+    return QsgenError(f"{what}，原有站点未改动：{e.strerror or e}{'（' + str(e.filename) + '）' if e.filename else ''}")

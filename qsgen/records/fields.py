@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from qsgen.core import numbers
 from qsgen.core.errors import Diagnostic
 from qsgen.core.hints import did_you_mean, fold, nearest  # noqa: F401 (re-exported)
 from qsgen.core.kinds import LEVEL_ALIASES, FieldSpec
 from qsgen.core.model import LEVEL_NAMES
+from qsgen.records.text import name_problem
+from qsgen.repo.files import ATTACHMENT_LIMIT, megabytes
 
 # Returned by a converter when the value is wrong (an error has been reported) ...
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -59,9 +62,14 @@ def describe(name: str, spec: FieldSpec) -> str:
     return f"{name}（{spec.label}）" if spec.label else name
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def quote(text: str, limit: int = 40) -> str:
+    """User text in a message: “text”, cut at ``limit`` characters, control characters written
+    as \\n, \\t (one diagnostic stays one line)."""
     text = text if len(text) <= limit else text[:limit] + "…"
-    return f"“{text}”"
+    return f"“{_CONTROL_CHARS.sub(lambda m: m.group().encode('unicode_escape').decode('ascii'), text)}”"
 
 
 def cut_by_comma(key: str, node: Any, field: str = "note") -> str:
@@ -107,16 +115,18 @@ def _number_hint(text: str, integer: bool = False, example: str = "12000") -> st
         t, times = t[:-1], 10000
     elif t.endswith("千"):
         t, times = t[:-1], 1000
-    try:
-        value = Decimal(t) * times
-    except InvalidOperation:
-        value = None
-    if value is None and re.fullmatch(r"\d+/[1-9]\d*", t):  # a fraction such as 27/2
-        num, den = (int(x) for x in t.split("/"))
-        q = Decimal(num) / Decimal(den)
-        if q * den == num:
-            value = q
-    if value is not None and value.is_finite():
+    value = None
+    if len(t) <= 40:  # (1e1000000 or 5,000 digits: no number worth suggesting)
+        try:
+            value = Decimal(t) * times
+        except ArithmeticError:  # InvalidOperation, Overflow
+            value = None
+        if value is None and re.fullmatch(r"\d+/[1-9]\d*", t):  # a fraction such as 27/2
+            num, den = (int(x) for x in t.split("/"))
+            q = Decimal(num) / Decimal(den)
+            if q * den == num:
+                value = q
+    if value is not None and value.is_finite() and not numbers.too_long(_plain(value)):
         if integer:
             if value == value.to_integral_value():
                 return f"请只写数字，如 {int(value)}"
@@ -194,6 +204,14 @@ def _range_check(name: str, spec: FieldSpec, node: Any, ctx: FieldContext, value
     return True
 
 
+def _absurd(name: str, spec: FieldSpec, node: Any, ctx: FieldContext, t: str, text: str) -> bool:
+    """A number with more digits than any real one: reported (True)."""
+    problem = numbers.too_long(t)
+    if problem:
+        ctx.error(node, f"{describe(name, spec)}{problem}：{quote(text)}", numbers.HINT)
+    return bool(problem)
+
+
 def _range_hint(spec: FieldSpec) -> str:
     if spec.min is not None and spec.max is not None:
         return f"请填 {spec.min} 到 {spec.max} 之间的数"
@@ -214,6 +232,8 @@ def conv_int(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
             ctx.error(node, f"{describe(name, spec)}应为整数，这里写的是{quote(text)}",
                       _number_hint(t, integer=True))
         return INVALID
+    if _absurd(name, spec, node, ctx, t, text):
+        return INVALID
     value = int(t)
     if not _range_check(name, spec, node, ctx, value, text):
         return INVALID
@@ -230,6 +250,8 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
     if not _DECIMAL_RE.fullmatch(t):
         example = "12000" if "元" in spec.label else "9.5"
         ctx.error(node, f"{describe(name, spec)}应为数字，这里写的是{quote(text)}", _number_hint(t, example=example))
+        return INVALID
+    if _absurd(name, spec, node, ctx, t, text):
         return INVALID
     value = Decimal(t)
     if value.is_zero():
@@ -451,6 +473,10 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
         ctx.error(node, f"附件路径请用“/”分隔，不要用“\\”：{quote(text)}",
                   "例如 files/决定书.pdf")
         return INVALID
+    bad = name_problem(text)
+    if bad is not None:
+        ctx.error(node, f"附件{bad[0]}", bad[1])
+        return INVALID
     if text.startswith("/") or re.match(r"[A-Za-z]:", text):
         ctx.error(node, f"附件路径应相对于本记录所在的文件夹：{quote(text)}",
                   "例如 files/决定书.pdf（不要以 / 或盘符开头）")
@@ -487,5 +513,10 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
     if not os.path.isfile(real):
         ctx.error(node, f"附件应是一个文件，这里是文件夹或其他东西：{quote(text)}",
                   "请写到具体的文件，如 files/决定书.pdf")
+        return INVALID
+    size = os.path.getsize(real)
+    if size > ATTACHMENT_LIMIT:
+        ctx.error(node, f"附件太大（{megabytes(size)}），超过 {megabytes(ATTACHMENT_LIMIT)} 的上限：{quote(text)}",
+                  "请压缩或拆分后再附上（扫描件可降低分辨率）")
         return INVALID
     return joined

@@ -93,3 +93,4 @@ class FileReport:
 def fold_name(name: str) -> str:
     """A file name as Windows and macOS compare it: case and width folded."""
     return unicodedata.normalize("NFKC", name).casefold()
+

@@ -17,6 +17,7 @@ from qsgen.records.crosscheck import dead_links, duplicate_case_numbers
 from qsgen.records.fields import quote
 from qsgen.records.files import FileResult, FileSource, LoadContext, UnitFolder, fold_name
 from qsgen.records.read import read_record_file
+from qsgen.records.text import name_problem, shown_name
 
 
 def load_records(root: Path, rules: Rules, source: FileSource | None = None) -> tuple[RecordSet, list[Diagnostic]]:
@@ -128,6 +129,10 @@ class _Walk:
             name = e.name
             path = f"{rel}/{name}"
             if name.startswith("."):
+                continue
+            bad = name_problem(name)
+            if bad is not None and name.lower().endswith((".md", ".markdown", ".yaml", ".yml")):
+                self._error(f"{rel}/{shown_name(name)}", 1, 1, *bad)
                 continue
             if e.is_dir(follow_symlinks=False):
                 self._misplaced_records(e.path, path, unit)  # sub-folders hold attachments

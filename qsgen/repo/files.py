@@ -21,3 +21,76 @@ def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str,
         real = os.path.realpath(real)
         st = os.stat(real)
     return real, stat.S_ISREG(st.st_mode)
+
+
+TEXT_LIMIT = 4 * 1024 * 1024  # rules, templates, owners.yaml and other text files qsgen reads
+ATTACHMENT_LIMIT = 200 * 1024 * 1024  # one attachment file
+_KINDS = ((stat.S_ISDIR, "文件夹"), (stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"),
+          (stat.S_ISBLK, "块设备"), (stat.S_ISSOCK, "套接字"))
+
+
+class Refused(Exception):
+    """A file qsgen will not read: ``reason`` in plain Chinese (no path), ``kind`` one of
+    "outside", "link", "special", "big", "unreadable", "missing"; ``size`` for "big"."""
+
+    def __init__(self, reason: str, kind: str, size: int = 0) -> None:
+        super().__init__(reason)
+        self.reason, self.kind, self.size = reason, kind, size
+
+
+def inside(real: str, base: str) -> bool:
+    """Whether the resolved path ``real`` is ``base`` or under it (both resolved)."""
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def read_file(full: str | os.PathLike, limit: int = TEXT_LIMIT, within: str | os.PathLike | None = None) -> bytes:
+    """The bytes of the repository file ``full``: a regular file (never a FIFO, a device or a
+    folder: opened without blocking, checked before reading) of at most ``limit`` bytes.
+    ``within``: the folder (the repository) it must resolve inside, symbolic links followed;
+    None: a symbolic link is refused. Raises Refused with the reason otherwise. Every file
+    qsgen reads from a repository is read through here."""
+    full = os.fspath(full)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    target = full
+    if within is None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        if os.path.islink(full):
+            raise Refused("是符号链接，不会读取", "link")
+    else:
+        target = os.path.realpath(full)
+        if not inside(target, os.path.realpath(within)):
+            if not os.path.lexists(full):
+                raise Refused("文件不存在", "missing")
+            raise Refused(f"是指向仓库以外（{target}）的符号链接，不会读取", "outside")
+    try:
+        fd = os.open(target, flags)
+    except FileNotFoundError:
+        raise Refused("文件不存在" if not os.path.lexists(full) else "是失效的符号链接（指向的文件不存在）",
+                      "missing") from None
+    except OSError as e:
+        raise Refused(f"无法读取：{e.strerror}", "unreadable") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            what = next((name for test, name in _KINDS if test(st.st_mode)), "特殊文件")
+            raise Refused(f"不是普通文件，而是{what}，不会读取", "special")
+        if st.st_size > limit:
+            raise Refused(f"文件太大（{megabytes(st.st_size)}），超过 {megabytes(limit)} 的上限", "big", st.st_size)
+        chunks, total = [], 0
+        while total <= limit:  # (a file that grows while read stops at the limit too)
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise Refused(f"文件太大（超过 {megabytes(limit)} 的上限）", "big", total)
+        return b"".join(chunks)
+    except OSError as e:
+        raise Refused(f"无法读取：{e.strerror}", "unreadable") from None
+    finally:
+        os.close(fd)

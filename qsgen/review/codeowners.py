@@ -17,6 +17,7 @@ from qsgen.approvals.signers import first_difference
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.kinds import KINDS
 from qsgen.core.model import Rules
+from qsgen.repo.files import Refused, read_file
 
 __all__ = ["OWNERS_PATH", "CODEOWNERS_PATH", "SIGNERS_PATH", "PLATFORMS",
            "OwnersConfig", "load_owners", "kind_departments", "entries", "render", "generate",
@@ -232,7 +233,11 @@ def _codeowners_stale(root: Path, text: str) -> Diagnostic | None:
     if not path.is_file():
         return Diagnostic(CODEOWNERS_PATH, 1, 1, "还没有生成 CODEOWNERS，合并请求不会自动请责任股室审核",
                           "运行 qsgen codeowners，再提交生成的 CODEOWNERS", "warning")
-    current = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    try:
+        current = read_file(path, within=root).decode("utf-8-sig", "replace").replace("\r\n", "\n")
+    except Refused as e:
+        return Diagnostic(CODEOWNERS_PATH, 1, 1, f"CODEOWNERS {e.reason}", "运行 qsgen codeowners 重新生成，再提交",
+                          "warning")
     if current == text:
         return None
     return Diagnostic(CODEOWNERS_PATH, first_difference(current, text), 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 from collections import Counter
@@ -11,10 +12,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from qsgen.core.display import fmt, fmt_plain, fmt_signed
-from qsgen.core.errors import Diagnostic, QsgenError
+from qsgen.core.errors import Diagnostic, QsgenError, inert_lines
 from qsgen.core.kinds import KINDS
 from qsgen.core.measures import MEASURES, PROGRESS_TYPES
 from qsgen.core.model import AdjustmentScore, ItemScore, Line, Record, RecordSet, Results, UnitScore
+from qsgen.repo.files import Refused, read_file
 
 ZERO = Fraction(0)
 MARKER = "<!-- qsgen-diff -->"  # lets CI find and update its own pull-request comment
@@ -347,13 +349,21 @@ def compare(base: Results | None, head: Results | None, *, base_label: str = "BA
     )
 
 
+def _content(path: Path, root: Path) -> bytes:
+    """A file's bytes as the stages would read them (repo.files.read_file), or why not."""
+    try:
+        return read_file(path, within=root)
+    except Refused as e:
+        return ("\0refused " + e.reason).encode("utf-8")
+
+
 def changed_files(base_root: Path, head_root: Path, folder: str = "rules") -> list[str]:
     """Repository-relative paths under ``folder`` that were added, removed or edited."""
     def files(root: Path) -> dict[str, bytes]:
         top = Path(root) / folder
         if not top.is_dir():
             return {}
-        return {p.relative_to(root).as_posix(): p.read_bytes()
+        return {p.relative_to(root).as_posix(): _content(p, root)
                 for p in sorted(top.rglob("*")) if p.is_file() and not p.is_symlink()}
     a, b = files(base_root), files(head_root)
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -527,13 +537,21 @@ def render_text(report: DiffReport) -> str:
         out.append(f"仍有 {len(report.head_errors)} 处校验错误（改动前就已存在），运行 qsgen check 查看。")
     if report.fixed_errors:
         out.append(f"已改正 {report.fixed_errors} 处原有的校验错误。")
-    return "\n".join(out) + "\n"
+    return inert_lines("\n".join(out) + "\n")  # (titles may hold line breaks: never a CI command)
+
+
+_LIVE = re.compile(r"(?i)(?<=:)(?=//)|(?<=@)|(?<=\bwww)(?=\.)")  # where a link or a mention would start
+_ZWSP = "\u200b"  # a zero-width space there: GitHub, GitLab and Gitea then see plain text
 
 
 def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item (no raw HTML, no table breaks)."""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", " ").replace("`", "'").replace("*", "\\*").replace("_", "\\_"))
+    """User text made inert inside a Markdown table cell or list item of a PR comment: no raw
+    HTML or entities, no table breaks, no emphasis, no links or images (brackets escaped), no
+    autolinked addresses (http://, www.) and no @-mentions (a zero-width space after the @)."""
+    text = _LIVE.sub(_ZWSP, text.replace("\r", " ").replace("\n", " "))
+    return (text.replace("\\", "\\\\").replace("&", "&amp;").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("`", "'").replace("*", "\\*").replace("_", "\\_")
+            .replace("[", "\\[").replace("]", "\\]").replace("~", "\\~"))
 
 
 MAX_COMMENT_CHARS = 60000  # GitHub's limit for a comment is 65,536 characters

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from qsgen.core import yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics, QsgenError
 from qsgen.core.model import AdjustmentRule, Group, Interpretation, Rules, Unit
 from qsgen.core.yamlsafe import Node
+from qsgen.repo.files import Refused, read_file
 from qsgen.rules.adjustments import build_adjustment
 from qsgen.rules.files import ASSESSMENT, FILES, RULE_FILES
 from qsgen.rules.schema import Ctx, Invalid, Obj, choices_text, key_pos, unique_ids
@@ -39,11 +41,14 @@ def load_rules(root: Path, year: int | None = None) -> tuple[Rules | None, list[
     for name in RULE_FILES:
         path = f"{rel}/{name}"
         file = folder / name
-        if not file.is_file():
+        if not os.path.lexists(file):
             diags.error(path, 1, 1, f"缺少规则文件 {name}", f"{rel}/ 下应有 {choices_text(RULE_FILES)}")
             continue
         try:
-            text = file.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+            text = read_file(file, within=root).decode("utf-8-sig").replace("\r\n", "\n")
+        except Refused as e:
+            diags.error(path, 1, 1, f"规则文件{e.reason}", "规则文件必须是仓库里的普通文本文件")
+            continue
         except UnicodeDecodeError:
             diags.error(path, 1, 1, "文件不是 UTF-8 编码", "请用 UTF-8 编码保存")
             continue

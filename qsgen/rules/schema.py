@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from qsgen.core import numbers
 from qsgen.core.errors import Diagnostics
 from qsgen.core.hints import did_you_mean
 from qsgen.core.yamlsafe import Node
 
-_DECIMAL_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_DECIMAL_RE = re.compile(r"^[+-]?\d+(\.\d+)?\Z")
 _ROUNDINGS = sorted(n for n in dir(decimal) if n.startswith("ROUND_"))
 
 
@@ -131,6 +132,9 @@ class Number(Option):
             raise Invalid(f"这里应是整数，不是“{text}”", "只写阿拉伯数字，例如 25", node)
         if not _DECIMAL_RE.match(text):
             raise Invalid(f"这里应是数字，不是“{text}”", "只写阿拉伯数字和小数点，例如 0.5", node)
+        problem = numbers.too_long(text)
+        if problem:
+            raise Invalid(f"这个数{problem}：{text[:20]}…", numbers.HINT, node)
         value: Any = int(text) if self.integer else Fraction(decimal.Decimal(text))
         if self.positive and value <= 0:
             raise Invalid(f"这里应大于 0，不是 {text}", node=node)

@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import jinja2
-
 from qsgen.core.model import Record, Results, UnitScore
-from qsgen.site import exports, search, xlsx
+from qsgen.site import exports, search, templates, xlsx
 from qsgen.site.context import Site, SiteInputs
 from qsgen.site.pages import history as history_page
 from qsgen.site.pages import index as index_page
@@ -115,7 +113,7 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
     pages = pages if pages is not None else Pages()
     sites = sorted(sites, key=lambda s: s.year.year)
     latest = sites[-1]
-    files: dict[str, bytes] = {STYLE: (latest.templates / "style.css").read_bytes()}
+    files: dict[str, bytes] = {STYLE: template_file(latest, "style.css")}
     head: list[search.Row] = []
     tail: list[search.Row] = []
     parts: list[str] = []
@@ -194,10 +192,7 @@ def _workbook_inputs(site: Site) -> tuple:
 def template_file(site: Site, name: str) -> bytes:
     """A file of the templates' folder as it is; one that is missing (a repository's own
     site_templates/ from before it existed) is reported like a missing template."""
-    try:
-        return (site.templates / name).read_bytes()
-    except FileNotFoundError as e:
-        raise jinja2.TemplateNotFound(name) from e
+    return templates.template_bytes(site.templates, name)
 
 
 def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from qsgen.core.errors import Diagnostic, QsgenError
+from qsgen.site.templates import RefusedTemplate
 
 
 def _where(exc: jinja2.TemplateError) -> tuple[str | None, int]:
@@ -39,7 +41,11 @@ def diagnostic(exc: jinja2.TemplateError, root: Path, templates: Path | None = N
     """The Diagnostic of a Jinja error: where it is and what happened, in Chinese with Jinja's own words."""
     filename, line = _where(exc)
     original = exc.message or type(exc).__name__
-    if isinstance(exc, jinja2.TemplateNotFound):
+    if isinstance(exc, RefusedTemplate):
+        filename, line = exc.filename, 1
+        message = original
+        hint = "网站模板和它用到的文件必须是仓库里的普通文件，不能是指向仓库以外的链接、命名管道或设备"
+    elif isinstance(exc, jinja2.TemplateNotFound):
         names = "、".join(str(n) for n in getattr(exc, "templates", None) or [exc.name])
         message = f"找不到网站模板 {names}（{original}）"
         hint = "仓库的 site_templates/ 会整体代替 qsgen 自带的模板，须包含全部页面模板；可以从 qsgen 自带的模板复制缺少的文件"
@@ -59,6 +65,11 @@ def diagnostic(exc: jinja2.TemplateError, root: Path, templates: Path | None = N
         message = f"网站模板出错：{original}"
         hint = ""
     path = _shown_path(filename, root) if filename else "site_templates"
+    if isinstance(exc, RefusedTemplate):  # where the link is, not where it points
+        try:
+            path = Path(os.path.abspath(filename)).relative_to(Path(root).absolute()).as_posix()
+        except ValueError:
+            path = filename
     return Diagnostic(path, max(1, line), 1, message, hint)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from qsgen.core import display
+from qsgen.repo.files import Refused, read_file
 
 
 def _default_templates() -> Path:
@@ -27,6 +29,67 @@ def _default_templates() -> Path:
 TEMPLATE_DIR = _default_templates()
 
 
+def confinement(templates: Path) -> str:
+    """The folder every template file must resolve inside: the repository (the parent of its
+    site_templates/), or qsgen's own templates folder."""
+    if os.path.realpath(templates) == os.path.realpath(TEMPLATE_DIR):
+        return os.path.realpath(TEMPLATE_DIR)
+    return os.path.realpath(Path(templates).parent)
+
+
+class RefusedTemplate(jinja2.TemplateError):
+    """A template or asset file that is not read (repo.files.Refused): ``filename`` and why."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(reason)
+        self.filename = filename
+
+
+def template_bytes(templates: Path, name: str) -> bytes:
+    """A file of the templates' folder (a template or an asset such as style.css), read
+    confined (repo.files.read_file); RefusedTemplate when it is not a regular file inside the
+    repository, jinja2.TemplateNotFound when it does not exist."""
+    pieces = jinja2.loaders.split_template_path(name)
+    full = os.path.join(templates, *pieces)
+    try:
+        return read_file(full, within=confinement(templates))
+    except Refused as e:
+        if e.kind == "missing":
+            raise jinja2.TemplateNotFound(name) from None
+        raise RefusedTemplate(full, f"网站模板文件 {name} {e.reason}") from None
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """jinja2.FileSystemLoader's job for one folder, through template_bytes: a template that is
+    a link out of the repository, a FIFO, a device or too large is an error, never read."""
+
+    def __init__(self, templates: Path) -> None:
+        self.templates = Path(templates)
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        data = template_bytes(self.templates, template)
+        filename = os.path.join(self.templates, *jinja2.loaders.split_template_path(template))
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise RefusedTemplate(filename, f"网站模板文件 {template} 不是 UTF-8 编码") from e
+        try:
+            mtime = os.path.getmtime(filename)
+        except OSError:
+            mtime = None
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(filename) == mtime
+            except OSError:
+                return False
+
+        return source, os.path.normpath(filename), uptodate
+
+    def list_templates(self) -> list[str]:
+        return sorted(n for n in os.listdir(self.templates) if n.endswith(".html"))
+
+
 def environment(templates: Path, places: int, rounding: str) -> jinja2.Environment:
     """A Jinja2 environment for ``templates`` with the number filters of the rules' display
     settings (num, signed, plain). The filters are functions of those settings, not bound
@@ -34,7 +97,7 @@ def environment(templates: Path, places: int, rounding: str) -> jinja2.Environme
     reference cycle, and builds run with the cyclic collector paused, so the site and all it
     holds (~30 MB at 50,000 records) would stay."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=ConfinedLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

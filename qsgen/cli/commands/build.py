@@ -66,7 +66,8 @@ def run(args) -> int:
             print(d.format_text(), file=sys.stderr)
         n = sum(1 for d in e.diagnostics if d.severity == "error")
         tail = f"（共 {n} 个错误）" if n else ""
-        print(f"qsgen build：{e.message}{tail}。原有站点未改动。", file=sys.stderr)
+        kept = "" if e.site_changed or "原有站点未改动" in e.message else "原有站点未改动。"
+        print(f"qsgen build：{e.message}{tail}。{kept}", file=sys.stderr)
         return 1
     for d in report.warnings:
         print(d.format_text(), file=sys.stderr)
