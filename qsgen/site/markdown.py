@@ -8,6 +8,8 @@ from functools import cache
 
 import nh3
 
+from qsgen.core import mdcost
+
 
 @cache
 def _md():
@@ -27,9 +29,8 @@ def _md():
     md.add_render_rule("s_close", lambda self, tokens, idx, options, env: "</del>")
     return md
 
-# Bodies longer than this are cut before parsing. A record is a page of narrative evidence;
-# 200,000 characters is far beyond any real one and keeps rendering time bounded.
-MAX_CHARS = 200_000
+MAX_CHARS = mdcost.MAX_CHARS
+_prepare = mdcost.prepare
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
@@ -83,32 +84,42 @@ def sanitise(fragment: str) -> str:
 
 def render(text: str) -> str:
     """Markdown source of a record body -> sanitised HTML fragment."""
-    src = _prepare(text)
-    fast = _fast(src, False)
-    if fast is not None:
-        return sanitise(fast[0])
-    return sanitise(_md().render(src))
+    return render_with_text(text)[0]
 
 
 def plain_text(text: str) -> str:
     """Markdown source -> the words a reader sees, whitespace collapsed (for the search index)."""
-    src = _prepare(text)
-    fast = _fast(src, True)
-    if fast is not None:
-        return fast[1]
-    return _tokens_text(_md().parse(src))
+    return render_with_text(text)[1]
 
 
 def render_with_text(text: str) -> tuple[str, str]:
-    """Both ``render(text)`` and ``plain_text(text)`` from one parse (parsing is most of the cost)."""
+    """Both the sanitised HTML fragment and the plain text (for the search index) of a body,
+    from one parse (parsing is most of the cost). A body whose HTML would be out of proportion
+    to its length (core/mdcost.py; ``qsgen check`` warns about it) is shown as its escaped
+    text with a note instead."""
     src = _prepare(text)
-    fast = _fast(src, True, True)
+    cost = mdcost.estimate(src)
+    if not cost.ok:
+        return _unrendered(src, cost), _WS.sub(" ", src).strip()
+    fast = _fast(src) if mdcost.fast_ok(src) else None
     if fast is not None:
         return sanitise(fast[0]), fast[1]
     env: dict = {}
     md = _md()
     tokens = md.parse(src, env)
     return sanitise(md.renderer.render(tokens, md.options, env)), _tokens_text(tokens)
+
+
+# The note shown above a body that is not rendered (mdcost.Cost.reason → what is too large).
+UNRENDERED = {
+    "table": "这段正文里的表格太大（单元格太多），网站不排版，按原文显示。",
+    "reference": "这段正文里的引用式链接展开后太长，网站不排版，按原文显示。",
+}
+
+
+def _unrendered(src: str, cost: mdcost.Cost) -> str:
+    return (f"<p><strong>{UNRENDERED[cost.reason]}</strong></p>\n"
+            f"<pre>{html.escape(src, quote=False)}</pre>\n")
 
 
 # markdown-it.rs (markdown-it-pyrs), a Rust port of markdown-it that gives the same HTML as
@@ -139,7 +150,7 @@ def _fast_ok(src: str) -> bool:
     return _FAST is not None and src.endswith("\n") and _DEEP_PREFIX.search(src) is None
 
 
-def _fast(src: str, text: bool, html: bool = False) -> tuple[str, str] | None:
+def _fast(src: str) -> tuple[str, str] | None:
     """(html, plain text) from markdown-it.rs, or None when the body must take markdown-it-py."""
     if not _fast_ok(src):
         return None
@@ -149,11 +160,9 @@ def _fast(src: str, text: bool, html: bool = False) -> tuple[str, str] | None:
     # UTF-8 copy (about 40 MB at 50,000 records). A fresh copy takes the UTF-8 with it.
     src = src[:1] + src[1:]
     try:
-        out = ""
-        if html or not text:
-            # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
-            out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
-        return out, (_tree_text(_FAST.tree(src)) if text else "")
+        # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
+        out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
+        return out, _tree_text(_FAST.tree(src))
     except BaseException as e:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
@@ -219,15 +228,6 @@ def _tokens_text(tokens) -> str:
 
 def _image_alt(tok) -> str:
     return "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline"))
-
-
-def _prepare(text: str) -> str:
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
-    if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS]
-    return text
 
 
 def escape(text: str) -> str:
