@@ -82,6 +82,36 @@ def sanitise(fragment: str) -> str:
     )
 
 
+# The tags markdown-it writes that carry no URL, with the only attributes it gives them: HTML
+# made of these alone (and no character an HTML parser would change) is sanitised by
+# rewriting it the way nh3 serialises it (_as_nh3 below), not by parsing it again (nh3 cost
+# four times the Markdown parse). tests/test_markdown_sanitise.py holds the two to the same
+# bytes on every hostile sample, the corpus and random input; anything else goes through nh3.
+_PLAIN_TAG = re.compile(r'<(?:/?(?:p|h[1-6]|strong|em|del|code|pre|blockquote|ul|ol|li|table|thead|tbody|tr|th|td)'
+                        r'|br /|hr /|ol start="[0-9]{1,9}"|t[hd] style="text-align:(?:left|center|right)"'
+                        r'|code class="[^"&<>]*")>')
+_PARSER_CHANGES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufeff\ufffe\uffff]")
+_CODE_CLASS = re.compile(r'<code class="[^"]*">')
+
+
+def sanitise_rendered(fragment: str) -> str:
+    """``sanitise(fragment)`` for HTML written by markdown-it (raw HTML off): the same bytes."""
+    if "<" in _PLAIN_TAG.sub("", fragment) or _PARSER_CHANGES.search(fragment):
+        return sanitise(fragment)
+    return _as_nh3(fragment)
+
+
+def _as_nh3(fragment: str) -> str:
+    """markdown-it's HTML of plain tags as nh3 writes it: void tags without " /", quotes in
+    text unescaped, no-break spaces as &nbsp;, code blocks without their language class."""
+    out = fragment.replace("<br />", "<br>").replace("<hr />", "<hr>").replace("&quot;", '"')
+    if "\xa0" in out:
+        out = out.replace("\xa0", "&nbsp;")
+    if '<code class="' in out:
+        out = _CODE_CLASS.sub("<code>", out)
+    return out
+
+
 def render(text: str) -> str:
     """Markdown source of a record body -> sanitised HTML fragment."""
     return render_with_text(text)[0]
@@ -103,7 +133,7 @@ def render_with_text(text: str) -> tuple[str, str]:
         return _unrendered(src, cost), _WS.sub(" ", src).strip()
     fast = _fast(src) if mdcost.fast_ok(src) else None
     if fast is not None:
-        return sanitise(fast[0]), fast[1]
+        return sanitise_rendered(fast[0]), fast[1]
     env: dict = {}
     md = _md()
     tokens = md.parse(src, env)
@@ -162,11 +192,28 @@ def _fast(src: str) -> tuple[str, str] | None:
     try:
         # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
         out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
-        return out, _tree_text(_FAST.tree(src))
+        return out, html_text(out)
     except BaseException as e:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         return None
+
+
+_INLINE_TAG = re.compile(r"</?(?:em|strong|del|code|a)(?: [^>]*)?>")
+_IMG_ALT = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def html_text(fragment: str) -> str:
+    """The words of markdown-it's HTML (raw HTML off: every ``<`` of the text is escaped), as
+    _tree_text gives them from the tree: inline tags vanish, an image is its alt text between
+    spaces, every other tag is a space; then entities are decoded and whitespace collapsed.
+    From the HTML, so that a body is parsed once (the tree was a second parse)."""
+    out = _INLINE_TAG.sub("", fragment)
+    if "<img" in out:
+        out = _IMG_ALT.sub(r" \1 ", out)
+    out = _ANY_TAG.sub(" ", out)
+    return _WS.sub(" ", html.unescape(out) if "&" in out else out).strip()
 
 
 _TEXT_NODES = frozenset({"text", "text_special"})
