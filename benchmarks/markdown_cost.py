@@ -28,6 +28,11 @@ INPUTS = {
     "image reference flood": (lambda n: '[x]: u "' + "t" * n + '"\n\n' + "![x]" * n + "\n", 2_000, 8_000),
     "lists": (lambda n: "- a\n" * n, 10_000, 40_000),
     "brackets": (lambda n: "[" * n + "a" + "]" * n + "\n", 10_000, 40_000),
+    # against the estimate itself (core/mdcost.py): it must stay linear too
+    "delimiter rows": (lambda n: "a|\n|-|\n" * n, 10_000, 40_000),
+    "long dash line": (lambda n: "a|\n" + "-" * n + "x\n", 50_000, 190_000),
+    "definitions": (lambda n: "\n[a]: <" * n + "\n\n" + "[a]" * 10, 10_000, 40_000),
+    "open titles": (lambda n: "\n[a]: u (t" * n + "\n", 10_000, 40_000),
     "ordinary table": (lambda n: "| 项目 | 数量 |\n| --- | ---: |\n" + "| 检查 | 3 |\n" * n, 1_000, 4_000),
 }
 

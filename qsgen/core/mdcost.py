@@ -35,7 +35,6 @@ FAST_DELIMITERS = 4_000
 # 200,000 characters is far beyond any real one and keeps rendering time bounded.
 MAX_CHARS = 200_000
 
-_DELIM_CHARS = frozenset("|-: \t")
 
 
 @dataclass(frozen=True)
@@ -95,26 +94,31 @@ def fast_ok(text: str) -> bool:
 def _table_cells(text: str) -> tuple[int, int]:
     """Cells of every GFM table (columns of its delimiter row × its rows; a table runs to the
     next blank line), counted generously: delimiter-like rows inside code count too; and the
-    line of the largest table's delimiter row."""
-    lines = text.split("\n")
+    line of the largest table's header row. Linear: the patterns cannot backtrack, and each
+    table is passed once."""
     total = biggest = where = 0
-    i, n = 1, len(lines)
-    while i < n:
-        row = lines[i].strip()
-        if ("-" in row and "|" in lines[i - 1] and _DELIM_CHARS.issuperset(row)
-                and ("|" in row or row.startswith(("-", ":")))):
-            columns = max(1, len([c for c in row.strip("|").split("|")]))
-            j = i + 1
-            while j < n and lines[j].strip():
-                j += 1
-            cells = columns * (j - i)  # the header row and every body row
-            total += cells
-            if cells > biggest:
-                biggest, where = cells, i - 1  # the header row
-            i = j + 1
-        else:
-            i += 1
-    return total, where
+    pos = 0
+    while (m := _DELIMITER_ROW.search(text, pos)) is not None:
+        start = m.start()
+        header_start = text.rfind("\n", 0, max(start - 1, 0)) + 1
+        if start == 0 or "|" not in text[header_start:start]:
+            pos = m.end() + 1
+            continue
+        blank = _BLANK_LINE.search(text, m.end())
+        end = len(text) if blank is None else blank.start()
+        rows = 1 + text.count("\n", m.end(), end)
+        columns = m.group().strip().strip("|").count("|") + 1
+        cells = columns * rows  # the header row and every body row
+        total += cells
+        if cells > biggest:
+            biggest, where = cells, header_start
+        pos = end + 1
+    return total, text.count("\n", 0, where)
+
+
+# A row of - : | and blanks with at least one -; possessive, so a long line is read once.
+_DELIMITER_ROW = re.compile(r"^[ \t|:]*+-[ \t|:-]*+$", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t]*+(?:\n|$)")
 
 
 def _reference_copies(text: str) -> tuple[int, int]:
