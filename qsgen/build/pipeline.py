@@ -171,16 +171,28 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any, pdf: bool = False) -> BuildReport:
+    from qsgen.build import workers
+    from qsgen.incremental.pagestore import PageStore
+
+    store = PageStore.load(root) if use_cache else PageStore()
+    if not store.pages:  # every page will be rendered: the workers start while records are read
+        workers.prestart()
+    try:
+        return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)
+    finally:
+        workers.release()
+
+
+def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
+                use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
     from qsgen.build.render import render_site
     from qsgen.incremental import cache
-    from qsgen.incremental.pagestore import PageStore
     from qsgen.publish import writer
     from qsgen.repo import gitinfo
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
     digests = {y: cache.tree_digest(root / "rules" / str(y)) for y in rule_years(root)}
-    store = PageStore.load(root) if use_cache else PageStore()
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     when = date_of_build(root, commit)

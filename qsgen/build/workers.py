@@ -145,7 +145,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
     try:
         for _ in range(jobs):
             try:
-                proc, conn = _start_worker()
+                proc, conn = _PRESTARTED.pop() if _PRESTARTED else _start_worker()
             except OSError:
                 break  # no worker: this process renders everything
             th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
@@ -167,6 +167,40 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
 
 
 CHUNK = 400  # record pages handed to a worker at a time
+
+# Workers started ahead (prestart): (process, connection), taken by render_pages.
+_PRESTARTED: list[tuple[Any, Any]] = []
+
+
+def prestart(jobs: int | None = None) -> None:
+    """Start the render workers now, for a build that will render most pages (a clean one):
+    each imports qsgen and its libraries on the other core while this process reads the
+    records, instead of after them. Those render_pages does not take are ended by release()."""
+    import sys
+
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or not sys.executable:
+        return
+    while len(_PRESTARTED) < jobs:
+        try:
+            _PRESTARTED.append(_start_worker())
+        except OSError:
+            break
+
+
+def release() -> None:
+    """End the workers prestart() started that no rendering took (a build that failed, or
+    rendered too few pages for workers): closing the connection ends the worker."""
+    import subprocess
+
+    while _PRESTARTED:
+        proc, conn = _PRESTARTED.pop()
+        conn.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _start_worker() -> tuple[Any, Any]:
