@@ -27,6 +27,26 @@ def _default_templates() -> Path:
 TEMPLATE_DIR = _default_templates()
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """jinja2.Environment, with ``x.name`` on a plain dict looked up as ``x["name"]`` at once.
+
+    Jinja tries ``getattr(x, "name")`` first and the item after the AttributeError; the pages
+    pass their data as dicts, so every ``rec.title`` raised and caught an exception (~30 a
+    record page). A plain dict has no attribute but dict's own, so for any other name the
+    result is the same, undefined included."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def environment(templates: Path, places: int, rounding: str) -> jinja2.Environment:
     """A Jinja2 environment for ``templates`` with the number filters of the rules' display
     settings (num, signed, plain). The filters are functions of those settings, not bound
@@ -34,7 +54,7 @@ def environment(templates: Path, places: int, rounding: str) -> jinja2.Environme
     reference cycle, and builds run with the cyclic collector paused, so the site and all it
     holds (~30 MB at 50,000 records) would stay. Templates are read once per environment: a
     changed template is seen by the next environment (the next build)."""
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
