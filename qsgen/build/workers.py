@@ -50,10 +50,16 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
     return data, row
 
 
-def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) -> list[tuple[bytes, Any]]:
+def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
+                 later: bool = False) -> Any:
     """Pages of ``work`` (("unit", UnitScore) or ("record", Record)) in order, each with its
     search row (None for a unit page); with ``jobs`` > 1 the record pages are rendered by
     ``jobs`` worker processes while this one feeds them.
+
+    ``later``: when workers render, return at once a function ``finish(abort=False)`` that
+    waits for them and gives the pages (with ``abort``: stops them and gives None), so that
+    this process does its other work (the year's other pages, exports, paperwork) meanwhile
+    instead of waiting; the unit pages of ``work`` are rendered before it returns.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -77,7 +83,8 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
-        return [render_out(s, w, stream_dir) for w in work]
+        done = [render_out(s, w, stream_dir) for w in work]
+        return (lambda abort=False: None if abort else done) if later else done
     import collections
     import subprocess
     import threading
@@ -142,6 +149,12 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
                 proc.wait()
 
     feeders = []
+
+    def stop_all() -> None:
+        stop.set()
+        for th in feeders:
+            th.join()
+
     try:
         for _ in range(jobs):
             try:
@@ -153,17 +166,27 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
             feeders.append(th)
         for i in units:
             out[i] = render_out(s, work[i], stream_dir)
-        for th in feeders:
-            th.join()
-    finally:
-        stop.set()
-        for th in feeders:
-            th.join()
-    # what no worker rendered (none started, or they failed): rendered here, errors surface
-    for chunk in [*chunks, *failed]:
-        for i in chunk:
-            out[i] = render_out(s, work[i], stream_dir)
-    return out
+    except BaseException:
+        stop_all()
+        raise
+
+    def finish(abort: bool = False) -> list[tuple[bytes, Any]] | None:
+        if abort:
+            stop.set()  # (each worker ends after the chunk it has)
+        try:
+            for th in feeders:
+                th.join()
+        finally:
+            stop_all()
+        if abort:
+            return None
+        # what no worker rendered (none started, or they failed): rendered here, errors surface
+        for chunk in [*chunks, *failed]:
+            for i in chunk:
+                out[i] = render_out(s, work[i], stream_dir)
+        return out
+
+    return finish if later else finish()
 
 
 CHUNK = 400  # record pages handed to a worker at a time

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from qsgen.core import display
 
@@ -30,6 +31,27 @@ TEMPLATE_DIR = _default_templates()
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+def _escape(value: Any) -> Any:
+    """markupsafe.escape for what a template writes out (``{{ x }}``): a plain str with no
+    character to escape is written as it is, without making it a Markup first (the same
+    characters; ~40 such values a record page). Everything else: markupsafe.escape."""
+    if type(value) is str and not ("&" in value or "<" in value or ">" in value or '"' in value
+                                   or "'" in value):
+        return value
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A compiled template whose output escaping is _escape. The generated code only yields
+    what escape() returns (joined into the page), so a str there writes what a Markup would."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class _Environment(jinja2.Environment):
     """jinja2.Environment, with ``x.name`` on a plain dict looked up as ``x["name"]`` at once.
 
@@ -45,6 +67,8 @@ class _Environment(jinja2.Environment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+    template_class = _Template
 
 
 def environment(templates: Path, places: int, rounding: str) -> jinja2.Environment:
