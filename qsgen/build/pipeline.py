@@ -175,12 +175,32 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.incremental.pagestore import PageStore
 
     store = PageStore.load(root) if use_cache else PageStore()
-    if not store.pages:  # every page will be rendered: the workers start while records are read
-        workers.prestart()
+    if not store.pages and _many_records(root, workers.PARALLEL_MIN):
+        workers.prestart()  # every page will be rendered: the workers start while records are read
     try:
         return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)
     finally:
         workers.release()
+
+
+def _many_records(root: Path, at_least: int) -> bool:
+    """Whether records/<year>/<unit>/ hold at least ``at_least`` .md files in all (counted
+    only until then: a small repository's build starts no worker it will not use)."""
+    n = 0
+    try:
+        with os.scandir(root / "records") as it:
+            years = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+        for year in years:
+            with os.scandir(year) as it:
+                units = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+            for unit in units:
+                with os.scandir(unit) as it:
+                    n += sum(1 for e in it if e.name.endswith(".md"))
+                if n >= at_least:
+                    return True
+    except OSError:
+        pass
+    return False
 
 
 def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
