@@ -85,3 +85,38 @@ def test_a_failure_while_workers_render_stops_them(repo, monkeypatch):
     with pytest.raises(RuntimeError, match="paperwork failed"):
         render.render_site(results, inputs, pagestore.PageStore(), jobs=2)
     assert started and all(p.poll() is not None for p in started)
+
+
+def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_path, monkeypatch):
+    import shutil
+
+    from qsgen.records import read_record_file
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    unit = root / "records" / "2023" / "longgang"
+    (unit / "evidence-bad.md").write_text("---\nkind: evidence\ntitle: 缺日期\n---\n正文\n", "utf-8")
+    (unit / "evidence-phone.md").write_text(
+        "---\nkind: evidence\ntitle: 电话\ndate: 2023-05-01\ntask: s01-1\n---\n联系 13812345678\n", "utf-8")
+    rules, _ = load_rules(root)
+    plain = load_records(root, rules)
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
+
+    class Source:
+        def __call__(self, *args):
+            return read_record_file(*args)
+
+        def many(self, ctx, files):
+            self.files = len(files)
+            return workers.read_many(ctx, files)
+
+    source = Source()
+    workers.prestart(2)
+    try:
+        parallel = load_records(root, rules, source)
+    finally:
+        workers.release()
+    assert source.files > 60
+    assert repr(parallel) == repr(plain)
+    assert any("缺少必填字段" in d.message for d in parallel[1])

@@ -205,6 +205,7 @@ def _many_records(root: Path, at_least: int) -> bool:
 
 def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
+    from qsgen.build import workers
     from qsgen.build.render import render_site
     from qsgen.incremental import cache
     from qsgen.publish import writer
@@ -222,6 +223,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules"))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
+        memo.read_many = workers.read_many  # (the workers started ahead read with this process)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)

@@ -190,6 +190,93 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
 
 
 CHUNK = 400  # record pages handed to a worker at a time
+PARSE_MIN = 1000  # fewer files to read than this are read here
+PARSE_CHUNK = 100  # files handed to a worker (or read here) at a time
+
+
+def read_many(ctx: Any, files: list) -> list:
+    """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
+    walk's order), read by this process and the workers started ahead (prestart) at once:
+    each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
+    their records packed (packed_record); a chunk a worker could not read is read here, so
+    that its errors surface here. The workers stay for rendering."""
+    import collections
+    import threading
+
+    from qsgen.records import read_record_file
+
+    if len(files) < PARSE_MIN or not _PRESTARTED:
+        return [read_record_file(ctx, *f) for f in files]
+    out: list[Any] = [None] * len(files)
+    chunks = collections.deque(range(0, len(files), PARSE_CHUNK))
+    lock = threading.Lock()
+    failed: list[int] = []
+
+    def take() -> int | None:
+        with lock:
+            return chunks.popleft() if chunks else None
+
+    def feed(conn: Any) -> None:
+        at = None
+        try:
+            conn.send(("parse", ctx.root, ctx.rules))
+            while (at := take()) is not None:
+                part = files[at:at + PARSE_CHUNK]
+                conn.send(("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in part]))
+                got = conn.recv()
+                if not isinstance(got, list) or len(got) != len(part):
+                    failed.append(at)
+                    continue
+                for i, (recs, diags, bad, assessment, cases) in enumerate(got):
+                    out[at + i] = FileResult(tuple(unpacked_record(t) for t in recs), diags, bad, assessment, cases)
+            at = None
+        except Exception:  # the worker died or could not be sent its part
+            if at is not None:
+                failed.append(at)
+
+    from qsgen.records.files import FileResult
+
+    feeders = [threading.Thread(target=feed, args=(conn,), daemon=True) for _proc, conn in _PRESTARTED]
+    for th in feeders:
+        th.start()
+    try:
+        while (at := take()) is not None:
+            for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+                out[at + i] = read_record_file(ctx, *f)
+    finally:
+        for th in feeders:
+            th.join()
+    for at in failed:
+        for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+            out[at + i] = read_record_file(ctx, *f)
+    return out
+
+
+class _Entry:
+    """What read_record_file asks of an os.DirEntry, in a worker (a DirEntry cannot be sent)."""
+
+    __slots__ = ("path", "name", "_link")
+
+    def __init__(self, path: str, name: str, link: bool) -> None:
+        self.path, self.name, self._link = path, name, link
+
+    def is_symlink(self) -> bool:
+        return self._link
+
+
+def _read_chunk(ctx: Any, part: list) -> list | None:
+    """A worker's reading of one chunk of read_many: FileResults with their records packed."""
+    from qsgen.records import read_record_file
+
+    try:
+        out = []
+        for folder, full, name, link, path, assessment in part:
+            r = read_record_file(ctx, folder, _Entry(full, name, link), path, assessment)
+            out.append((tuple(packed_record(rec) for rec in r.records), r.diagnostics, r.bad,
+                        r.assessment, r.case_numbers))
+        return out
+    except BaseException:  # the parent reads this chunk itself and reports the error
+        return None
 
 # Workers started ahead (prestart): (process, connection), taken by render_pages.
 _PRESTARTED: list[tuple[Any, Any]] = []
@@ -264,9 +351,22 @@ def _child(fd: int) -> None:
 
     gc.disable()  # as in the parent: rendering makes no lasting cycles
     conn = Connection(fd)
-    try:
-        state = conn.recv()
-    except (EOFError, OSError):
+    ctx = None
+    while True:  # started ahead, a worker may first read record files (read_many)
+        try:
+            state = conn.recv()
+        except (EOFError, OSError):
+            return
+        if isinstance(state, tuple) and state and state[0] == "parse":
+            from qsgen.records.files import LoadContext
+
+            ctx = LoadContext.of(state[1], state[2])
+        elif isinstance(state, tuple) and state and state[0] == "files":
+            conn.send(_read_chunk(ctx, state[1]))
+        else:
+            break
+    ctx = None
+    if state is None:
         return
     rules = state["rules"]
     s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])
