@@ -120,3 +120,29 @@ def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_p
     assert source.files > 60
     assert repr(parallel) == repr(plain)
     assert any("缺少必填字段" in d.message for d in parallel[1])
+
+
+def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
+    from qsgen.incremental import pagestore
+    from qsgen.scoring.engine import score
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "CHUNK", 5)
+    real = workers._start_worker
+    started = []
+
+    def dying():
+        proc, conn = real()
+        if not started:
+            proc.kill()  # the first worker is gone before it gets anything
+        started.append(proc)
+        return proc, conn
+
+    monkeypatch.setattr(workers, "_start_worker", dying)
+    assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
+    assert len(started) == 2 and all(p.poll() is not None for p in started)
