@@ -223,7 +223,8 @@ class Runs:
 
 
 def _record_pages(site: Path) -> int:
-    return sum(1 for _ in (site / "records").glob("*/*.html"))
+    """qsgen's record pages: <year>/records/<unit>/<name>.html (the site holds every year)."""
+    return sum(1 for _ in site.glob("*/records/*/*.html"))
 
 
 def _say(text: str) -> None:

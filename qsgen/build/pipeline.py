@@ -186,16 +186,49 @@ def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: 
 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any, pdf: bool = False) -> BuildReport:
+    from qsgen.build import workers
+    from qsgen.incremental.pagestore import PageStore
+
+    store = PageStore.load(root) if use_cache else PageStore()
+    if not store.pages and _many_records(root, workers.PARALLEL_MIN):
+        workers.prestart()  # every page will be rendered: the workers start while records are read
+    try:
+        return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)
+    finally:
+        workers.release()
+
+
+def _many_records(root: Path, at_least: int) -> bool:
+    """Whether records/<year>/<unit>/ hold at least ``at_least`` .md files in all (counted
+    only until then: a small repository's build starts no worker it will not use)."""
+    n = 0
+    try:
+        with os.scandir(root / "records") as it:
+            years = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+        for year in years:
+            with os.scandir(year) as it:
+                units = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+            for unit in units:
+                with os.scandir(unit) as it:
+                    n += sum(1 for e in it if e.name.endswith(".md"))
+                if n >= at_least:
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
+                use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
+    from qsgen.build import workers
     from qsgen.build.render import render_site
     from qsgen.incremental import cache
-    from qsgen.incremental.pagestore import PageStore
     from qsgen.publish import writer
     from qsgen.repo import gitinfo
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
-    store = PageStore.load(root) if use_cache else PageStore()
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     when = date_of_build(root, commit)
@@ -205,6 +238,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
+        memo.read_many = workers.read_many  # (the workers started ahead read with this process)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)

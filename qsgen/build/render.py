@@ -45,7 +45,11 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
                               any(s.inputs.example for s in sites))
         for s in sites:
             use_compiled_templates(s, bytecode_dir)
-        pages = CachedPages(store, keys, lambda site, work: workers.render_pages(site, work, jobs, stream_dir))
-        if stream_dir is None:
-            return build(sites, pages)
-        return build(sites, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))
+        pages = CachedPages(store, keys, lambda site, work, later=False:
+                            workers.render_pages(site, work, jobs, stream_dir, later))
+        try:
+            if stream_dir is None:
+                return build(sites, pages)
+            return build(sites, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))
+        finally:
+            pages.settle(abort=True)  # (after an error: the workers stop; else nothing is left)

@@ -50,10 +50,16 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
     return data, row
 
 
-def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) -> list[tuple[bytes, Any]]:
+def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
+                 later: bool = False) -> Any:
     """Pages of ``work`` (("unit", UnitScore) or ("record", Record)) in order, each with its
     search row (None for a unit page); with ``jobs`` > 1 the record pages are rendered by
     ``jobs`` worker processes while this one feeds them.
+
+    ``later``: when workers render, return at once a function ``finish(abort=False)`` that
+    waits for them and gives the pages (with ``abort``: stops them and gives None), so that
+    this process does its other work (the year's other pages, exports, paperwork) meanwhile
+    instead of waiting; the unit pages of ``work`` are rendered before it returns.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -77,7 +83,8 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
-        return [render_out(s, w, stream_dir) for w in work]
+        done = [render_out(s, w, stream_dir) for w in work]
+        return (lambda abort=False: None if abort else done) if later else done
     import collections
     import subprocess
     import threading
@@ -109,26 +116,21 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
         return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
                 {r.path: history[r.path] for r in recs if r.path in history})
 
+    def receive(chunk: list[int], data: Any) -> None:
+        if not isinstance(data, list) or len(data) != len(chunk):
+            failed.append(chunk)
+            return
+        for i, page in zip(chunk, data, strict=True):
+            out[i] = page
+
     def feed(proc: Any, conn: Any) -> None:
-        """Hand chunks to one worker, one at a time (with two in flight both ends could block
-        sending); what it could not render is left in ``failed`` (this process renders it
-        after, so that errors surface here)."""
-        pending: list[int] = []
+        """Hand chunks to one worker (see _pipeline); what it could not render is left in
+        ``failed`` (this process renders it after, so that errors surface here)."""
         try:
             conn.send(state)
-            while (chunk := take()) is not None:
-                pending = chunk
-                conn.send(payload(chunk))
-                data = conn.recv()
-                pending = []
-                if not isinstance(data, list) or len(data) != len(chunk):
-                    failed.append(chunk)
-                    continue
-                for i, page in zip(chunk, data, strict=True):
-                    out[i] = page
-        except Exception:  # the worker died or could not be sent its part
-            if pending:
-                failed.append(pending)
+            _pipeline(conn, proc, take, payload, receive, failed)
+        except Exception:  # the worker died before it had a chunk
+            pass
         finally:
             try:
                 conn.send(None)
@@ -142,10 +144,16 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
                 proc.wait()
 
     feeders = []
+
+    def stop_all() -> None:
+        stop.set()
+        for th in feeders:
+            th.join()
+
     try:
         for _ in range(jobs):
             try:
-                proc, conn = _start_worker()
+                proc, conn = _PRESTARTED.pop() if _PRESTARTED else _start_worker()
             except OSError:
                 break  # no worker: this process renders everything
             th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
@@ -153,20 +161,201 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None) 
             feeders.append(th)
         for i in units:
             out[i] = render_out(s, work[i], stream_dir)
-        for th in feeders:
-            th.join()
+    except BaseException:
+        stop_all()
+        raise
+
+    def finish(abort: bool = False) -> list[tuple[bytes, Any]] | None:
+        if abort:
+            stop.set()  # (each worker ends after the chunk it has)
+        try:
+            for th in feeders:
+                th.join()
+        finally:
+            stop_all()
+        if abort:
+            return None
+        # what no worker rendered (none started, or they failed): rendered here, errors surface
+        for chunk in [*chunks, *failed]:
+            for i in chunk:
+                out[i] = render_out(s, work[i], stream_dir)
+        return out
+
+    return finish if later else finish()
+
+
+CHUNK = 200  # record pages handed to a worker at a time (two in flight: see _pipeline)
+PARSE_MIN = 1000  # fewer files to read than this are read here
+PARSE_CHUNK = 200  # files handed to a worker (or read here) at a time
+
+
+def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, failed: list) -> None:
+    """Hand a worker the chunks ``take()`` gives (``message(chunk)`` is what is sent) with up
+    to two in flight, so that the worker finds its next chunk waiting when it sends a result
+    instead of waiting for this process to take the result and send another (a quarter of a
+    worker's time, measured, when one was handed at a time); ``receive(chunk, data)`` takes
+    each result, in order. Chunks are sent by a thread of their own: the worker blocked
+    sending a large result and this one blocked sending a chunk never wait for each other.
+    Chunks sent but not received (the worker died, or one could not be sent: the worker is
+    then ended, it may hold part of a message) go to ``failed``."""
+    import queue
+    import threading
+
+    sent: queue.Queue = queue.Queue()
+    room = threading.Semaphore(2)
+    over = threading.Event()
+
+    def sender() -> None:
+        try:
+            while True:
+                room.acquire()
+                if over.is_set() or (chunk := take()) is None:
+                    break
+                sent.put(chunk)
+                conn.send(message(chunk))
+        except Exception:
+            over.set()
+            proc.kill()
+        finally:
+            sent.put(None)
+
+    th = threading.Thread(target=sender, daemon=True)
+    th.start()
+    chunk = None
+    try:
+        while (chunk := sent.get()) is not None:
+            data = conn.recv()
+            room.release()
+            receive(chunk, data)
+        chunk = None
+    except Exception:
+        over.set()
+        proc.kill()  # (a sender blocked on a worker that no longer reads gets an error)
+        if chunk is not None:
+            failed.append(chunk)
+        room.release()  # a sender waiting for room goes on to see ``over``
+        while (rest := sent.get()) is not None:
+            failed.append(rest)
     finally:
-        stop.set()
+        th.join()
+
+
+def read_many(ctx: Any, files: list) -> list:
+    """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
+    walk's order), read by this process and the workers started ahead (prestart) at once:
+    each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
+    their records packed (packed_record); a chunk a worker could not read is read here, so
+    that its errors surface here. The workers stay for rendering."""
+    import collections
+    import threading
+
+    from qsgen.records import read_record_file
+
+    if len(files) < PARSE_MIN or not _PRESTARTED:
+        return [read_record_file(ctx, *f) for f in files]
+    out: list[Any] = [None] * len(files)
+    chunks = collections.deque(range(0, len(files), PARSE_CHUNK))
+    lock = threading.Lock()
+    failed: list[int] = []
+
+    def take() -> int | None:
+        with lock:
+            return chunks.popleft() if chunks else None
+
+    def message(at: int) -> tuple:
+        return ("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in files[at:at + PARSE_CHUNK]])
+
+    def receive(at: int, got: Any) -> None:
+        if not isinstance(got, list) or len(got) != len(files[at:at + PARSE_CHUNK]):
+            failed.append(at)
+            return
+        for i, (recs, diags, bad, assessment, cases) in enumerate(got):
+            out[at + i] = FileResult(tuple(unpacked_record(t) for t in recs), diags, bad, assessment, cases)
+
+    def feed(proc: Any, conn: Any) -> None:
+        try:
+            conn.send(("parse", ctx.root, ctx.rules))
+            _pipeline(conn, proc, take, message, receive, failed)
+        except Exception:  # the worker died before it had a chunk
+            pass
+
+    from qsgen.records.files import FileResult
+
+    feeders = [threading.Thread(target=feed, args=(proc, conn), daemon=True) for proc, conn in _PRESTARTED]
+    for th in feeders:
+        th.start()
+    try:
+        while (at := take()) is not None:
+            for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+                out[at + i] = read_record_file(ctx, *f)
+    finally:
         for th in feeders:
             th.join()
-    # what no worker rendered (none started, or they failed): rendered here, errors surface
-    for chunk in [*chunks, *failed]:
-        for i in chunk:
-            out[i] = render_out(s, work[i], stream_dir)
+    for at in failed:
+        for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+            out[at + i] = read_record_file(ctx, *f)
     return out
 
 
-CHUNK = 400  # record pages handed to a worker at a time
+class _Entry:
+    """What read_record_file asks of an os.DirEntry, in a worker (a DirEntry cannot be sent)."""
+
+    __slots__ = ("path", "name", "_link")
+
+    def __init__(self, path: str, name: str, link: bool) -> None:
+        self.path, self.name, self._link = path, name, link
+
+    def is_symlink(self) -> bool:
+        return self._link
+
+
+def _read_chunk(ctx: Any, part: list) -> list | None:
+    """A worker's reading of one chunk of read_many: FileResults with their records packed."""
+    from qsgen.records import read_record_file
+
+    try:
+        out = []
+        for folder, full, name, link, path, assessment in part:
+            r = read_record_file(ctx, folder, _Entry(full, name, link), path, assessment)
+            out.append((tuple(packed_record(rec) for rec in r.records), r.diagnostics, r.bad,
+                        r.assessment, r.case_numbers))
+        return out
+    except BaseException:  # the parent reads this chunk itself and reports the error
+        return None
+
+# Workers started ahead (prestart): (process, connection), taken by render_pages.
+_PRESTARTED: list[tuple[Any, Any]] = []
+
+
+def prestart(jobs: int | None = None) -> None:
+    """Start the render workers now, for a build that will render most pages (a clean one):
+    each imports qsgen and its libraries on the other core while this process reads the
+    records, instead of after them. Those render_pages does not take are ended by release()."""
+    import sys
+
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or not sys.executable:
+        return
+    while len(_PRESTARTED) < jobs:
+        try:
+            _PRESTARTED.append(_start_worker())
+        except OSError:
+            break
+
+
+def release() -> None:
+    """End the workers prestart() started that no rendering took (a build that failed, or
+    rendered too few pages for workers): closing the connection ends the worker."""
+    import subprocess
+
+    while _PRESTARTED:
+        proc, conn = _PRESTARTED.pop()
+        conn.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _start_worker() -> tuple[Any, Any]:
@@ -207,9 +396,22 @@ def _child(fd: int) -> None:
 
     gc.disable()  # as in the parent: rendering makes no lasting cycles
     conn = Connection(fd)
-    try:
-        state = conn.recv()
-    except (EOFError, OSError):
+    ctx = None
+    while True:  # started ahead, a worker may first read record files (read_many)
+        try:
+            state = conn.recv()
+        except (EOFError, OSError):
+            return
+        if isinstance(state, tuple) and state and state[0] == "parse":
+            from qsgen.records.files import LoadContext
+
+            ctx = LoadContext.of(state[1], state[2])
+        elif isinstance(state, tuple) and state and state[0] == "files":
+            conn.send(_read_chunk(ctx, state[1]))
+        else:
+            break
+    ctx = None
+    if state is None:
         return
     rules = state["rules"]
     s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])

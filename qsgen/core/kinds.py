@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LEVEL_ALIASES = {
@@ -196,8 +197,20 @@ KIND_PREFIXES = sorted(KINDS, key=len, reverse=True)
 
 
 def kind_of_filename(name: str) -> str | None:
-    """The kind a record's file name announces (its prefix before '-' or '.'), or None."""
-    for k in KIND_PREFIXES:
-        if name == f"{k}.md" or name.startswith(f"{k}-") or name.startswith(f"{k}_"):
-            return k
-    return None
+    """The kind a record's file name announces (its prefix before '-' or '.'), or None: the
+    first of KIND_PREFIXES (longest first) that the name is followed by "-", "_" or is ".md" of."""
+    m = _prefix_pattern().match(name)
+    return m.group(1) if m else None
+
+
+_PREFIX_PATTERN: tuple[list[str], re.Pattern] = ([], re.compile(r"(?!)"))
+
+
+def _prefix_pattern() -> re.Pattern:
+    """KIND_PREFIXES as one pattern (one match instead of three string tests a kind, for
+    every record file); made again when the list changes (a test adding a kind)."""
+    global _PREFIX_PATTERN
+    if _PREFIX_PATTERN[0] != KIND_PREFIXES:
+        alternatives = "|".join(re.escape(k) for k in KIND_PREFIXES) or "(?!)"
+        _PREFIX_PATTERN = (list(KIND_PREFIXES), re.compile(rf"({alternatives})(?:[-_]|\.md\Z)"))
+    return _PREFIX_PATTERN[1]

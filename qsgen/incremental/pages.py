@@ -71,10 +71,12 @@ def shard(site: Site, slug: str) -> str:
     return search_page.part_name(site, slug)
 
 
-# render_many(site, work) -> [(bytes, search row or None)] for work = [("unit", UnitScore) |
-# ("record", Record)] of one year, in order: the build renders them (in worker processes
-# from ~1,000 pages).
-RenderMany = Callable[[Site, list[tuple[str, Any]]], list[tuple[bytes, Any]]]
+# render_many(site, work, later) -> [(bytes, search row or None)] for work = [("unit",
+# UnitScore) | ("record", Record)] of one year, in order: the build renders them (in worker
+# processes from ~1,000 pages). With ``later`` it may return instead a function
+# finish(abort=False) giving them when asked (the workers render while the builder makes the
+# year's other files).
+RenderMany = Callable[..., Any]
 
 
 class CachedPages(Pages):
@@ -93,6 +95,7 @@ class CachedPages(Pages):
         self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
         self.new_keysets: dict[str, tuple[str, list[str]]] = {}
         self.new_exports: dict[str, tuple[str, str, list]] = {}
+        self.pending: list[tuple[Any, list]] = []  # (finish, [(rec, path, key)]) still rendering
         store.rendered = store.reused = 0
         store.linkable = set()
 
@@ -167,16 +170,34 @@ class CachedPages(Pages):
                 self.ready[path] = data
                 self.new_pages[path] = (key, data)
                 store.reused += 1
-        work = [("unit", t[0]) for t in units_todo] + [("record", t[0]) for t in todo]
-        pages = self.render_many(site, work) if work else []
-        for (_us, path, key), (data, _row) in zip(units_todo, pages[:len(units_todo)], strict=True):
-            self.ready[path] = data
-            self.new_pages[path] = (key, data)
-        for (rec, path, key), (data, row) in zip(todo, pages[len(units_todo):], strict=True):
+        # The record pages first, by the workers, taken when the builder asks for one (settle);
+        # the unit pages meanwhile, here.
+        if todo:
+            got = self.render_many(site, [("record", t[0]) for t in todo], later=True)
+            if callable(got):
+                self.pending.append((got, todo))
+            else:
+                self._take(todo, got)
+        if units_todo:
+            pages = self.render_many(site, [("unit", t[0]) for t in units_todo])
+            for (_us, path, key), (data, _row) in zip(units_todo, pages, strict=True):
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+        store.rendered += len(todo) + len(units_todo)
+
+    def _take(self, todo: list[tuple[Record, str, str]], pages: list[tuple[bytes, Any]]) -> None:
+        for (rec, path, key), (data, row) in zip(todo, pages, strict=True):
             self.ready[path] = data
             self.new_pages[path] = (key, data)
             self.rows[rec.id] = row
-        store.rendered += len(work)
+
+    def settle(self, abort: bool = False) -> None:
+        """Wait for the record pages still being rendered (with ``abort``: stop their rendering)."""
+        while self.pending:
+            finish, todo = self.pending.pop(0)
+            pages = finish(abort)
+            if not abort:
+                self._take(todo, pages)
 
     # ---- the builder's questions
 
@@ -199,12 +220,16 @@ class CachedPages(Pages):
         return data
 
     def record_page(self, site: Site, rec: Record) -> bytes:
+        if self.pending:
+            self.settle()
         data = self.ready.pop(site.folder + record_file(rec.id), None)
         if data is None:  # not planned in begin(): render it here
             data = super().record_page(site, rec)
         return data
 
     def search_row(self, site: Site, rec: Record) -> Any:
+        if self.pending:
+            self.settle()
         key = self.rec_keys.get(rec.id)
         name = shard(site, rec.unit)
         hit = self.store.unit_docs(name).get(rec.id)
@@ -291,6 +316,7 @@ class CachedPages(Pages):
         return data
 
     def end(self, files: dict[str, bytes]) -> None:
+        self.settle()
         self.store.replace(self.new_pages)
         self.store.docs = self.new_docs
         self.store.keysets = self.new_keysets

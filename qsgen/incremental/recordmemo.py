@@ -77,6 +77,9 @@ class RecordMemo:
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
         self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
         self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
+        # read_many(ctx, files) -> [FileResult]: the files not replayed, read at once (the
+        # build reads them in parallel, build/workers.py); None: one by one
+        self.read_many: Any = None
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
 
@@ -225,6 +228,34 @@ class _Replay:
 
     def __call__(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,
                  assessment: bool) -> FileResult:
+        hit, key, clashed = self._replayed(ctx, folder, entry, path, assessment)
+        if hit is not None:
+            return hit
+        return self._remember(path, key, clashed, self.read(ctx, folder, entry, path, assessment))
+
+    def many(self, ctx: LoadContext, files: list) -> list[FileResult]:
+        """__call__ for each of ``files`` (the walk's (folder, entry, path, assessment)); the
+        files not replayed are read all at once by the memo's ``read_many`` when it has one."""
+        out: list[Any] = []
+        todo: list[tuple[int, Any, bool]] = []
+        for i, (folder, entry, path, assessment) in enumerate(files):
+            hit, key, clashed = self._replayed(ctx, folder, entry, path, assessment)
+            out.append(hit)
+            if hit is None:
+                todo.append((i, key, clashed))
+        read_many = self.memo.read_many
+        if read_many is not None and len(todo) > 1:
+            results = read_many(ctx, [files[i] for i, _k, _c in todo])
+        else:
+            results = [self.read(ctx, *files[i]) for i, _k, _c in todo]
+        for (i, key, clashed), result in zip(todo, results, strict=True):
+            out[i] = self._remember(files[i][2], key, clashed, result)
+        return out
+
+    def _replayed(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,
+                  assessment: bool) -> tuple[FileResult | None, Any, bool]:
+        """The file's remembered result when it may be replayed (else None), its status key
+        and whether its name clashes."""
         memo = self.memo
         self.seen.add(path)
         hit = memo.entries.get(path)
@@ -242,8 +273,12 @@ class _Replay:
             if path not in memo.attached or \
                     attachment_signature(ctx.root, hit[1].records, self.real_dirs) == memo.attached[path]:
                 self.reused += 1
-                return hit[1]
-        result = self.read(ctx, folder, entry, path, assessment)
+                return hit[1], key, clashed
+        return None, key, clashed
+
+    def _remember(self, path: str, key: Any, clashed: bool, result: FileResult) -> FileResult:
+        """Take a file just read: kept for replay when it read cleanly."""
+        memo = self.memo
         self.parsed += 1
         memo.dirty.add(_shard(path))
         memo.digests.pop(path, None)

@@ -58,6 +58,9 @@ class FileSource(Protocol):
     def __call__(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,
                  assessment: bool) -> FileResult: ...
 
+    # Optionally also many(ctx, files) -> [FileResult] for files = [(folder, entry, path,
+    # assessment)] in walk order: what calling it for each gives (it may read them in parallel).
+
 
 class FileReport:
     """The diagnostics of the one file being read, and whether any is an error."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from qsgen.core import yamlsafe
+from qsgen.core import mdcost, yamlsafe
 from qsgen.core.errors import Diagnostic
 from qsgen.core.kinds import KINDS
 from qsgen.core.yamlerrors import flow_start
@@ -169,6 +169,28 @@ def body_guard(body: str, path: str, body_line: int) -> list[Diagnostic]:
         if m:
             out.append(_deep(path, body, body_line, m.start(), "列表符号"))
     return out
+
+
+_COSTLY = {
+    "table": ("正文里的表格太大（{cells}），网站上不排版，按原文显示",
+              "把大表格拆成几张小表，或者把表格做成 Excel 附件放在 attachments 里；"
+              "表格每一行的“|”个数应和第二行（---）一样多"),
+    "reference": ("正文里的引用式链接（[名称]: 网址）被用了很多次，展开后太长，网站上不排版，按原文显示",
+                  "把链接直接写在文字后面：[文字](网址)，同一个很长的链接不要引用成百上千次"),
+}
+
+
+def body_cost(body: str, path: str, body_line: int) -> list[Diagnostic]:
+    """A warning for a body whose HTML would be out of proportion to its length (a huge table,
+    a long reference used over and over): the site shows it as plain text (core/mdcost.py)."""
+    if "|" not in body and "]:" not in body:
+        return []
+    cost = mdcost.estimate(mdcost.prepare(body))
+    if cost.ok:
+        return []
+    message, hint = _COSTLY[cost.reason]
+    cells = f"共 {cost.cells:,} 个单元格" if cost.reason == "table" else ""
+    return [Diagnostic(path, body_line + cost.line, 1, message.format(cells=cells), hint, "warning")]
 
 
 def _deep(path: str, body: str, body_line: int, idx: int, what: str) -> Diagnostic:

@@ -13,7 +13,7 @@ from qsgen.core.model import Record, Unit
 from qsgen.records.crosscheck import check_links
 from qsgen.records.fields import ABSENT, INVALID, convert, describe, quote
 from qsgen.records.files import FileReport, FileResult, LoadContext, UnitFolder, fold_name
-from qsgen.records.frontmatter import body_guard, parse_yaml, split_front_matter
+from qsgen.records.frontmatter import body_cost, body_guard, parse_yaml, split_front_matter
 
 _KINDS_LIST = "、".join(f"{k}（{v.name}）" for k, v in KINDS.items())
 
@@ -30,6 +30,7 @@ def read_record(ctx: LoadContext, folder: UnitFolder, path: str, name: str, text
         report.errors(diags)
         return report.result()
     report.errors(body_guard(body, path, body_line))
+    report.diags.extend(body_cost(body, path, body_line))
     root, diags = parse_yaml(front, path, 2)
     report.errors(diags)
     close_line = body_line - 1

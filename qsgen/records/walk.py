@@ -40,6 +40,9 @@ class _Walk:
         self.records: list[Record] = []
         self.assessments: dict[str, Assessment] = {}
         self.case_numbers: list[tuple[str, str, int, str]] = []
+        # (folder, entry, path, assessment) of every file to read, in walk order: read at
+        # the end of the walk, all at once when the source can (FileSource.many)
+        self.files: list[tuple[UnitFolder, os.DirEntry, str, bool]] = []
 
     def run(self) -> tuple[RecordSet, list[Diagnostic]]:
         root = self.ctx.root
@@ -65,6 +68,13 @@ class _Walk:
                 elif entry.name.lower().endswith((".md", ".yaml", ".yml")) and not _is_readme(entry.name):
                     self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
                                 f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")
+        many = getattr(self.source, "many", None)
+        if many is not None and self.files:
+            results = many(self.ctx, self.files)
+        else:
+            results = [self.source(self.ctx, folder, e, path, a) for folder, e, path, a in self.files]
+        for (_folder, _e, path, _a), result in zip(self.files, results, strict=True):
+            self._take(path, result)
         for d in duplicate_case_numbers(self.case_numbers):
             self.diags.append(d)
             self.bad_paths.add(d.path)
@@ -124,7 +134,7 @@ class _Walk:
             return
         entries, clashed = self._scandir(entry.path, rel)
         folder = UnitFolder(rel, unit, {fold_name(e.name): e.name for e in entries}, clashed)
-        source = self.source
+        files = self.files
         for e in entries:
             name = e.name
             path = f"{rel}/{name}"
@@ -139,10 +149,10 @@ class _Walk:
                 continue
             low = name.lower()
             if name == ASSESSMENT_FILE:
-                self._take(path, source(ctx, folder, e, path, True))
+                files.append((folder, e, path, True))
             elif name.endswith(".md"):
                 if not _is_readme(name):
-                    self._take(path, source(ctx, folder, e, path, False))
+                    files.append((folder, e, path, False))
             elif low.endswith((".md", ".markdown")):
                 self._error(path, 1, 1, f"记录文件的扩展名应为小写 .md：{quote(name)}",
                             f"请改名为 {name.rsplit('.', 1)[0]}.md")

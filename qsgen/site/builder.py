@@ -140,8 +140,6 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None
                                                  lambda: index_page.render(site))
     for us in results.units:
         files[folder + unit_file(us.unit.slug)] = pages.unit_page(site, us)
-    for rec in results.records.records:
-        files[folder + record_file(rec.id)] = pages.record_page(site, rec)
     files[folder + rules_page.PATH] = pages.page(folder, folder + rules_page.PATH, lambda: rules_page.inputs(site),
                                                  lambda: rules_page.render(site))
     if results.lifecycle is not None:
@@ -159,6 +157,10 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None
     files[folder + exports.JSON_FILE] = exports.scores_json(results, texts)
     files[folder + exports.CSV_FILE] = exports.scores_csv(results, rows)
     _paperwork(site, pages, files)
+    # Last: the incremental layer may still be rendering them (worker processes) while the
+    # files above are made.
+    for rec in results.records.records:
+        files[folder + record_file(rec.id)] = pages.record_page(site, rec)
 
 
 def _paperwork(site: Site, pages: Pages, files: dict[str, bytes]) -> None:

@@ -8,6 +8,8 @@ from functools import cache
 
 import nh3
 
+from qsgen.core import mdcost
+
 
 @cache
 def _md():
@@ -27,9 +29,8 @@ def _md():
     md.add_render_rule("s_close", lambda self, tokens, idx, options, env: "</del>")
     return md
 
-# Bodies longer than this are cut before parsing. A record is a page of narrative evidence;
-# 200,000 characters is far beyond any real one and keeps rendering time bounded.
-MAX_CHARS = 200_000
+MAX_CHARS = mdcost.MAX_CHARS
+_prepare = mdcost.prepare
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre",
@@ -81,34 +82,74 @@ def sanitise(fragment: str) -> str:
     )
 
 
+# The tags markdown-it writes that carry no URL, with the only attributes it gives them: HTML
+# made of these alone (and no character an HTML parser would change) is sanitised by
+# rewriting it the way nh3 serialises it (_as_nh3 below), not by parsing it again (nh3 cost
+# four times the Markdown parse). tests/test_markdown_sanitise.py holds the two to the same
+# bytes on every hostile sample, the corpus and random input; anything else goes through nh3.
+_PLAIN_TAG = re.compile(r'<(?:/?(?:p|h[1-6]|strong|em|del|code|pre|blockquote|ul|ol|li|table|thead|tbody|tr|th|td)'
+                        r'|br /|hr /|ol start="[0-9]{1,9}"|t[hd] style="text-align:(?:left|center|right)"'
+                        r'|code class="[^"&<>]*")>')
+_PARSER_CHANGES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufeff\ufffe\uffff]")
+_CODE_CLASS = re.compile(r'<code class="[^"]*">')
+
+
+def sanitise_rendered(fragment: str) -> str:
+    """``sanitise(fragment)`` for HTML written by markdown-it (raw HTML off): the same bytes."""
+    if "<" in _PLAIN_TAG.sub("", fragment) or _PARSER_CHANGES.search(fragment):
+        return sanitise(fragment)
+    return _as_nh3(fragment)
+
+
+def _as_nh3(fragment: str) -> str:
+    """markdown-it's HTML of plain tags as nh3 writes it: void tags without " /", quotes in
+    text unescaped, no-break spaces as &nbsp;, code blocks without their language class."""
+    out = fragment.replace("<br />", "<br>").replace("<hr />", "<hr>").replace("&quot;", '"')
+    if "\xa0" in out:
+        out = out.replace("\xa0", "&nbsp;")
+    if '<code class="' in out:
+        out = _CODE_CLASS.sub("<code>", out)
+    return out
+
+
 def render(text: str) -> str:
     """Markdown source of a record body -> sanitised HTML fragment."""
-    src = _prepare(text)
-    fast = _fast(src, False)
-    if fast is not None:
-        return sanitise(fast[0])
-    return sanitise(_md().render(src))
+    return render_with_text(text)[0]
 
 
 def plain_text(text: str) -> str:
     """Markdown source -> the words a reader sees, whitespace collapsed (for the search index)."""
-    src = _prepare(text)
-    fast = _fast(src, True)
-    if fast is not None:
-        return fast[1]
-    return _tokens_text(_md().parse(src))
+    return render_with_text(text)[1]
 
 
 def render_with_text(text: str) -> tuple[str, str]:
-    """Both ``render(text)`` and ``plain_text(text)`` from one parse (parsing is most of the cost)."""
+    """Both the sanitised HTML fragment and the plain text (for the search index) of a body,
+    from one parse (parsing is most of the cost). A body whose HTML would be out of proportion
+    to its length (core/mdcost.py; ``qsgen check`` warns about it) is shown as its escaped
+    text with a note instead."""
     src = _prepare(text)
-    fast = _fast(src, True, True)
+    cost = mdcost.estimate(src)
+    if not cost.ok:
+        return _unrendered(src, cost), _WS.sub(" ", src).strip()
+    fast = _fast(src) if mdcost.fast_ok(src) else None
     if fast is not None:
-        return sanitise(fast[0]), fast[1]
+        return sanitise_rendered(fast[0]), fast[1]
     env: dict = {}
     md = _md()
     tokens = md.parse(src, env)
     return sanitise(md.renderer.render(tokens, md.options, env)), _tokens_text(tokens)
+
+
+# The note shown above a body that is not rendered (mdcost.Cost.reason → what is too large).
+UNRENDERED = {
+    "table": "这段正文里的表格太大（单元格太多），网站不排版，按原文显示。",
+    "reference": "这段正文里的引用式链接展开后太长，网站不排版，按原文显示。",
+}
+
+
+def _unrendered(src: str, cost: mdcost.Cost) -> str:
+    return (f"<p><strong>{UNRENDERED[cost.reason]}</strong></p>\n"
+            f"<pre>{html.escape(src, quote=False)}</pre>\n")
 
 
 # markdown-it.rs (markdown-it-pyrs), a Rust port of markdown-it that gives the same HTML as
@@ -139,7 +180,7 @@ def _fast_ok(src: str) -> bool:
     return _FAST is not None and src.endswith("\n") and _DEEP_PREFIX.search(src) is None
 
 
-def _fast(src: str, text: bool, html: bool = False) -> tuple[str, str] | None:
+def _fast(src: str) -> tuple[str, str] | None:
     """(html, plain text) from markdown-it.rs, or None when the body must take markdown-it-py."""
     if not _fast_ok(src):
         return None
@@ -149,15 +190,30 @@ def _fast(src: str, text: bool, html: bool = False) -> tuple[str, str] | None:
     # UTF-8 copy (about 40 MB at 50,000 records). A fresh copy takes the UTF-8 with it.
     src = src[:1] + src[1:]
     try:
-        out = ""
-        if html or not text:
-            # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
-            out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
-        return out, (_tree_text(_FAST.tree(src)) if text else "")
+        # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
+        out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
+        return out, html_text(out)
     except BaseException as e:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         return None
+
+
+_INLINE_TAG = re.compile(r"</?(?:em|strong|del|code|a)(?: [^>]*)?>")
+_IMG_ALT = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def html_text(fragment: str) -> str:
+    """The words of markdown-it's HTML (raw HTML off: every ``<`` of the text is escaped), as
+    _tree_text gives them from the tree: inline tags vanish, an image is its alt text between
+    spaces, every other tag is a space; then entities are decoded and whitespace collapsed.
+    From the HTML, so that a body is parsed once (the tree was a second parse)."""
+    out = _INLINE_TAG.sub("", fragment)
+    if "<img" in out:
+        out = _IMG_ALT.sub(r" \1 ", out)
+    out = _ANY_TAG.sub(" ", out)
+    return _WS.sub(" ", html.unescape(out) if "&" in out else out).strip()
 
 
 _TEXT_NODES = frozenset({"text", "text_special"})
@@ -219,15 +275,6 @@ def _tokens_text(tokens) -> str:
 
 def _image_alt(tok) -> str:
     return "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline"))
-
-
-def _prepare(text: str) -> str:
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
-    if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS]
-    return text
 
 
 def escape(text: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from qsgen.core import display
 from qsgen.repo.files import Refused, read_file
@@ -90,19 +91,67 @@ class ConfinedLoader(jinja2.BaseLoader):
         return sorted(n for n in os.listdir(self.templates) if n.endswith(".html"))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _escape(value: Any) -> Any:
+    """markupsafe.escape for what a template writes out (``{{ x }}``): a plain str with no
+    character to escape is written as it is, without making it a Markup first (the same
+    characters; ~40 such values a record page). Everything else: markupsafe.escape."""
+    if type(value) is str and not ("&" in value or "<" in value or ">" in value or '"' in value
+                                   or "'" in value):
+        return value
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A compiled template whose output escaping is _escape. The generated code only yields
+    what escape() returns (joined into the page), so a str there writes what a Markup would."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
+class _Environment(jinja2.Environment):
+    """jinja2.Environment, with ``x.name`` on a plain dict looked up as ``x["name"]`` at once.
+
+    Jinja tries ``getattr(x, "name")`` first and the item after the AttributeError; the pages
+    pass their data as dicts, so every ``rec.title`` raised and caught an exception (~30 a
+    record page). A plain dict has no attribute but dict's own, so for any other name the
+    result is the same, undefined included."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    template_class = _Template
+
+
 def environment(templates: Path, places: int, rounding: str) -> jinja2.Environment:
     """A Jinja2 environment for ``templates`` with the number filters of the rules' display
     settings (num, signed, plain). The filters are functions of those settings, not bound
     methods of the site: a filter holding the site would make site and environment a
     reference cycle, and builds run with the cyclic collector paused, so the site and all it
-    holds (~30 MB at 50,000 records) would stay."""
-    env = jinja2.Environment(
+    holds (~30 MB at 50,000 records) would stay. Templates are read once per environment: a
+    changed template is seen by the next environment (the next build)."""
+    env = _Environment(
         loader=ConfinedLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiled once and never stat'ed again: an environment lives for one build (each
+        # build, and each of `qsgen serve`'s rebuilds, makes its Site and so a new one), and
+        # with auto_reload every one of ~20,000 template lookups at 10,000 records stats the file.
+        auto_reload=False,
     )
     fmt = {"places": places, "rounding": rounding}
     env.filters["num"] = functools.partial(num, **fmt)

@@ -1,0 +1,148 @@
+"""The render workers: started ahead for a clean build of many records and ended when not
+taken; stopped, not left running, when the build fails while they render."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from qsgen import site
+from qsgen.build import pipeline, render, workers
+from qsgen.records import load_records
+from qsgen.rules import load_rules
+from qsgen.site import builder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import gen_corpus  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "repo"
+    gen_corpus.generate(60, root)
+    return root
+
+
+def test_prestarted_workers_not_taken_are_ended():
+    workers.prestart(2)
+    procs = [proc for proc, _conn in workers._PRESTARTED]
+    assert len(procs) == 2
+    workers.release()
+    assert workers._PRESTARTED == [] and all(p.poll() is not None for p in procs)
+
+
+def test_only_a_repository_with_many_records_starts_workers_ahead(tmp_path):
+    unit = tmp_path / "records" / "2023" / "longgang"
+    unit.mkdir(parents=True)
+    for i in range(9):
+        (unit / f"evidence-{i}.md").write_text("---\n---\n", "utf-8")
+    (unit / "files").mkdir()
+    assert not pipeline._many_records(tmp_path, 10)
+    (unit / "evidence-9.md").write_text("---\n---\n", "utf-8")
+    assert pipeline._many_records(tmp_path, 10)
+    assert not pipeline._many_records(tmp_path / "nothing", 1)
+
+
+def test_other_files_are_made_while_workers_render_and_equal_the_plain_site(repo, monkeypatch):
+    from qsgen.scoring.engine import score
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    from qsgen.incremental import pagestore
+
+    assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
+
+
+def test_a_failure_while_workers_render_stops_them(repo, monkeypatch):
+    from qsgen.incremental import pagestore
+    from qsgen.scoring.engine import score
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    started = []
+    real = workers._start_worker
+
+    def spy():
+        proc, conn = real()
+        started.append(proc)
+        return proc, conn
+
+    monkeypatch.setattr(workers, "_start_worker", spy)
+
+    def broken(*args):
+        raise RuntimeError("paperwork failed")
+
+    monkeypatch.setattr(builder, "_paperwork", broken)
+    with pytest.raises(RuntimeError, match="paperwork failed"):
+        render.render_site(results, inputs, pagestore.PageStore(), jobs=2)
+    assert started and all(p.poll() is not None for p in started)
+
+
+def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_path, monkeypatch):
+    import shutil
+
+    from qsgen.records import read_record_file
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    unit = root / "records" / "2023" / "longgang"
+    (unit / "evidence-bad.md").write_text("---\nkind: evidence\ntitle: 缺日期\n---\n正文\n", "utf-8")
+    (unit / "evidence-phone.md").write_text(
+        "---\nkind: evidence\ntitle: 电话\ndate: 2023-05-01\ntask: s01-1\n---\n联系 13812345678\n", "utf-8")
+    rules, _ = load_rules(root)
+    plain = load_records(root, rules)
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
+
+    class Source:
+        def __call__(self, *args):
+            return read_record_file(*args)
+
+        def many(self, ctx, files):
+            self.files = len(files)
+            return workers.read_many(ctx, files)
+
+    source = Source()
+    workers.prestart(2)
+    try:
+        parallel = load_records(root, rules, source)
+    finally:
+        workers.release()
+    assert source.files > 60
+    assert repr(parallel) == repr(plain)
+    assert any("缺少必填字段" in d.message for d in parallel[1])
+
+
+def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
+    from qsgen.incremental import pagestore
+    from qsgen.scoring.engine import score
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "CHUNK", 5)
+    real = workers._start_worker
+    started = []
+
+    def dying():
+        proc, conn = real()
+        if not started:
+            proc.kill()  # the first worker is gone before it gets anything
+        started.append(proc)
+        return proc, conn
+
+    monkeypatch.setattr(workers, "_start_worker", dying)
+    assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
+    assert len(started) == 2 and all(p.poll() is not None for p in started)
