@@ -3,9 +3,9 @@ table body finishes, executes nothing, reads nothing outside the repository and 
 safe site. The build runs as `qsgen build` in a fresh process with an audit hook that records
 every file opened and every os.system / exec call (the hook only watches; it changes nothing).
 
-Note: the table body here is a plain 20 KB table. The pathological table shape of the issue's
-item 2 (`'|'+'a|'*N …`) is bounded by the Markdown guard of the perf engineer's branch (issue 21
-with issue 20 item 2), not by this branch; once both are merged, TABLE can be that shape."""
+Two table bodies: a plain 20 KB table (rendered as a table) and the pathological shape of the
+issue's item 2 (`'|'+'a|'*N …`, N=3000: 18 KB of input that once made a 90 MB page in 45 s),
+which the Markdown cost guard (core/mdcost.py) shows as escaped text with a note."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 PWN = b"cos\nsystem\n(S'touch PWNED'\ntR."
 TABLE = "| 序号 | 事项 | 结果 |\n| --- | --- | --- |\n" + "".join(
     f"| {i} | 检查第 {i} 家经营户 | 合格 |\n" for i in range(560))
+WIDE = "|" + "a|" * 3000 + "\n" + "|" + "-|" * 3000 + "\n" + "a\n" * 3000
 
 # Runs qsgen's command line with an audit hook: what was opened (resolved) and run, as JSON.
 RUNNER = r"""
@@ -84,6 +85,8 @@ def test_a_hostile_tree_builds_a_safe_site_running_and_reading_nothing_it_should
     (unit / "evidence-table.md").write_text(
         "---\nkind: evidence\ntitle: 检查台账\ndate: 2023-05-01\ntask: t01\n---\n\n" + TABLE, "utf-8")
     assert len(TABLE.encode()) > 20_000
+    (unit / "evidence-wide.md").write_text(
+        "---\nkind: evidence\ntitle: 宽表\ndate: 2023-05-02\ntask: t01\n---\n\n" + WIDE, "utf-8")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "records")
@@ -125,4 +128,7 @@ def test_a_hostile_tree_builds_a_safe_site_running_and_reading_nothing_it_should
                 and not p.startswith(real_root)]
     page = (root / "_site" / "2023" / "records" / "fagui" / "evidence-table.html").read_text("utf-8")
     assert "<table" in page and "检查第 559 家经营户" in page and "SECRET-TEMPLATE" not in page
+    wide = (root / "_site" / "2023" / "records" / "fagui" / "evidence-wide.html").read_text("utf-8")
+    assert "表格太大" in wide and wide.count("<td") < 50  # the facts table only, not 3000 cells
+    assert len(wide.encode()) < 20 * len(WIDE)  # not the 90 MB page of the issue
     assert (root / "_site" / "assets" / "style.css").read_bytes() == (root / "shared" / "style.css").read_bytes()
