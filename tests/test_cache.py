@@ -77,6 +77,10 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
+def _gram_files(root: Path) -> int:
+    return len(list((root / "_site" / "search" / "grams").iterdir()))
+
+
 def _rendered_since(root: Path, before: dict) -> list[str]:
     after = pagestore.PageStore.load(root).pages
     return sorted(p for p, entry in after.items() if before.get(p, (None,))[0] != entry[0])
@@ -91,8 +95,15 @@ def test_changing_one_record_body_rerenders_only_its_page(repo, tmp_path):
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
     _build(repo, repo / "_site")
-    # its page and its unit's part of the search index; no other unit's part
-    assert _rendered_since(repo, before) == [f"2023/records/longgang/{rec.stem}.html", "search/parts/2023-longgang.js"]
+    # its page, its unit's row file of the search index holding it and some gram files (those of
+    # the runs it gained or lost); no other unit's rows, most gram files kept
+    changed = _rendered_since(repo, before)
+    assert changed[0] == f"2023/records/longgang/{rec.stem}.html"
+    rows = [p for p in changed if p.startswith("search/parts/")]
+    assert len(rows) == 1 and rows[0].startswith("search/parts/2023-longgang/")
+    grams = [p for p in changed if p.startswith("search/grams/")]
+    assert 0 < len(grams) < _gram_files(repo) / 2
+    assert len(changed) == 2 + len(grams)
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -122,12 +133,13 @@ def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     changed = _rendered_since(repo, before)
     assert f"2023/records/zhifadui/{rec.stem}.html" in changed
     assert "2023/units/zhifadui.html" in changed
-    assert "search/parts/2023-zhifadui.js" in changed
+    assert any(p.startswith("search/parts/2023-zhifadui/") for p in changed)
+    changed = [p for p in changed if not p.startswith(("search/grams/", "search/parts/"))]
     # the unit's notice and the workbook quote a score line's explanation, which may name the
     # record; no other unit's notice nor the summary table (totals and ranks only) is made again
     assert not [p for p in changed if p.startswith("2023/notices/") and p != "2023/notices/zhifadui.html"]
     assert "2023/summary.html" not in changed
-    assert len(changed) <= 7  # (the site's home page is the latest year's ranking again)
+    assert len(changed) <= 6  # (the site's home page is the latest year's ranking again)
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -408,7 +420,7 @@ def test_search_rows_of_unchanged_records_are_kept(repo, tmp_path):
     after = rows(_build(repo, repo / "_site"))
     changed = [(u, rid) for u in sorted(after) for rid in sorted(after[u]) if after[u][rid] != before[u][rid]]
     assert changed == [("2023-duanshi", f"duanshi/{rec.stem}")]
-    assert "鹊桥".encode() in (repo / "_site" / "search" / "parts" / "2023-duanshi.js").read_bytes()
+    assert any("鹊桥".encode() in f.read_bytes() for f in (repo / "_site" / "search" / "parts" / "2023-duanshi").iterdir())
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -427,8 +439,12 @@ def test_incremental_build_touches_only_what_changed(repo, tmp_path):
     page = f"2023/records/duanshi/{rec.stem}.html"
     assert after[page] != before[page]
     changed = {p for p in after if p in before and after[p] != before[p]}
-    # the record page and its unit's part of the search index, nothing else
-    assert changed == {page, "search/parts/2023-duanshi.js"}, sorted(changed)
+    # the record page, its row file of the search index and the gram files of what it changed
+    rows = {p for p in changed if p.startswith("search/parts/")}
+    grams = {p for p in changed if p.startswith("search/grams/")}
+    assert len(rows) == 1 and next(iter(rows)).startswith("search/parts/2023-duanshi/")
+    assert 0 < len(grams) < _gram_files(repo) / 2
+    assert changed == {page} | rows | grams, sorted(changed)
     assert "2023/records/stray.html" not in after  # a file that is no page of the site is removed
     assert oct((repo / "_site" / page).stat().st_mode & 0o777) == "0o644"
     _clean_build(repo, tmp_path / "clean")

@@ -11,7 +11,7 @@ import pytest
 
 from qsgen.core.errors import QsgenError
 from qsgen.site import search
-from qsgen.site.search import SearchDoc, build_index, index_data
+from qsgen.site.search import SearchDoc, build_index
 
 DOCS = [
     SearchDoc("units/longgang/index.html", "龙港所", "单位", "龙港所",
@@ -30,9 +30,32 @@ DOCS = [
 ]
 
 
+def _index(files: dict[str, bytes]) -> dict:
+    js = files["search/index.js"].decode("utf-8")
+    assert js.startswith("window.QSGEN_SEARCH_INDEX=") and js.endswith(";\n")
+    return json.loads(js[len("window.QSGEN_SEARCH_INDEX="):-2])
+
+
+def _assigned(data: bytes, name: str, key) -> object:
+    js = data.decode("utf-8")
+    prefix = f"(window.{name}=window.{name}||{{}})[{json.dumps(key, ensure_ascii=False)}]="
+    assert js.startswith(prefix) and js.endswith(";\n"), js[:120]
+    return json.loads(js[len(prefix):-2])
+
+
+def _rows(files: dict[str, bytes]) -> list:
+    """Every row of the index in its order: index.js's, each part's blocks', the tail's."""
+    index = _index(files)
+    rows = list(index["docs"])
+    for name, count, _kinds in index["parts"]:
+        for k in range((count + search.BLOCK - 1) // search.BLOCK):
+            rows += _assigned(files[f"search/parts/{name}/{k}.js"], "QSGEN_SEARCH_ROWS", f"{name}/{k}")
+    return rows + index["tail"]
+
+
 def test_index_content():
-    data = index_data(DOCS)
-    assert data["v"] == 3 and data["parts"] == [] and data["tail"] == []
+    data = _index(build_index(DOCS))
+    assert data["v"] == 4 and data["parts"] == [] and data["tail"] == []
     assert data["kinds"] == sorted(["单位", "案件", "信息报道", "规则"])  # sorted: numbers do not depend on order
     assert data["units"][0] == "" and data["units"] == sorted(data["units"]) and "龙港所" in data["units"]
     kind, unit = data["kinds"].index("单位"), data["units"].index("龙港所")
@@ -43,19 +66,17 @@ def test_index_content():
 
 def test_text_is_collapsed_and_cut(monkeypatch):
     monkeypatch.setattr(search, "TEXT_LIMIT", 10)
-    data = index_data([SearchDoc("a.html", " 甲\n 乙 ", "案件", "", "一二三\n\n  四五六七八九十罚款")])
+    data = _index(build_index([SearchDoc("a.html", " 甲\n 乙 ", "案件", "", "一二三\n\n  四五六七八九十罚款")]))
     assert data["docs"][0][1] == "甲 乙"
     assert data["docs"][0][4] == "一二三 四五六七八九"
 
 
 def test_build_index_files_and_determinism():
     files = build_index(DOCS)
-    assert set(files) == {"search/index.js", "search/search.js"}
+    assert set(files) == {"search/index.js", "search/search.js"} | {f"search/grams/{b}.js" for b in range(64)}
     assert files == build_index(list(DOCS))
-    js = files["search/index.js"].decode("utf-8")
-    assert js.startswith("window.QSGEN_SEARCH_INDEX=") and js.endswith(";\n")
-    assert json.loads(js[len("window.QSGEN_SEARCH_INDEX="):-2]) == index_data(DOCS)
-    assert "龙港所" in js  # UTF-8, not \\u escapes
+    assert "龙港所" in files["search/index.js"].decode("utf-8")  # UTF-8, not \\u escapes
+    assert files == build_index([search.row(d) for d in DOCS])
 
 
 # The site's split: units first, each unit's records in a part, the rules last.
@@ -63,25 +84,50 @@ HEAD, TAIL = DOCS[:2], DOCS[6:]
 PARTS = [("longgang", DOCS[2:4]), ("duanshi", DOCS[4:5]), ("zhifadui", DOCS[5:6])]
 
 
-def _parts_js(data: bytes, name: str) -> list:
-    js = data.decode("utf-8")
-    prefix = f'(window.QSGEN_SEARCH_PARTS=window.QSGEN_SEARCH_PARTS||{{}})["{name}"]='
-    assert js.startswith(prefix) and js.endswith(";\n")
-    return json.loads(js[len(prefix):-2])
-
-
-def test_an_index_in_parts_is_the_same_index():
+def test_an_index_in_parts_holds_every_row_in_order():
     files = build_index(HEAD, PARTS, TAIL)
-    assert set(files) == {"search/index.js", "search/search.js", "search/parts/longgang.js",
-                          "search/parts/duanshi.js", "search/parts/zhifadui.js"}
-    index = json.loads(files["search/index.js"].decode("utf-8")[len("window.QSGEN_SEARCH_INDEX="):-2])
-    assert index["parts"] == ["longgang", "duanshi", "zhifadui"]
-    merged = index["docs"] + [row for name in index["parts"]
-                              for row in _parts_js(files[f"search/parts/{name}.js"], name)] + index["tail"]
-    whole = index_data(DOCS[:6], TAIL)
+    index = _index(files)
+    assert [p[:2] for p in index["parts"]] == [["longgang", 2], ["duanshi", 1], ["zhifadui", 1]]
+    case, news = index["kinds"].index("案件"), index["kinds"].index("信息报道")
+    assert index["parts"][0][2] == [[case, index["units"].index("龙港所"), 2]]  # kind, unit, how many
+    assert index["parts"][1][2] == [[news, index["units"].index("端氏所"), 1]]
+    assert set(files) == ({"search/index.js", "search/search.js", "search/parts/longgang/0.js",
+                           "search/parts/duanshi/0.js", "search/parts/zhifadui/0.js"}
+                          | {f"search/grams/{b}.js" for b in range(64)})
+    whole = _index(build_index(DOCS))
     assert (index["kinds"], index["units"]) == (whole["kinds"], whole["units"])
-    assert merged == whole["docs"] + whole["tail"]  # the same rows, the same order
-    assert build_index(HEAD, [("empty", [])], [])["search/parts/empty.js"].endswith(b"=[];\n")
+    assert _rows(files) == whole["docs"]  # the same rows, the same order
+    empty = build_index(HEAD, [("empty", [])], [])
+    assert not any(p.startswith("search/parts/") for p in empty)
+
+
+def test_a_part_is_cut_into_blocks():
+    docs = [SearchDoc(f"records/u/{i}.html", f"记录{i}", "案件", "龙港所", f"编号{i}") for i in range(40)]
+    files = build_index([], [("u", docs)])
+    assert sorted(p for p in files if p.startswith("search/parts/")) == [
+        f"search/parts/u/{k}.js" for k in range((40 + search.BLOCK - 1) // search.BLOCK)]
+    assert [r[0] for r in _rows(files)] == [d.url for d in docs]
+
+
+def test_the_gram_index_files_runs_under_their_grams():
+    """知识产权 in a text is the run 知识产权, filed under 知识, 识产, 产权 (with its positions)
+    and under its last character, with the numbers of the rows it is in."""
+    files = build_index([], [("p", [DOCS[2], DOCS[4]])])
+    grams = {}
+    nb = _index(files)["buckets"]
+    for b in range(nb):
+        grams.update(_assigned(files[f"search/grams/{b}.js"], "QSGEN_SEARCH_GRAMS", b))
+    g = nb // search.SLOTS
+    assert "知识" in _assigned(files[f"search/grams/{(ord('知') % g) * search.SLOTS + ord('识') % search.SLOTS}.js"],
+                               "QSGEN_SEARCH_GRAMS", (ord("知") % g) * search.SLOTS + ord("识") % search.SLOTS)
+    text = search.TEXT
+    ip = [e for e in grams["知识"] if e[0] == text]
+    # row 0 (the case) has the run 知识产权 in its text; row 1 (the news) 宣传知识产权保护知识
+    assert sorted(e[2] for e in ip) == [[0], [2, 8]]
+    assert all(e[3] in ([0], [1]) for e in ip)
+    # the news' title 端氏所开展知识产权宣传周活动 is one run: the whole title (with its length)
+    assert [e[2:] for e in grams["知识"] if e[0] == search.WHOLE] == [[[5], [1], 14]]
+    assert [e[2] for e in grams["权"] if e[0] == text] == [[]]  # 知识产权: 权 is its last character
 
 
 @pytest.mark.parametrize("name", ["", "../x", "a/b", "龙港", "a.js"])
@@ -93,7 +139,7 @@ def test_a_part_name_is_a_plain_file_name(name):
 def test_a_row_outside_the_given_tables_is_an_error():
     rows = [search.row(d) for d in DOCS[:2]]
     with pytest.raises(QsgenError, match="单位表"):
-        b"".join(search.part_pieces("x", ["单位"], ["别的单位"], rows))
+        list(search.index_files(["单位"], ["别的单位"], [], [("x", rows)], []))
 
 
 def test_line_separators_are_escaped():
@@ -106,19 +152,28 @@ def test_line_separators_are_escaped():
                                  "a/../../b.html", "a\\b.html"])
 def test_urls_must_be_site_relative(url):
     with pytest.raises(QsgenError):
-        index_data([SearchDoc(url, "甲", "案件", "", "")])
+        build_index([SearchDoc(url, "甲", "案件", "", "")])
 
 
-def test_duplicate_url():
+@pytest.mark.parametrize("where", ["head", "part", "both"])
+def test_duplicate_url(where):
+    head = [DOCS[0]] if where != "part" else []
+    part = [DOCS[0]] if where != "head" else []
+    if where == "head":
+        head.append(DOCS[0])
+    if where == "part":
+        part.append(DOCS[0])
     with pytest.raises(QsgenError, match="两次"):
-        index_data([DOCS[0], DOCS[0]])
+        build_index(head, [("p", part)])
 
 
-def test_size_and_speed_for_many_records():
+def test_size_for_many_records():
     docs = [SearchDoc(f"records/u{i % 21}/case-{i}.html", f"龙港所查处案件 沁市监罚〔2023〕{i}号", "案件", "龙港所",
                       "当事人销售过期食品，执法人员现场检查，责令改正并罚款 3000 元。" * 10) for i in range(2000)]
-    size = len(build_index(docs)["search/index.js"])
-    assert size < 2000 * (search.TEXT_LIMIT * 3 + 200)
+    files = build_index([], [("p", docs)])
+    assert len(files["search/index.js"]) < 2000
+    assert sum(len(v) for p, v in files.items() if p.startswith("search/parts/")) < 2000 * (search.TEXT_LIMIT * 3 + 200)
+    assert len(files) < 2000 // search.BLOCK + 1024 + 3  # bounded: gram files by buckets()
 
 
 # ----------------------------------------------------------------- the client under node
@@ -134,12 +189,21 @@ if (mode === "queries") {
   ctx.window = ctx;
   vm.createContext(ctx);
   vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
-  for (const name of ctx.QSGEN_SEARCH_INDEX.parts)
-    vm.runInContext(fs.readFileSync(dir + "/parts/" + name + ".js", "utf8"), ctx);
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
-  const search = ctx.qsgenSearch.makeSearcher(ctx.QSGEN_SEARCH_INDEX);
+  const loaded = [];
+  const search = ctx.qsgenSearch.makeSearcher(ctx.QSGEN_SEARCH_INDEX, (file, done, failed) => {
+    loaded.push(file);
+    const path = dir + "/" + file + ".js";
+    if (!fs.existsSync(path)) return failed();
+    vm.runInContext(fs.readFileSync(path, "utf8"), ctx);
+    done();
+  });
   const out = {};
-  for (const q of JSON.parse(arg)) out[q] = search(q, 50);
+  for (const q of JSON.parse(arg)) {
+    loaded.length = 0;
+    search(q, 50, (found) => { out[q] = found; });
+    if (out[q]) out[q].loaded = loaded.slice();
+  }
   console.log(JSON.stringify(out));
 } else {
   // A minimal DOM: enough for search.js to wire itself to the page.
@@ -183,27 +247,27 @@ if (mode === "queries") {
   };
   ctx.window = ctx;
   vm.createContext(ctx);
-  if (!opts.lazy) {
-    vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
-    if (!opts.lazyParts)
-      for (const name of ctx.QSGEN_SEARCH_INDEX.parts)
-        vm.runInContext(fs.readFileSync(dir + "/parts/" + name + ".js", "utf8"), ctx);
-  }
+  if (!opts.lazy) vm.runInContext(fs.readFileSync(dir + "/index.js", "utf8"), ctx);
   vm.runInContext(fs.readFileSync(dir + "/search.js", "utf8"), ctx);
   // what the page injected, loaded as a browser would (opts.load): each script run, then its onload
   const injectedAll = [], loadStatuses = [];
-  for (let k = 0; opts.load && k < ctx.document.head.children.length; k++) {
-    const tag = ctx.document.head.children[k];
-    injectedAll.push(tag.src);
-    const file = dir + "/" + tag.src.replace("../../search/", "");
-    if (fs.existsSync(file)) { vm.runInContext(fs.readFileSync(file, "utf8"), ctx); tag.onload(); }
-    else tag.onerror();
-    loadStatuses.push([status.textContent, list.children.length]);
+  let k = 0;
+  function pump() {
+    for (; !opts.noLoad && k < ctx.document.head.children.length; k++) {
+      const tag = ctx.document.head.children[k];
+      injectedAll.push(tag.src);
+      const file = dir + "/" + tag.src.replace(/^(\.\.\/\.\.\/)?search\//, "");
+      if (fs.existsSync(file)) { vm.runInContext(fs.readFileSync(file, "utf8"), ctx); tag.onload(); }
+      else tag.onerror();
+      loadStatuses.push([status.textContent, list.children.length]);
+    }
   }
+  pump();
   const more = ids["search-more"] || container.children.find((c) => c.tagName === "button") || null;
   const statuses = [status.textContent];
   for (let i = 0; i < (opts.clicks || 0); i++) {
     more.listeners.click();
+    pump();
     statuses.push(status.textContent);
   }
   const injected = ctx.document.head.children.map((s) => s.src);
@@ -224,12 +288,7 @@ if (mode === "queries") {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("search")
-    for name, data in build_index(HEAD, PARTS, TAIL).items():
-        (d / name.removeprefix("search/")).parent.mkdir(exist_ok=True)
-        (d / name.removeprefix("search/")).write_bytes(data)
-    (d / "runner.js").write_text(RUNNER, encoding="utf-8")
-    return d
+    return write_index(build_index(HEAD, PARTS, TAIL), tmp_path_factory.mktemp("search"))
 
 
 def node(site: Path, mode: str, arg) -> dict:
@@ -241,6 +300,14 @@ def node(site: Path, mode: str, arg) -> dict:
 
 def urls(found: dict) -> list[str]:
     return [r["url"] for r in found["results"]]
+
+
+def write_index(files: dict[str, bytes], d: Path) -> Path:
+    for name, data in files.items():
+        (d / name.removeprefix("search/")).parent.mkdir(parents=True, exist_ok=True)
+        (d / name.removeprefix("search/")).write_bytes(data)
+    (d / "runner.js").write_text(RUNNER, encoding="utf-8")
+    return d
 
 
 @needs_node
@@ -267,7 +334,11 @@ def test_node_chinese_queries(site):
     assert "records/duanshi/news-1.html" in urls(got["产"])
     assert urls(got["商标专用"]) == ["records/longgang/case-ip.html"]
     for empty in ("不存在的词", "", "  ，。 "):
-        assert got[empty] == {"total": 0, "results": []}
+        assert (got[empty]["total"], got[empty]["results"]) == (0, [])
+    # a query loads the gram files of its grams and the row files of the results it shows
+    assert all(f.startswith("grams/") for f in got["不存在的词"]["loaded"])
+    assert got[""]["loaded"] == []
+    assert [f for f in got["龙港"]["loaded"] if f.startswith("parts/")] == ["parts/longgang/0"]
     assert urls(got["规则"]) == ["rules.html"]
     assert urls(got["B6a"]) == ["rules.html"]
     assert urls(got["s11-1"]) == ["units/longgang/index.html"]
@@ -287,7 +358,8 @@ def test_node_page_wiring_with_prefix_from_src(site):
     got = node(site, "page", {"q": "过期食品"})
     assert got["input"] == "过期食品"
     assert got["status"] == "找到 1 条结果。"
-    assert got["injected"] == []
+    assert got["injected"] and all(s.startswith(("../../search/grams/", "../../search/parts/"))
+                                   for s in got["injected"])
     assert got["results"] == [{
         "cls": "search-result", "href": "../../records/longgang/case-food.html",
         "title": "龙港所查处销售过期食品案", "spans": [["search-kind", "案件"], ["search-unit", "龙港所"]],
@@ -301,45 +373,42 @@ def test_node_page_wiring_with_data_root_and_short_ids(site):
     assert [r["href"] for r in got["results"]] == ["units/xiaobao/index.html", "records/duanshi/news-1.html",
                                                     "records/longgang/case-ip.html"]
     assert got["status"] == "找到 3 条结果。"
+    assert all(s.startswith(("search/grams/", "search/parts/")) for s in got["injected"])
 
 
 @needs_node
 def test_node_page_loads_the_index_itself(site):
-    got = node(site, "page", {"q": "龙港", "lazy": True})
+    got = node(site, "page", {"q": "龙港", "lazy": True, "noLoad": True})
     assert got["injected"] == ["../../search/index.js"]
     assert got["status"] == "正在载入索引……"
 
 
 @needs_node
-def test_node_page_loads_the_parts_then_searches(site):
-    got = node(site, "page", {"q": "罚款", "lazyParts": True, "load": True})
-    assert got["injectedAll"] == ["../../search/parts/longgang.js", "../../search/parts/duanshi.js",
-                                  "../../search/parts/zhifadui.js"]
-    assert got["status"] == "找到 3 条结果。"
-    lazy = node(site, "page", {"q": "罚款", "lazy": True, "load": True})
+def test_node_page_loads_only_what_the_query_needs(site):
+    """过期食品: the gram files of 过期, 期食, 食品 (one each at most) and longgang's rows, which hold
+    the one result; not duanshi's or zhifadui's rows."""
+    got = node(site, "page", {"q": "过期食品"})
+    grams = [s for s in got["injectedAll"] if "/grams/" in s]
+    assert 1 <= len(grams) <= 3 and len(set(grams)) == len(grams)
+    assert [s for s in got["injectedAll"] if "/parts/" in s] == ["../../search/parts/longgang/0.js"]
+    lazy = node(site, "page", {"q": "过期食品", "lazy": True})
     assert lazy["injectedAll"] == ["../../search/index.js"] + got["injectedAll"]
     assert lazy["results"] == got["results"]
+    # while the files load, the status says so
+    assert got["loadStatuses"][0] == ["正在载入索引……", 0]
+    assert got["loadStatuses"][-1] == ["找到 1 条结果。", 1]
 
 
 @needs_node
-def test_node_results_grow_as_the_parts_arrive(site):
-    """A phone sees results from the first parts while the others load, and is told so."""
-    got = node(site, "page", {"q": "罚款", "lazyParts": True, "load": True})
-    assert got["loadStatuses"] == [
-        ["找到 2 条结果。（索引还有 2 段在载入，结果会随之补全……）", 2],  # longgang's two cases
-        ["找到 2 条结果。（索引还有 1 段在载入，结果会随之补全……）", 2],
-        ["找到 3 条结果。", 3]]
-    nothing = node(site, "page", {"q": "广告", "lazyParts": True, "load": True})
-    assert nothing["loadStatuses"][0] == ["暂时没有找到（索引还有 2 段在载入，结果会随之补全……）", 0]
-    assert nothing["status"] == "找到 1 条结果。"
-
-
-@needs_node
-def test_node_a_part_that_fails_to_load_is_said(site, tmp_path):
+@pytest.mark.parametrize("missing", ["grams", "parts"])
+def test_node_a_file_that_fails_to_load_is_said(site, tmp_path, missing):
     broken = tmp_path / "broken"
     shutil.copytree(site, broken)
-    (broken / "parts" / "duanshi.js").unlink()
-    got = node(broken, "page", {"q": "罚款", "lazyParts": True, "load": True})
+    if missing == "grams":
+        shutil.rmtree(broken / "grams")
+    else:
+        (broken / "parts" / "longgang" / "0.js").unlink()
+    got = node(broken, "page", {"q": "过期食品"})
     assert got["status"] == "搜索索引载入失败。" and got["results"] == []
 
 
@@ -354,13 +423,12 @@ def test_node_against_a_large_index(tmp_path):
     docs = [SearchDoc(f"records/u{i % 21}/case-{i}.html", f"案件{i} 沁市监罚〔2023〕{i}号",
                       "案件", ["龙港所", "端氏所", "嘉峰所"][i % 3],
                       ["知识产权 商标", "过期食品 罚款", "广告 合同"][i % 3] + f" 编号{i}") for i in range(3000)]
-    for name, data in build_index(docs).items():
-        (tmp_path / Path(name).name).write_bytes(data)
-    (tmp_path / "runner.js").write_text(RUNNER, encoding="utf-8")
+    write_index(build_index([], [(f"u{u}", [d for d in docs if d.url.startswith(f"records/u{u}/")])
+                                 for u in range(21)]), tmp_path)
     got = node(tmp_path, "queries", ["知识产权", "沁市监罚〔2023〕2999号", "嘉峰 广告"])
     assert got["知识产权"]["total"] == 1000
     assert len(got["知识产权"]["results"]) == 50
-    assert urls(got["知识产权"])[:2] == ["records/u0/case-0.html", "records/u3/case-3.html"]
+    assert urls(got["知识产权"])[:2] == ["records/u0/case-0.html", "records/u0/case-21.html"]  # in index order
     assert urls(got["沁市监罚〔2023〕2999号"]) == ["records/u17/case-2999.html"]
     assert got["嘉峰 广告"]["total"] == 1000
 
@@ -371,9 +439,7 @@ def test_node_show_more_appends_the_next_results(tmp_path, where):
     """167 results: the first 50, then "显示更多" adds 50 at a time until all are listed."""
     docs = [SearchDoc(f"records/u{i % 7}/doc-{i}.html", f"记录{i}", "案件", "龙港所",
                       ("知识产权 " if i % 3 == 0 else "广告 ") + f"编号{i}") for i in range(501)]
-    for name, data in build_index(docs).items():
-        (tmp_path / Path(name).name).write_bytes(data)
-    (tmp_path / "runner.js").write_text(RUNNER, encoding="utf-8")
+    write_index(build_index([], [("p", docs)]), tmp_path)
     got = node(tmp_path, "page", {"q": "知识产权", "more": where})
     assert got["status"] == "找到 167 条结果，显示前 50 条。"
     assert len(got["results"]) == 50
@@ -417,14 +483,15 @@ def test_client_builds_results_without_html_strings():
     assert "innerHTML" not in search.CLIENT_JS and "insertAdjacentHTML" not in search.CLIENT_JS
 
 
-def test_index_js_is_the_compact_json_of_index_data_byte_for_byte():
-    """build_index puts index.js together from rows; it must be exactly json.dumps' output."""
-    from qsgen.site.search import _js_json, row
-
-    docs = DOCS + [SearchDoc("records/a/b.html", '引号"与\\反斜杠\u2028', "案\u2029件", "单位\n",
-                             "制表\t符 " + "长" * 700)]
-    expected = ("window.QSGEN_SEARCH_INDEX=" + _js_json(index_data(docs)) + ";\n").encode("utf-8")
-    assert build_index(docs)["search/index.js"] == expected
-    assert build_index([row(d) for d in docs])["search/index.js"] == expected
-    assert build_index([])["search/index.js"] == (
-        "window.QSGEN_SEARCH_INDEX=" + _js_json(index_data([])) + ";\n").encode("utf-8")
+def test_index_files_are_valid_json_whatever_the_text():
+    """index.js and the row files are put together from rows' bytes: still exactly JSON."""
+    odd = SearchDoc("records/a/b.html", '引号"与\\反斜杠\u2028', "案\u2029件", "单位\n", "制表\t符 " + "长" * 700)
+    files = build_index(DOCS, [("p", [odd])])
+    index = _index(files)
+    assert index["docs"][0] == ["units/longgang/index.html", "龙港所", index["kinds"].index("单位"),
+                                index["units"].index("龙港所"), DOCS[0].text]
+    row = _rows(files)[len(DOCS)]
+    assert row == ["records/a/b.html", '引号"与\\反斜杠', index["kinds"].index("案\u2029件"),
+                   index["units"].index("单位\n"), "制表 符 " + "长" * (search.TEXT_LIMIT - 5)]
+    assert _index(build_index([])) == {"v": 4, "kinds": [], "units": [], "docs": [], "parts": [], "tail": [],
+                                       "buckets": 64, "slots": search.SLOTS, "block": search.BLOCK}

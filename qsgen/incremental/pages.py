@@ -11,8 +11,7 @@ to a plain build of the site.
 
 Besides the pages it keeps each record's search index row, each unit's record page keys (while
 the unit's score inputs are unchanged: its keys are then not even computed) and its parts of
-scores.json and scores.csv. A unit's part of the search index is kept while its records' page
-keys are.
+scores.json and scores.csv. A file of the search index is kept while its bytes are the same.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
 from qsgen.publish.writer import Kept
-from qsgen.site import Pages, Site, search
+from qsgen.site import Pages, Site
 from qsgen.site import templates as site_templates
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import search as search_page
@@ -240,25 +239,6 @@ class CachedPages(Pages):
         if key is not None:
             self.new_docs.setdefault(name, {})[rec.id] = (key, row)
         return row
-
-    def search_part(self, site: Site, slug: str, recs: list[Record], make: Callable[[], bytes]) -> bytes:
-        """Kept while its records' page keys are (a record's search row is a function of what
-        its page is made from; the tables are a function of the rules and code, in gkey): its
-        rows are not even looked at."""
-        keys = [self.rec_keys.get(rec.id) for rec in recs]
-        if None in keys:
-            return make()
-        name = shard(site, slug)
-        path = search.part_file(name)
-        key = digest(self.keys[site.folder], "search part", name, keys)
-        rows = self.store.docs.get(name)  # (as loaded: saved with the part, never unpickled)
-        data = self.store.get(path, key) if rows is not None else None
-        if data is None:
-            data = make()
-        else:  # the rows stay with it in the store, for the next change of this unit
-            self.new_docs[name] = rows
-        self.new_pages[path] = (key, data)
-        return data
 
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment whose file has the size, mtime, inode and ctime it had when the last

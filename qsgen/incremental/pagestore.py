@@ -270,6 +270,6 @@ def _page_shard(path: str) -> str:
         if len(parts) == 3 and parts[1] == "units":
             return f"{parts[0]}-{parts[2].removesuffix('.html')}"
         return parts[0]
-    if path.startswith(PARTS_DIR) and path.count("/") == 2:  # a unit's part of the search index
-        return path[len(PARTS_DIR):].removesuffix(".js")
+    if path.startswith(PARTS_DIR) and path.count("/") == 3:  # a unit's rows in the search index
+        return path[len(PARTS_DIR):].split("/")[0]
     return ""

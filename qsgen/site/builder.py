@@ -83,10 +83,6 @@ class Pages:
         """The record's row of the search index (asked after its page)."""
         return record_page.search_row(site, rec, self.texts.pop(rec.id, None))
 
-    def search_part(self, site: Site, slug: str, recs: list[Record], make: Callable[[], bytes]) -> bytes:
-        """The search index's part of a unit's records (``make`` asks search_row for each)."""
-        return make()
-
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment's bytes (repository path ``path``)."""
         return site.inputs.attachments[path]
@@ -116,14 +112,17 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
     files: dict[str, bytes] = {STYLE: template_file(latest, "style.css")}
     head: list[search.Row] = []
     tail: list[search.Row] = []
-    parts: list[str] = []
+    parts: list[tuple[str, list[search.Row]]] = []
     for site in sites:
         _year(site, pages, sink, files)
         head += search_page.head_rows(site)
         tail += search_page.tail_rows(site)
-        parts += _search_parts(site, pages, sink, files)
+        parts += _search_parts(site, pages)
     _root(sites, pages, files)
-    files[search.INDEX_FILE] = sink(search.INDEX_FILE, search_page.index(latest, head, tail, parts))
+    for path, data in search_page.files(latest, head, parts, tail):
+        # kept in the site while its bytes are the same (one record changed: a few files)
+        files[path] = pages.page(ROOT, path, lambda path=path, data=data: (path, search.digest(data)),
+                                 lambda path=path, data=data: sink(path, [data]))
     files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
     docs = len(head) + sum(len(s.results.records.records) for s in sites) + len(tail)
     files[search_page.PATH] = pages.page(ROOT, search_page.PATH, lambda: search_page.inputs(latest, docs),
@@ -197,20 +196,10 @@ def template_file(site: Site, name: str) -> bytes:
     return templates.template_bytes(site.templates, name)
 
 
-def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> list[str]:
-    """The search index's parts of a year: one per unit with records; their names."""
-    names: list[str] = []
-    for slug, recs in site.results.records.units():  # (records are in path order)
-        name = search_page.part_name(site, slug)
-        path = search.part_file(name)
-
-        def make(name: str = name, recs: list[Record] = recs, path: str = path) -> bytes:
-            rows = [pages.search_row(site, rec) for rec in recs]
-            return sink(path, search_page.part(site, name, rows))
-
-        files[path] = pages.search_part(site, slug, recs, make)
-        names.append(name)
-    return names
+def _search_parts(site: Site, pages: Pages) -> list[tuple[str, list[search.Row]]]:
+    """The search index's parts of a year: one per unit with records, its name and rows."""
+    return [(search_page.part_name(site, slug), [pages.search_row(site, rec) for rec in recs])
+            for slug, recs in site.results.records.units()]  # (records are in path order)
 
 
 def _root(sites: list[Site], pages: Pages, files: dict[str, bytes]) -> None:

@@ -1,36 +1,48 @@
-"""Static search for Chinese: documents' text in a .js file and a small client that scans it, no server.
+"""Static search for Chinese, no server: a small client and an index cut into many small .js files, of which a query loads only those it needs.
+
+A document (a unit, a record, a year's rules) has a url, a title, a kind, a unit and a text
+(its fields and the start of its body, TEXT_LIMIT characters). A query is cut into terms at
+spaces and punctuation; a document matches when every term is a substring of its title, unit,
+kind, URL slug or text (NFKC, lower case); results are ranked by where the terms occur (title
+24 when it is the whole title, else 8; unit 4; kind 2; slug 2; text 1), ties in the order the
+documents were given; the excerpt is cut around the first hit. Exact for Chinese without word
+segmentation, for case numbers, slugs and item ids.
 
 Why not Pagefind: it loads its index and WebAssembly with fetch(), which browsers refuse on
-file:// pages, so the site would not search when opened as files; on this machine the extended
-binary took 9.5 s and wrote 42 MB for 10,000 records.
+file:// pages; its extended binary took 9.5 s and wrote 42 MB for 10,000 records.
 
-Why not an inverted index (character bigrams, tried first): building it is Python work per
-character pair, 0.9 s of CPU for the 10,000-record benchmark corpus, which alone would break the
-0.5 s budget of an incremental rebuild (the index is rebuilt whenever any record changes);
-pairs only approximate substrings (2999 matched 299 and 2990); and it was not smaller where it
-matters: 4.7 MB raw / 0.85 MB gzipped, against 8.7 MB / 0.74 MB for the text itself.
-
-So index.js holds, per document, its url, title, kind, unit and the first TEXT_LIMIT characters
-of its text; it builds in well under 0.1 s. The client normalises each document once (NFKC,
-lower case) and answers a query by substring search: the query is cut into terms at spaces
-and punctuation, a document matches when it contains every term (in title, unit, kind, URL slug
-or text). Exact for Chinese without word segmentation ("龙港", "知识产权", "罚款"), for case
-numbers ("沁市监罚〔2023〕12号" = the terms 沁市监罚, 2023, 12号), slugs and item ids. Results are
-ranked by where the terms occur (title, then unit, kind, text), ties in the order the documents
-were given; the excerpt is cut around the first hit, the hits marked with <mark>. Scanning
-10,000 documents takes a few milliseconds.
-
-Files returned by build_index
-    search/index.js          ``window.QSGEN_SEARCH_INDEX = {...};`` the tables, the documents
-                             not in a part, the names of the parts
-    search/parts/<name>.js   one per part (the site: one per unit, its records):
-                             ``(window.QSGEN_SEARCH_PARTS=…||{})["<name>"]=[rows…];``
+The index (format 4; issue 19: a phone must not download every record's text for one query)
+    search/index.js          ``window.QSGEN_SEARCH_INDEX={...}``: the kinds and units tables,
+                             the rows of the units' and rules' documents (few: searched as
+                             they are), and per part (a unit's records of a year) its name, its
+                             number of rows and its rows' kind and unit numbers (run-length)
+    search/parts/<name>/<k>.js   the rows of a part, BLOCK per file (title, url, text):
+                             loaded only for the results shown
+    search/grams/<b>.js      the gram index, cut into ``buckets`` files
     search/search.js         the client, no dependencies
+Every file is a script that assigns to a global (loaded with <script>, never fetch(), so that
+the site searches from file:// too).
 
-The parts are what lets a rebuild after one record changed write one unit's part instead of
-the whole index (8 MB at 10,000 records, 42 MB at 50,000): the kinds and units tables that
-rows refer to by number are given by the site (every kind, every unit), not taken from the
-rows, so no part depends on another.
+The gram index. A term has no spaces or punctuation, so where it matches a document's title,
+slug or text it lies inside one *run*: a longest piece of letters and digits of that field.
+The runs of every document are collected (distinct runs, numbered, each with the documents it
+is in, per field: title, whole title, slug, text); each run is filed under every 2-character
+gram it contains (with the positions of that gram in the run) and under its last character.
+A file ``grams/<b>.js`` holds, for the grams of its bucket b, ``{gram: [[field, run, [positions],
+[document numbers, delta-coded]], ...]}``. A term of n >= 2 characters needs the files of its
+n-1 grams: a run holds the term exactly when its grams follow each other at p, p+1, ...;
+the term's documents are those of its runs. A term of one character c needs the SLOTS files of
+c's group (every gram starting with c, and c as a last character): at most 1/(buckets/SLOTS)
+of the gram index. The bucket of a gram ab is (a mod G) * SLOTS + (b mod SLOTS), of a
+character c (c mod G) * SLOTS + (c mod SLOTS), with G = buckets / SLOTS and a, b, c code points.
+The kind and unit of a part's documents are matched against the tables in index.js.
+
+So a query for 知识产权 on a 50,000-record site loads index.js, search.js, three gram files
+and the row files of the results it shows, not 42 MB of rows (docs/benchmarks.md, search).
+The text of the runs is normalised in Python (unicodedata, str.lower) as the client does in
+JavaScript (String.normalize, toLowerCase); letters and digits are Unicode categories L and N
+on both sides (re's [^\\W_]). A character Python and the browser classify differently (a
+Unicode version apart) could only be missed.
 
 What the search page must contain (made by site.py / site_templates/search.html)
     <input id="search-input">            the query box (``id="q"`` is accepted too); its
@@ -44,9 +56,8 @@ What the search page must contain (made by site.py / site_templates/search.html)
     ``data-root`` attribute of the search.js <script> if present, else from its own src
     (everything before "search/search.js"), so the same files work from a sub-path and as
     files. If index.js was not included, search.js loads it from the same prefix with a
-    <script> element (not fetch), so file:// works too; the parts index.js names are loaded
-    the same way. Until all are there the results are those of the parts loaded so far (in
-    their final order) and the status says how many parts are still loading.
+    <script> element; the gram and row files a query needs are loaded the same way, and the
+    status says the index is loading until they are there ("搜索索引载入失败。" if one fails).
     The query is read from ``?q=`` on load and kept there while typing.
     Each result: <li class="search-result"><a href=…>title</a> <span class="search-kind">kind</span>
     <span class="search-unit">unit</span> <p class="search-excerpt">…<mark>hit</mark>…</p></li>;
@@ -55,8 +66,13 @@ What the search page must contain (made by site.py / site_templates/search.html)
 
 from __future__ import annotations
 
+import hashlib
 import json
+import operator
+import re
 import sys
+import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -66,14 +82,29 @@ TEXT_LIMIT = 300  # characters of a document's text (whitespace collapsed) that 
 INDEX_FILE = "search/index.js"
 CLIENT_FILE = "search/search.js"
 PARTS_DIR = "search/parts/"
-FORMAT_VERSION = 3
+GRAMS_DIR = "search/grams/"
+FORMAT_VERSION = 4
+BLOCK = 16  # rows per file of a part (the results shown load the files they are in)
+SLOTS = 16  # gram files per group (a one-character term loads one group)
+
+_RUN = re.compile(r"[^\W_]+")  # letters and digits (Unicode L and N), as the client's terms
 
 
-def part_file(name: str) -> str:
-    """The site path of a part of the index."""
+def buckets(docs: int) -> int:
+    """How many gram files an index of ``docs`` documents is cut into (a power of two: each
+    about 1/B of the gram index; bounded)."""
+    return 64 if docs < 2000 else 256 if docs < 20000 else 1024
+
+
+def part_file(name: str, block: int = 0) -> str:
+    """The site path of block ``block`` of a part's rows."""
     if not name or not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
         raise QsgenError(f"搜索索引分片的名称只能用字母、数字、- 和 _：{name!r}")
-    return f"{PARTS_DIR}{name}.js"
+    return f"{PARTS_DIR}{name}/{block}.js"
+
+
+def gram_file(bucket: int) -> str:
+    return f"{GRAMS_DIR}{bucket}.js"
 
 
 @dataclass(frozen=True)
@@ -100,36 +131,6 @@ def _check_url(url: str) -> None:
         raise QsgenError(f"搜索索引中的链接须是相对于站点根目录的路径：{url!r}")
 
 
-def index_data(docs: list[SearchDoc], tail: list[SearchDoc] = ()) -> dict:
-    """What index.js assigns for an index without parts (the reference its bytes are tested
-    against).
-
-    {"v": 3, "kinds": [label…], "units": [name…], "docs": [[url, title, kind number,
-    unit number, text]…], "parts": [name…], "tail": [rows…]}. The client searches "docs",
-    then the rows of each part named in "parts" (search/parts/<name>.js, the same row format
-    and numbers), then "tail": the order the documents were given (the ranking's tie-break).
-    The kinds and units are sorted, so that a document's numbers do not depend on the
-    documents before it.
-    """
-    kinds = {k: i for i, k in enumerate(sorted({d.kind for d in [*docs, *tail]}))}
-    units = {u: i for i, u in enumerate(sorted({d.unit for d in [*docs, *tail]}))}
-    seen: set[str] = set()
-
-    def rows(ds: Iterable[SearchDoc]) -> list[list]:
-        out = []
-        for d in ds:
-            _check_url(d.url)
-            if d.url in seen:
-                raise QsgenError(f"搜索索引中同一链接出现了两次：{d.url}")
-            seen.add(d.url)
-            out.append([d.url, _title(d), kinds[d.kind], units[d.unit], _searched(d)])
-        return out
-
-    head = rows(docs)
-    return {"v": FORMAT_VERSION, "kinds": list(kinds), "units": list(units), "docs": head,
-            "parts": [], "tail": rows(tail)}
-
-
 def _js_json(value) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # Line separators are fine in JSON but were not in older JS string literals.
@@ -138,7 +139,7 @@ def _js_json(value) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A document as index.js writes it, less its kind and unit numbers (which depend on the
+    """A document as the index writes it, less its kind and unit numbers (which depend on the
     other documents): the costly part of a row, which cache.py keeps between builds. The JSON
     is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
     Slotted and pickled as a tuple (one is kept per record: no dict each)."""
@@ -159,7 +160,7 @@ def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
 
 
 def row(d: SearchDoc) -> Row:
-    """The index row of one document (url checked, title and text normalised as index_data)."""
+    """The index row of one document (url checked, title and text normalised)."""
     _check_url(d.url)
     head = _js_json(d.url) + "," + _js_json(_title(d))
     return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(_searched(d)).encode("utf-8"))
@@ -174,39 +175,82 @@ def _searched(d: SearchDoc) -> str:
     return " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
 
 
-def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchDoc | Row]]] = (),
-                tail: list[SearchDoc | Row] = ()) -> dict[str, bytes]:
-    """Search files for the site: index.js, one file per part, search.js.
-
-    index.js is ``window.QSGEN_SEARCH_INDEX=`` + the compact JSON of index_data(…)[0], put
-    together from each document's Row (byte for byte what json.dumps writes)."""
-    def as_rows(ds: Iterable[SearchDoc | Row]) -> list[Row]:
-        return [d if isinstance(d, Row) else row(d) for d in ds]
-
-    head, tail_rows = as_rows(docs), as_rows(tail)
-    part_rows = [(name, as_rows(ds)) for name, ds in parts]
-    kinds, units = tables([*head, *(r for _n, rs in part_rows for r in rs), *tail_rows])
-    files = {INDEX_FILE: b"".join(index_pieces(kinds, units, head, [n for n, _rs in part_rows], tail_rows))}
-    for name, rs in part_rows:
-        files[part_file(name)] = b"".join(part_pieces(name, kinds, units, rs))
-    files[CLIENT_FILE] = CLIENT_JS.encode("utf-8")
-    return files
+def as_rows(docs: Iterable[SearchDoc | Row]) -> list[Row]:
+    return [d if isinstance(d, Row) else row(d) for d in docs]
 
 
-def tables(rows: list[Row]) -> tuple[list[str], list[str]]:
+def tables(rows: Iterable[Row]) -> tuple[list[str], list[str]]:
     """The index's sorted kinds and units; a URL given twice is an error."""
     seen: set[str] = set()
+    kinds, units = set(), set()
     for r in rows:
         if r.url in seen:
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         seen.add(r.url)
-    return sorted({r.kind for r in rows}), sorted({r.unit for r in rows})
+        kinds.add(r.kind)
+        units.add(r.unit)
+    return sorted(kinds), sorted(units)
 
 
-def _row_pieces(kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    """The JSON array of ``rows`` as UTF-8 pieces, one per row."""
+def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchDoc | Row]]] = (),
+                tail: list[SearchDoc | Row] = ()) -> dict[str, bytes]:
+    """Every file of the search (index.js, the parts' row files, the gram files, search.js)
+    for the documents ``docs``, then each part's, then ``tail``, in that order."""
+    head, tail_rows = as_rows(docs), as_rows(tail)
+    part_rows = [(name, as_rows(ds)) for name, ds in parts]
+    kinds, units = tables([*head, *(r for _n, rs in part_rows for r in rs), *tail_rows])
+    files = dict(index_files(kinds, units, head, part_rows, tail_rows))
+    files[CLIENT_FILE] = CLIENT_JS.encode("utf-8")
+    return files
+
+
+def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[tuple[str, list[Row]]],
+                tail: list[Row]) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of index.js, of every part's row files and of every gram file, in that
+    order; one file in memory at a time (besides the gram table)."""
     kind_no = {k: i for i, k in enumerate(kinds)}
     unit_no = {u: i for i, u in enumerate(units)}
+    seen: set[str] = {r.url for r in [*head, *tail]}
+    if len(seen) < len(head) + len(tail):
+        tables([*head, *tail])  # (says which)
+    count = sum(len(rs) for _n, rs in parts)
+    nb = buckets(count)
+    meta = []
+    for name, rs in parts:
+        part_file(name)
+        meta.append([name, len(rs), _runs_of_kinds(rs, kind_no, unit_no)])
+    yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, meta, tail, nb))
+    for name, rs in parts:
+        for k in range(0, len(rs), BLOCK):
+            path = part_file(name, k // BLOCK)
+            yield path, b"".join(_block_pieces(f"{name}/{k // BLOCK}", kind_no, unit_no, rs[k:k + BLOCK]))
+    grams = GramIndex(nb)
+    for _name, rs in parts:
+        for r in rs:
+            if r.url in seen:
+                raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
+            seen.add(r.url)
+            grams.add(r)
+    yield from grams.files()
+
+
+def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
+    """[[kind number, unit number, how many rows in a row], …] of a part's rows."""
+    out: list[list[int]] = []
+    try:
+        for r in rows:
+            k, u = kind_no[r.kind], unit_no[r.unit]
+            if out and out[-1][0] == k and out[-1][1] == u:
+                out[-1][2] += 1
+            else:
+                out.append([k, u, 1])
+    except KeyError as e:
+        raise QsgenError(f"搜索索引的类别表或单位表里没有“{e.args[0]}”") from None
+    return out
+
+
+def _row_pieces(kind_no: dict[str, int], unit_no: dict[str, int], rows: Iterable[Row]) -> Iterator[bytes]:
+    """The JSON array of ``rows`` as UTF-8 pieces, one per row."""
     sep = b"[["
     try:
         for r in rows:
@@ -217,32 +261,155 @@ def _row_pieces(kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iter
     yield b"[]" if sep == b"[[" else b"]"
 
 
-def index_pieces(kinds: list[str], units: list[str], rows: Iterable[Row], parts: list[str] = (),
-                 tail: Iterable[Row] = ()) -> Iterator[bytes]:
-    """search/index.js as UTF-8 pieces, one per document (written into the new site one by
-    one: the index is never held whole)."""
+def _index_pieces(kinds: list[str], units: list[str], head: list[Row], meta: list, tail: list[Row],
+                  nb: int) -> Iterator[bytes]:
+    kind_no = {k: i for i, k in enumerate(kinds)}
+    unit_no = {u: i for i, u in enumerate(units)}
     yield (f'window.QSGEN_SEARCH_INDEX={{"v":{FORMAT_VERSION},"kinds":{_js_json(list(kinds))},'
            f'"units":{_js_json(list(units))},"docs":').encode()
-    yield from _row_pieces(kinds, units, rows)
-    yield f',"parts":{_js_json(list(parts))},"tail":'.encode()
-    yield from _row_pieces(kinds, units, tail)
-    yield b"};\n"
+    yield from _row_pieces(kind_no, unit_no, head)
+    yield f',"parts":{_js_json(meta)},"tail":'.encode()
+    yield from _row_pieces(kind_no, unit_no, tail)
+    yield f',"buckets":{nb},"slots":{SLOTS},"block":{BLOCK}}};\n'.encode()
 
 
-def part_pieces(name: str, kinds: list[str], units: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    """search/parts/<name>.js as UTF-8 pieces: the rows of one part, numbered by the index's
-    tables (``kinds`` and ``units`` must be those of index.js)."""
-    yield f"(window.QSGEN_SEARCH_PARTS=window.QSGEN_SEARCH_PARTS||{{}})[{_js_json(name)}]=".encode()
-    yield from _row_pieces(kinds, units, rows)
+def _block_pieces(key: str, kind_no: dict[str, int], unit_no: dict[str, int], rows: list[Row]) -> Iterator[bytes]:
+    yield f"(window.QSGEN_SEARCH_ROWS=window.QSGEN_SEARCH_ROWS||{{}})[{_js_json(key)}]=".encode()
+    yield from _row_pieces(kind_no, unit_no, rows)
     yield b";\n"
 
 
-CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/index.js). No dependencies. */
+def normalise(text: str) -> str:
+    """As the client's normalise(): NFKC, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def slug_words(url: str) -> str:
+    """As the client's slugWords(): the URL's path segments without .html and index."""
+    path = url.split("#")[0].split("?")[0]
+    path = path[:-5] if path.endswith(".html") else path
+    return " ".join(p for p in path.split("/") if p and p != "index")
+
+
+TITLE, WHOLE, SLUG, TEXT = 0, 1, 2, 3  # the fields of a run (WHOLE: the run is the whole title)
+
+
+class GramIndex:
+    """The gram files of the parts' rows (see the module docstring), added one row at a time
+    in the order of the index."""
+
+    def __init__(self, nb: int) -> None:
+        self.nb, self.groups = nb, nb // SLOTS
+        self.ids: tuple[dict[str, int], ...] = ({}, {}, {}, {})  # per field: run -> number
+        self.runs: list[tuple[int, str]] = []  # number -> (field, run)
+        self.docs: list[list[int]] = []  # number -> the rows it is in (ascending)
+        self.first: list[int] = []  # number -> the row it was first seen in
+        self.most = 0  # the most runs first seen in one row
+        self.count = 0
+
+    def names(self) -> list[int]:
+        """Each run's name in the files: the row it was first seen in, times M, plus a hash of
+        its field and text below M (the next free one if another run first seen in that row has
+        it): one row changed, the other runs keep their names, and the gram files of runs it
+        neither has nor had stay as they were."""
+        m = 4096
+        while m < 2 * self.most:
+            m *= 2
+        out, prev, used = [], -1, set()
+        for (field, run), n in zip(self.runs, self.first, strict=True):
+            if n != prev:
+                prev, used = n, set()
+            h = zlib.crc32(run.encode("utf-8"), field) % m
+            while h in used:
+                h = (h + 1) % m
+            used.add(h)
+            out.append(n * m + h)
+        return out
+
+    def add(self, r: Row) -> None:
+        n = self.count
+        self.count += 1
+        url, title = json.loads(b"[" + r.head + b"]")
+        title = normalise(title)
+        in_title = _RUN.findall(title)
+        whole = len(in_title) == 1 and in_title[0] == title
+        new = 0  # runs first seen in this row
+        for field, found in ((WHOLE if whole else TITLE, in_title),
+                             (SLUG, _RUN.findall(normalise(slug_words(url)))),
+                             (TEXT, _RUN.findall(normalise(json.loads(r.text))))):
+            ids, runs, docs, first = self.ids[field], self.runs, self.docs, self.first
+            for run in dict.fromkeys(found):
+                k = ids.get(run)
+                if k is None:
+                    ids[run] = len(runs)
+                    runs.append((field, run))
+                    docs.append([n])
+                    first.append(n)
+                    new += 1
+                else:
+                    docs[k].append(n)
+        self.most = max(self.most, new)
+
+    def bucket(self, a: str, b: str) -> int:
+        return (ord(a) % self.groups) * SLOTS + ord(b) % SLOTS
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of every gram file, by bucket number (empty buckets too: the client
+        loads a bucket without knowing whether it holds anything)."""
+        table: list[dict[str, list[int]]] = [{} for _ in range(self.nb)]
+        for k, (_field, run) in enumerate(self.runs):
+            for g in dict.fromkeys(map(operator.add, run, run[1:])):
+                table[self.bucket(g[0], g[1])].setdefault(g, []).append(k)
+            last = run[-1]
+            table[self.bucket(last, last)].setdefault(last, []).append(k)
+        posts: dict[int, bytes] = {}
+        names = self.names()
+        for b, grams in enumerate(table):
+            out = [b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b]
+            sep = b""
+            for g, ks in grams.items():
+                entries = []
+                for k in ks:
+                    field, run = self.runs[k]
+                    post = posts.get(k)
+                    if post is None:
+                        post = posts[k] = _deltas(self.docs[k])
+                    if len(g) == 2:
+                        at, pos = run.find(g), []
+                        while at >= 0:
+                            pos.append(at)
+                            at = run.find(g, at + 1)
+                        where = ",".join(map(str, pos)).encode()
+                    else:
+                        where = b""
+                    extra = b",%d" % len(run) if field == WHOLE else b""
+                    entries.append(b"[%d,%d,[%s],[%s]%s]" % (field, names[k], where, post, extra))
+                out.append(sep + _js_json(g).encode() + b":[" + b",".join(entries) + b"]")
+                sep = b","
+            out.append(b"};\n")
+            table[b] = {}
+            yield gram_file(b), b"".join(out)
+
+
+def _deltas(docs: list[int]) -> bytes:
+    """Ascending numbers as the first and the differences ("3,1,7" for 3, 4, 11)."""
+    return ",".join(map(str, [docs[0], *map(operator.sub, docs[1:], docs)])).encode()
+
+
+def digest(data: bytes) -> str:
+    """What a search file is made from, for the page store: its bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/index.js) and the gram and row
+   files a query needs (loaded with <script>, so that file:// works). No dependencies. */
 (function (global) {
   "use strict";
   var NON_WORD = /[^\p{L}\p{N}]+/gu;
   var LIMIT = 50;
   var EXCERPT = 60;
+  // what a term scores in each place (title 24 when it is the whole title)
+  var T_TITLE = 1, T_WHOLE = 2, T_SLUG = 4, T_TEXT = 8, T_UNIT = 16, T_KIND = 32;
 
   function normalise(s) { return String(s).normalize("NFKC").toLowerCase(); }
 
@@ -259,22 +426,34 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     return path.split("/").filter(function (p) { return p && p !== "index"; }).join(" ");
   }
 
-  // The parts index.js names that are not loaded yet.
-  function missingParts(index, parts) {
-    return (index.parts || []).filter(function (name) { return !(parts && parts[name]); });
+  function prepare(index, d) {
+    var kind = index.kinds[d[2]] || "", unit = index.units[d[3]] || "";
+    return {
+      url: d[0], title: d[1], kind: kind, unit: unit, text: d[4],
+      nTitle: normalise(d[1]), nUnit: normalise(unit), nKind: normalise(kind),
+      nText: normalise(d[4]), nSlug: normalise(slugWords(d[0]))
+    };
   }
 
-  function prepare(index, docs) {
-    var out = new Array(docs.length);
-    for (var i = 0; i < docs.length; i++) {
-      var d = docs[i], kind = index.kinds[d[2]] || "", unit = index.units[d[3]] || "";
-      out[i] = {
-        url: d[0], title: d[1], kind: kind, unit: unit, text: d[4],
-        nTitle: normalise(d[1]), nUnit: normalise(unit), nKind: normalise(kind),
-        nText: normalise(d[4]), nSlug: normalise(slugWords(d[0]))
-      };
+  // A document's score for the terms (0: not every term is in it), its fields at hand.
+  function scoreOf(d, ts) {
+    var score = 0;
+    for (var t = 0; t < ts.length; t++) {
+      var term = ts[t], s = 0;
+      if (d.nTitle.indexOf(term) >= 0) s += d.nTitle === term ? 24 : 8;
+      if (d.nUnit.indexOf(term) >= 0) s += 4;
+      if (d.nKind.indexOf(term) >= 0) s += 2;
+      if (d.nSlug.indexOf(term) >= 0) s += 2;
+      if (d.nText.indexOf(term) >= 0) s += 1;
+      if (s === 0) return 0;
+      score += s;
     }
-    return out;
+    return score;
+  }
+
+  function flagScore(f) {
+    return (f & T_WHOLE ? 24 : f & T_TITLE ? 8 : 0) + (f & T_UNIT ? 4 : 0) + (f & T_KIND ? 2 : 0) +
+      (f & T_SLUG ? 2 : 0) + (f & T_TEXT ? 1 : 0);
   }
 
   // The excerpt: about EXCERPT characters of the text around the first hit, as
@@ -307,62 +486,198 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     return parts;
   }
 
-  // ``parts``: {name: rows} of the parts index.js names (default: window.QSGEN_SEARCH_PARTS).
-  // Searches what is loaded: index.docs, the rows of each loaded part in the order of
-  // index.parts, index.tail; a part that arrives later is searched from then on.
-  function makeSearcher(index, parts) {
-    parts = parts || global.QSGEN_SEARCH_PARTS || {};
-    var ready = {}, docs = null, loaded = -1;  // documents normalised once, per part
-    function current() {
-      var names = (index.parts || []).filter(function (name) { return parts[name]; });
-      if (docs !== null && names.length === loaded) return docs;
-      if (!ready.head) ready.head = prepare(index, index.docs || []);
-      if (!ready.tail) ready.tail = prepare(index, index.tail || []);
-      docs = ready.head;
-      names.forEach(function (name) {
-        if (!ready["part " + name]) ready["part " + name] = prepare(index, parts[name]);
-        docs = docs.concat(ready["part " + name]);
+  function codePoints(s) {
+    var out = [];
+    for (var i = 0; i < s.length; i++) {
+      var c = s.codePointAt(i);
+      out.push(c);
+      if (c > 0xffff) i++;
+    }
+    return out;
+  }
+
+  // ``index``: QSGEN_SEARCH_INDEX; ``load(file, done, failed)``: makes the script
+  // search/<file>.js run (it assigns to QSGEN_SEARCH_GRAMS / QSGEN_SEARCH_ROWS of ``store``),
+  // then calls done() or failed(). Returns search(query, limit, callback): callback({total,
+  // results}) once the files the query needs are there, or callback(null) if one failed.
+  function makeSearcher(index, load, store) {
+    store = store || global;
+    var G = index.buckets / index.slots, S = index.slots, B = index.block;
+    var parts = index.parts || [], starts = [], count = 0;
+    parts.forEach(function (p) { starts.push(count); count += p[1]; });
+    var head = null, tail = null;
+    var waiting = {};  // file -> callbacks
+
+    function has(file) {
+      var at = file.indexOf("/"), where = file.slice(0, at), key = file.slice(at + 1);
+      var table = where === "grams" ? store.QSGEN_SEARCH_GRAMS : store.QSGEN_SEARCH_ROWS;
+      return !!(table && table[key] !== undefined);
+    }
+
+    // Every file of ``files`` there, then done(true); done(false) as soon as one fails.
+    function need(files, done) {
+      var missing = files.filter(function (f) { return !has(f); });
+      var left = missing.length, over = false;
+      function one(ok) {
+        if (over) return;
+        if (!ok) { over = true; done(false); return; }
+        if (--left === 0) { over = true; done(true); }
+      }
+      if (left === 0) { done(true); return; }
+      missing.forEach(function (f) {
+        if (waiting[f]) { waiting[f].push(one); return; }
+        waiting[f] = [one];
+        load(f, function () {
+          var cbs = waiting[f]; delete waiting[f];
+          cbs.forEach(function (cb) { cb(has(f)); });
+        }, function () {
+          var cbs = waiting[f]; delete waiting[f];
+          cbs.forEach(function (cb) { cb(false); });
+        });
       });
-      docs = docs.concat(ready.tail);
-      loaded = names.length;
-      return docs;
     }
-    function search(query, limit) {
-      var ts = terms(query);
-      if (ts.length === 0) return { total: 0, results: [] };
-      var docs = current();
-      var scored = [];
-      for (var j = 0; j < docs.length; j++) {
-        var d = docs[j], score = 0, all = true;
-        for (var t = 0; t < ts.length; t++) {
-          var term = ts[t], s = 0;
-          if (d.nTitle.indexOf(term) >= 0) s += d.nTitle === term ? 24 : 8;
-          if (d.nUnit.indexOf(term) >= 0) s += 4;
-          if (d.nKind.indexOf(term) >= 0) s += 2;
-          if (d.nSlug.indexOf(term) >= 0) s += 2;
-          if (d.nText.indexOf(term) >= 0) s += 1;
-          if (s === 0) { all = false; break; }
-          score += s;
+
+    function bucket(a, b) { return (a % G) * S + (b % S); }
+
+    function gramFiles(ts) {
+      var seen = {}, out = [];
+      function add(b) { if (!seen[b]) { seen[b] = true; out.push("grams/" + b); } }
+      ts.forEach(function (t) {
+        var c = codePoints(t);
+        if (c.length === 1) for (var j = 0; j < S; j++) add((c[0] % G) * S + j);
+        else for (var i = 0; i + 1 < c.length; i++) add(bucket(c[i], c[i + 1]));
+      });
+      return out;
+    }
+
+    function entries(key, b) {
+      var file = store.QSGEN_SEARCH_GRAMS[b];
+      return (file && Object.prototype.hasOwnProperty.call(file, key)) ? file[key] : [];
+    }
+
+    // One term's places in each part document: flags[doc] (T_…), from the gram files.
+    function termFlags(term) {
+      var flags = new Uint8Array(count), c = codePoints(term), hits = [];  // [entry, whole title equal]
+      if (c.length === 1) {
+        for (var j = 0; j < S; j++) {
+          var file = store.QSGEN_SEARCH_GRAMS[(c[0] % G) * S + j] || {};
+          for (var key in file) {
+            if (!Object.prototype.hasOwnProperty.call(file, key) || key.codePointAt(0) !== c[0]) continue;
+            file[key].forEach(function (e) { hits.push([e, e[0] === 1 && e[4] === 1]); });
+          }
         }
-        if (all) scored.push([score, j]);
+      } else {
+        var grams = [];
+        for (var i = 0; i + 1 < c.length; i++)
+          grams.push(entries(String.fromCodePoint(c[i], c[i + 1]), bucket(c[i], c[i + 1])));
+        // the positions of each later gram, by run
+        var later = grams.slice(1).map(function (es) {
+          var m = {};
+          es.forEach(function (e) { m[e[1]] = e[2]; });
+          return m;
+        });
+        grams[0].forEach(function (e) {
+          var run = e[1], starts0 = e[2];
+          for (var s = 0; s < starts0.length; s++) {
+            var p = starts0[s], ok = true;
+            for (var g = 0; g < later.length && ok; g++) {
+              var pos = later[g][run];
+              ok = !!pos && pos.indexOf(p + g + 1) >= 0;
+            }
+            if (ok) { hits.push([e, e[0] === 1 && p === 0 && e[4] === c.length]); return; }
+          }
+        });
       }
-      scored.sort(function (x, y) { return y[0] - x[0] || x[1] - y[1]; });
-      var n = Math.min(scored.length, limit || LIMIT), results = [];
-      for (var r = 0; r < n; r++) {
-        var doc = docs[scored[r][1]];
-        results.push({ url: doc.url, title: doc.title, kind: doc.kind, unit: doc.unit,
-          excerpt: excerpt(doc, ts) });
-      }
-      return { total: scored.length, results: results };
+      var seen = {};
+      hits.forEach(function (h) {
+        var e = h[0], flag = [T_TITLE, T_TITLE, T_SLUG, T_TEXT][e[0]] | (h[1] ? T_WHOLE : 0);
+        if (seen[e[1]] && !h[1]) return;
+        seen[e[1]] = true;
+        var docs = e[3], d = 0;
+        for (var k = 0; k < docs.length; k++) { d += docs[k]; flags[d] |= flag; }
+      });
+      // kinds and units, from the tables
+      var kindHit = index.kinds.map(function (k) { return normalise(k).indexOf(term) >= 0; });
+      var unitHit = index.units.map(function (u) { return normalise(u).indexOf(term) >= 0; });
+      parts.forEach(function (p, n) {
+        var at = starts[n];
+        p[2].forEach(function (r) {
+          var flag = (kindHit[r[0]] ? T_KIND : 0) | (unitHit[r[1]] ? T_UNIT : 0);
+          if (flag) for (var k = at; k < at + r[2]; k++) flags[k] |= flag;
+          at += r[2];
+        });
+      });
+      return flags;
     }
-    // Normalise every document now (about 0.1 s for 10,000) instead of on the first keystroke.
-    search.warm = function () { current(); };
-    // How many of index.parts are not loaded yet.
-    search.missing = function () { return missingParts(index, parts).length; };
+
+    // The part and row of part document ``d``.
+    function where(d) {
+      var lo = 0, hi = parts.length - 1;
+      while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= d) lo = mid; else hi = mid - 1;
+      }
+      return [lo, d - starts[lo]];
+    }
+
+    function rowFile(d) {
+      var w = where(d);
+      return "parts/" + parts[w[0]][0] + "/" + Math.floor(w[1] / B);
+    }
+
+    function rowOf(d) {
+      var w = where(d), rows = store.QSGEN_SEARCH_ROWS[parts[w[0]][0] + "/" + Math.floor(w[1] / B)];
+      return rows[w[1] % B];
+    }
+
+    function search(query, limit, callback) {
+      var ts = terms(query);
+      if (ts.length === 0) { callback({ total: 0, results: [] }); return; }
+      need(gramFiles(ts), function (ok) {
+        if (!ok) { callback(null); return; }
+        if (!head) {
+          head = (index.docs || []).map(function (d) { return prepare(index, d); });
+          tail = (index.tail || []).map(function (d) { return prepare(index, d); });
+        }
+        var scored = [];  // [score, order, document or part document number]
+        head.forEach(function (d, i) { var s = scoreOf(d, ts); if (s) scored.push([s, i, d]); });
+        if (count) {
+          var all = ts.map(termFlags);
+          for (var d = 0; d < count; d++) {
+            var score = 0;
+            for (var t = 0; t < all.length; t++) {
+              var s = flagScore(all[t][d]);
+              if (!s) { score = 0; break; }
+              score += s;
+            }
+            if (score) scored.push([score, head.length + d, d]);
+          }
+        }
+        tail.forEach(function (d, i) {
+          var s = scoreOf(d, ts); if (s) scored.push([s, head.length + count + i, d]);
+        });
+        scored.sort(function (x, y) { return y[0] - x[0] || x[1] - y[1]; });
+        var n = Math.min(scored.length, limit || LIMIT), files = {}, list = [];
+        for (var r = 0; r < n; r++)
+          if (typeof scored[r][2] === "number") files[rowFile(scored[r][2])] = true;
+        for (var f in files) list.push(f);
+        need(list, function (ok2) {
+          if (!ok2) { callback(null); return; }
+          var results = [];
+          for (var r = 0; r < n; r++) {
+            var doc = scored[r][2];
+            if (typeof doc === "number") doc = prepare(index, rowOf(doc));
+            results.push({ url: doc.url, title: doc.title, kind: doc.kind, unit: doc.unit,
+              excerpt: excerpt(doc, ts) });
+          }
+          callback({ total: scored.length, results: results });
+        });
+      });
+    }
     return search;
   }
 
-  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms, missingParts: missingParts };
+  global.qsgenSearch = { makeSearcher: makeSearcher, terms: terms };
 
   if (typeof document === "undefined") return;
 
@@ -379,13 +694,22 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
 
   function byId(a, b) { return document.getElementById(a) || document.getElementById(b); }
 
+  // A <script> element for ``src`` (not fetch(): browsers refuse it on file:// pages).
+  function inject(src, done, broken) {
+    var tag = document.createElement("script");
+    tag.src = src;
+    tag.onload = done;
+    tag.onerror = broken;
+    document.head.appendChild(tag);
+  }
+
   function start() {
     var input = byId("search-input", "q");
     var list = byId("search-results", "results");
     var status = document.getElementById("search-status");
     if (!input || !list) return;
-    var search = null;
-    var query = "", shown = 0;  // the query on show and how many of its results are listed
+    var search = null, failed = false;
+    var query = "", shown = 0, asked = 0;  // the query on show, how many of its results are listed
 
     // "显示更多" appends the next LIMIT results; a page template without the button gets one.
     var more = document.getElementById("search-more");
@@ -437,22 +761,27 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
     // The next LIMIT results of the query on show; ``focus``: move the keyboard focus to the
     // first of them (after a click on "显示更多", which may disappear).
     function append(focus) {
-      var found = search(query, shown + LIMIT), first = null;
-      for (var i = shown; i < found.results.length; i++) {
-        var made = item(found.results[i]);
-        list.appendChild(made.li);
-        if (first === null) first = made.link;
-      }
-      shown = found.results.length;
-      say((found.total > shown
-        ? "找到 " + found.total + " 条结果，显示前 " + shown + " 条。"
-        : "找到 " + found.total + " 条结果。") + loading());
-      if (more) {
-        more.hidden = shown >= found.total;
-        more.textContent = "显示更多（还有 " + (found.total - shown) + " 条）";
-      }
-      if (focus && first && first.focus) first.focus();
-      return found.total;
+      var mine = ++asked, q = query;
+      if (shown) say("正在载入索引……");
+      search(q, shown + LIMIT, function (found) {
+        if (mine !== asked || q !== query) return;  // a later query or click took over
+        if (!found) { failed = true; say("搜索索引载入失败。"); return; }
+        var first = null;
+        for (var i = shown; i < found.results.length; i++) {
+          var made = item(found.results[i]);
+          list.appendChild(made.li);
+          if (first === null) first = made.link;
+        }
+        shown = found.results.length;
+        if (!found.total) say("没有找到与“" + q.trim() + "”相关的单位或记录。");
+        else say(found.total > shown ? "找到 " + found.total + " 条结果，显示前 " + shown + " 条。"
+                                     : "找到 " + found.total + " 条结果。");
+        if (more) {
+          more.hidden = shown >= found.total;
+          more.textContent = "显示更多（还有 " + (found.total - shown) + " 条）";
+        }
+        if (focus && first && first.focus) first.focus();
+      });
     }
 
     function show() {
@@ -460,18 +789,13 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       while (list.firstChild) list.removeChild(list.firstChild);
       query = q;
       shown = 0;
+      asked++;
       if (more) more.hidden = true;
       if (failed) { say("搜索索引载入失败。"); return; }
       if (!search) { say("正在载入索引……"); return; }
-      if (!terms(q).length) { say(loading()); return; }
-      if (!append(false)) say(search.missing() ? "暂时没有找到" + loading()
-                                               : "没有找到与“" + q.trim() + "”相关的单位或记录。");
-    }
-
-    // While parts of the index are still loading, the results so far say so.
-    function loading() {
-      var n = search ? search.missing() : 0;
-      return n ? "（索引还有 " + n + " 段在载入，结果会随之补全……）" : "";
+      if (!terms(q).length) { say(""); return; }
+      say("正在载入索引……");
+      append(false);
     }
 
     function keepQuery() {
@@ -482,38 +806,11 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       } catch (e) { /* file:// in some browsers: the query just is not kept */ }
     }
 
-    var failed = false;  // a part of the index could not be loaded: no results, said so
-
     function ready() {
-      search = makeSearcher(global.QSGEN_SEARCH_INDEX, global.QSGEN_SEARCH_PARTS || {});
-      show();
-      setTimeout(search.warm, 0);
-    }
-
-    // A <script> element for ``src`` (not fetch(): browsers refuse it on file:// pages).
-    function load(src, done, broken) {
-      var tag = document.createElement("script");
-      tag.src = src;
-      tag.onload = done;
-      tag.onerror = broken;
-      document.head.appendChild(tag);
-    }
-
-    // index.js is there: search what is loaded now, load the parts it names that are not,
-    // and search again as each arrives (a phone sees its first results before the last part).
-    function loadParts() {
-      var index = global.QSGEN_SEARCH_INDEX;
-      global.QSGEN_SEARCH_PARTS = global.QSGEN_SEARCH_PARTS || {};
-      var missing = missingParts(index, global.QSGEN_SEARCH_PARTS);
-      ready();
-      missing.forEach(function (name) {
-        load(root + "search/parts/" + encodeURIComponent(name) + ".js", function () {
-          if (!failed) show();
-        }, function () {
-          failed = true;
-          show();
-        });
+      search = makeSearcher(global.QSGEN_SEARCH_INDEX, function (file, done, broken) {
+        inject(root + "search/" + file + ".js", done, broken);
       });
+      show();
     }
 
     try {
@@ -530,10 +827,10 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       ev.preventDefault(); clearTimeout(timer); show(); keepQuery();
     });
 
-    if (global.QSGEN_SEARCH_INDEX) loadParts();
+    if (global.QSGEN_SEARCH_INDEX) ready();
     else {
       say("正在载入索引……");
-      load(root + "search/index.js", loadParts, function () { failed = true; show(); });
+      inject(root + "search/index.js", ready, function () { failed = true; show(); });
     }
   }
 

@@ -53,17 +53,12 @@ def tail_rows(site: Site) -> list[search.Row]:
                       + [i.title + " " + i.text for i in r.interpretations])))]
 
 
-def part(site: Site, name: str, rows: list[search.Row]) -> Iterator[bytes]:
-    """search/parts/<name>.js: the search rows of one unit's records of one year."""
+def files(site: Site, head: list[search.Row], parts: list[tuple[str, list[search.Row]]],
+          tail: list[search.Row]) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every file of the search index: index.js (the tables, every year's unit
+    and rules rows, the parts), each part's row files, the gram files."""
     kinds, units = tables(site)
-    return search.part_pieces(name, kinds, units, rows)
-
-
-def index(site: Site, head: list[search.Row], tail: list[search.Row], names: list[str]) -> Iterator[bytes]:
-    """search/index.js: the tables, every year's unit and rules rows, the names of the parts."""
-    kinds, units = tables(site)
-    search.tables(head + tail)  # (a URL given twice is an error)
-    return search.index_pieces(kinds, units, head, names, tail)
+    return search.index_files(kinds, units, head, parts, tail)
 
 
 def page_context(site: Site, docs: int) -> dict:
