@@ -350,45 +350,60 @@ class GramIndex:
                     docs[k].append(n)
         self.most = max(self.most, new)
 
-    def bucket(self, a: str, b: str) -> int:
-        return (ord(a) % self.groups) * SLOTS + ord(b) % SLOTS
-
     def files(self) -> Iterator[tuple[str, bytes]]:
         """(path, bytes) of every gram file, by bucket number (empty buckets too: the client
         loads a bucket without knowing whether it holds anything)."""
-        table: list[dict[str, list[int]]] = [{} for _ in range(self.nb)]
-        for k, (_field, run) in enumerate(self.runs):
-            for g in dict.fromkeys(map(operator.add, run, run[1:])):
-                table[self.bucket(g[0], g[1])].setdefault(g, []).append(k)
-            last = run[-1]
-            table[self.bucket(last, last)].setdefault(last, []).append(k)
-        posts: dict[int, bytes] = {}
+        runs, groups = self.runs, self.groups
+        grams: dict[str, list[int]] = {}  # gram or last character -> the runs filed under it
+        get = grams.get
+        for k, (_field, run) in enumerate(runs):
+            for g in (*dict.fromkeys(map(operator.add, run, run[1:])), run[-1]):
+                ks = get(g)
+                if ks is None:
+                    grams[g] = [k]
+                else:
+                    ks.append(k)
+        table: list[list[str]] = [[] for _ in range(self.nb)]
+        for g in grams:  # (a character c: the bucket of "cc")
+            table[(ord(g[0]) % groups) * SLOTS + ord(g[-1]) % SLOTS].append(g)
         names = self.names()
-        for b, grams in enumerate(table):
+        pre: list[bytes | None] = [None] * len(runs)  # per run: its entry's start and end
+        post: list[bytes | None] = [None] * len(runs)
+        for b, keys in enumerate(table):
             out = [b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b]
             sep = b""
-            for g, ks in grams.items():
+            for g in keys:
+                two = len(g) == 2
                 entries = []
-                for k in ks:
-                    field, run = self.runs[k]
-                    post = posts.get(k)
-                    if post is None:
-                        post = posts[k] = _deltas(self.docs[k])
-                    if len(g) == 2:
-                        at, pos = run.find(g), []
-                        while at >= 0:
-                            pos.append(at)
-                            at = run.find(g, at + 1)
-                        where = ",".join(map(str, pos)).encode()
+                for k in grams.pop(g):
+                    start = pre[k]
+                    if start is None:
+                        field, run = runs[k]
+                        pre[k] = start = b"[%d,%d,[" % (field, names[k])
+                        post[k] = b"],[" + _deltas(self.docs[k]) + (b"],%d]" % len(run) if field == WHOLE else b"]]")
+                    if two:
+                        run = runs[k][1]
+                        at = run.find(g)
+                        then = run.find(g, at + 1)
+                        if then < 0:
+                            where = _NUMBERS[at] if at < len(_NUMBERS) else str(at).encode()
+                        else:
+                            pos = [at]
+                            while then >= 0:
+                                pos.append(then)
+                                then = run.find(g, then + 1)
+                            where = ",".join(map(str, pos)).encode()
+                        entries.append(start + where + post[k])
                     else:
-                        where = b""
-                    extra = b",%d" % len(run) if field == WHOLE else b""
-                    entries.append(b"[%d,%d,[%s],[%s]%s]" % (field, names[k], where, post, extra))
-                out.append(sep + _js_json(g).encode() + b":[" + b",".join(entries) + b"]")
+                        entries.append(start + post[k])
+                out.append(sep + b'"' + g.encode() + b'":[' + b",".join(entries) + b"]")
                 sep = b","
             out.append(b"};\n")
-            table[b] = {}
+            table[b] = []
             yield gram_file(b), b"".join(out)
+
+
+_NUMBERS = [str(i).encode() for i in range(TEXT_LIMIT + 1)]
 
 
 def _deltas(docs: list[int]) -> bytes:
