@@ -116,10 +116,10 @@ def test_the_gram_index_files_runs_under_their_grams():
     grams = {}
     nb = _index(files)["buckets"]
     for b in range(nb):
-        grams.update(_assigned(files[f"search/grams/{b}.js"], "QSGEN_SEARCH_GRAMS", b))
+        grams.update(_assigned(files[f"search/grams/{b}.js"], "QSGEN_SEARCH_GRAMS", b).get("p", {}))
     g = nb // search.SLOTS
-    assert "知识" in _assigned(files[f"search/grams/{(ord('知') % g) * search.SLOTS + ord('识') % search.SLOTS}.js"],
-                               "QSGEN_SEARCH_GRAMS", (ord("知") % g) * search.SLOTS + ord("识") % search.SLOTS)
+    b = (ord("知") % g) * search.SLOTS + ord("识") % search.SLOTS  # the bucket of 知识: a section per part
+    assert "知识" in _assigned(files[f"search/grams/{b}.js"], "QSGEN_SEARCH_GRAMS", b)["p"]
     text = search.TEXT
     ip = [e for e in grams["知识"] if e[0] == text]
     # row 0 (the case) has the run 知识产权 in its text; row 1 (the news) 宣传知识产权保护知识
@@ -139,7 +139,7 @@ def test_a_part_name_is_a_plain_file_name(name):
 def test_a_row_outside_the_given_tables_is_an_error():
     rows = [search.row(d) for d in DOCS[:2]]
     with pytest.raises(QsgenError, match="单位表"):
-        list(search.index_files(["单位"], ["别的单位"], [], [("x", rows)], []))
+        search.make_part("x", rows, ["单位"], ["别的单位"], 64)
 
 
 def test_line_separators_are_escaped():

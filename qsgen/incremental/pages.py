@@ -11,7 +11,9 @@ to a plain build of the site.
 
 Besides the pages it keeps each record's search index row, each unit's record page keys (while
 the unit's score inputs are unchanged: its keys are then not even computed) and its parts of
-scores.json and scores.csv. A file of the search index is kept while its bytes are the same.
+scores.json and scores.csv. A unit's part of the search index (its row files, its sections of
+the gram files) is kept while its records' page keys are; the other files of the index while
+their bytes are the same.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
 from qsgen.publish.writer import Kept
-from qsgen.site import Pages, Site
+from qsgen.site import Pages, Site, search
 from qsgen.site import templates as site_templates
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import search as search_page
@@ -95,6 +97,7 @@ class CachedPages(Pages):
         self.new_keysets: dict[str, tuple[str, list[str]]] = {}
         self.new_exports: dict[str, tuple[str, str, list]] = {}
         self.pending: list[tuple[Any, list]] = []  # (finish, [(rec, path, key)]) still rendering
+        self.new_search: dict[str, tuple] = {}
         store.rendered = store.reused = 0
         store.linkable = set()
 
@@ -240,6 +243,36 @@ class CachedPages(Pages):
             self.new_docs.setdefault(name, {})[rec.id] = (key, row)
         return row
 
+    def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
+                    make: Callable[[], search.Part]) -> search.Part:
+        """Kept while its records' page keys are (a record's search row is a function of what
+        its page is made from; the tables are a function of the rules and code, in the year's
+        key) and the number of gram files: its row files stay in the site, its gram sections
+        and its rows (never unpickled) in the store."""
+        keys = [self.rec_keys.get(rec.id) for rec in recs]
+        if None in keys:
+            return make()
+        name = shard(site, slug)
+        key = digest(self.keys[site.folder], "search part", name, nb, keys)
+        hit, rows, part = self.store.search.get(name), self.store.docs.get(name), None
+        if hit is not None and hit[0] == key and rows is not None:
+            files = {}
+            for path, page_key in hit[4].items():
+                data = self.store.get(path, page_key)
+                if data is None:
+                    break
+                files[path] = data
+            else:
+                part = search.Part(hit[1], files, hit[2], hit[3])
+                self.new_docs[name] = rows
+                for path, data in files.items():
+                    self.new_pages[path] = (hit[4][path], data)
+        if part is None:
+            part = make()  # (its row files through page(): their keys in new_pages)
+        self.new_search[name] = (key, part.meta, part.sections, part.urls,
+                                 {path: self.new_pages[path][0] for path in part.files})
+        return part
+
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment whose file has the size, mtime, inode and ctime it had when the last
         build copied it is left in the site (KEPT), not read."""
@@ -301,3 +334,4 @@ class CachedPages(Pages):
         self.store.docs = self.new_docs
         self.store.keysets = self.new_keysets
         self.store.exports = self.new_exports
+        self.store.search = self.new_search

@@ -55,6 +55,8 @@ class PageStore:
         self.docs: dict[str, dict[str, tuple[str, Any]] | bytes] = {}
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
+        # unit -> (key, its index.js entry, its gram file sections, its urls, its row files)
+        self.search: dict[str, tuple] = {}
         # pages of site_dir whose file status changed since the save (statcheck.py; None: not
         # known, each is checked with lstat)
         self.changed: set[str] | None = None
@@ -178,6 +180,7 @@ class PageStore:
                 store.docs.update(part["docs"])
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
+                store.search.update(part.get("search", {}))
                 store.saved[data["shard"]] = part
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
@@ -194,7 +197,7 @@ class PageStore:
         by_shard: dict[str, list[str]] = {}
         for p in self.pages:
             by_shard.setdefault(_page_shard(p), []).append(p)
-        for slug in (*self.docs, *self.keysets, *self.exports):
+        for slug in (*self.docs, *self.keysets, *self.exports, *self.search):
             by_shard.setdefault(slug, [])
         folder = self.path(root)
         site = os.path.realpath(site_dir)
@@ -241,7 +244,7 @@ class PageStore:
                     ino, mtime, ctime = entry[4]
                     table[p] = (entry[2], mtime, ino, ctime)  # statcheck.status()[:4]
             content = {"pages": pages}
-            for name, part in (("keysets", self.keysets), ("exports", self.exports)):
+            for name, part in (("keysets", self.keysets), ("exports", self.exports), ("search", self.search)):
                 content[name] = {shard: part[shard]} if shard in part else {}
             rows = self.docs.get(shard)
             if rows is not None and not isinstance(rows, bytes):

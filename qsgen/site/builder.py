@@ -83,6 +83,12 @@ class Pages:
         """The record's row of the search index (asked after its page)."""
         return record_page.search_row(site, rec, self.texts.pop(rec.id, None))
 
+    def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
+                    make: Callable[[], search.Part]) -> search.Part:
+        """The search index's part of a unit's records (``make`` asks search_row for each),
+        for an index of ``nb`` gram files."""
+        return make()
+
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment's bytes (repository path ``path``)."""
         return site.inputs.attachments[path]
@@ -112,14 +118,15 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
     files: dict[str, bytes] = {STYLE: template_file(latest, "style.css")}
     head: list[search.Row] = []
     tail: list[search.Row] = []
-    parts: list[tuple[str, list[search.Row]]] = []
+    parts: list[search.Part] = []
+    nb = search.buckets(sum(len(s.results.records.records) for s in sites))
     for site in sites:
         _year(site, pages, sink, files)
         head += search_page.head_rows(site)
         tail += search_page.tail_rows(site)
-        parts += _search_parts(site, pages)
+        parts += _search_parts(site, pages, sink, files, nb)
     _root(sites, pages, files)
-    for path, data in search_page.files(latest, head, parts, tail):
+    for path, data in search_page.files(latest, head, parts, tail, nb):
         # kept in the site while its bytes are the same (one record changed: a few files)
         files[path] = pages.page(ROOT, path, lambda path=path, data=data: (path, search.digest(data)),
                                  lambda path=path, data=data: sink(path, [data]))
@@ -196,10 +203,25 @@ def template_file(site: Site, name: str) -> bytes:
     return templates.template_bytes(site.templates, name)
 
 
-def _search_parts(site: Site, pages: Pages) -> list[tuple[str, list[search.Row]]]:
-    """The search index's parts of a year: one per unit with records, its name and rows."""
-    return [(search_page.part_name(site, slug), [pages.search_row(site, rec) for rec in recs])
-            for slug, recs in site.results.records.units()]  # (records are in path order)
+def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes], nb: int) -> list[search.Part]:
+    """The search index's parts of a year: one per unit with records (its row files go into
+    ``files``)."""
+    out = []
+    for slug, recs in site.results.records.units():  # (records are in path order)
+        name = search_page.part_name(site, slug)
+
+        def make(name: str = name, recs: list[Record] = recs) -> search.Part:
+            part = search_page.part(site, name, [pages.search_row(site, rec) for rec in recs], nb)
+            # a row file is kept in the site while its bytes are the same
+            part.files = {path: pages.page(ROOT, path, lambda path=path, data=data: ("search rows", path, search.digest(data)),
+                                           lambda path=path, data=data: sink(path, [data]))
+                          for path, data in part.files.items()}
+            return part
+
+        part = pages.search_part(site, slug, recs, nb, make)
+        files.update(part.files)
+        out.append(part)
+    return out
 
 
 def _root(sites: list[Site], pages: Pages, files: dict[str, bytes]) -> None:

@@ -199,39 +199,66 @@ def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchD
     head, tail_rows = as_rows(docs), as_rows(tail)
     part_rows = [(name, as_rows(ds)) for name, ds in parts]
     kinds, units = tables([*head, *(r for _n, rs in part_rows for r in rs), *tail_rows])
-    files = dict(index_files(kinds, units, head, part_rows, tail_rows))
+    nb = buckets(sum(len(rs) for _n, rs in part_rows))
+    files: dict[str, bytes] = {}
+    made = []
+    for name, rs in part_rows:
+        part = make_part(name, rs, kinds, units, nb)
+        files.update(part.files)
+        made.append(part)
+    files.update(index_files(kinds, units, head, made, tail_rows, nb))
     files[CLIENT_FILE] = CLIENT_JS.encode("utf-8")
     return files
 
 
-def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[tuple[str, list[Row]]],
-                tail: list[Row]) -> Iterator[tuple[str, bytes]]:
-    """(path, bytes) of index.js, of every part's row files and of every gram file, in that
-    order; one file in memory at a time (besides the gram table)."""
+@dataclass
+class Part:
+    """What a part (a unit's records of a year) adds to the index: its entry in index.js
+    ([name, rows, [[kind, unit, how many], …]]), its row files and its section of each gram
+    file it has grams in (``{bucket: bytes}``); a function of its rows, the tables and the
+    number of buckets only, so that an unchanged part is kept whole."""
+
+    meta: list
+    files: dict[str, bytes]
+    sections: dict[int, bytes]
+    urls: frozenset[str] = frozenset()
+
+
+def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb: int) -> Part:
+    part_file(name)
     kind_no = {k: i for i, k in enumerate(kinds)}
     unit_no = {u: i for i, u in enumerate(units)}
-    seen: set[str] = {r.url for r in [*head, *tail]}
+    files = {}
+    for k in range(0, len(rows), BLOCK):
+        files[part_file(name, k // BLOCK)] = b"".join(
+            _block_pieces(f"{name}/{k // BLOCK}", kind_no, unit_no, rows[k:k + BLOCK]))
+    grams = GramIndex(nb)
+    urls: set[str] = set()
+    for r in rows:
+        if r.url in urls:
+            raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
+        urls.add(r.url)
+        grams.add(r)
+    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
+                dict(grams.sections(name)), frozenset(urls))
+
+
+def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[Part], tail: list[Row],
+                nb: int) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of index.js and of every gram file (each the sections of the parts that
+    have grams in it, in the parts' order)."""
+    seen = {r.url for r in [*head, *tail]}
     if len(seen) < len(head) + len(tail):
         tables([*head, *tail])  # (says which)
-    count = sum(len(rs) for _n, rs in parts)
-    nb = buckets(count)
-    meta = []
-    for name, rs in parts:
-        part_file(name)
-        meta.append([name, len(rs), _runs_of_kinds(rs, kind_no, unit_no)])
-    yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, meta, tail, nb))
-    for name, rs in parts:
-        for k in range(0, len(rs), BLOCK):
-            path = part_file(name, k // BLOCK)
-            yield path, b"".join(_block_pieces(f"{name}/{k // BLOCK}", kind_no, unit_no, rs[k:k + BLOCK]))
-    grams = GramIndex(nb)
-    for _name, rs in parts:
-        for r in rs:
-            if r.url in seen:
-                raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
-            seen.add(r.url)
-            grams.add(r)
-    yield from grams.files()
+    for part in parts:
+        twice = seen & part.urls
+        if twice:
+            raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
+        seen |= part.urls
+    yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
+    for b in range(nb):
+        yield gram_file(b), (b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b
+                             + b",".join(p.sections[b] for p in parts if b in p.sections) + b"};\n")
 
 
 def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
@@ -350,9 +377,9 @@ class GramIndex:
                     docs[k].append(n)
         self.most = max(self.most, new)
 
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """(path, bytes) of every gram file, by bucket number (empty buckets too: the client
-        loads a bucket without knowing whether it holds anything)."""
+    def sections(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """(bucket, bytes) of the part ``name``'s section of each gram file it has grams in:
+        ``"name":{gram: [entries], …}``."""
         runs, groups = self.runs, self.groups
         grams: dict[str, list[int]] = {}  # gram or last character -> the runs filed under it
         get = grams.get
@@ -369,8 +396,11 @@ class GramIndex:
         names = self.names()
         pre: list[bytes | None] = [None] * len(runs)  # per run: its entry's start and end
         post: list[bytes | None] = [None] * len(runs)
+        head = _js_json(name).encode() + b":{"
         for b, keys in enumerate(table):
-            out = [b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b]
+            if not keys:
+                continue
+            out = [head]
             sep = b""
             for g in keys:
                 two = len(g) == 2
@@ -398,9 +428,9 @@ class GramIndex:
                         entries.append(start + post[k])
                 out.append(sep + b'"' + g.encode() + b'":[' + b",".join(entries) + b"]")
                 sep = b","
-            out.append(b"};\n")
+            out.append(b"}")
             table[b] = []
-            yield gram_file(b), b"".join(out)
+            yield b, b"".join(out)
 
 
 _NUMBERS = [str(i).encode() for i in range(TEXT_LIMIT + 1)]
@@ -565,50 +595,69 @@ CLIENT_JS = r"""/* qsgen static search over window.QSGEN_SEARCH_INDEX (search/in
       return out;
     }
 
-    function entries(key, b) {
-      var file = store.QSGEN_SEARCH_GRAMS[b];
-      return (file && Object.prototype.hasOwnProperty.call(file, key)) ? file[key] : [];
-    }
+    var partNo = {};
+    parts.forEach(function (p, n) { partNo[p[0]] = n; });
+    function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
 
-    // One term's places in each part document: flags[doc] (T_…), from the gram files.
+    // One term's places in each part document: flags[doc] (T_…), from the gram files (a
+    // section per part: its runs, named within the part, and its rows' numbers).
     function termFlags(term) {
-      var flags = new Uint8Array(count), c = codePoints(term), hits = [];  // [entry, whole title equal]
+      var flags = new Uint8Array(count), c = codePoints(term), hits = [];  // [part, entry, whole title equal]
       if (c.length === 1) {
         for (var j = 0; j < S; j++) {
           var file = store.QSGEN_SEARCH_GRAMS[(c[0] % G) * S + j] || {};
-          for (var key in file) {
-            if (!Object.prototype.hasOwnProperty.call(file, key) || key.codePointAt(0) !== c[0]) continue;
-            file[key].forEach(function (e) { hits.push([e, e[0] === 1 && e[4] === 1]); });
+          for (var part in file) {
+            if (!own(file, part)) continue;
+            var section = file[part];
+            for (var key in section) {
+              if (!own(section, key) || key.codePointAt(0) !== c[0]) continue;
+              section[key].forEach(function (e) { hits.push([part, e, e[0] === 1 && e[4] === 1]); });
+            }
           }
         }
       } else {
-        var grams = [];
-        for (var i = 0; i + 1 < c.length; i++)
-          grams.push(entries(String.fromCodePoint(c[i], c[i + 1]), bucket(c[i], c[i + 1])));
-        // the positions of each later gram, by run
-        var later = grams.slice(1).map(function (es) {
-          var m = {};
-          es.forEach(function (e) { m[e[1]] = e[2]; });
-          return m;
-        });
-        grams[0].forEach(function (e) {
-          var run = e[1], starts0 = e[2];
-          for (var s = 0; s < starts0.length; s++) {
-            var p = starts0[s], ok = true;
-            for (var g = 0; g < later.length && ok; g++) {
-              var pos = later[g][run];
-              ok = !!pos && pos.indexOf(p + g + 1) >= 0;
+        var keys = [], files = [];
+        for (var i = 0; i + 1 < c.length; i++) {
+          keys.push(String.fromCodePoint(c[i], c[i + 1]));
+          files.push(store.QSGEN_SEARCH_GRAMS[bucket(c[i], c[i + 1])] || {});
+        }
+        var lists = function (part) {
+          return keys.map(function (key, i) {
+            var section = own(files[i], part) ? files[i][part] : null;
+            return section && own(section, key) ? section[key] : [];
+          });
+        };
+        for (var name in files[0]) {
+          if (!own(files[0], name)) continue;
+          var grams = lists(name);
+          // the positions of each later gram, by run
+          var later = grams.slice(1).map(function (es) {
+            var m = {};
+            es.forEach(function (e) { m[e[1]] = e[2]; });
+            return m;
+          });
+          grams[0].forEach(function (e) {
+            var run = e[1], starts0 = e[2];
+            for (var s = 0; s < starts0.length; s++) {
+              var p = starts0[s], ok = true;
+              for (var g = 0; g < later.length && ok; g++) {
+                var pos = later[g][run];
+                ok = !!pos && pos.indexOf(p + g + 1) >= 0;
+              }
+              if (ok) { hits.push([name, e, e[0] === 1 && p === 0 && e[4] === c.length]); return; }
             }
-            if (ok) { hits.push([e, e[0] === 1 && p === 0 && e[4] === c.length]); return; }
-          }
-        });
+          });
+        }
       }
       var seen = {};
       hits.forEach(function (h) {
-        var e = h[0], flag = [T_TITLE, T_TITLE, T_SLUG, T_TEXT][e[0]] | (h[1] ? T_WHOLE : 0);
-        if (seen[e[1]] && !h[1]) return;
-        seen[e[1]] = true;
-        var docs = e[3], d = 0;
+        var e = h[1], flag = [T_TITLE, T_TITLE, T_SLUG, T_TEXT][e[0]] | (h[2] ? T_WHOLE : 0);
+        var id = h[0] + "/" + e[1];
+        if (seen[id] && !h[2]) return;
+        seen[id] = true;
+        var n = partNo[h[0]];
+        if (n === undefined) return;
+        var docs = e[3], d = starts[n];
         for (var k = 0; k < docs.length; k++) { d += docs[k]; flags[d] |= flag; }
       });
       // kinds and units, from the tables

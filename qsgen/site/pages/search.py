@@ -53,12 +53,18 @@ def tail_rows(site: Site) -> list[search.Row]:
                       + [i.title + " " + i.text for i in r.interpretations])))]
 
 
-def files(site: Site, head: list[search.Row], parts: list[tuple[str, list[search.Row]]],
-          tail: list[search.Row]) -> Iterator[tuple[str, bytes]]:
-    """(path, bytes) of every file of the search index: index.js (the tables, every year's unit
-    and rules rows, the parts), each part's row files, the gram files."""
+def part(site: Site, name: str, rows: list[search.Row], nb: int) -> search.Part:
+    """A unit's records of a year in the search index: its row files and gram sections."""
     kinds, units = tables(site)
-    return search.index_files(kinds, units, head, parts, tail)
+    return search.make_part(name, rows, kinds, units, nb)
+
+
+def files(site: Site, head: list[search.Row], parts: list[search.Part], tail: list[search.Row],
+          nb: int) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of index.js (the tables, every year's unit and rules rows, the parts) and
+    of the gram files."""
+    kinds, units = tables(site)
+    return search.index_files(kinds, units, head, parts, tail, nb)
 
 
 def page_context(site: Site, docs: int) -> dict:
