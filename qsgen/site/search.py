@@ -25,17 +25,21 @@ the site searches from file:// too).
 
 The gram index. A term has no spaces or punctuation, so where it matches a document's title,
 slug or text it lies inside one *run*: a longest piece of letters and digits of that field.
-The runs of every document are collected (distinct runs, numbered, each with the documents it
-is in, per field: title, whole title, slug, text); each run is filed under every 2-character
-gram it contains (with the positions of that gram in the run) and under its last character.
-A file ``grams/<b>.js`` holds, for the grams of its bucket b, ``{gram: [[field, run, [positions],
-[document numbers, delta-coded]], ...]}``. A term of n >= 2 characters needs the files of its
-n-1 grams: a run holds the term exactly when its grams follow each other at p, p+1, ...;
-the term's documents are those of its runs. A term of one character c needs the SLOTS files of
-c's group (every gram starting with c, and c as a last character): at most 1/(buckets/SLOTS)
-of the gram index. The bucket of a gram ab is (a mod G) * SLOTS + (b mod SLOTS), of a
-character c (c mod G) * SLOTS + (c mod SLOTS), with G = buckets / SLOTS and a, b, c code points.
-The kind and unit of a part's documents are matched against the tables in index.js.
+Each part's runs are collected (distinct runs, each with the part's rows it is in, per field:
+title, whole title, slug, text); each run is filed under every 2-character gram it contains
+(with the positions of that gram in the run) and under its last character. A file
+``grams/<b>.js`` holds, per part with grams in bucket b, ``{"<part>": {gram: [[field, run,
+[positions], [row numbers in the part, delta-coded](, run length if the whole title)], …]}}``.
+A term of n >= 2 characters needs the files of its n-1 grams: a run holds the term exactly
+when its grams follow each other at p, p+1, …; the term's rows are those of its runs. A term
+of one character c needs the SLOTS files of c's group (every gram starting with c, and c as a
+last character): 1/(buckets/SLOTS) of the gram index. The bucket of a gram ab is (a mod G) *
+SLOTS + (b mod SLOTS), of a character c (c mod G) * SLOTS + (c mod SLOTS), with G = buckets /
+SLOTS and a, b, c code points. A run is named by the row it was first seen in and a hash of
+its text, within its part. The kind and unit of a part's rows are matched against the tables
+in index.js. A part's row files and sections are a function of its rows, the tables and the
+number of buckets: an incremental build keeps them while the unit's records' pages are kept,
+and writes again only the gram files whose bytes changed.
 
 So a query for 知识产权 on a 50,000-record site loads index.js, search.js, three gram files
 and the row files of the results it shows, not 42 MB of rows (docs/benchmarks.md, search).
@@ -215,7 +219,7 @@ def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchD
 class Part:
     """What a part (a unit's records of a year) adds to the index: its entry in index.js
     ([name, rows, [[kind, unit, how many], …]]), its row files and its section of each gram
-    file it has grams in (``{bucket: bytes}``); a function of its rows, the tables and the
+    file it has grams in (``{bucket: zlib-compressed bytes}``); a function of its rows, the tables and the
     number of buckets only, so that an unchanged part is kept whole."""
 
     meta: list
@@ -239,8 +243,10 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
+    # (compressed until the gram files are put together: at 50,000 records the sections are
+    # 66 MB, which every part's would otherwise hold in memory to the end of the build)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
-                dict(grams.sections(name)), frozenset(urls))
+                {b: zlib.compress(data, 1) for b, data in grams.sections(name)}, frozenset(urls))
 
 
 def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[Part], tail: list[Row],
@@ -258,7 +264,8 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
     yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
     for b in range(nb):
         yield gram_file(b), (b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b
-                             + b",".join(p.sections[b] for p in parts if b in p.sections) + b"};\n")
+                             + b",".join(zlib.decompress(p.sections[b]) for p in parts if b in p.sections)
+                             + b"};\n")
 
 
 def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
