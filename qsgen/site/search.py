@@ -11,6 +11,11 @@ segmentation, for case numbers, slugs and item ids.
 Why not Pagefind: it loads its index and WebAssembly with fetch(), which browsers refuse on
 file:// pages; its extended binary took 9.5 s and wrote 42 MB for 10,000 records.
 
+Cost: the gram index is Python work per character of each distinct run of a part, about 1.2 s
+of CPU for the 10,000-record benchmark corpus (+12% of a clean build; a per-record bigram table
+took 1.5 s and was not exact, one with positions 16 s), the price of a query loading about
+0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see docs/benchmarks.md.
+
 The index (format 4; issue 19: a phone must not download every record's text for one query)
     search/index.js          ``window.QSGEN_SEARCH_INDEX={...}``: the kinds and units tables,
                              the rows of the units' and rules' documents (few: searched as
