@@ -495,3 +495,20 @@ def test_index_files_are_valid_json_whatever_the_text():
                    index["units"].index("单位\n"), "制表 符 " + "长" * (search.TEXT_LIMIT - 5)]
     assert _index(build_index([])) == {"v": 4, "kinds": [], "units": [], "docs": [], "parts": [], "tail": [],
                                        "buckets": 64, "slots": search.SLOTS, "block": search.BLOCK}
+
+
+@needs_node
+def test_node_characters_outside_the_bmp_and_whole_titles(tmp_path):
+    """Grams are of code points (𠮷 is two UTF-16 units); a whole title equal to a term ranks
+    first (24), in a part as in index.js."""
+    docs = [SearchDoc("records/u/a.html", "𠮷野家", "案件", "龙港所", "店名 𠮷野家 罚款"),
+            SearchDoc("records/u/b.html", "另一家", "案件", "龙港所", "隔壁的𠮷野家分店"),
+            SearchDoc("records/u/c.html", "罚", "案件", "龙港所", "一个字的标题")]
+    write_index(build_index([], [("u", docs)]), tmp_path)
+    got = node(tmp_path, "queries", ["𠮷野家", "𠮷", "野家", "罚", "𠮷野 罚款"])
+    assert urls(got["𠮷野家"]) == ["records/u/a.html", "records/u/b.html"]
+    assert urls(got["𠮷"]) == ["records/u/a.html", "records/u/b.html"]
+    assert urls(got["野家"]) == ["records/u/a.html", "records/u/b.html"]
+    assert urls(got["罚"]) == ["records/u/c.html", "records/u/a.html"]  # the whole title first
+    assert urls(got["𠮷野 罚款"]) == ["records/u/a.html"]
+    assert got["𠮷野家"]["results"][1]["excerpt"] == [["隔壁的", False], ["𠮷野家", True], ["分店", False]]
