@@ -12,12 +12,12 @@ import functools
 import json
 import sys
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from test_browser import browser  # noqa: F401  (the fixture)
+from conftest import QuietHandler
 
 from qsgen.site import search
 
@@ -102,10 +102,10 @@ COMPARE = r"""async ([reference, old, parts, queries, limit]) => {
 }"""
 
 
-def test_sharded_search_equals_the_search_before(browser, site):  # noqa: F811
+def test_sharded_search_equals_the_search_before(chromium, site):
     old, parts = _reference_data(site)
     reference = (HERE / "fixtures" / "search_reference.js").read_text(encoding="utf-8")
-    page = browser.new_page()
+    page = chromium.new_page()
     try:
         page.goto((site / "search.html").as_uri())
         page.wait_for_function("window.qsgenSearch && window.QSGEN_SEARCH_INDEX")
@@ -121,10 +121,10 @@ def test_sharded_search_equals_the_search_before(browser, site):  # noqa: F811
         page.close()
 
 
-def test_a_query_loads_a_small_part_of_the_index(browser, site):  # noqa: F811
+def test_a_query_loads_a_small_part_of_the_index(chromium, site):
     """知识产权: its gram files and the row files of the results shown, a small fraction."""
     everything = sum(f.stat().st_size for f in (site / "search").rglob("*.js"))
-    page = browser.new_page()
+    page = chromium.new_page()
     sizes: dict[str, int] = {}
     page.on("requestfinished", lambda r: sizes.__setitem__(r.url, Path(unquote(urlparse(r.url).path)).stat().st_size))
     try:
@@ -141,14 +141,9 @@ def test_a_query_loads_a_small_part_of_the_index(browser, site):  # noqa: F811
         page.close()
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture()
 def server(site: Path):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -156,8 +151,8 @@ def server(site: Path):
     httpd.server_close()
 
 
-def test_status_while_loading_and_when_a_file_fails(browser, server):  # noqa: F811
-    page = browser.new_page()
+def test_status_while_loading_and_when_a_file_fails(chromium, server):
+    page = chromium.new_page()
     held: list = []
     try:
         # the gram files held back: the status says the index is loading
@@ -179,8 +174,8 @@ def test_status_while_loading_and_when_a_file_fails(browser, server):  # noqa: F
         page.close()
 
 
-def test_search_on_a_390px_phone(browser, server):  # noqa: F811
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+def test_search_on_a_390px_phone(chromium, server):
+    page = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
                             has_touch=True)
     try:
         page.goto(server + "search.html")
