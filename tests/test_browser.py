@@ -157,6 +157,8 @@ def test_search_show_more_by_keyboard(browser, server):
     assert more.is_visible() and more.inner_text().startswith("显示更多")
     more.focus()
     page.keyboard.press("Enter")
+    # (the next results' rows are loaded first: their files of the index)
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 50")
     assert items.count() == min(100, int(status.split("找到 ")[1].split(" ")[0]))
     focused = page.evaluate("document.activeElement.getAttribute('href')")
     assert focused == items.nth(50).locator("a").get_attribute("href")
