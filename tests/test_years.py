@@ -89,6 +89,16 @@ def test_the_year_in_progress_reads_as_progress(built):
     assert 'class="year-banner"' not in finished and "预计年终扣分" not in finished
 
 
+def test_the_root_pages_date_the_year_in_progress_as_its_own_pages_do(built):
+    """The root pages show the latest year: an example in progress is shown as of its EXAMPLE
+    as_of (2024-07-31) there too, not as of the build, whose date may be after the period."""
+    import re
+
+    for path in ("index.html", "search.html", "units/longgang.html", "2024/index.html"):
+        dates = set(re.findall(r"截至 (\d{4}-\d{2}-\d{2})", page(built, path)))
+        assert dates == {"2024-07-31"}, (path, dates)
+
+
 def test_rules_page_says_what_changed(built):
     text = re.sub(r"<[^>]+>", "", page(built, "2024/rules.html"))
     assert "与2023年度相比" in text

@@ -119,7 +119,9 @@ class Site:
         if root:
             to_root = prefix
             to_year = to_root + self.folder
-            sd = self.inputs.source_date
+            # the root pages show the latest year: while it is in progress, the date it is
+            # shown as of (an example's EXAMPLE as_of), as its own pages say; else the build's
+            sd = self.results.as_of or self.inputs.source_date
         else:
             to_year = prefix
             to_root = to_year + "../"
