@@ -245,6 +245,13 @@ def test_finalize_signs_and_verify_checks_the_signature_with_ssh_keygen(repo, tm
     assert mf.sign(repo, 2023, other) == ""
     assert fin.verify(repo, 2023).signature == "invalid"
     assert lifecycle(repo).signature == "invalid"
+    # a good signature kept outside the repository and linked in: not read, not handed on
+    mf.sign(repo, 2023, key)
+    assert fin.verify(repo, 2023).signature == "verified"
+    outside = tmp_path / "outside.sig"
+    (repo / mf.signature_path(2023)).replace(outside)
+    (repo / mf.signature_path(2023)).symlink_to(outside)
+    assert fin.verify(repo, 2023).signature == "invalid"
 
 
 # ------------------------------------------------------------------ 公示 and objections

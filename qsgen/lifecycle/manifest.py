@@ -192,12 +192,25 @@ def check_signature(root: Path, year: int) -> tuple[str, str]:
     """(state, signer): "verified" with the signer's id from rules/allowed_signers, "invalid",
     "unsigned" (no signature), or "unverifiable" (no allowed_signers file or no ssh-keygen)."""
     sig = Path(root) / signature_path(year)
-    if not sig.is_file():
-        return "unsigned", ""
     signers = Path(root) / SIGNERS_PATH
-    if not signers.is_file() or shutil.which("ssh-keygen") is None:
+    # Each file read confined (repo.files.read_file) before ssh-keygen is given its resolved
+    # path: a signature or signers file linked out of the repository, a FIFO or a device is
+    # never handed on.
+    try:
+        read_file(sig, within=root)
+    except Refused as e:
+        return ("unsigned", "") if e.kind == "missing" else ("invalid", "")
+    try:
+        read_file(signers, within=root)
+    except Refused:
         return "unverifiable", ""
-    data = (Path(root) / manifest_path(year)).read_bytes()
+    if shutil.which("ssh-keygen") is None:
+        return "unverifiable", ""
+    try:
+        data = read_file(Path(root) / manifest_path(year), within=root)
+    except Refused:
+        return "invalid", ""
+    sig, signers = Path(os.path.realpath(sig)), Path(os.path.realpath(signers))
     found = subprocess.run(["ssh-keygen", "-Y", "find-principals", "-s", os.fspath(sig), "-f", os.fspath(signers)],
                            capture_output=True, check=False)
     principals = found.stdout.decode("utf-8", "replace").split()
