@@ -240,13 +240,15 @@ class Preview:
         more = f"<p>……另有 {len(self.errors) - 200} 个问题，运行 qsgen check 查看全部。</p>" \
             if len(self.errors) > 200 else ""
         shown = "下面显示的是上一次成功生成的网站。" if self.files else "还没有成功生成过网站。"
-        return ("<div id=\"qsgen-errors\" role=\"alert\" style=\"position:relative;"
+        # A named region (a landmark: axe's region rule) holding the alert; the list scrolls
+        # within the panel, so the panel takes keyboard focus (scrollable-region-focusable).
+        return ("<section aria-label=\"网站生成出错\" id=\"qsgen-errors\" tabindex=\"0\" style=\"position:relative;"
                 "max-height:60vh;overflow:auto;z-index:2147483647;background:#fff4f4;color:#111;"
                 "border-bottom:3px solid #c00;padding:12px 20px;font:15px/1.5 sans-serif;"
                 "box-shadow:0 2px 8px rgba(0,0,0,.2)\">"
-                f"<strong style=\"color:#c00;font-size:17px\">{e(self.failure)}</strong>"
+                f"<div role=\"alert\"><strong style=\"color:#c00;font-size:17px\">{e(self.failure)}</strong>"
                 f"<p style=\"margin:4px 0\">{shown}改正下列问题并保存，页面会自动刷新。</p>"
-                f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div>"
+                f"<ol style=\"margin:4px 0;padding-left:24px\">{''.join(items)}</ol>{more}</div></section>"
                 f"{_PANEL_IN_VIEW}")
 
 

@@ -124,3 +124,22 @@ def test_keyboard_skip_link_and_visible_focus(a11y_pages, example_server, width)
         outline = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
             return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
         assert outline[1] != "none" and outline[2] >= 2, outline
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_serve_error_panel_has_no_axe_violations(a11y_pages, example_server, axe_source, width):
+    """`qsgen serve`'s error panel, put on a page as serve puts it (first in <body>), with many
+    errors so that it scrolls: a named region holding the alert, reachable by keyboard."""
+    from qsgen.core.errors import Diagnostic
+    from qsgen.serve import Preview
+
+    preview = Preview.__new__(Preview)  # only the panel: no engine, no build
+    preview.files, preview.failure = {}, "记录有错误，网站没有更新"
+    preview.errors = [Diagnostic(f"records/2023/longgang/case-{i}.md", 3, 1, "title（标题）没有填写",
+                                 "一句话说明这条记录") for i in range(40)]
+    page = a11y_pages[width]
+    page.goto(example_server + "2023/index.html")
+    page.evaluate("html => document.body.insertAdjacentHTML('afterbegin', html)",
+                  preview.error_panel().split("<script>")[0])
+    found = violations(page, axe_source)
+    assert found == [], f"serve's error panel at {width} width:\n" + "\n".join(found)
