@@ -122,7 +122,7 @@ def test_the_site_shows_the_decision_the_objections_and_the_corrections(repo, tm
     for page in ["2023/index.html", "2023/units/longgang.html", "2023/rules.html",
                  "2023/records/xuanchuan/objection-t01.html"]:
         assert "2023年度考核结果已定稿" in (out / page).read_text("utf-8"), page
-    assert "已定稿" not in (out / "2024/index.html").read_text("utf-8")
+    assert "考核结果已定稿" not in (out / "2024/index.html").read_text("utf-8")  # (its switcher names 2023 已定稿)
     unit = (out / "2023/units/xuanchuan.html").read_text("utf-8")
     assert "异议与答复" in unit and "变更" in unit and "由 8 分改为 9.5 分" in unit
     page = (out / "2023/lifecycle.html").read_text("utf-8")

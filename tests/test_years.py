@@ -99,6 +99,16 @@ def test_the_root_pages_date_the_year_in_progress_as_its_own_pages_do(built):
         assert dates == {"2024-07-31"}, (path, dates)
 
 
+def test_every_page_names_a_years_lifecycle_stage(built):
+    """The year switcher, the root's list of years and years.json say 已定稿 for the example's
+    finalised 2023 (records/2023/status.yaml), not only its own banner."""
+    assert 'title="2023年度：已定稿"' in page(built, "2024/units/longgang.html")
+    assert "<td>已定稿</td>" in page(built, "index.html")
+    years = {y["year"]: y for y in json.loads(page(built, "years.json"))["years"]}
+    assert (years[2023]["lifecycle"], years[2023]["state_name"]) == ("final", "已定稿")
+    assert years[2024]["lifecycle"] == "in_progress" and years[2024]["state_name"] == "年度进行中"
+
+
 def test_rules_page_says_what_changed(built):
     text = re.sub(r"<[^>]+>", "", page(built, "2024/rules.html"))
     assert "与2023年度相比" in text

@@ -180,7 +180,8 @@ class Site:
             else:
                 target = "index.html"
             out.append({"year": y.year, "path": y.folder + target, "href": to_root + y.folder + target,
-                        "state": y.state_name, "state_id": y.state, "current": y.year == self.year.year})
+                        "state": y.state_name, "state_id": y.state, "life": y.life,
+                        "current": y.year == self.year.year})
         return out
 
     def result_date(self) -> _dt.datetime:

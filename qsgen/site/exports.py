@@ -147,6 +147,7 @@ def years_json(years: Any) -> bytes:
         "latest": years.latest.year,
         "years": [{
             "year": y.year, "title": y.title, "state": y.state, "state_name": y.state_name,
+            "lifecycle": {"公示": "notice", "定稿": "final"}.get(y.life, "in_progress"),
             "as_of": y.as_of.isoformat() if y.as_of else None,
             "path": y.folder, "index": y.folder + "index.html", "rules": y.folder + "rules.html",
             "scores_json": y.folder + JSON_FILE, "scores_csv": y.folder + CSV_FILE,

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from qsgen.core.model import Results
 
 STATE_NAMES = {"in_progress": "年度进行中", "provisional": "暂定结果", "final": "考核结果"}
+# The lifecycle's stage (records/<year>/status.yaml), where the office has opened 公示 or finalised:
+# named instead of the score-based state.
+LIFE_NAMES = {"公示": "结果公示中", "定稿": "已定稿"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Year:
     state: str  # "in_progress" | "provisional" | "final"
     as_of: _dt.date | None  # while in progress: the date the year is shown as of
     units: tuple[YearUnit, ...]
+    life: str = ""  # the lifecycle's stage when past 进行中: "公示" | "定稿" | ""
 
     @property
     def folder(self) -> str:
@@ -38,7 +42,7 @@ class Year:
 
     @property
     def state_name(self) -> str:
-        return STATE_NAMES.get(self.state, self.state)
+        return LIFE_NAMES.get(self.life) or STATE_NAMES.get(self.state, self.state)
 
     def unit(self, slug: str) -> YearUnit | None:
         for u in self.units:
@@ -56,9 +60,11 @@ def year_of(results: Results) -> Year:
         state = "provisional"
     else:
         state = "final"
+    lc = results.lifecycle
+    life = lc.state if lc is not None and lc.state in LIFE_NAMES else ""
     return Year(year=rules.year, title=rules.title, state=state, as_of=results.as_of,
                 units=tuple(YearUnit(u.slug, u.name, rules.group_name(u.group), tuple(u.previous) or (u.slug,))
-                            for u in rules.units))
+                            for u in rules.units), life=life)
 
 
 class Years:
