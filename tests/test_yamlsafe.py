@@ -58,3 +58,56 @@ def test_value_with_colon_hint():
 
 def test_empty_document():
     assert load("", "r.md") == (None, [])
+
+
+# ---- the flat front matter read without the parser (yamlsafe._flat) equals the parser's reading
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from qsgen.core import yamlsafe  # noqa: E402
+
+
+def _by_parser(text, off):
+    import yaml
+
+    root = yaml.compose(text, Loader=yamlsafe._Loader)
+    return None if root is None else yamlsafe._convert(root, None, set(), off)
+
+
+def _tree(node):
+    if node is None:
+        return None
+    v = node.value
+    if isinstance(v, dict):
+        v = {k: _tree(x) for k, x in v.items()}
+    return (v, node.line, node.col, node.key_line, node.quoted)
+
+
+_PIECES = st.sampled_from([*"ab09_-: #&*'\"!|>%@`,[]{}?\t\\~=.()（）：　\u00a0\u0085\u2028\ufeff\x7f\x01é中文𝄞",
+                           "yes", "null", "2023-01-02", "---", "...", "\r", "a: b", " #c"])
+_VALUES = st.lists(_PIECES, max_size=8).map("".join)
+_LINES = st.tuples(st.sampled_from(["kind", "title", "a", "A_1", "date", "x" * 70, "y-z", "é"]),
+                   st.one_of(_VALUES, _VALUES.map(lambda v: f'"{v}"')))
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_LINES, min_size=1, max_size=4), st.integers(0, 3), st.booleans())
+def test_flat_front_matter_reads_as_the_parser_reads_it(lines, off, newline):
+    text = "\n".join(f"{k}: {v}" for k, v in lines) + ("\n" if newline else "")
+    fast = yamlsafe._flat(text, off)
+    if fast is not None:
+        assert _tree(fast) == _tree(_by_parser(text, off)), text
+        assert load(text, "r.md", off)[0] is not None
+
+
+def test_flat_front_matter_taken_and_refused():
+    text = 'kind: case\ntitle: "标题：含冒号 # 和 & *"\ndate: 2023-06-02\n'
+    node = yamlsafe._flat(text, 1)
+    assert node is not None and _tree(node) == _tree(_by_parser(text, 1))
+    assert node.value["title"].quoted and node.value["title"].col == 8
+    for other in ("a: 1\na: 2\n", "a: 1\n\nb: 2\n", "a: x # c\n", "a: 12:30\n", 'a: "x\\n"\n', "a: [x]\n",
+                  "a: &x y\n", "a: !!str y\n", "a:  y\n", "a: y \n", "a: 'y'\n", "  a: y\n", "a: y\r\n", ""):
+        assert yamlsafe._flat(other, 0) is None, other
+    # what the parser refuses is still refused with its own message
+    assert "两次" in load("a: 1\nb: 2\na: 3\n", "r.md")[1][0].message

@@ -92,6 +92,9 @@ class _Refused(Exception):
 def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document. ``line_offset`` is added to every line (front matter
     starts after the opening ``---``). Returns (None, diagnostics) on any error."""
+    flat = _flat(text, line_offset)
+    if flat is not None:
+        return flat, []
     try:
         _refuse_deep_nesting(text)
         if "&" in text or "*" in text:
@@ -113,6 +116,44 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
         return None, [Diagnostic(path, line + line_offset, col, message, hint)]
     except yaml.YAMLError:  # pragma: no cover - every error PyYAML raises is one of the above
         return None, [Diagnostic(path, 1 + line_offset, 1, FALLBACK[0], FALLBACK[1])]
+
+
+# The common front matter: lines of ``key: text`` or ``key: "text"`` only (no blank line,
+# comment, indentation, escape, flow or block collection, anchor, tag or anything else YAML
+# treats specially). Such a document is read without the YAML parser: a mapping of scalars, as
+# yaml.compose gives it (tests/test_yamlsafe.py holds the two to the same Node trees and line
+# marks); anything else, or a key written twice, goes through the parser. Never in a value:
+# what libyaml does not take as printable or takes as a line break (C0/C1 controls, U+2028/9,
+# surrogates, U+FFFE/F) and the BOM; unquoted, also ``#`` ``:`` ``&`` ``*`` anywhere, an
+# indicator or a space first, a space last; quoted, ``"`` and ``\\`` inside.
+_NEVER = "\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff"
+_BAD = _NEVER + "#&*:"
+_FLAT_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]{{0,63}}): (?:([^{_BAD} \-?,\[\]{{}}!|>'\"%@`](?:[^{_BAD}]*[^{_BAD} ])?)"
+                        rf"|\"([^{_NEVER}\"\\\\]*)\")")
+
+
+def _flat(text: str, off: int) -> Node | None:
+    """``text`` read as flat ``key: text`` lines (see _FLAT_LINE); None when it is not only that."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    mapping: dict[str, Node] = {}
+    match = _FLAT_LINE.fullmatch
+    for i, line in enumerate(lines, 1 + off):
+        m = match(line)
+        if m is None:
+            return None
+        key = m[1]
+        if key in mapping:
+            return None  # (the parser's error names both lines)
+        value = m[2]
+        if value is None:  # "quoted"
+            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
+        else:
+            mapping[key] = Node(value, i, m.start(2) + 1, i)
+    return Node(mapping, 1 + off, 1)
 
 
 MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)
