@@ -86,7 +86,6 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         done = [render_out(s, w, stream_dir) for w in work]
         return (lambda abort=False: None if abort else done) if later else done
     import collections
-    import subprocess
     import threading
 
     out: list[Any] = [None] * len(work)
@@ -137,11 +136,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
             except (OSError, ValueError):
                 pass
             conn.close()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _reap(proc)
 
     feeders = []
 
@@ -346,16 +341,22 @@ def prestart(jobs: int | None = None) -> None:
 def release() -> None:
     """End the workers prestart() started that no rendering took (a build that failed, or
     rendered too few pages for workers): closing the connection ends the worker."""
-    import subprocess
 
     while _PRESTARTED:
         proc, conn = _PRESTARTED.pop()
         conn.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _reap(proc)
+
+
+def _reap(proc) -> None:
+    """Wait for a worker whose connection is closed (it ends by itself); kill it after 10 s."""
+    import subprocess
+
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _start_worker() -> tuple[Any, Any]:
