@@ -146,3 +146,22 @@ def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
     monkeypatch.setattr(workers, "_start_worker", dying)
     assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
     assert len(started) == 2 and all(p.poll() is not None for p in started)
+
+
+def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, monkeypatch):
+    from qsgen.incremental import pagestore
+    from qsgen.scoring.engine import score
+    from qsgen.site.pages import search as search_page
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = pipeline.site_inputs(repo, results)
+    plain = site.build_site(results, inputs)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+
+    def not_here(*args):
+        raise AssertionError("a unit's search part was made in this process")
+
+    monkeypatch.setattr(search_page, "part", not_here)  # (the workers are other processes)
+    assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain

@@ -245,14 +245,20 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
                                        digests if use_cache else None, when.date() if when else None)
     say(f"计算得分：{len(results)} 个年度，{sum(len(r.units) for r in results)} 个单位")
-    if use_cache:
-        # Saved now, not at the end: what the records parse to and the units score does not
-        # depend on the site, and the memo's bookkeeping (~40 MB at 50,000 records) is freed
-        # before the pages are rendered.
-        memo.save_disk(root, store.digests.by_id)
-        for r in results:
-            scores[r.rules.year].save(root, r.rules)
-        memo = scores = None
+    kept: list[Any] = [memo, scores]
+
+    def save_memos() -> None:
+        # Saved while the workers render, not at the end: what the records parse to and the
+        # units score does not depend on the site, and the memo's bookkeeping (~40 MB at
+        # 50,000 records) is freed before this process makes its pages.
+        memo, scores = kept
+        kept[:] = [None, None]
+        if memo is not None:
+            memo.save_disk(root, store.digests.by_id)
+            for r in results:
+                scores[r.rules.year].save(root, r.rules)
+
+    memo = scores = None
     engine = pdf_engine(pdf)
     inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings)
               for r in results]
@@ -263,7 +269,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         with template_errors.reported(root, inputs[-1].templates):  # Jinja errors -> path:line: message
             files = render_site(results, inputs, store, rules_digest=digests,
                                 stream_dir=None if tmp is None else os.fspath(tmp),
-                                bytecode_dir=os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None)
+                                bytecode_dir=os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None,
+                                meanwhile=save_memos)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:
             writer.update_site(files, out, root)  # only what changed is written

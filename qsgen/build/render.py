@@ -13,12 +13,13 @@ from qsgen.incremental.pagestore import PageStore
 from qsgen.incremental.templates import use_compiled_templates
 from qsgen.publish.writer import stream_file
 from qsgen.site import build
-from qsgen.site.builder import ROOT, sites_of
+from qsgen.site.builder import ROOT, search_buckets, sites_of
 
 
 def render_site(results: Results | list[Results], inputs: Any, store: PageStore | None = None, *,
                 rules_digest: str | dict[int, str] | None = None, jobs: int | None = None,
-                stream_dir: str | None = None, bytecode_dir: str | None = None) -> dict[str, bytes]:
+                stream_dir: str | None = None, bytecode_dir: str | None = None,
+                meanwhile: Any = None) -> dict[str, bytes]:
     """Every file of the site of ``results`` (a year, or every year with ``inputs`` a list),
     byte-identical to ``site.build_site(results, inputs)``, reusing the pages of ``store``
     whose inputs are unchanged (the store is updated in place) and rendering the rest in bulk
@@ -28,7 +29,8 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
     made from them. With ``stream_dir`` (the writer's new site, publish.writer.begin) every
     record and unit page rendered and the search index are written there at once and stand
     as ``Written`` in the result, so memory does not grow with the site. ``bytecode_dir``:
-    where compiled templates are kept between processes."""
+    where compiled templates are kept between processes. ``meanwhile``: called once, as soon as
+    the workers have pages to render (or before the site is complete, when none are rendered)."""
     if isinstance(results, Results):
         results, inputs = [results], [inputs]
         rules_digest = {results[0].rules.year: rules_digest} if isinstance(rules_digest, str) else rules_digest
@@ -45,8 +47,9 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
                               any(s.inputs.example for s in sites))
         for s in sites:
             use_compiled_templates(s, bytecode_dir)
-        pages = CachedPages(store, keys, lambda site, work, later=False:
-                            workers.render_pages(site, work, jobs, stream_dir, later))
+        pages = CachedPages(store, keys, lambda site, work, later=False, parts=None:
+                            workers.render_pages(site, work, jobs, stream_dir, later, parts), search_buckets(sites),
+                            meanwhile)
         try:
             if stream_dir is None:
                 return build(sites, pages)

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import packed_record, unpacked_record
-from qsgen.publish.writer import stream_page
-from qsgen.site import Site, page_and_row
+from qsgen.publish.writer import stream_file, stream_page
+from qsgen.site import Site, page_and_row, search
+from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import record_file, unit_file
 
@@ -50,8 +51,20 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
     return data, row
 
 
+def search_part(s: Site, name: str, rows: list, nb: int, stream_dir: str | None) -> tuple:
+    """A unit's part of the search index made from its records' rows, as site.builder makes it:
+    (meta, [(row file path, its bytes or what stands for them once written into
+    ``stream_dir``, the digest of its bytes)], gram sections, urls)."""
+    part = search_page.part(s, name, rows, nb)
+    files = []
+    for path, data in part.files.items():
+        files.append((path, data if stream_dir is None else stream_file(stream_dir, path, [data]),
+                      search.digest(data)))
+    return part.meta, files, part.sections, part.urls
+
+
 def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
-                 later: bool = False) -> Any:
+                 later: bool = False, parts: dict | None = None) -> Any:
     """Pages of ``work`` (("unit", UnitScore) or ("record", Record)) in order, each with its
     search row (None for a unit page); with ``jobs`` > 1 the record pages are rendered by
     ``jobs`` worker processes while this one feeds them.
@@ -60,6 +73,13 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     waits for them and gives the pages (with ``abort``: stops them and gives None), so that
     this process does its other work (the year's other pages, exports, paperwork) meanwhile
     instead of waiting; the unit pages of ``work`` are rendered before it returns.
+
+    ``parts``: {"nb": the number of gram files, "units": {part name: the indices in ``work``
+    of every record of a unit, in the unit's order}, "made": {}}. When workers render, each of
+    those units is one chunk, and the worker that renders it also makes the unit's part of the
+    search index from the rows (search_part: its row files written like the pages); "made"
+    gets {part name: search_part's result} for each. Otherwise (and for a unit whose chunk
+    failed) nothing is added: the builder makes the part from the rows, in this process.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -92,7 +112,18 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
     chunks = collections.deque()
     todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
-    size = min(CHUNK, -(-len(todo) // (4 * jobs)))  # small sites: still a few chunks each
+    whole = (parts or {}).get("units") or {}
+    spec: dict[int, tuple[str, int]] = {}  # first index of a unit's chunk -> (part name, nb)
+    if whole:
+        # a unit's pages and its search part in one chunk, the largest units first (the
+        # workers then end at about the same time)
+        for name, idx in sorted(whole.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            if idx:
+                chunks.append(list(idx))
+                spec[idx[0]] = (name, parts["nb"])
+        taken = {i for idx in whole.values() for i in idx}
+        todo = [i for i in todo if i not in taken]
+    size = min(CHUNK, -(-max(len(todo), 1) // (4 * jobs)))  # small sites: still a few chunks each
     for at in range(0, len(todo), size):
         chunks.append(todo[at:at + size])
     failed: list[list[int]] = []
@@ -113,14 +144,19 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     def payload(chunk: list[int]) -> tuple:
         recs = [work[i][1] for i in chunk]
         return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
-                {r.path: history[r.path] for r in recs if r.path in history})
+                {r.path: history[r.path] for r in recs if r.path in history}, spec.get(chunk[0]))
 
     def receive(chunk: list[int], data: Any) -> None:
+        part = None
+        if chunk and chunk[0] in spec:
+            data, part = data if isinstance(data, tuple) and len(data) == 2 else (None, None)
         if not isinstance(data, list) or len(data) != len(chunk):
             failed.append(chunk)
             return
         for i, page in zip(chunk, data, strict=True):
             out[i] = page
+        if part is not None:
+            parts["made"][spec[chunk[0]][0]] = part
 
     def feed(proc: Any, conn: Any) -> None:
         """Hand chunks to one worker (see _pipeline); what it could not render is left in
@@ -426,10 +462,12 @@ def _child(fd: int) -> None:
             break
         if msg is None:
             break
-        packed, s.uses, s.inputs.history = msg
+        packed, s.uses, s.inputs.history, spec = msg
         records = [unpacked_record(t) for t in packed]
         try:
             data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
+            if spec is not None:  # a whole unit: its part of the search index too
+                data = (data, search_part(s, spec[0], [row for _page, row in data], spec[1], stream_dir))
         except BaseException:  # the parent renders this chunk itself and reports the error
             data = None
         conn.send(data)

@@ -30,6 +30,7 @@ from qsgen.incremental.pagestore import PageStore
 from qsgen.publish.writer import Kept
 from qsgen.site import Pages, Site, search
 from qsgen.site import templates as site_templates
+from qsgen.site.builder import ROOT
 from qsgen.site.pages import record as record_page
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
@@ -84,8 +85,14 @@ class CachedPages(Pages):
     """qsgen.site.Pages that reuses the pages of ``store`` whose key is unchanged (see the
     module docstring); ``store`` is updated to this build's pages when the site is built."""
 
-    def __init__(self, store: PageStore, keys: dict[str, str], render_many: RenderMany) -> None:
+    def __init__(self, store: PageStore, keys: dict[str, str], render_many: RenderMany, nb: int = 0,
+                 meanwhile: Callable[[], None] | None = None) -> None:
         super().__init__()
+        # called once, as soon as the first pages are handed to render_many (the build's work
+        # that no page waits for is done while the workers render)
+        self.meanwhile = meanwhile
+        self.nb = nb  # the number of gram files of the site's search index (search.buckets)
+        self.made_parts: dict[str, tuple] = {}  # part name -> made by a worker with its unit's pages
         # keys: scope (a year's folder, or "" for the site's root) -> what its pages share
         self.store, self.keys, self.render_many = store, keys, render_many
         self.new_pages: dict[str, tuple[str, bytes]] = {}
@@ -105,8 +112,42 @@ class CachedPages(Pages):
 
     def begin(self, site: Site) -> None:
         store, results, folder = self.store, site.results, site.folder
-        gkey = self.keys[folder]
-        todo: list[tuple[Record, str, str]] = []
+        if not store.pages:
+            # Nothing to reuse (a clean build): every record page is rendered. The workers
+            # start on them at once; their keys (only saved, for the next build) are worked
+            # out here meanwhile.
+            todo = [(rec, folder + record_file(rec.id)) for rec in results.records.records]
+            self._dispatch(site, todo, set())
+            self._record_keys(site)
+        else:
+            rows_kept = self._record_keys(site)
+            todo = self._changed(site, rows_kept)
+            self._dispatch(site, todo, rows_kept)
+        # unit pages that changed are rendered with the record pages, in parallel too
+        gkey, units_todo = self.keys[folder], []
+        for us in results.units:
+            path = folder + unit_file(us.unit.slug)
+            key = digest(gkey, *unit_page.inputs(site, us))
+            self.unit_keys[path] = key
+            data = store.get(path, key)
+            if data is None:
+                units_todo.append((us, path, key))
+            else:
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+                store.reused += 1
+        if units_todo:
+            pages = self.render_many(site, [("unit", t[0]) for t in units_todo])
+            for (_us, path, key), (data, _row) in zip(units_todo, pages, strict=True):
+                self.ready[path] = data
+                self.new_pages[path] = (key, data)
+        store.rendered += len(todo) + len(units_todo)
+
+    def _record_keys(self, site: Site) -> set[str]:
+        """Every record page's key (into rec_keys); the units whose rows were saved with
+        these keys (their rows are kept)."""
+        store, results = self.store, site.results
+        gkey = self.keys[site.folder]
         digests = store.digests.table(results.records.records)
         paths = digest(sorted(site.record_paths))
 
@@ -134,14 +175,21 @@ class CachedPages(Pages):
                 self.new_keysets[name] = (same, keys)
             for rec, key in zip(own, keys, strict=True):
                 self.rec_keys[rec.id] = key
+        for rec in results.records.records:  # (records of no unit of the rules)
+            if rec.id not in self.rec_keys:
+                self.rec_keys[rec.id] = key_of(rec)
+        return rows_kept
+
+    def _changed(self, site: Site, rows_kept: set[str]) -> list[tuple[Record, str]]:
+        """The record pages to render (the others are ready, with their rows)."""
+        store, folder, todo = self.store, site.folder, []
         # (the loop over every record of an incremental build: kept lean)
         rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
         ready, new_pages, reused = self.ready, self.new_pages, 0
-        for rec in results.records.records:
+        for rec in site.results.records.records:
             rid = rec.id
             path = folder + record_file(rid)
-            key = rec_keys.get(rid) or key_of(rec)
-            rec_keys[rid] = key
+            key = rec_keys[rid]
             data = get(path, key)
             # reused with its search row (same key); a page kept without its row (an older
             # cache) is rendered again for the body's text
@@ -157,40 +205,41 @@ class CachedPages(Pages):
                 new_pages[path] = (key, data)
                 reused += 1
             else:
-                todo.append((rec, path, key))
+                todo.append((rec, path))
         store.reused += reused
-        # unit pages that changed are rendered with the record pages, in parallel too
-        units_todo = []
-        for us in results.units:
-            path = folder + unit_file(us.unit.slug)
-            key = digest(gkey, *unit_page.inputs(site, us))
-            self.unit_keys[path] = key
-            data = store.get(path, key)
-            if data is None:
-                units_todo.append((us, path, key))
-            else:
-                self.ready[path] = data
-                self.new_pages[path] = (key, data)
-                store.reused += 1
-        # The record pages first, by the workers, taken when the builder asks for one (settle);
-        # the unit pages meanwhile, here.
-        if todo:
-            got = self.render_many(site, [("record", t[0]) for t in todo], later=True)
-            if callable(got):
-                self.pending.append((got, todo))
-            else:
-                self._take(todo, got)
-        if units_todo:
-            pages = self.render_many(site, [("unit", t[0]) for t in units_todo])
-            for (_us, path, key), (data, _row) in zip(units_todo, pages, strict=True):
-                self.ready[path] = data
-                self.new_pages[path] = (key, data)
-        store.rendered += len(todo) + len(units_todo)
+        return todo
 
-    def _take(self, todo: list[tuple[Record, str, str]], pages: list[tuple[bytes, Any]]) -> None:
-        for (rec, path, key), (data, row) in zip(todo, pages, strict=True):
+    def _dispatch(self, site: Site, todo: list[tuple[Record, str]], rows_kept: set[str]) -> None:
+        """The record pages of ``todo`` handed to render_many (the workers), taken when the
+        builder asks for one (settle). A unit all of whose pages are rendered (and rows made)
+        again has its search part made by the worker that renders them (search_part takes it)."""
+        if not todo:
+            return
+        whole: dict[str, list[int]] = {}
+        if self.nb:
+            at: dict[str, list[int]] = {}
+            for i, (rec, _path) in enumerate(todo):
+                at.setdefault(rec.unit, []).append(i)
+            for slug, recs in site.results.records.units():
+                if slug not in rows_kept and len(at.get(slug, ())) == len(recs):
+                    whole[shard(site, slug)] = at[slug]
+        parts = {"nb": self.nb, "units": whole, "made": self.made_parts} if whole else None
+        got = self.render_many(site, [("record", t[0]) for t in todo], later=True, parts=parts)
+        if callable(got):
+            self.pending.append((got, todo))
+        else:
+            self._take(todo, got)
+        self.run_meanwhile()
+
+    def run_meanwhile(self) -> None:
+        then, self.meanwhile = self.meanwhile, None
+        if then is not None:
+            then()
+
+    def _take(self, todo: list[tuple[Record, str]], pages: list[tuple[bytes, Any]]) -> None:
+        for (rec, path), (data, row) in zip(todo, pages, strict=True):
             self.ready[path] = data
-            self.new_pages[path] = (key, data)
+            self.new_pages[path] = (self.rec_keys[rec.id], data)
             self.rows[rec.id] = row
 
     def settle(self, abort: bool = False) -> None:
@@ -267,6 +316,14 @@ class CachedPages(Pages):
                 self.new_docs[name] = rows
                 for path, data in files.items():
                     self.new_pages[path] = (hit[4][path], data)
+        made = self.made_parts.pop(name, None)
+        if part is None and made is not None and made[0] and made[0][1] == len(recs) and nb == self.nb:
+            meta, files, sections, urls = made  # (made by a worker with the unit's pages)
+            for rec in recs:
+                self.search_row(site, rec)
+            part = search.Part(meta, {path: self.page(ROOT, path, lambda path=path, dig=dig: ("search rows", path, dig),
+                                                      lambda data=data: data)
+                                      for path, data, dig in files}, sections, urls)
         if part is None:
             part = make()  # (its row files through page(): their keys in new_pages)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
@@ -329,6 +386,7 @@ class CachedPages(Pages):
         return data
 
     def end(self, files: dict[str, bytes]) -> None:
+        self.run_meanwhile()  # (no page was rendered)
         self.settle()
         self.store.replace(self.new_pages)
         self.store.docs = self.new_docs

@@ -119,7 +119,7 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
     head: list[search.Row] = []
     tail: list[search.Row] = []
     parts: list[search.Part] = []
-    nb = search.buckets(sum(len(s.results.records.records) for s in sites))
+    nb = search_buckets(sites)
     for site in sites:
         _year(site, pages, sink, files)
         head += search_page.head_rows(site)
@@ -136,6 +136,11 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
                                          lambda: search_page.render(latest, docs))
     pages.end(files)
     return dict(sorted(files.items()))
+
+
+def search_buckets(sites: list[Site]) -> int:
+    """The number of gram files of the search index of ``sites`` (every year's records)."""
+    return search.buckets(sum(len(s.results.records.records) for s in sites))
 
 
 def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None:
