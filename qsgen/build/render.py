@@ -11,7 +11,7 @@ from qsgen.incremental.cache import digest
 from qsgen.incremental.pages import CachedPages, code_digest, root_key, year_key
 from qsgen.incremental.pagestore import PageStore
 from qsgen.incremental.templates import use_compiled_templates
-from qsgen.publish.writer import stream_file
+from qsgen.publish.writer import stream_file, stream_page
 from qsgen.site import build
 from qsgen.site.builder import ROOT, search_buckets, sites_of
 
@@ -49,10 +49,17 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
             use_compiled_templates(s, bytecode_dir)
         pages = CachedPages(store, keys, lambda site, work, later=False, parts=None:
                             workers.render_pages(site, work, jobs, stream_dir, later, parts), search_buckets(sites),
-                            meanwhile)
+                            meanwhile, None if stream_dir is None else lambda files: _flush(stream_dir, files))
         try:
             if stream_dir is None:
                 return build(sites, pages)
             return build(sites, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))
         finally:
             pages.settle(abort=True)  # (after an error: the workers stop; else nothing is left)
+
+
+def _flush(stream_dir: str, files: dict[str, bytes]) -> None:
+    """Write the files made so far (plain bytes) into the new site now; each stands as Written."""
+    for path, data in files.items():
+        if type(data) is bytes:
+            files[path] = stream_page(stream_dir, path, data)

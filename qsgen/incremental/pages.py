@@ -86,8 +86,13 @@ class CachedPages(Pages):
     module docstring); ``store`` is updated to this build's pages when the site is built."""
 
     def __init__(self, store: PageStore, keys: dict[str, str], render_many: RenderMany, nb: int = 0,
-                 meanwhile: Callable[[], None] | None = None) -> None:
+                 meanwhile: Callable[[], None] | None = None,
+                 flush: Callable[[dict[str, bytes]], None] | None = None) -> None:
         super().__init__()
+        # flush(files): the files made so far written out now (while the workers render),
+        # each replaced by what stands for its bytes
+        self.flush = flush
+        self.envs: list[Any] = []  # the Jinja environments of the sites begun
         # called once, as soon as the first pages are handed to render_many (the build's work
         # that no page waits for is done while the workers render)
         self.meanwhile = meanwhile
@@ -112,6 +117,7 @@ class CachedPages(Pages):
 
     def begin(self, site: Site) -> None:
         store, results, folder = self.store, site.results, site.folder
+        self.envs.append(site.env)
         if not store.pages:
             # Nothing to reuse (a clean build): every record page is rendered. The workers
             # start on them at once; their keys (only saved, for the next build) are worked
@@ -241,6 +247,20 @@ class CachedPages(Pages):
             self.ready[path] = data
             self.new_pages[path] = (self.rec_keys[rec.id], data)
             self.rows[rec.id] = row
+
+    def idle(self, files: dict[str, bytes]) -> None:
+        """While the workers render: the files made so far are written out (flush), and every
+        template is compiled (the root's pages are made after the workers end)."""
+        if not self.pending:
+            return
+        if self.flush is not None:
+            self.flush(files)
+        for env in self.envs:
+            for name in env.list_templates():
+                try:
+                    env.get_template(name)
+                except Exception:  # reported where the template is used, if it is
+                    pass
 
     def settle(self, abort: bool = False) -> None:
         """Wait for the record pages still being rendered (with ``abort``: stop their rendering)."""

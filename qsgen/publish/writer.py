@@ -121,8 +121,15 @@ def stream_file(folder: str, path: str, chunks: Iterable[bytes]) -> Written:
     return Written(*write_chunks(target, chunks))  # (open fails before a chunk is taken)
 
 
+# A path every check below passes (segments of ASCII letters, digits, "-", "_" and ".", none
+# starting with "."): most paths of a site, told at once.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
+
+
 def path_problem(path: str) -> str | None:
     """Why ``path`` cannot be a file of the site (Chinese), or None when it can."""
+    if type(path) is str and _PLAIN_PATH.fullmatch(path):
+        return None
     if not isinstance(path, str) or not path:
         return f"输出文件路径为空或不是文本：{path!r}"
     if _CONTROL.search(path):
@@ -417,8 +424,8 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
     os.chmod(tmp, DIR_MODE)
     made: set[str] = set()
     for path, _data in plan:  # every folder first, so the files can be written in any order
-        parent = str(PurePosixPath(path).parent)
-        if parent != "." and parent not in made:
+        parent = path.rpartition("/")[0]
+        if parent and parent not in made:
             parts = parent.split("/")
             for i in range(1, len(parts) + 1):
                 sub = "/".join(parts[:i])

@@ -105,6 +105,10 @@ class Pages:
                                           {css: files[css]})  # (all a print page links)
         return {pdf_of(path): data for path, data in zip(paths, made, strict=True)}
 
+    def idle(self, files: dict[str, bytes]) -> None:
+        """The builder has made the year's files but its record pages (``files`` so far) and
+        is about to ask for those: a moment for work no page waits for, while they render."""
+
     def end(self, files: dict[str, bytes]) -> None:
         """After every file was made."""
 
@@ -168,6 +172,7 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None
     files[folder + exports.JSON_FILE] = exports.scores_json(results, texts)
     files[folder + exports.CSV_FILE] = exports.scores_csv(results, rows)
     _paperwork(site, pages, files)
+    pages.idle(files)
     # Last: the incremental layer may still be rendering them (worker processes) while the
     # files above are made.
     for rec in results.records.records:
