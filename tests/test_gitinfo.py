@@ -12,7 +12,7 @@ import pytest
 
 from qsgen.core.errors import QsgenError
 from qsgen.repo import gitinfo
-from qsgen.repo.gitinfo import Commit, file_history, source_date
+from qsgen.repo.gitinfo import Commit, HistoryPass, file_history, source_date
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -93,6 +93,18 @@ def test_only_wanted_paths(repo):
     assert set(h) == set(want[:2])
     assert h[want[0]].sha == repo.c2
     assert file_history(repo.root, []) == {}
+
+
+def test_a_pass_started_ahead_gives_what_a_pass_for_the_paths_gives(repo):
+    early = HistoryPass(repo.root, ["records"])
+    want = ["records/2023/longgang/case-罚款一万.md", "records/2023/龙港所/evidence-检查.md",
+            "records/2023/longgang/not-committed.md"]
+    assert early.history(want) == file_history(repo.root, want)
+    assert list(early.history(want)) == list(file_history(repo.root, want))  # (the same order)
+    assert early.history([]) == {}
+    # paths outside the folders it read: a pass of their own
+    assert early.history(["rules/2023/assessment.yaml"]) == file_history(repo.root, ["rules/2023/assessment.yaml"])
+    assert HistoryPass(repo.root / "missing", ["records"]).history(want) == {}
 
 
 def test_stops_early_when_all_found(repo):

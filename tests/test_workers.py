@@ -10,6 +10,7 @@ import pytest
 
 from qsgen import site
 from qsgen.build import pipeline, render, workers
+from qsgen.incremental.cache import DigestMemo, record_digest
 from qsgen.records import load_records
 from qsgen.rules import load_rules
 from qsgen.site import builder
@@ -109,9 +110,10 @@ def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_p
 
         def many(self, ctx, files):
             self.files = len(files)
-            return workers.read_many(ctx, files)
+            return workers.read_many(ctx, files, self.digests)
 
     source = Source()
+    source.digests = DigestMemo()
     workers.prestart(2)
     try:
         parallel = load_records(root, rules, source)
@@ -119,6 +121,9 @@ def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_p
         workers.release()
     assert source.files > 60
     assert repr(parallel) == repr(plain)
+    # each record's digest, worked out by the process that read it, is the one made from it here
+    recs = parallel[0].records
+    assert {id(r): (r, record_digest(r)) for r in recs} == source.digests.by_id
     assert any("缺少必填字段" in d.message for d in parallel[1])
 
 

@@ -132,20 +132,22 @@ def pdf_engine(pdf: bool) -> Any:
 
 def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: Any = False,
                 when: _dt.datetime | None | bool = False, pdf: Any = None, rules_digest: str | None = None,
-                notes: list[Diagnostic] | None = None) -> SiteInputs:
+                notes: list[Diagnostic] | None = None, early: gitinfo.HistoryPass | None = None) -> SiteInputs:
     """What a year's site needs besides the scores: git provenance, approvals, attachments,
     date, templates (``use_cache``: the provenance and the approvals are kept in .qsgen-cache/
     by HEAD and ``rules_digest``, the year's; ``commit``: HEAD and its date when the caller has
     them; ``when``: the build's date when the caller has it; ``pdf``: the PDF engine,
-    pdf_engine()). Warnings of the approvals are added to ``notes``."""
+    pdf_engine()). Warnings of the approvals are added to ``notes``. ``early``: the git history
+    pass the build started before reading the records."""
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
     if commit is False:
         commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
     found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes)
+    read = history if early is None else (lambda root, paths: early.history(paths))
     return SiteInputs(
-        history=cached_history(root, paths, head, history, results.rules.year) if use_cache else history(root, paths),
+        history=cached_history(root, paths, head, read, results.rules.year) if use_cache else read(root, paths),
         history_id=head,
         approvals=found,
         approval_rules=policy,

@@ -228,6 +228,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
 
+    # every page will be rendered: the records' git history is read while the records are
+    early = gitinfo.HistoryPass(root, ("records",)) if not store.pages else None
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
@@ -238,7 +240,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
-        memo.read_many = workers.read_many  # (the workers started ahead read with this process)
+        # (the workers started ahead read with this process; each gives the digests of what it read)
+        memo.read_many = lambda ctx, files: workers.read_many(ctx, files, store.digests)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)
@@ -260,7 +263,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     memo = scores = None
     engine = pdf_engine(pdf)
-    inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings)
+    inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings, early)
               for r in results]
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import packed_record, unpacked_record
+from qsgen.incremental.cache import record_digest
 from qsgen.publish.writer import stream_file, stream_page
 from qsgen.site import Site, page_and_row, search
 from qsgen.site.pages import search as search_page
@@ -271,19 +272,31 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
         th.join()
 
 
-def read_many(ctx: Any, files: list) -> list:
+def read_many(ctx: Any, files: list, digests: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
     each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
     their records packed (packed_record); a chunk a worker could not read is read here, so
-    that its errors surface here. The workers stay for rendering."""
+    that its errors surface here. The workers stay for rendering.
+
+    ``digests``: the build's cache.DigestMemo, given each record's digest (record_digest) as
+    it is read, by whichever process reads it (not after every record is in, in this one)."""
     import collections
     import threading
 
     from qsgen.records import read_record_file
 
+    known = digests.by_id if digests is not None else {}
+
+    def read_here(f: tuple) -> Any:
+        r = read_record_file(ctx, *f)
+        if digests is not None:
+            for rec in r.records:
+                known[id(rec)] = (rec, record_digest(rec))
+        return r
+
     if len(files) < PARSE_MIN or not _PRESTARTED:
-        return [read_record_file(ctx, *f) for f in files]
+        return [read_here(f) for f in files]
     out: list[Any] = [None] * len(files)
     chunks = collections.deque(range(0, len(files), PARSE_CHUNK))
     lock = threading.Lock()
@@ -300,8 +313,12 @@ def read_many(ctx: Any, files: list) -> list:
         if not isinstance(got, list) or len(got) != len(files[at:at + PARSE_CHUNK]):
             failed.append(at)
             return
-        for i, (recs, diags, bad, assessment, cases) in enumerate(got):
-            out[at + i] = FileResult(tuple(unpacked_record(t) for t in recs), diags, bad, assessment, cases)
+        for i, (recs, diags, bad, assessment, cases, sums) in enumerate(got):
+            records = tuple(unpacked_record(t) for t in recs)
+            out[at + i] = FileResult(records, diags, bad, assessment, cases)
+            if digests is not None:
+                for rec, d in zip(records, sums, strict=True):
+                    known[id(rec)] = (rec, d)
 
     def feed(proc: Any, conn: Any) -> None:
         try:
@@ -318,13 +335,13 @@ def read_many(ctx: Any, files: list) -> list:
     try:
         while (at := take()) is not None:
             for i, f in enumerate(files[at:at + PARSE_CHUNK]):
-                out[at + i] = read_record_file(ctx, *f)
+                out[at + i] = read_here(f)
     finally:
         for th in feeders:
             th.join()
     for at in failed:
         for i, f in enumerate(files[at:at + PARSE_CHUNK]):
-            out[at + i] = read_record_file(ctx, *f)
+            out[at + i] = read_here(f)
     return out
 
 
@@ -341,7 +358,8 @@ class _Entry:
 
 
 def _read_chunk(ctx: Any, part: list) -> list | None:
-    """A worker's reading of one chunk of read_many: FileResults with their records packed."""
+    """A worker's reading of one chunk of read_many: FileResults with their records packed, and
+    each record's digest (record_digest)."""
     from qsgen.records import read_record_file
 
     try:
@@ -349,7 +367,7 @@ def _read_chunk(ctx: Any, part: list) -> list | None:
         for folder, full, name, link, path, assessment in part:
             r = read_record_file(ctx, folder, _Entry(full, name, link), path, assessment)
             out.append((tuple(packed_record(rec) for rec in r.records), r.diagnostics, r.bad,
-                        r.assessment, r.case_numbers))
+                        r.assessment, r.case_numbers, tuple(record_digest(rec) for rec in r.records)))
         return out
     except BaseException:  # the parent reads this chunk itself and reports the error
         return None

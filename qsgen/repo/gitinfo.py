@@ -44,23 +44,33 @@ def _env() -> dict[str, str]:
     return env
 
 
-def file_history(root: Path, paths: Iterable[str] | None = None) -> dict[str, Commit]:
+def _tops(paths: Iterable[str]) -> tuple[set[str], list[str] | None]:
+    """The paths as git names them, and their top-level folders (None when too many to name)."""
+    wanted = {p.replace("\\", "/").removeprefix("./") for p in paths}
+    tops = sorted({p.split("/", 1)[0] for p in wanted})
+    return wanted, tops if len(tops) <= 50 else None
+
+
+def file_history(root: Path, paths: Iterable[str] | None = None, tops: Iterable[str] | None = None
+                 ) -> dict[str, Commit]:
     """{path relative to root (POSIX): the last commit that changed it}, from one `git log` pass.
 
     With ``paths``, only those paths are looked for and the pass stops as soon as all are found.
+    With ``tops`` instead, every path under those top-level folders.
     Returns {} when ``root`` is not in a git work tree, has no commits, or git is missing.
     Deleted files that still appear in the history are included; untracked files are not.
     """
     wanted: set[str] | None = None
     pathspec: list[str] = ["--"]
-    if paths is not None:
-        wanted = {p.replace("\\", "/").removeprefix("./") for p in paths}
+    if tops is not None:
+        pathspec = ["--", *(f":(literal){t}" for t in sorted(tops))]
+    elif paths is not None:
+        wanted, named = _tops(paths)
         if not wanted:
             return {}
         # A few top-level folders as pathspecs (never one per file: no argv limits, one pass).
-        tops = sorted({p.split("/", 1)[0] for p in wanted})
-        if len(tops) <= 50:
-            pathspec = ["--", *(f":(literal){t}" for t in tops)]
+        if named is not None:
+            pathspec = ["--", *(f":(literal){t}" for t in named)]
     cmd = ["git", *_CONFIG, "log", f"--format={_FORMAT}", "--name-only", "-z", "--no-renames",
            "--relative", "HEAD", *pathspec]
     try:
@@ -107,6 +117,32 @@ def file_history(root: Path, paths: Iterable[str] | None = None) -> dict[str, Co
     if not done and code != 0:
         return {}
     return result
+
+
+class HistoryPass:
+    """file_history of every path under the top-level folders ``tops``, started now: `git log`
+    runs (and a thread of this process reads it) while the build reads the records, instead of
+    after them. ``history(paths)`` gives what file_history(root, paths) gives."""
+
+    def __init__(self, root: Path, tops: Iterable[str]) -> None:
+        import threading
+
+        self.root, self.tops = root, frozenset(tops)
+        self.found: dict[str, Commit] = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.found = file_history(self.root, tops=self.tops)
+
+    def history(self, paths: Iterable[str]) -> dict[str, Commit]:
+        wanted, named = _tops(paths)
+        if not wanted:
+            return {}
+        if named is None or not self.tops.issuperset(named):  # (not what this pass looked at)
+            return file_history(self.root, wanted)
+        self.thread.join()
+        return {p: c for p, c in self.found.items() if p in wanted}
 
 
 def _commit(header: str) -> Commit:
