@@ -270,5 +270,5 @@ def build_site(results: Results | list[Results], inputs: SiteInputs | list[SiteI
 
 def page_and_row(site: Site, rec: Record) -> tuple[bytes, Any]:
     """A record's page and its search row, made together (one Markdown parse)."""
-    data, text = record_page.page(site, rec)
-    return data, record_page.search_row(site, rec, text)
+    data, text, facts = record_page.page_and_facts(site, rec)
+    return data, record_page.search_row(site, rec, text, facts)

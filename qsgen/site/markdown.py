@@ -91,12 +91,15 @@ _PLAIN_TAG = re.compile(r'<(?:/?(?:p|h[1-6]|strong|em|del|code|pre|blockquote|ul
                         r'|br /|hr /|ol start="[0-9]{1,9}"|t[hd] style="text-align:(?:left|center|right)"'
                         r'|code class="[^"&<>]*")>')
 _PARSER_CHANGES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufeff\ufffe\uffff]")
+# A "<" that does not start one of those tags (the same test as: any "<" left once they are
+# all removed; none of them holds a "<" after its first character), found without a copy.
+_OTHER_TAG = re.compile("<(?!" + _PLAIN_TAG.pattern[1:] + ")")
 _CODE_CLASS = re.compile(r'<code class="[^"]*">')
 
 
 def sanitise_rendered(fragment: str) -> str:
     """``sanitise(fragment)`` for HTML written by markdown-it (raw HTML off): the same bytes."""
-    if "<" in _PLAIN_TAG.sub("", fragment) or _PARSER_CHANGES.search(fragment):
+    if _OTHER_TAG.search(fragment) or _PARSER_CHANGES.search(fragment):
         return sanitise(fragment)
     return _as_nh3(fragment)
 

@@ -69,16 +69,26 @@ def rewrite_relative(body: str, rec: Record, p: str, attachments: Any,
 
 def page(site: Site, rec: Record) -> tuple[bytes, str]:
     """The record's page, and its body's plain text (for its search row: one Markdown parse)."""
+    data, text, _facts = page_and_facts(site, rec)
+    return data, text
+
+
+def page_and_facts(site: Site, rec: Record) -> tuple[bytes, str, list[str]]:
+    """page(), and the facts of its search row (search_row's ``facts``: its fields as shown)."""
     path = record_file(rec.id)
     p = prefix_for(path)
     kind = KINDS.get(rec.kind)
     unit = site.rules.unit(rec.unit)
     meta = []
+    facts = []
     if kind:
         for name, spec in kind.fields.items():
-            if name in rec.fields and rec.fields[name] is not None:
-                meta.append({"label": spec.label or name,
-                             **field_value(rec, name, rec.fields[name], p, unit, site.plain)})
+            value = rec.fields.get(name)
+            if value is not None:
+                shown = field_value(rec, name, value, p, unit, site.plain)
+                meta.append({"label": spec.label or name, **shown})
+                if name not in _NOT_FACTS:
+                    facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     attachments = []
     rec_dir = posixpath.dirname(rec.path)
     for a in rec.attachments:
@@ -101,7 +111,7 @@ def page(site: Site, rec: Record) -> tuple[bytes, str]:
               for u in site.uses.get(rec.id, [])],
         objection=objection_of(site, rec, p),
     )
-    return data, text
+    return data, text, facts
 
 
 def objection_of(site: Site, rec: Record, p: str) -> dict[str, Any] | None:
@@ -126,18 +136,23 @@ def render(site: Site, rec: Record) -> bytes:
     return page(site, rec)[0]
 
 
-def search_row(site: Site, rec: Record, text: str | None = None) -> search.Row:
+_NOT_FACTS = ("url", "task")  # fields a search row leaves out (a link; the item's text)
+
+
+def search_row(site: Site, rec: Record, text: str | None = None, facts: list[str] | None = None) -> search.Row:
     """The record's row of the search index: a function of the record and the rules
-    (``text``: its body's plain text, when the page was just made)."""
+    (``text``: its body's plain text, and ``facts``, when the page was just made:
+    page_and_facts)."""
     unit = site.rules.unit(rec.unit)
     kind = KINDS.get(rec.kind)
-    facts = []
-    for name in (kind.fields if kind else {}):
-        value = rec.fields.get(name)
-        if value is None or name in ("url", "task"):
-            continue
-        shown = field_value(rec, name, value, "", unit, site.plain)
-        facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
+    if facts is None:
+        facts = []
+        for name in (kind.fields if kind else {}):
+            value = rec.fields.get(name)
+            if value is None or name in _NOT_FACTS:
+                continue
+            shown = field_value(rec, name, value, "", unit, site.plain)
+            facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     facts.append(rec.date.isoformat())
     return search.row(search.SearchDoc(
         url=site.folder + record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
