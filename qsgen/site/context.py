@@ -12,6 +12,7 @@ from typing import Any
 
 from qsgen.core.model import Record, Results
 from qsgen.site import templates
+from qsgen.site.shells import Shells
 from qsgen.site.urls import prefix_for, record_url, unit_url
 from qsgen.site.uses import Uses
 from qsgen.site.years import Year, Years, year_of
@@ -88,6 +89,7 @@ class Site:
         self.rounding = self.rules.rounding
         self.templates = inputs.templates or templates.TEMPLATE_DIR
         self.env = templates.environment(self.templates, self.places, self.rounding)
+        self.shells = Shells(self.env)  # pages rendered with their layout's part made once
         self.uses: Any = Uses(self.records, results.units, self.env.filters["plain"])
         self._common: dict[tuple, dict[str, Any]] = {}
 
@@ -164,7 +166,8 @@ class Site:
                **ctx: Any) -> bytes:
         """The page at ``path`` (in the year's folder, or the site's root with ``root``) made
         from ``template`` with ``ctx``, as UTF-8 bytes."""
-        html = self.env.get_template(template).render(**self.common(path, page, about, root), **ctx)
+        key = (prefix_for(path), page, about, root)  # (the key of common())
+        html = self.shells.render(template, key, self.common(path, page, about, root), ctx)
         return html.encode("utf-8")
 
     def switcher(self, to_root: str, page: str, unit: str | None) -> list[dict[str, Any]]:
