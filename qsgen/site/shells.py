@@ -31,10 +31,13 @@ _IMPURE_FILTERS = frozenset({"random"})
 
 
 class Plan:
-    """How a page template is rendered from a shell: its layout's name."""
+    """How a page template is rendered from a shell: its layout's name (and, once used, the
+    page template and its layout's blocks)."""
 
     def __init__(self, layout: str) -> None:
         self.layout = layout
+        self.template: Any = None
+        self.blocks: dict[str, Any] = {}
 
 
 def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | None:
@@ -100,48 +103,48 @@ class Shells:
         self.env = env
         self.plans: dict[str, Plan | None] = {}
         self.seen: set[tuple[str, Any]] = set()
-        self.shells: dict[tuple[str, Any], list[str]] = {}
+        self.shells: dict[tuple[str, Any], list[Any]] = {}  # [plan, text, block, …, text]
         self.token = secrets.token_hex(8)
 
     def render(self, name: str, key: Any, shared: dict[str, Any], ctx: dict[str, Any]) -> str:
         """The template ``name`` rendered with ``shared`` (the same dict for the same ``key``)
         and ``ctx``: the text Template.render gives. The first page of a key is rendered whole
         (a template rendered once gains nothing from a shell)."""
-        template = self.env.get_template(name)
-        if (name, key) not in self.seen:
-            self.seen.add((name, key))
-            return template.render(**shared, **ctx)
-        if name not in self.plans:
-            self.plans[name] = plan(self.env, name, frozenset(shared))
-        p = self.plans[name]
-        if p is None:
-            return template.render(**shared, **ctx)
         shell = self.shells.get((name, key))
         if shell is None:
-            shell = self.shells[(name, key)] = self._shell(template, p, shared)
-        context = self._context(template, p, {**shared, **ctx})
+            template = self.env.get_template(name)
+            if (name, key) not in self.seen:
+                self.seen.add((name, key))
+                return template.render(**shared, **ctx)
+            if name not in self.plans:
+                self.plans[name] = plan(self.env, name, frozenset(shared))
+            p = self.plans[name]
+            if p is None:
+                return template.render(**shared, **ctx)
+            p.template = template
+            p.blocks = self.env.get_template(p.layout).blocks
+            shell = self.shells[(name, key)] = [p, *self._shell(template, p, shared)]
+        p = shell[0]
+        context = p.template.new_context({**shared, **ctx})
+        for block, render in p.blocks.items():
+            context.blocks.setdefault(block, []).append(render)
         concat = self.env.concat
         try:
-            pieces = [shell[0]]
-            for i in range(1, len(shell), 2):
+            pieces = [shell[1]]
+            for i in range(2, len(shell), 2):
                 pieces.append(concat(context.blocks[shell[i]][0](context)))
                 pieces.append(shell[i + 1])
             return "".join(pieces)
         except Exception:
             self.env.handle_exception()
 
-    def _context(self, template: jinja2.Template, p: Plan, data: dict[str, Any]) -> Any:
-        """A page's context as Jinja makes it when the template extends its layout."""
-        context = template.new_context(data)
-        for block, render in self.env.get_template(p.layout).blocks.items():
-            context.blocks.setdefault(block, []).append(render)
-        return context
-
     def _shell(self, template: jinja2.Template, p: Plan, shared: dict[str, Any]) -> list[str]:
         """[text, block name, text, …, text]: the layout rendered with ``shared`` and a marker
         for each block (its name at that place)."""
         layout = self.env.get_template(p.layout)
-        context = self._context(template, p, dict(shared))
+        context = template.new_context(dict(shared))
+        for block, render in p.blocks.items():  # (as the page template does when it extends it)
+            context.blocks.setdefault(block, []).append(render)
         mark = f"\x00{self.token}"
         for block in list(context.blocks):
             context.blocks[block] = [lambda _c, block=block: iter((f"{mark}{block}\x00",))]
