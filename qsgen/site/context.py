@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ def bureau_of(title: str, year: int) -> str:
     return head or title
 
 
+@functools.lru_cache(maxsize=4096)  # (many files share a commit)
 def _commit_date(date: Any) -> str:
     """gitinfo's ISO 8601 author date -> "2023-06-02 10:00" (the author's own clock)."""
     if isinstance(date, str):

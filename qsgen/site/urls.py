@@ -17,6 +17,7 @@ def record_file(record_id: str) -> str:
     return "records/" + record_id + ".html"
 
 
+@functools.lru_cache(maxsize=4096)  # asked for by every record page (its unit, its score lines)
 def unit_url(slug: str) -> str:
     """Site-relative URL of a unit page."""
     return "units/" + quote(slug) + ".html"
