@@ -170,3 +170,22 @@ def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, 
 
     monkeypatch.setattr(search_page, "part", not_here)  # (the workers are other processes)
     assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
+
+
+def test_workers_started_ahead_compile_the_templates_for_the_build(repo, tmp_path, monkeypatch):
+    import shutil
+
+    from qsgen.site.templates import TEMPLATE_DIR
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
+    pipeline.build(root, quiet=True)
+    compiled = list((root / ".qsgen-cache" / "jinja").glob("*.cache"))
+    assert len(compiled) >= len(list(TEMPLATE_DIR.glob("*.html")))  # (every page template)
+    pipeline.build(root, tmp_path / "plain", quiet=True, use_cache=False)
+    made = {p.relative_to(root / "_site"): p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
+    plain = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file()}
+    assert made == plain

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.build.inputs import build_date as date_of_build
-from qsgen.build.inputs import example_date, pdf_engine, site_inputs
+from qsgen.build.inputs import example_date, pdf_engine, site_inputs, templates_of
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import Results
 from qsgen.core.runtime import keep_for_exit, paused_gc
@@ -227,9 +227,14 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.repo import gitinfo
     from qsgen.repo.years import rule_years
     from qsgen.site import template_errors
+    from qsgen.site.templates import TEMPLATE_DIR
 
-    # every page will be rendered: the records' git history is read while the records are
+    # every page will be rendered: the records' git history is read while the records are, and
+    # the workers started ahead compile the templates once they have read theirs
     early = gitinfo.HistoryPass(root, ("records",)) if not store.pages else None
+    bytecode_dir = os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None
+    if not store.pages:
+        workers.compile_ahead(templates_of(root) or TEMPLATE_DIR, bytecode_dir)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
@@ -272,7 +277,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         with template_errors.reported(root, inputs[-1].templates):  # Jinja errors -> path:line: message
             files = render_site(results, inputs, store, rules_digest=digests,
                                 stream_dir=None if tmp is None else os.fspath(tmp),
-                                bytecode_dir=os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None,
+                                bytecode_dir=bytecode_dir,
                                 meanwhile=save_memos)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:

@@ -320,16 +320,22 @@ def read_many(ctx: Any, files: list, digests: Any = None) -> list:
                 for rec, d in zip(records, sums, strict=True):
                     known[id(rec)] = (rec, d)
 
-    def feed(proc: Any, conn: Any) -> None:
+    def feed(index: int, proc: Any, conn: Any) -> None:
         try:
             conn.send(("parse", ctx.root, ctx.rules))
             _pipeline(conn, proc, take, message, receive, failed)
+            if _AHEAD:  # then, while this process scores, the worker compiles its share of the templates
+                templates, names, folder = _AHEAD
+                always = [n for n in ("base.html", "record.html", "approval.html") if n in names]
+                share = [n for n in names[index::len(_PRESTARTED)] if n not in always]
+                conn.send(("compile", templates, always + share, folder))
         except Exception:  # the worker died before it had a chunk
             pass
 
     from qsgen.records.files import FileResult
 
-    feeders = [threading.Thread(target=feed, args=(proc, conn), daemon=True) for proc, conn in _PRESTARTED]
+    feeders = [threading.Thread(target=feed, args=(i, proc, conn), daemon=True)
+               for i, (proc, conn) in enumerate(_PRESTARTED)]
     for th in feeders:
         th.start()
     try:
@@ -374,6 +380,23 @@ def _read_chunk(ctx: Any, part: list) -> list | None:
 
 # Workers started ahead (prestart): (process, connection), taken by render_pages.
 _PRESTARTED: list[tuple[Any, Any]] = []
+# (templates folder, template names, compiled templates folder or None): what the workers
+# started ahead compile once they have read their records (compile_ahead).
+_AHEAD: list[Any] = []
+
+
+def compile_ahead(templates: Path, folder: str | None) -> None:
+    """Have the workers started ahead compile the site's templates (``templates``: the folder)
+    once they have read their records, each its share and the record page's own, into
+    ``folder`` (the build's compiled templates, where this process finds them) when given."""
+    from qsgen.site.templates import ConfinedLoader
+
+    try:
+        names = ConfinedLoader(templates).list_templates()
+    except OSError:
+        return
+    _AHEAD[:] = [os.fspath(templates), names, folder]
+
 
 
 def prestart(jobs: int | None = None) -> None:
@@ -396,6 +419,7 @@ def release() -> None:
     """End the workers prestart() started that no rendering took (a build that failed, or
     rendered too few pages for workers): closing the connection ends the worker."""
 
+    _AHEAD.clear()
     while _PRESTARTED:
         proc, conn = _PRESTARTED.pop()
         conn.close()
@@ -463,6 +487,10 @@ def _child(fd: int) -> None:
             ctx = LoadContext.of(state[1], state[2])
         elif isinstance(state, tuple) and state and state[0] == "files":
             conn.send(_read_chunk(ctx, state[1]))
+        elif isinstance(state, tuple) and state and state[0] == "compile":
+            from qsgen.incremental.templates import compile_ahead as compile_templates
+
+            compile_templates(Path(state[1]), state[2], state[3])
         else:
             break
     ctx = None

@@ -58,3 +58,39 @@ def use_compiled_templates(site: Site, folder: str | None = None) -> None:
             site.env.bytecode_cache = SealedBytecodeCache(folder)
         except OSError:
             pass
+
+
+class _Ahead(jinja2.BytecodeCache):
+    """Compiled into this process's templates and, with a folder, the build's cache on disk."""
+
+    def __init__(self, folder: str | None) -> None:
+        self.disk = SealedBytecodeCache(folder) if folder is not None else None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _COMPILED.dump_bytecode(bucket)
+        if self.disk is not None:
+            self.disk.dump_bytecode(bucket)
+
+
+def compile_ahead(templates: Path, names: list[str], folder: str | None = None) -> None:
+    """Compile the templates ``names`` of the folder ``templates`` now (a render worker does,
+    while the build's main process scores): into this process's compiled templates and, with
+    ``folder`` (the build's .qsgen-cache/jinja/), where the main process's environment finds
+    them. A template that does not compile is left to be reported where it is used."""
+    from qsgen.site import templates as site_templates
+
+    env = site_templates.environment(templates, 0, "ROUND_HALF_UP")  # (compiling uses no filter)
+    if folder is not None:
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            folder = None
+    env.bytecode_cache = _Ahead(folder)
+    for name in names:
+        try:
+            env.get_template(name)
+        except Exception:
+            pass
