@@ -151,6 +151,17 @@ class _UnitContext:
         for r in self.records:
             self._by_kind.setdefault(r.kind, []).append(r)
 
+    def evidence_for(self, item_id: str) -> list[str]:
+        """The ids of the unit's evidence records for the task ``item_id``, in record order."""
+        by_task = self.__dict__.get("_evidence")
+        if by_task is None:
+            by_task = self._evidence = {}
+            for r in self._by_kind.get("evidence", ()):
+                task = r.fields.get("task")
+                if isinstance(task, str):  # (an item id is text: nothing else equals one)
+                    by_task.setdefault(task, []).append(r.id)
+        return list(by_task.get(item_id, ()))
+
     def of_kind(self, kind: str | None) -> list[Record]:
         if kind is None:
             return list(self.records)
@@ -208,7 +219,7 @@ def _score_item(ctx: _UnitContext, item: Item) -> ItemScore:
     extra_text = f" + 项内加分 {ctx.plain(extra_sum)}"
 
     progress = _progress(ctx, item)
-    evidence = [r.id for r in ctx.of_kind("evidence") if r.fields.get("task") == item.id]
+    evidence = ctx.evidence_for(item.id)
     note = judgement.note if judgement else ""
     mx = Fraction(item.max)
 
