@@ -13,6 +13,7 @@ import pytest
 from qsgen import site
 from qsgen.build import inputs as gather
 from qsgen.build import pipeline, render, workers
+from qsgen.build.inputs import site_inputs
 from qsgen.core.errors import QsgenError
 from qsgen.core.kinds import kind_of_filename
 from qsgen.incremental import cache, pages, pagestore, recordmemo
@@ -284,7 +285,7 @@ def test_parallel_rendering_equals_the_plain_site(repo, monkeypatch):
     from qsgen.scoring.engine import score
 
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     store = pagestore.PageStore()
@@ -489,7 +490,7 @@ def test_streamed_pages_equal_the_plain_site(repo, tmp_path, monkeypatch):
     from qsgen.scoring.engine import score
 
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     stream = tmp_path / "stream"

@@ -10,6 +10,7 @@ import jinja2
 import pytest
 
 from qsgen.build import pipeline
+from qsgen.build.inputs import site_inputs
 from qsgen.site import build_site, shells
 from qsgen.site import context as site_context
 
@@ -83,7 +84,7 @@ def test_the_site_is_the_same_with_and_without_shells(which, tmp_path, monkeypat
         root = tmp_path / "repo"
         gen_corpus.generate(60, root)
     results, _warnings = pipeline.load_and_score(root)
-    inputs = [pipeline.site_inputs(root, r) for r in results]
+    inputs = [site_inputs(root, r) for r in results]
     made = []
     real = shells.Shells._shell
 

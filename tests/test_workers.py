@@ -10,6 +10,7 @@ import pytest
 
 from qsgen import site
 from qsgen.build import pipeline, render, workers
+from qsgen.build.inputs import site_inputs
 from qsgen.incremental.cache import DigestMemo, record_digest
 from qsgen.records import load_records
 from qsgen.rules import load_rules
@@ -52,7 +53,7 @@ def test_other_files_are_made_while_workers_render_and_equal_the_plain_site(repo
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     from qsgen.incremental import pagestore
@@ -67,7 +68,7 @@ def test_a_failure_while_workers_render_stops_them(repo, monkeypatch):
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     started = []
     real = workers._start_worker
@@ -134,7 +135,7 @@ def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     monkeypatch.setattr(workers, "CHUNK", 5)
@@ -161,7 +162,7 @@ def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, 
     rules, _ = load_rules(repo)
     records, _ = load_records(repo, rules)
     results = score(rules, records)
-    inputs = pipeline.site_inputs(repo, results)
+    inputs = site_inputs(repo, results)
     plain = site.build_site(results, inputs)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qsgen.build.inputs import build_date as date_of_build
-from qsgen.build.inputs import example_date, pdf_engine, site_inputs, templates_of
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import Results
 from qsgen.core.runtime import keep_for_exit, paused_gc
@@ -40,6 +38,7 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
     cache.DigestMemo that knows the records' content digests. ``rules_digest``
     (cache.tree_digest of rules/<year>/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
+    from qsgen.build.inputs import example_date
     from qsgen.records import load_records
     from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
@@ -135,10 +134,36 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     ``pdf``: the print pages (result notices, the summary table) are published as PDF files
     too (publish/pdf.py: WeasyPrint, ~0.3-0.7 s of CPU a document, so not by default).
     """
-    # A build makes no lasting reference cycles; the collector's full passes over everything
-    # loaded cost ~10% at 50,000 records (profiled). Memory is the same without them.
-    with paused_gc():
-        return _build(Path(root), out, quiet, progress, use_cache, atomic, pdf)
+    from qsgen.build import spawn
+
+    root = Path(root)
+    if _clean(root, use_cache) and _many_records(root, spawn.PARALLEL_MIN):
+        # every page will be rendered: the workers start now, while this process loads the
+        # rest of qsgen and reads the rules (they are ended below if no rendering takes them)
+        spawn.prestart()
+    try:
+        # A build makes no lasting reference cycles; the collector's full passes over
+        # everything loaded cost ~10% at 50,000 records (profiled). Memory is the same without them.
+        with paused_gc():
+            return _build(root, out, quiet, progress, use_cache, atomic, pdf)
+    finally:
+        from qsgen.build import workers
+
+        workers.release()
+
+
+def _clean(root: Path, use_cache: bool) -> bool:
+    """Whether no page of the last build will be reused: no cache, or no saved page keys
+    (looked at without loading them)."""
+    if not use_cache:
+        return True
+    from qsgen.incremental.cache import CACHE_DIR, PAGES_DIR
+
+    try:
+        with os.scandir(Path(root) / CACHE_DIR / PAGES_DIR) as it:
+            return not any(e.name.endswith(".pickle") for e in it)
+    except OSError:
+        return True
 
 
 def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], None] | None,
@@ -221,6 +246,8 @@ def _many_records(root: Path, at_least: int) -> bool:
 def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
     from qsgen.build import workers
+    from qsgen.build.inputs import build_date as date_of_build
+    from qsgen.build.inputs import pdf_engine, site_inputs, templates_of
     from qsgen.build.render import render_site
     from qsgen.incremental import cache
     from qsgen.publish import writer

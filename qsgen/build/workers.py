@@ -12,6 +12,15 @@ import os
 from pathlib import Path
 from typing import Any
 
+from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart, release, …)
+    _PRESTARTED,
+    PARALLEL_MIN,
+    _reap,
+    _start_worker,
+    default_jobs,  # noqa: F401
+    prestart,  # noqa: F401
+)
+from qsgen.build.spawn import release as _release
 from qsgen.core.model import packed_record, unpacked_record
 from qsgen.incremental.cache import record_digest
 from qsgen.publish.writer import stream_file, stream_page
@@ -19,23 +28,6 @@ from qsgen.site import Site, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import record_file, unit_file
-
-_PKG = Path(__file__).resolve().parent
-
-# Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
-PARALLEL_MIN = 1000
-
-
-def default_jobs() -> int:
-    """Processes for page rendering: the CPUs this process may use (QSGEN_JOBS overrides)."""
-    env = os.environ.get("QSGEN_JOBS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(n, 8))
 
 
 def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
@@ -378,11 +370,15 @@ def _read_chunk(ctx: Any, part: list) -> list | None:
     except BaseException:  # the parent reads this chunk itself and reports the error
         return None
 
-# Workers started ahead (prestart): (process, connection), taken by render_pages.
-_PRESTARTED: list[tuple[Any, Any]] = []
 # (templates folder, template names, compiled templates folder or None): what the workers
 # started ahead compile once they have read their records (compile_ahead).
 _AHEAD: list[Any] = []
+
+
+def release() -> None:
+    """spawn.release(), and what the workers were to compile is forgotten."""
+    _AHEAD.clear()
+    _release()
 
 
 def compile_ahead(templates: Path, folder: str | None) -> None:
@@ -397,71 +393,6 @@ def compile_ahead(templates: Path, folder: str | None) -> None:
         return
     _AHEAD[:] = [os.fspath(templates), names, folder]
 
-
-
-def prestart(jobs: int | None = None) -> None:
-    """Start the render workers now, for a build that will render most pages (a clean one):
-    each imports qsgen and its libraries on the other core while this process reads the
-    records, instead of after them. Those render_pages does not take are ended by release()."""
-    import sys
-
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or not sys.executable:
-        return
-    while len(_PRESTARTED) < jobs:
-        try:
-            _PRESTARTED.append(_start_worker())
-        except OSError:
-            break
-
-
-def release() -> None:
-    """End the workers prestart() started that no rendering took (a build that failed, or
-    rendered too few pages for workers): closing the connection ends the worker."""
-
-    _AHEAD.clear()
-    while _PRESTARTED:
-        proc, conn = _PRESTARTED.pop()
-        conn.close()
-        _reap(proc)
-
-
-def _reap(proc) -> None:
-    """Wait for a worker whose connection is closed (it ends by itself); kill it after 10 s."""
-    import subprocess
-
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def _start_worker() -> tuple[Any, Any]:
-    """A new Python process running _child, and a multiprocessing Connection to it.
-
-    Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
-    which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
-    The worker imports this very qsgen (its parent folder first on PYTHONPATH)."""
-    import socket
-    import subprocess
-    import sys
-    from multiprocessing.connection import Connection
-
-    mine, theirs = socket.socketpair()
-    path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from qsgen.build.workers import _child; _child(int(sys.argv[1]))",
-             str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except BaseException:
-        mine.close()
-        raise
-    finally:
-        theirs.close()
-    return proc, Connection(mine.detach())
 
 
 def _child(fd: int) -> None:

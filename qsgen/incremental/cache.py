@@ -33,6 +33,7 @@ from qsgen.core.model import Record
 from qsgen.core.runtime import exclusive
 
 CACHE_DIR = ".qsgen-cache"
+PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
 FORMAT = 15  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent.parent  # the qsgen package
 

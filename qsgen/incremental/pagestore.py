@@ -15,6 +15,7 @@ from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
     FORMAT,
+    PAGES_DIR,
     STATUS_TABLE,
     DigestMemo,
     read_pickle,
@@ -24,8 +25,6 @@ from qsgen.incremental.cache import (
 )
 from qsgen.publish.writer import KEPT, Written
 from qsgen.site.search import PARTS_DIR
-
-PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
 
 RACY_NS = 100_000_000  # a page written this close before the keys were saved is checked by content
 
