@@ -69,10 +69,11 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
 
     ``parts``: {"nb": the number of gram files, "units": {part name: the indices in ``work``
     of every record of a unit, in the unit's order}, "made": {}}. When workers render, each of
-    those units is one chunk, and the worker that renders it also makes the unit's part of the
-    search index from the rows (search_part: its row files written like the pages); "made"
-    gets {part name: search_part's result} for each. Otherwise (and for a unit whose chunk
-    failed) nothing is added: the builder makes the part from the rows, in this process.
+    those units is taken by one worker (in chunks of up to CHUNK pages: it holds no more of
+    it at a time than of other work), which makes the unit's part of the search index from
+    its rows with the last chunk (search_part: its row files written like the pages); "made"
+    gets {part name: search_part's result} for each. Otherwise (and for a unit a chunk of
+    which failed) nothing is added: the builder makes the part from the rows, in this process.
 
     The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
     worker shares the parent's heap only until it is written, and rendering writes nearly all
@@ -103,29 +104,45 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
 
     out: list[Any] = [None] * len(work)
     units = [i for i, (kind, _obj) in enumerate(work) if kind != "record"]
-    chunks = collections.deque()
+    # Jobs, each a list of chunks one worker takes in turn: a unit whose search part the worker
+    # makes (its rows gathered chunk by chunk, the part made with the last), or one chunk.
+    jobs_left: collections.deque = collections.deque()
     todo = [i for i, (kind, _obj) in enumerate(work) if kind == "record"]
     whole = (parts or {}).get("units") or {}
-    spec: dict[int, tuple[str, int]] = {}  # first index of a unit's chunk -> (part name, nb)
+    unit_of: dict[int, tuple[str, int, bool]] = {}  # first index of a chunk -> (part, nb, last)
     if whole:
-        # a unit's pages and its search part in one chunk, the largest units first (the
-        # workers then end at about the same time)
+        # the largest units first (the workers then end at about the same time)
         for name, idx in sorted(whole.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            if idx:
-                chunks.append(list(idx))
-                spec[idx[0]] = (name, parts["nb"])
+            pieces = [list(idx[at:at + CHUNK]) for at in range(0, len(idx), CHUNK)]
+            for k, piece in enumerate(pieces):
+                unit_of[piece[0]] = (name, parts["nb"], k == len(pieces) - 1)
+            if pieces:
+                jobs_left.append(pieces)
         taken = {i for idx in whole.values() for i in idx}
         todo = [i for i in todo if i not in taken]
     size = min(CHUNK, -(-max(len(todo), 1) // (4 * jobs)))  # small sites: still a few chunks each
     for at in range(0, len(todo), size):
-        chunks.append(todo[at:at + size])
+        jobs_left.append([todo[at:at + size]])
     failed: list[list[int]] = []
     stop = threading.Event()
     lock = threading.Lock()
+    held: list[collections.deque] = []  # each worker's chunks of the job it has
 
-    def take() -> list[int] | None:
-        with lock:
-            return None if stop.is_set() or not chunks else chunks.popleft()
+    def taker() -> Any:
+        mine: collections.deque = collections.deque()
+        held.append(mine)
+
+        def take() -> list[int] | None:
+            with lock:
+                if stop.is_set():
+                    return None
+                if not mine:
+                    if not jobs_left:
+                        return None
+                    mine.extend(jobs_left.popleft())
+                return mine.popleft()
+
+        return take
 
     state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": stream_dir,
              "years": s.years, "as_of": s.results.as_of,
@@ -137,11 +154,12 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     def payload(chunk: list[int]) -> tuple:
         recs = [work[i][1] for i in chunk]
         return ([packed_record(r) for r in recs], {r.id: u for r in recs if (u := s.uses.get(r.id)) is not None},
-                {r.path: history[r.path] for r in recs if r.path in history}, spec.get(chunk[0]))
+                {r.path: history[r.path] for r in recs if r.path in history}, unit_of.get(chunk[0]))
 
     def receive(chunk: list[int], data: Any) -> None:
         part = None
-        if chunk and chunk[0] in spec:
+        unit = unit_of.get(chunk[0])
+        if unit is not None and unit[2]:  # a unit's last chunk: its pages and its part (or None)
             data, part = data if isinstance(data, tuple) and len(data) == 2 else (None, None)
         if not isinstance(data, list) or len(data) != len(chunk):
             failed.append(chunk)
@@ -149,9 +167,9 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         for i, page in zip(chunk, data, strict=True):
             out[i] = page
         if part is not None:
-            parts["made"][spec[chunk[0]][0]] = part
+            parts["made"][unit[0]] = part
 
-    def feed(proc: Any, conn: Any) -> None:
+    def feed(proc: Any, conn: Any, take: Any) -> None:
         """Hand chunks to one worker (see _pipeline); what it could not render is left in
         ``failed`` (this process renders it after, so that errors surface here)."""
         try:
@@ -180,7 +198,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
                 proc, conn = _PRESTARTED.pop() if _PRESTARTED else _start_worker()
             except OSError:
                 break  # no worker: this process renders everything
-            th = threading.Thread(target=feed, args=(proc, conn), daemon=True)
+            th = threading.Thread(target=feed, args=(proc, conn, taker()), daemon=True)
             th.start()
             feeders.append(th)
         for i in units:
@@ -200,7 +218,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         if abort:
             return None
         # what no worker rendered (none started, or they failed): rendered here, errors surface
-        for chunk in [*chunks, *failed]:
+        for chunk in [*(c for job in jobs_left for c in job), *(c for mine in held for c in mine), *failed]:
             for i in chunk:
                 out[i] = render_out(s, work[i], stream_dir)
         return out
@@ -432,6 +450,7 @@ def _child(fd: int) -> None:
     use_compiled_templates(s)
     s.record_paths = state["record_paths"]
     stream_dir = state["stream_dir"]
+    gathered: dict[str, list | None] = {}  # part name -> the rows of its unit so far
     while True:
         try:
             msg = conn.recv()
@@ -439,13 +458,25 @@ def _child(fd: int) -> None:
             break
         if msg is None:
             break
-        packed, s.uses, s.inputs.history, spec = msg
+        packed, s.uses, s.inputs.history, unit = msg
         records = [unpacked_record(t) for t in packed]
         try:
             data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
-            if spec is not None:  # a whole unit: its part of the search index too
-                data = (data, search_part(s, spec[0], [row for _page, row in data], spec[1], stream_dir))
         except BaseException:  # the parent renders this chunk itself and reports the error
             data = None
+        if unit is not None:  # a chunk of a unit whose search part is made here, with its last
+            name, nb, last = unit
+            rows = gathered.setdefault(name, [])
+            if data is None or rows is None:
+                gathered[name] = None  # (a chunk failed: the parent makes the part)
+            else:
+                rows.extend(row for _page, row in data)
+            if last:
+                rows = gathered.pop(name)
+                try:
+                    part = None if rows is None or data is None else search_part(s, name, rows, nb, stream_dir)
+                except BaseException:
+                    part = None
+                data = None if data is None else (data, part)
         conn.send(data)
     conn.close()
