@@ -154,7 +154,8 @@ def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
     assert len(started) == 2 and all(p.poll() is not None for p in started)
 
 
-def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, monkeypatch):
+@pytest.mark.parametrize("chunk", [200, 3])  # (a unit in one chunk, or in several)
+def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, monkeypatch, chunk):
     from qsgen.incremental import pagestore
     from qsgen.scoring.engine import score
     from qsgen.site.pages import search as search_page
@@ -170,6 +171,7 @@ def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, 
         raise AssertionError("a unit's search part was made in this process")
 
     monkeypatch.setattr(search_page, "part", not_here)  # (the workers are other processes)
+    monkeypatch.setattr(workers, "CHUNK", chunk)
     assert render.render_site(results, inputs, pagestore.PageStore(), jobs=2) == plain
 
 
