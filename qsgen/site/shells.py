@@ -37,7 +37,8 @@ class Plan:
     def __init__(self, layout: str) -> None:
         self.layout = layout
         self.template: Any = None
-        self.blocks: dict[str, Any] = {}
+        self.blocks: dict[str, list[Any]] = {}  # block name -> its render functions, the page's first
+        self.globals: dict[str, Any] = {}  # the template's globals (a ChainMap) as a plain dict
 
 
 def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | None:
@@ -121,13 +122,17 @@ class Shells:
             p = self.plans[name]
             if p is None:
                 return template.render(**shared, **ctx)
-            p.template = template
-            p.blocks = self.env.get_template(p.layout).blocks
+            if p.template is None:
+                p.template, p.globals = template, dict(template.globals)
+                p.blocks = {block: [render] for block, render in template.blocks.items()}
+                for block, render in self.env.get_template(p.layout).blocks.items():
+                    p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
             shell = self.shells[(name, key)] = [p, *self._shell(template, p, shared)]
         p = shell[0]
-        context = p.template.new_context({**shared, **ctx})
-        for block, render in p.blocks.items():
-            context.blocks.setdefault(block, []).append(render)
+        # the context template.new_context() makes, and the blocks the page's extending the
+        # layout would add; without copying the globals' ChainMap for every page
+        context = self.env.context_class(self.env, {**p.globals, **shared, **ctx}, name, {}, globals=p.globals)
+        context.blocks = {block: renders[:] for block, renders in p.blocks.items()}
         concat = self.env.concat
         try:
             pieces = [shell[1]]
@@ -143,10 +148,8 @@ class Shells:
         for each block (its name at that place)."""
         layout = self.env.get_template(p.layout)
         context = template.new_context(dict(shared))
-        for block, render in p.blocks.items():  # (as the page template does when it extends it)
-            context.blocks.setdefault(block, []).append(render)
         mark = f"\x00{self.token}"
-        for block in list(context.blocks):
+        for block in p.blocks:  # (the page's blocks and the layout's own)
             context.blocks[block] = [lambda _c, block=block: iter((f"{mark}{block}\x00",))]
         try:
             text = self.env.concat(layout.root_render_func(context))
