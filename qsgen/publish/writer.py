@@ -326,9 +326,11 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, i
         for data in chunks:
             size += len(data)
             crc = zlib.crc32(data, crc)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            done = os.write(fd, data)
+            if done < len(data):  # (a short write: the rest)
+                view = memoryview(data)[done:]
+                while view:
+                    view = view[os.write(fd, view):]
         st = os.fstat(fd)
     finally:
         os.close(fd)
