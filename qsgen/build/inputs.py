@@ -6,14 +6,16 @@ import datetime as _dt
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import RecordSet, Results
-from qsgen.incremental.history import cached_history
 from qsgen.repo import gitinfo
 from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file, resolve_file
-from qsgen.site import SiteInputs
+
+if TYPE_CHECKING:  # (the site and the cache are loaded when a site's inputs are gathered, not
+    # for `qsgen check`, which asks this module only for the build's date)
+    from qsgen.site import SiteInputs
 
 EXAMPLE_MARKER = "EXAMPLE"  # records/<year>/EXAMPLE present: the records are example data
 
@@ -139,6 +141,9 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
     them; ``when``: the build's date when the caller has it; ``pdf``: the PDF engine,
     pdf_engine()). Warnings of the approvals are added to ``notes``. ``early``: the git history
     pass the build started before reading the records."""
+    from qsgen.incremental.history import cached_history
+    from qsgen.site import SiteInputs
+
     paths = sorted({r.path for r in results.records.records}
                    | {a.path for a in results.records.assessments.values()})
     if commit is False:

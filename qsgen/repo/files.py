@@ -57,8 +57,9 @@ def read_file(full: str | os.PathLike, limit: int = TEXT_LIMIT, within: str | os
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     target = full
     if within is None:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-        if os.path.islink(full):
+        if hasattr(os, "O_NOFOLLOW"):  # a link fails to open (ELOOP): told apart below
+            flags |= os.O_NOFOLLOW
+        elif os.path.islink(full):
             raise Refused("是符号链接，不会读取", "link")
     else:
         target = os.path.realpath(full)
@@ -72,6 +73,8 @@ def read_file(full: str | os.PathLike, limit: int = TEXT_LIMIT, within: str | os
         raise Refused("文件不存在" if not os.path.lexists(full) else "是失效的符号链接（指向的文件不存在）",
                       "missing") from None
     except OSError as e:
+        if within is None and os.path.islink(full):  # (O_NOFOLLOW refused a link)
+            raise Refused("是符号链接，不会读取", "link") from None
         raise Refused(f"无法读取：{e.strerror}", "unreadable") from None
     try:
         st = os.fstat(fd)
