@@ -84,8 +84,9 @@ def read_file(full: str | os.PathLike, limit: int = TEXT_LIMIT, within: str | os
         if st.st_size > limit:
             raise Refused(f"文件太大（{megabytes(st.st_size)}），超过 {megabytes(limit)} 的上限", "big", st.st_size)
         chunks, total = [], 0
+        expected = st.st_size + 1  # (asked for first: no buffer of the limit's size for a small file)
         while total <= limit:  # (a file that grows while read stops at the limit too)
-            chunk = os.read(fd, limit + 1 - total)
+            chunk = os.read(fd, (expected if total < expected else limit + 1) - total)
             if not chunk:
                 break
             chunks.append(chunk)
