@@ -69,7 +69,8 @@ def _start_worker() -> tuple[Any, Any]:
 
     Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
     which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
-    The worker imports this very qsgen (its parent folder first on PYTHONPATH)."""
+    The worker imports this very qsgen (its parent folder first on PYTHONPATH), and the
+    libraries this process would."""
     import socket
     import subprocess
     import sys
@@ -77,10 +78,14 @@ def _start_worker() -> tuple[Any, Any]:
 
     mine, theirs = socket.socketpair()
     path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
+    # Without the site module (-S: its .pth files cost ~25 ms of start-up here), this process's
+    # module folders (site-packages and what .pth files added) after the standard library's.
+    folders = [p for p in sys.path if p and os.path.isdir(p)]
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from qsgen.build.workers import _child; _child(int(sys.argv[1]))",
-             str(theirs.fileno())],
+            [sys.executable, "-S", "-c",
+             "import sys; sys.path += sys.argv[2:]; from qsgen.build.workers import _child; _child(int(sys.argv[1]))",
+             str(theirs.fileno()), *folders],
             pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except BaseException:
