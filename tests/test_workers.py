@@ -188,7 +188,16 @@ def test_workers_started_ahead_compile_the_templates_for_the_build(repo, tmp_pat
     pipeline.build(root, quiet=True)
     compiled = list((root / ".qsgen-cache" / "jinja").glob("*.cache"))
     assert len(compiled) >= len(list(TEMPLATE_DIR.glob("*.html")))  # (every page template)
-    pipeline.build(root, tmp_path / "plain", quiet=True, use_cache=False)
-    made = {p.relative_to(root / "_site"): p.read_bytes() for p in (root / "_site").rglob("*") if p.is_file()}
-    plain = {p.relative_to(tmp_path / "plain"): p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file()}
-    assert made == plain
+    assert files_of(root / "_site") == files_of(pipeline.build(root, tmp_path / "plain", quiet=True,
+                                                               use_cache=False).out)
+    # then one record changed: the next build (from the cache the workers' build left) is the
+    # clean build of the changed repository
+    victim = sorted((root / "records" / "2023").glob("*/evidence-*.md"))[0]
+    victim.write_text(victim.read_text("utf-8").replace("\n---\n", "\n---\n（更新）", 1), "utf-8")
+    pipeline.build(root, quiet=True)
+    assert files_of(root / "_site") == files_of(pipeline.build(root, tmp_path / "plain2", quiet=True,
+                                                               use_cache=False).out)
+
+
+def files_of(site: Path) -> dict:
+    return {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
