@@ -415,7 +415,7 @@ def _record_amount(ctx: _UnitContext, part: Part, r: Record, sign: int) -> tuple
         value = _frac(_field(r, fname))
         if value is None:
             return None, ""
-        reached = [(Fraction(lo), Fraction(amt)) for lo, amt in a.tiers if value >= Fraction(lo)]
+        reached = [(lo, amt) for lo, amt in _fraction_tiers(a) if value >= lo]
         if not reached:
             return None, ""
         lo, amt = max(reached, key=lambda t: t[0])
@@ -560,6 +560,19 @@ def _to_bool(v: Any) -> bool:
     if isinstance(v, int):
         return bool(v)
     raise ValueError(f"不是布尔值：{v!r}")
+
+
+_TIERS: dict[int, tuple[Any, list[tuple[Fraction, Fraction]]]] = {}
+
+
+def _fraction_tiers(a: Any) -> list[tuple[Fraction, Fraction]]:
+    """An amount's tiers as Fractions, made once per amount (not for every record it prices)."""
+    hit = _TIERS.get(id(a))
+    if hit is None or hit[0] is not a:
+        if len(_TIERS) > 4096:  # (the rules of earlier builds of a long-running process)
+            _TIERS.clear()
+        hit = _TIERS[id(a)] = (a, [(Fraction(lo), Fraction(amt)) for lo, amt in a.tiers])
+    return hit[1]
 
 
 def _frac(v: Any) -> Fraction | None:
