@@ -82,8 +82,11 @@ import re
 import sys
 import unicodedata
 import zlib
+from array import array
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, chain, compress, repeat
 
 from qsgen.core.errors import QsgenError
 
@@ -150,29 +153,52 @@ def _js_json(value) -> str:
 class Row:
     """A document as the index writes it, less its kind and unit numbers (which depend on the
     other documents): the costly part of a row, which cache.py keeps between builds. The JSON
-    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
-    Slotted and pickled as a tuple (one is kept per record: no dict each)."""
+    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text;
+    the runs of its title, slug and text (see runs()) are kept too, so that the gram index is
+    made without reading the JSON back. Slotted and pickled as a tuple (one is kept per
+    record: no dict each)."""
 
     url: str
     kind: str
     unit: str
     head: bytes  # the JSON of url and title: "records/…","标题"
     text: bytes  # the JSON of the searched text
+    runs: str  # the row's runs, each with its field: see runs()
 
     def __reduce__(self):
-        return (_row, (self.url, self.kind, self.unit, self.head, self.text))
+        return (_row, (self.url, self.kind, self.unit, self.head, self.text, self.runs))
 
 
-def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
+def _row(url: str, kind: str, unit: str, head: bytes, text: bytes, runs: str) -> Row:
     """A Row unpickled: its kind and unit shared with every other row's (one row per record)."""
-    return Row(url, sys.intern(kind), sys.intern(unit), head, text)
+    return Row(url, sys.intern(kind), sys.intern(unit), head, text, runs)
 
 
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised)."""
     _check_url(d.url)
-    head = _js_json(d.url) + "," + _js_json(_title(d))
-    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(_searched(d)).encode("utf-8"))
+    title, text = _title(d), _searched(d)
+    head = _js_json(d.url) + "," + _js_json(title)
+    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"),
+               runs(d.url, title, text))
+
+
+def runs(url: str, title: str, text: str) -> str:
+    """The distinct runs of a row's title, slug and text (normalised), each led by its field's
+    digit (TITLE, WHOLE, SLUG, TEXT), joined by spaces: "1标题 2records 2case 3正文 …" ("" when
+    none). A run has no spaces: it is letters and digits."""
+    title = normalise(title)
+    found = _RUN.findall(title)
+    out = []
+    if found:
+        out.append("1" + title if len(found) == 1 and found[0] == title else "0" + " 0".join(dict.fromkeys(found)))
+    found = _RUN.findall(normalise(slug_words(url)))
+    if found:
+        out.append("2" + " 2".join(dict.fromkeys(found)))
+    found = _RUN.findall(normalise(text))
+    if found:
+        out.append("3" + " 3".join(dict.fromkeys(found)))
+    return " ".join(out)
 
 
 def _title(d: SearchDoc) -> str:
@@ -224,7 +250,7 @@ def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchD
 class Part:
     """What a part (a unit's records of a year) adds to the index: its entry in index.js
     ([name, rows, [[kind, unit, how many], …]]), its row files and its section of each gram
-    file it has grams in (``{bucket: zlib-compressed bytes}``); a function of its rows, the tables and the
+    file it has grams in (``{bucket: bytes}``, zlib-compressed in a large index: packed()); a function of its rows, the tables and the
     number of buckets only, so that an unchanged part is kept whole."""
 
     meta: list
@@ -248,10 +274,18 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    # (compressed until the gram files are put together: at 50,000 records the sections are
-    # 66 MB, which every part's would otherwise hold in memory to the end of the build)
+    sections = grams.sections(name)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
-                {b: zlib.compress(data, 1) for b, data in grams.sections(name)}, frozenset(urls))
+                {b: zlib.compress(data, 1) for b, data in sections} if packed(nb) else dict(sections),
+                frozenset(urls))
+
+
+def packed(nb: int) -> bool:
+    """Whether the parts' sections of an index of ``nb`` gram files are held compressed until
+    the gram files are put together: at 50,000 records they are 66 MB, which every part's
+    would otherwise hold in memory to the end of the build; at 10,000 records 13 MB, whose
+    compressing (0.2 s of CPU, at level 1) is not worth it."""
+    return nb > buckets(19999)
 
 
 def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[Part], tail: list[Row],
@@ -267,10 +301,11 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
             raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
         seen |= part.urls
     yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
+    unpack = zlib.decompress if packed(nb) else bytes  # (bytes(b) is b)
     for b in range(nb):
-        yield gram_file(b), (b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b
-                             + b",".join(zlib.decompress(p.sections[b]) for p in parts if b in p.sections)
-                             + b"};\n")
+        yield gram_file(b), b"".join([b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b,
+                                      b",".join([unpack(p.sections[b]) for p in parts if b in p.sections]),
+                                      b"};\n"])
 
 
 def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
@@ -320,7 +355,18 @@ def _block_pieces(key: str, kind_no: dict[str, int], unit_no: dict[str, int], ro
 
 def normalise(text: str) -> str:
     """As the client's normalise(): NFKC, lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):  # (a quick check, stopping at the first)
+        # Most Chinese text is NFKC but for its full-width punctuation: with those replaced by
+        # their NFKC (one ASCII character each, so the NFKC of the whole is the same), it
+        # usually is, and the check says so faster than normalize() would make it.
+        plain = text
+        for wide, narrow in _WIDE:
+            plain = plain.replace(wide, narrow)
+        text = plain if unicodedata.is_normalized("NFKC", plain) else unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
+_WIDE = [(c, unicodedata.normalize("NFKC", c)) for c in "，：；（）｜！？"]  # full-width -> ASCII
 
 
 def slug_words(url: str) -> str:
@@ -335,122 +381,148 @@ TITLE, WHOLE, SLUG, TEXT = 0, 1, 2, 3  # the fields of a run (WHOLE: the run is 
 
 class GramIndex:
     """The gram files of the parts' rows (see the module docstring), added one row at a time
-    in the order of the index."""
+    in the order of the index.
+
+    This is on a build's critical path, so it takes few Python-level steps per run, and none
+    per row a run is in or per gram of a run: those are map()s over whole lists (see
+    sections())."""
 
     def __init__(self, nb: int) -> None:
         self.nb, self.groups = nb, nb // SLOTS
-        self.ids: tuple[dict[str, int], ...] = ({}, {}, {}, {})  # per field: run -> number
-        self.runs: list[tuple[int, str]] = []  # number -> (field, run)
-        self.docs: list[list[int]] = []  # number -> the rows it is in (ascending)
-        self.first: list[int] = []  # number -> the row it was first seen in
-        self.most = 0  # the most runs first seen in one row
-        self.count = 0
+        self.rows: list[str] = []  # each row's runs (Row.runs)
 
-    def names(self) -> list[int]:
+    def add(self, r: Row) -> None:
+        self.rows.append(r.runs)
+
+    def _runs(self) -> tuple[list[str], list[list[int]]]:
+        """The part's runs (each led by its field's digit) in the order they were first seen,
+        and the rows each is in (ascending)."""
+        docs: defaultdict[str, list[int]] = defaultdict(list)
+        rows = [runs for runs in self.rows if runs]
+        numbers = compress(range(len(self.rows)), self.rows)  # (of the rows with runs)
+        counts = map((1).__add__, map(str.count, rows, repeat(" ")))
+        _drain(map(list.append, map(docs.__getitem__, " ".join(rows).split(" ") if rows else ()),
+                   chain.from_iterable(map(repeat, numbers, counts))))
+        return list(docs), list(docs.values())
+
+    @staticmethod
+    def names(runs: list[str], fields: list[int], first: list[int]) -> list[int]:
         """Each run's name in the files: the row it was first seen in, times M, plus a hash of
         its field and text below M (the next free one if another run first seen in that row has
         it): one row changed, the other runs keep their names, and the gram files of runs it
         neither has nor had stay as they were."""
         m = 4096
-        while m < 2 * self.most:
+        while m < 2 * max(Counter(first).values()):  # (the most runs first seen in one row)
             m *= 2
-        out, prev, used = [], -1, set()
-        for (field, run), n in zip(self.runs, self.first, strict=True):
+        hashes = list(map(zlib.crc32, map(str.encode, runs), fields))
+        out = list(map(operator.add, map(m.__mul__, first), map(m.__rmod__, hashes)))
+        if len(set(out)) == len(out):
+            return out
+        out, prev, used = [], -1, set()  # (two runs of a row with the same hash)
+        for h, n in zip(hashes, first, strict=True):
             if n != prev:
                 prev, used = n, set()
-            h = zlib.crc32(run.encode("utf-8"), field) % m
+            h %= m
             while h in used:
                 h = (h + 1) % m
             used.add(h)
             out.append(n * m + h)
         return out
 
-    def add(self, r: Row) -> None:
-        n = self.count
-        self.count += 1
-        url, title = json.loads(b"[" + r.head + b"]")
-        title = normalise(title)
-        in_title = _RUN.findall(title)
-        whole = len(in_title) == 1 and in_title[0] == title
-        new = 0  # runs first seen in this row
-        for field, found in ((WHOLE if whole else TITLE, in_title),
-                             (SLUG, _RUN.findall(normalise(slug_words(url)))),
-                             (TEXT, _RUN.findall(normalise(json.loads(r.text))))):
-            ids, runs, docs, first = self.ids[field], self.runs, self.docs, self.first
-            for run in dict.fromkeys(found):
-                k = ids.get(run)
-                if k is None:
-                    ids[run] = len(runs)
-                    runs.append((field, run))
-                    docs.append([n])
-                    first.append(n)
-                    new += 1
-                else:
-                    docs[k].append(n)
-        self.most = max(self.most, new)
-
     def sections(self, name: str) -> Iterator[tuple[int, bytes]]:
         """(bucket, bytes) of the part ``name``'s section of each gram file it has grams in:
-        ``"name":{gram: [entries], …}``."""
-        runs, groups = self.runs, self.groups
-        grams: dict[str, list[int]] = {}  # gram or last character -> the runs filed under it
-        get = grams.get
-        for k, (_field, run) in enumerate(runs):
-            for g in (*dict.fromkeys(map(operator.add, run, run[1:])), run[-1]):
-                ks = get(g)
-                if ks is None:
-                    grams[g] = [k]
-                else:
-                    ks.append(k)
-        table: list[list[str]] = [[] for _ in range(self.nb)]
-        for g in grams:  # (a character c: the bucket of "cc")
-            table[(ord(g[0]) % groups) * SLOTS + ord(g[-1]) % SLOTS].append(g)
-        names = self.names()
-        pre: list[bytes | None] = [None] * len(runs)  # per run: its entry's start and end
-        post: list[bytes | None] = [None] * len(runs)
+        ``"name":{gram: [entries], …}``.
+
+        The runs are joined by spaces into one string S, two more at its end. The neighbouring
+        characters of S are, for a run of n characters, its n - 1 grams, then its last character
+        and a space (the key of its last character), then a space and the next run's first
+        (nothing); each such pair is read as one number (its 8 bytes in UTF-32). Each run's
+        entries, one per pair (b"" for nothing and for a gram's later places in the run), are
+        made by one join; the entries of all the pairs of S, in one list, are appended by map()
+        each to its pair's list: each gram's entries in the order of the runs, the grams in the
+        order first seen."""
+        keys, docs = self._runs()
+        if not keys:
+            return
+        runs = [key[1:] for key in keys]
+        fields = list(map(_FIELD.__getitem__, map(operator.itemgetter(0), keys)))
+        sizes = list(map(len, runs))
+        first = list(map(operator.itemgetter(0), docs))
+        numbers = _numbers(max(len(self.rows), *sizes))
+        # an entry: [field, name, [positions], [rows, delta-coded](, length of the whole title)]
+        pres = list(map(b"[%d,%d,[".__mod__, zip(fields, self.names(runs, fields, first), strict=True)))
+        sub, number, start = operator.sub, numbers.__getitem__, (0,)
+        posts = [b"],[%s]]" % (numbers[d[0]] if len(d) == 1 else b",".join(map(number, map(sub, d, chain(start, d)))))
+                 for d in docs]
+        for k in compress(range(len(keys)), map(WHOLE.__eq__, fields)):
+            posts[k] = posts[k][:-1] + b",%d]" % sizes[k]
+        places = [[*numbers[:n - 1], b""] for n in range(max(sizes) + 1)]  # a run of n: its positions
+        blobs = list(map(b"%s%s%s".__mod__, zip(pres, map(bytes.join, map(b"%s|%s".__mod__, zip(posts, pres, strict=True)),
+                                                          map(places.__getitem__, sizes)), posts, strict=True)))
+        pairs = _pairs(" ".join(runs) + "  ")
+        # a gram twice in a run: all its positions in its first place's entry, b"" in the others
+        starts = [0, *accumulate(map((1).__add__, sizes))]  # where each run's pairs are
+        mine = list(map(pairs.__getitem__, map(slice, starts, map(operator.add, starts, sizes))))
+        holes: set[int] = set()  # pairs with a b"" entry
+        for k in compress(range(len(runs)), map(operator.ne, map(len, map(set, mine)), sizes)):
+            two = mine[k][:-1]
+            where: dict[int, list[int]] = {}
+            for i, g in enumerate(two):
+                where.setdefault(g, []).append(i)
+            pre, post = pres[k], posts[k]
+            blobs[k] = b"|".join([*(pre + b",".join(map(number, where[g])) + post if where[g][0] == i else b""
+                                    for i, g in enumerate(two)), pre + post])
+            holes.update(g for g, many in where.items() if len(many) > 1)
+        grams: defaultdict[int, list[bytes]] = defaultdict(list)  # pair of S -> its entries
+        _drain(map(list.append, map(grams.__getitem__, pairs), (b"||".join(blobs) + b"|").split(b"|")))
+        for g in holes:
+            grams[g] = [e for e in grams[g] if e]
+        # The pairs' characters a, b: a space as a is nothing; as b, the key of a as a last
+        # character (its bucket that of aa).
+        text = array("Q", grams).tobytes().decode(_UTF32)
+        firsts, seconds = text[0::2], text[1::2]
+        groups = self.groups
+        buckets = [(ord(a) % groups) * SLOTS + ord(a if b == " " else b) % SLOTS
+                   for a, b in zip(firsts, seconds, strict=True)]
+        labels = map(str.encode, map(str.rstrip, map(operator.add, firsts, seconds)))
+        items = map(b'"%s":[%s]'.__mod__, zip(labels, map(b",".join, grams.values()), strict=True))
+        table: list[list[bytes]] = [[] for _ in range(self.nb)]
+        real = [a != " " for a in firsts]
+        _drain(map(list.append, map(table.__getitem__, compress(buckets, real)), compress(items, real)))
         head = _js_json(name).encode() + b":{"
-        for b, keys in enumerate(table):
-            if not keys:
-                continue
-            out = [head]
-            sep = b""
-            for g in keys:
-                two = len(g) == 2
-                entries = []
-                for k in grams.pop(g):
-                    start = pre[k]
-                    if start is None:
-                        field, run = runs[k]
-                        pre[k] = start = b"[%d,%d,[" % (field, names[k])
-                        post[k] = b"],[" + _deltas(self.docs[k]) + (b"],%d]" % len(run) if field == WHOLE else b"]]")
-                    if two:
-                        run = runs[k][1]
-                        at = run.find(g)
-                        then = run.find(g, at + 1)
-                        if then < 0:
-                            where = _NUMBERS[at] if at < len(_NUMBERS) else str(at).encode()
-                        else:
-                            pos = [at]
-                            while then >= 0:
-                                pos.append(then)
-                                then = run.find(g, then + 1)
-                            where = ",".join(map(str, pos)).encode()
-                        entries.append(start + where + post[k])
-                    else:
-                        entries.append(start + post[k])
-                out.append(sep + b'"' + g.encode() + b'":[' + b",".join(entries) + b"]")
-                sep = b","
-            out.append(b"}")
-            table[b] = []
-            yield b, b"".join(out)
+        for b, found in enumerate(table):
+            if found:
+                yield b, head + b",".join(found) + b"}"
 
 
-_NUMBERS = [str(i).encode() for i in range(TEXT_LIMIT + 1)]
+_FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
+_drain = deque(maxlen=0).extend  # runs an iterator to its end
 
 
-def _deltas(docs: list[int]) -> bytes:
-    """Ascending numbers as the first and the differences ("3,1,7" for 3, 4, 11)."""
-    return ",".join(map(str, [docs[0], *map(operator.sub, docs[1:], docs)])).encode()
+def _numbers(count: int) -> list[bytes]:
+    """b"0", b"1", … b"<count>" (row numbers and positions)."""
+    return [b"%d" % i for i in range(count + 1)]
+
+
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+
+
+def _pairs(text: str) -> list[int]:
+    """Each two neighbouring characters of ``text`` as one number: their 8 bytes in UTF-32."""
+    data, n = text.encode(_UTF32), len(text)
+    out = [0] * (n - 1)
+    out[0::2] = memoryview(data[:8 * (n // 2)]).cast("Q").tolist()
+    out[1::2] = memoryview(data[4:4 + 8 * ((n - 1) // 2)]).cast("Q").tolist()
+    return out
+
+
+_FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
+_drain = deque(maxlen=0).extend  # runs an iterator to its end
+
+
+def _numbers(count: int) -> list[bytes]:
+    """b"0", b"1", … b"<count>" (row numbers and positions)."""
+    return [b"%d" % i for i in range(count + 1)]
 
 
 def digest(data: bytes) -> str:
