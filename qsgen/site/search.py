@@ -11,10 +11,12 @@ segmentation, for case numbers, slugs and item ids.
 Why not Pagefind: it loads its index and WebAssembly with fetch(), which browsers refuse on
 file:// pages; its extended binary took 9.5 s and wrote 42 MB for 10,000 records.
 
-Cost: the gram index is Python work per character of each distinct run of a part, about 1.2 s
-of CPU for the 10,000-record benchmark corpus (+12% of a clean build; a per-record bigram table
-took 1.5 s and was not exact, one with positions 16 s), the price of a query loading about
-0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see docs/benchmarks.md.
+Cost: the gram index is Python work per distinct run of a part (per row a run is in and per gram
+of a run only map()s over whole lists), about 0.4 s of CPU for the 10,000-record benchmark corpus
+(1.3 s before issue 21; a per-record bigram table took 1.5 s and was not exact, one with
+positions 16 s), and each row's runs, found with the row (in the render workers, about 20 µs a
+row): the price of a query loading about 0.5 MB instead of every row (8.5 MB at 10,000 records,
+43 MB at 50,000); see docs/benchmarks.md.
 
 The index (format 4; issue 19: a phone must not download every record's text for one query)
     search/index.js          ``window.QSGEN_SEARCH_INDEX={...}``: the kinds and units tables,
@@ -29,12 +31,13 @@ Every file is a script that assigns to a global (loaded with <script>, never fet
 the site searches from file:// too).
 
 The gram index. A term has no spaces or punctuation, so where it matches a document's title,
-slug or text it lies inside one *run*: a longest piece of letters and digits of that field.
-Each part's runs are collected (distinct runs, each with the part's rows it is in, per field:
-title, whole title, slug, text); each run is filed under every 2-character gram it contains
-(with the positions of that gram in the run) and under its last character. A file
-``grams/<b>.js`` holds, per part with grams in bucket b, ``{"<part>": {gram: [[field, run,
-[positions], [row numbers in the part, delta-coded](, run length if the whole title)], …]}}``.
+slug or text it lies inside one *run*: a longest piece of letters and digits of that field (a
+row keeps its own: Row.runs). Each part's runs are collected (distinct runs, each with the
+part's rows it is in, per field: title, whole title, slug, text); each run is filed under
+every 2-character gram it contains (with the positions of that gram in the run) and under its
+last character. A file ``grams/<b>.js`` holds, per part with grams in bucket b, ``{"<part>":
+{gram: [[field, run, [positions], [row numbers in the part, delta-coded](, run length if the
+whole title)], …]}}``.
 A term of n >= 2 characters needs the files of its n-1 grams: a run holds the term exactly
 when its grams follow each other at p, p+1, …; the term's rows are those of its runs. A term
 of one character c needs the SLOTS files of c's group (every gram starting with c, and c as a
@@ -100,6 +103,7 @@ BLOCK = 16  # rows per file of a part (the results shown load the files they are
 SLOTS = 16  # gram files per group (a one-character term loads one group)
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits (Unicode L and N), as the client's terms
+_WORD = re.compile(r"\w+")  # the same but for "_" (and faster)
 
 
 def buckets(docs: int) -> int:
@@ -188,14 +192,14 @@ def runs(url: str, title: str, text: str) -> str:
     digit (TITLE, WHOLE, SLUG, TEXT), joined by spaces: "1标题 2records 2case 3正文 …" ("" when
     none). A run has no spaces: it is letters and digits."""
     title = normalise(title)
-    found = _RUN.findall(title)
+    found = _runs(title)
     out = []
     if found:
         out.append("1" + title if len(found) == 1 and found[0] == title else "0" + " 0".join(dict.fromkeys(found)))
-    found = _RUN.findall(normalise(slug_words(url)))
+    found = _runs(normalise(slug_words(url)))
     if found:
         out.append("2" + " 2".join(dict.fromkeys(found)))
-    found = _RUN.findall(normalise(text))
+    found = _runs(normalise(text))
     if found:
         out.append("3" + " 3".join(dict.fromkeys(found)))
     return " ".join(out)
@@ -351,6 +355,10 @@ def _block_pieces(key: str, kind_no: dict[str, int], unit_no: dict[str, int], ro
     yield f"(window.QSGEN_SEARCH_ROWS=window.QSGEN_SEARCH_ROWS||{{}})[{_js_json(key)}]=".encode()
     yield from _row_pieces(kind_no, unit_no, rows)
     yield b";\n"
+
+
+def _runs(text: str) -> list[str]:
+    return (_RUN if "_" in text else _WORD).findall(text)
 
 
 def normalise(text: str) -> str:
