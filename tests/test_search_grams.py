@@ -61,8 +61,14 @@ def test_gram_files_equal_the_reference(parts, nb):
         docs = [d for d in _unique(docs) if d.url not in seen]
         seen.update(d.url for d in docs)
         named.append((f"p{i}", docs))
-    made = [search.make_part(name, [search.row(d) for d in docs], ["案件"], ["龙港所"], nb) for name, docs in named]
+    rows = [[search.row(d) for d in docs] for _name, docs in named]
+    made = [search.make_part(name, rs, ["案件"], ["龙港所"], nb) for (name, _docs), rs in zip(named, rows, strict=True)]
     assert _gram_files(nb, made) == _reference_files(nb, named)
+    # the rows, their runs taken, as kept for the next build: their part made again from their JSON
+    assert all(r.runs is None for rs in rows for r in rs)
+    again = [search.make_part(name, rs, ["案件"], ["龙港所"], nb) for (name, _docs), rs in zip(named, rows, strict=True)]
+    assert _gram_files(nb, again) == _gram_files(nb, made)
+    assert [p.files for p in again] == [p.files for p in made]
 
 
 @settings(max_examples=300, deadline=None, database=None, derandomize=True)
@@ -101,9 +107,14 @@ def test_a_part_without_runs_has_no_sections():
     assert search.make_part("p", [search.row(d) for d in docs], ["案件"], ["龙港所"], 64).sections == {}
 
 
-def test_a_row_keeps_its_runs_when_pickled():
+def test_a_row_keeps_its_runs_until_its_part_is_made():
+    """(from the render worker to the main process: pickled with them)"""
     row = search.row(SearchDoc("records/u/case-1.html", "知识产权案", "案件", "龙港所", "罚款 3000 元，知识产权"))
-    assert row.runs == "1知识产权案 2records 2u 2case 21 3罚款 33000 3元 3知识产权"
+    runs = "1知识产权案 2records 2u 2case 21 3罚款 33000 3元 3知识产权"
+    assert row.runs == runs and search.row_runs(row) == runs
+    assert pickle.loads(pickle.dumps(row)) == row
+    search.make_part("p", [row], ["案件"], ["龙港所"], 64)
+    assert row.runs is None and search.row_runs(row) == runs
     assert pickle.loads(pickle.dumps(row)) == row
 
 

@@ -153,27 +153,31 @@ def _js_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
     """A document as the index writes it, less its kind and unit numbers (which depend on the
     other documents): the costly part of a row, which cache.py keeps between builds. The JSON
-    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text;
-    the runs of its title, slug and text (see runs()) are kept too, so that the gram index is
-    made without reading the JSON back. Slotted and pickled as a tuple (one is kept per
-    record: no dict each)."""
+    is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
+    Slotted and pickled as a tuple (one is kept per record: no dict each).
+
+    Its runs (see runs()) come with it from where it was made (a render worker) until its part
+    of the index is made, which takes them (``runs`` None after): the gram index is made
+    without reading the JSON back, and the rows kept to the end of the build and between
+    builds do not hold them (40 MB at 50,000 records). A row without them (one kept from the
+    last build, in a part made again) gets them from its JSON: row_runs()."""
 
     url: str
     kind: str
     unit: str
     head: bytes  # the JSON of url and title: "records/…","标题"
     text: bytes  # the JSON of the searched text
-    runs: str  # the row's runs, each with its field: see runs()
+    runs: str | None  # the row's runs, each with its field: see runs(); None once taken
 
     def __reduce__(self):
         return (_row, (self.url, self.kind, self.unit, self.head, self.text, self.runs))
 
 
-def _row(url: str, kind: str, unit: str, head: bytes, text: bytes, runs: str) -> Row:
+def _row(url: str, kind: str, unit: str, head: bytes, text: bytes, runs: str | None) -> Row:
     """A Row unpickled: its kind and unit shared with every other row's (one row per record)."""
     return Row(url, sys.intern(kind), sys.intern(unit), head, text, runs)
 
@@ -185,6 +189,11 @@ def row(d: SearchDoc) -> Row:
     head = _js_json(d.url) + "," + _js_json(title)
     return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"),
                runs(d.url, title, text))
+
+
+def row_runs(r: Row) -> str:
+    """A row's runs, from its JSON if it has them no more."""
+    return r.runs if r.runs is not None else runs(*json.loads(b"[%s,%s]" % (r.head, r.text)))
 
 
 def runs(url: str, title: str, text: str) -> str:
@@ -400,16 +409,18 @@ class GramIndex:
         self.rows: list[str] = []  # each row's runs (Row.runs)
 
     def add(self, r: Row) -> None:
-        self.rows.append(r.runs)
+        """Add the next row (taking its runs: see Row)."""
+        self.rows.append(row_runs(r))
+        r.runs = None
 
     def _runs(self) -> tuple[list[str], list[list[int]]]:
         """The part's runs (each led by its field's digit) in the order they were first seen,
         and the rows each is in (ascending)."""
         docs: defaultdict[str, list[int]] = defaultdict(list)
-        rows = [runs for runs in self.rows if runs]
+        found = map(str.split, filter(None, self.rows), repeat(" "))  # (a row's at a time)
         numbers = compress(range(len(self.rows)), self.rows)  # (of the rows with runs)
-        counts = map((1).__add__, map(str.count, rows, repeat(" ")))
-        _drain(map(list.append, map(docs.__getitem__, " ".join(rows).split(" ") if rows else ()),
+        counts = map((1).__add__, map(str.count, filter(None, self.rows), repeat(" ")))
+        _drain(map(list.append, map(docs.__getitem__, chain.from_iterable(found)),
                    chain.from_iterable(map(repeat, numbers, counts))))
         return list(docs), list(docs.values())
 
@@ -457,75 +468,72 @@ class GramIndex:
         sizes = list(map(len, runs))
         first = list(map(operator.itemgetter(0), docs))
         numbers = _numbers(max(len(self.rows), *sizes))
-        # an entry: [field, name, [positions], [rows, delta-coded](, length of the whole title)]
+        # an entry: [field, name, [positions], [rows, delta-coded](, length of the whole title)],
+        # with a comma after it (dropped after a gram's last)
         pres = list(map(b"[%d,%d,[".__mod__, zip(fields, self.names(runs, fields, first), strict=True)))
         sub, number, start = operator.sub, numbers.__getitem__, (0,)
-        posts = [b"],[%s]]" % (numbers[d[0]] if len(d) == 1 else b",".join(map(number, map(sub, d, chain(start, d)))))
+        posts = [b"],[%s]]," % (numbers[d[0]] if len(d) == 1 else b",".join(map(number, map(sub, d, chain(start, d)))))
                  for d in docs]
         for k in compress(range(len(keys)), map(WHOLE.__eq__, fields)):
-            posts[k] = posts[k][:-1] + b",%d]" % sizes[k]
-        places = [[*numbers[:n - 1], b""] for n in range(max(sizes) + 1)]  # a run of n: its positions
-        blobs = list(map(b"%s%s%s".__mod__, zip(pres, map(bytes.join, map(b"%s|%s".__mod__, zip(posts, pres, strict=True)),
-                                                          map(places.__getitem__, sizes)), posts, strict=True)))
+            posts[k] = posts[k][:-2] + b",%d]," % sizes[k]
+        places = {n: [*numbers[:n - 1], b""] for n in set(sizes)}  # a run of n: its entries' positions
         pairs = _pairs(" ".join(runs) + "  ")
-        # a gram twice in a run: all its positions in its first place's entry, b"" in the others
         starts = [0, *accumulate(map((1).__add__, sizes))]  # where each run's pairs are
-        mine = list(map(pairs.__getitem__, map(slice, starts, map(operator.add, starts, sizes))))
-        holes: set[int] = set()  # pairs with a b"" entry
-        for k in compress(range(len(runs)), map(operator.ne, map(len, map(set, mine)), sizes)):
-            two = mine[k][:-1]
-            where: dict[int, list[int]] = {}
-            for i, g in enumerate(two):
-                where.setdefault(g, []).append(i)
-            pre, post = pres[k], posts[k]
-            blobs[k] = b"|".join([*(pre + b",".join(map(number, where[g])) + post if where[g][0] == i else b""
-                                    for i, g in enumerate(two)), pre + post])
-            holes.update(g for g, many in where.items() if len(many) > 1)
-        grams: defaultdict[int, list[bytes]] = defaultdict(list)  # pair of S -> its entries
-        _drain(map(list.append, map(grams.__getitem__, pairs), (b"||".join(blobs) + b"|").split(b"|")))
-        for g in holes:
-            grams[g] = [e for e in grams[g] if e]
+        grams: defaultdict[int, bytearray] = defaultdict(bytearray)  # pair of S -> its entries
+        for k0 in range(0, len(runs), _CHUNK):  # (so many runs at a time: less memory)
+            k1 = min(k0 + _CHUNK, len(runs))
+            pre, post, size, start = pres[k0:k1], posts[k0:k1], sizes[k0:k1], starts[k0:k1]
+            blobs = list(map(b"%s%s%s".__mod__, zip(pre, map(bytes.join, map(b"%s|%s".__mod__, zip(post, pre, strict=True)),
+                                                            map(places.__getitem__, size)), post, strict=True)))
+            # a gram twice in a run: all its positions in its first place's entry, b"" in the others
+            mine = map(pairs.__getitem__, map(slice, start, map(operator.add, start, size)))
+            for k in compress(range(k1 - k0), map(operator.ne, map(len, map(set, mine)), size)):
+                two = pairs[start[k]:start[k] + size[k] - 1]
+                where: dict[int, list[int]] = {}
+                for i, g in enumerate(two):
+                    where.setdefault(g, []).append(i)
+                blobs[k] = b"|".join([*(pre[k] + b",".join(map(number, at)) + post[k] if at[0] == i else b""
+                                        for i, at in enumerate(map(where.__getitem__, two))), pre[k] + post[k]])
+            _drain(map(bytearray.extend, map(grams.__getitem__, pairs[starts[k0]:starts[k1]]),
+                       (b"||".join(blobs) + b"|").split(b"|")))
+        del pairs, pres, posts, blobs
         # The pairs' characters a, b: a space as a is nothing; as b, the key of a as a last
         # character (its bucket that of aa).
-        text = array("Q", grams).tobytes().decode(_UTF32)
+        order = array("Q", grams)
+        text = order.tobytes().decode(_UTF32)
         firsts, seconds = text[0::2], text[1::2]
+        real = [a != " " for a in firsts]
+        _drain(map(bytearray.pop, compress(grams.values(), real)))  # (the last comma)
         groups = self.groups
         buckets = [(ord(a) % groups) * SLOTS + ord(a if b == " " else b) % SLOTS
                    for a, b in zip(firsts, seconds, strict=True)]
         labels = map(str.encode, map(str.rstrip, map(operator.add, firsts, seconds)))
-        items = map(b'"%s":[%s]'.__mod__, zip(labels, map(b",".join, grams.values()), strict=True))
+        items = map(b'"%s":[%s]'.__mod__, zip(labels, map(grams.pop, order), strict=True))  # (each let go when made)
         table: list[list[bytes]] = [[] for _ in range(self.nb)]
-        real = [a != " " for a in firsts]
         _drain(map(list.append, map(table.__getitem__, compress(buckets, real)), compress(items, real)))
         head = _js_json(name).encode() + b":{"
         for b, found in enumerate(table):
             if found:
+                table[b] = []
                 yield b, head + b",".join(found) + b"}"
-
-
-_FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
-_drain = deque(maxlen=0).extend  # runs an iterator to its end
-
-
-def _numbers(count: int) -> list[bytes]:
-    """b"0", b"1", … b"<count>" (row numbers and positions)."""
-    return [b"%d" % i for i in range(count + 1)]
 
 
 _UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
-def _pairs(text: str) -> list[int]:
+def _pairs(text: str) -> array:
     """Each two neighbouring characters of ``text`` as one number: their 8 bytes in UTF-32."""
     data, n = text.encode(_UTF32), len(text)
-    out = [0] * (n - 1)
-    out[0::2] = memoryview(data[:8 * (n // 2)]).cast("Q").tolist()
-    out[1::2] = memoryview(data[4:4 + 8 * ((n - 1) // 2)]).cast("Q").tolist()
+    even, odd, out = array("Q"), array("Q"), array("Q", bytes(8 * (n - 1)))
+    even.frombytes(data[:8 * (n // 2)])  # (the pairs at 0, 2, 4, …)
+    odd.frombytes(data[4:4 + 8 * ((n - 1) // 2)])  # (at 1, 3, 5, …)
+    out[0::2], out[1::2] = even, odd
     return out
 
 
 _FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
 _drain = deque(maxlen=0).extend  # runs an iterator to its end
+_CHUNK = 512  # runs whose entries are made at a time
 
 
 def _numbers(count: int) -> list[bytes]:
