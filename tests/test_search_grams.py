@@ -127,3 +127,12 @@ def test_sections_are_held_compressed_only_in_a_large_index():
     assert all(data.startswith(b'"p":{') for data in small.sections.values())
     assert not any(data.startswith(b'"p":{') for data in large.sections.values())
     assert _gram_files(1024, [large]) == _reference_files(1024, [("p", docs)])
+
+
+@pytest.mark.parametrize("url", ["units/longgang/index.html", "index.html", "a/index/b.html", "a/reindex.html",
+                                 "records/u/Case-1.HTML", "a/b.html#index", "a/b.html?q=1", "a_b/c_d.html",
+                                 "records/u/case-１.html"])
+def test_slug_runs(url):
+    docs = [SearchDoc(url, "标题", "案件", "龙港所", "正文")]
+    assert _sections("p", 64, docs) == _reference("p", 64, docs)
+    assert search.row(docs[0]).runs.split(" 3")[0] == search.runs(url, "标题", "")

@@ -147,8 +147,11 @@ def _check_url(url: str) -> None:
         raise QsgenError(f"搜索索引中的链接须是相对于站点根目录的路径：{url!r}")
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # (json.dumps with these, less its set-up)
+
+
 def _js_json(value) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON(value)
     # Line separators are fine in JSON but were not in older JS string literals.
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
@@ -186,7 +189,7 @@ def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised)."""
     _check_url(d.url)
     title, text = _title(d), _searched(d)
-    head = _js_json(d.url) + "," + _js_json(title)
+    head = _js_json([d.url, title])[1:-1]
     return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"),
                runs(d.url, title, text))
 
@@ -205,8 +208,8 @@ def runs(url: str, title: str, text: str) -> str:
     out = []
     if found:
         out.append("1" + title if len(found) == 1 and found[0] == title else "0" + " 0".join(dict.fromkeys(found)))
-    found = _runs(normalise(slug_words(url)))
-    if found:
+    found = _runs(normalise(slug_words(url) if "index" in url or "#" in url or "?" in url else url.removesuffix(".html")))
+    if found:  # (without those, the runs of the URL less .html are those of its slug words)
         out.append("2" + " 2".join(dict.fromkeys(found)))
     found = _runs(normalise(text))
     if found:
