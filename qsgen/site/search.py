@@ -403,9 +403,9 @@ class GramIndex:
     """The gram files of the parts' rows (see the module docstring), added one row at a time
     in the order of the index.
 
-    This is on a build's critical path, so it takes few Python-level steps per run, and none
-    per row a run is in or per gram of a run: those are map()s over whole lists (see
-    sections())."""
+    A good part of a clean build's CPU (1.3 s at 10,000 records when it took a Python step per
+    row a run is in and per gram of a run), so it takes few Python-level steps per run and none
+    of those: they are map()s over whole lists (see sections())."""
 
     def __init__(self, nb: int) -> None:
         self.nb, self.groups = nb, nb // SLOTS
@@ -460,9 +460,9 @@ class GramIndex:
         and a space (the key of its last character), then a space and the next run's first
         (nothing); each such pair is read as one number (its 8 bytes in UTF-32). Each run's
         entries, one per pair (b"" for nothing and for a gram's later places in the run), are
-        made by one join; the entries of all the pairs of S, in one list, are appended by map()
-        each to its pair's list: each gram's entries in the order of the runs, the grams in the
-        order first seen."""
+        made by one join; the entries of the pairs of S, in one list (_CHUNK runs' at a time),
+        are appended by map() each to its pair's bytes: each gram's entries in the order of the
+        runs, the grams in the order first seen."""
         keys, docs = self._runs()
         if not keys:
             return
