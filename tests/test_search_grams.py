@@ -33,7 +33,7 @@ def _reference(name: str, nb: int, docs: list[SearchDoc]) -> dict[int, bytes]:
 
 def _sections(name: str, nb: int, docs: list[SearchDoc]) -> dict[int, bytes]:
     part = search.make_part(name, [search.row(d) for d in docs], ["案件"], ["龙港所"], nb)
-    return {b: zlib.decompress(data) if search.packed(nb) else data for b, data in part.sections.items()}
+    return {b: zlib.decompress(data) for b, data in part.sections.items()}
 
 
 def _gram_files(nb: int, parts: list[search.Part]) -> dict[str, bytes]:
@@ -116,17 +116,6 @@ def test_a_row_keeps_its_runs_until_its_part_is_made():
     search.make_part("p", [row], ["案件"], ["龙港所"], 64)
     assert row.runs is None and search.row_runs(row) == runs
     assert pickle.loads(pickle.dumps(row)) == row
-
-
-def test_sections_are_held_compressed_only_in_a_large_index():
-    docs = [SearchDoc(f"records/u/{i}.html", f"记录{i}", "案件", "龙港所", "知识产权") for i in range(3)]
-    rows = [search.row(d) for d in docs]
-    small = search.make_part("p", rows, ["案件"], ["龙港所"], search.buckets(19999))
-    large = search.make_part("p", rows, ["案件"], ["龙港所"], search.buckets(20000))
-    assert not search.packed(search.buckets(19999)) and search.packed(search.buckets(20000))
-    assert all(data.startswith(b'"p":{') for data in small.sections.values())
-    assert not any(data.startswith(b'"p":{') for data in large.sections.values())
-    assert _gram_files(1024, [large]) == _reference_files(1024, [("p", docs)])
 
 
 @pytest.mark.parametrize("url", ["units/longgang/index.html", "index.html", "a/index/b.html", "a/reindex.html",

@@ -266,7 +266,7 @@ def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchD
 class Part:
     """What a part (a unit's records of a year) adds to the index: its entry in index.js
     ([name, rows, [[kind, unit, how many], …]]), its row files and its section of each gram
-    file it has grams in (``{bucket: bytes}``, zlib-compressed in a large index: packed()); a function of its rows, the tables and the
+    file it has grams in (``{bucket: zlib-compressed bytes}``); a function of its rows, the tables and the
     number of buckets only, so that an unchanged part is kept whole."""
 
     meta: list
@@ -290,18 +290,12 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    sections = grams.sections(name)
+    # (compressed until the gram files are put together: at 50,000 records the sections are
+    # 66 MB, which every part's would otherwise hold in memory to the end of the build; at
+    # 10,000 16 MB, held at the build's peak while the workers render. Compressing them takes
+    # 0.2 s of CPU at 10,000 records, in the workers that make the parts.)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
-                {b: zlib.compress(data, 1) for b, data in sections} if packed(nb) else dict(sections),
-                frozenset(urls))
-
-
-def packed(nb: int) -> bool:
-    """Whether the parts' sections of an index of ``nb`` gram files are held compressed until
-    the gram files are put together: at 50,000 records they are 66 MB, which every part's
-    would otherwise hold in memory to the end of the build; at 10,000 records 13 MB, whose
-    compressing (0.2 s of CPU, at level 1) is not worth it."""
-    return nb > buckets(19999)
+                {b: zlib.compress(data, 1) for b, data in grams.sections(name)}, frozenset(urls))
 
 
 def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[Part], tail: list[Row],
@@ -317,10 +311,9 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
             raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
         seen |= part.urls
     yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
-    unpack = zlib.decompress if packed(nb) else bytes  # (bytes(b) is b)
     for b in range(nb):
         yield gram_file(b), b"".join([b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b,
-                                      b",".join([unpack(p.sections[b]) for p in parts if b in p.sections]),
+                                      b",".join([zlib.decompress(p.sections[b]) for p in parts if b in p.sections]),
                                       b"};\n"])
 
 
