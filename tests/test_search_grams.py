@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pickle
 import unicodedata
-import zlib
 
 import pytest
 from fixtures import search_reference_grams as reference
@@ -33,7 +32,7 @@ def _reference(name: str, nb: int, docs: list[SearchDoc]) -> dict[int, bytes]:
 
 def _sections(name: str, nb: int, docs: list[SearchDoc]) -> dict[int, bytes]:
     part = search.make_part(name, [search.row(d) for d in docs], ["案件"], ["龙港所"], nb)
-    return {b: zlib.decompress(data) for b, data in part.sections.items()}
+    return {b: bytes(data) for packed in part.sections.values() for b, data in search.unpack(packed).items()}
 
 
 def _gram_files(nb: int, parts: list[search.Part]) -> dict[str, bytes]:
