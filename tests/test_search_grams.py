@@ -107,14 +107,16 @@ def test_a_part_without_runs_has_no_sections():
 
 
 def test_a_row_keeps_its_runs_until_its_part_is_made():
-    """(from the render worker to the main process: pickled with them)"""
+    """... in the process that made it: pickled (to the main process, to the page store)
+    without them, and they are made again from its JSON when needed."""
     row = search.row(SearchDoc("records/u/case-1.html", "知识产权案", "案件", "龙港所", "罚款 3000 元，知识产权"))
     runs = "1知识产权案 2records 2u 2case 21 3罚款 33000 3元 3知识产权"
     assert row.runs == runs and search.row_runs(row) == runs
-    assert pickle.loads(pickle.dumps(row)) == row
-    search.make_part("p", [row], ["案件"], ["龙港所"], 64)
+    sent = pickle.loads(pickle.dumps(row))
+    assert sent == row and sent.runs is None and search.row_runs(sent) == runs and row.runs == runs
+    part = search.make_part("p", [row], ["案件"], ["龙港所"], 64)
     assert row.runs is None and search.row_runs(row) == runs
-    assert pickle.loads(pickle.dumps(row)) == row
+    assert search.make_part("p", [sent], ["案件"], ["龙港所"], 64) == part
 
 
 @pytest.mark.parametrize("url", ["units/longgang/index.html", "index.html", "a/index/b.html", "a/reindex.html",

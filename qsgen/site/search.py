@@ -89,7 +89,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, chain, compress, repeat
 
 from qsgen.core.errors import QsgenError
@@ -164,26 +164,28 @@ class Row:
     is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
     Slotted and pickled as a tuple (one is kept per record: no dict each).
 
-    Its runs (see runs()) come with it from where it was made (a render worker) until its part
-    of the index is made, which takes them (``runs`` None after): the gram index is made
-    without reading the JSON back, and the rows kept to the end of the build and between
-    builds do not hold them (40 MB at 50,000 records). A row without them (one kept from the
-    last build, in a part made again) gets them from its JSON: row_runs()."""
+    Its runs (see runs()) stay in the process that made it (the render worker that also makes
+    its unit's part of the index) until its part is made, which takes them (``runs`` None
+    after): the gram index is made without reading the JSON back, and neither the rows sent
+    to the main process and kept to the end of the build nor those kept between builds hold
+    them (40 MB at 50,000 records). A row without them (pickled, or its part made already)
+    gets them from its JSON: row_runs(). Rows are equal whatever their runs."""
 
     url: str
     kind: str
     unit: str
     head: bytes  # the JSON of url and title: "records/…","标题"
     text: bytes  # the JSON of the searched text
-    runs: str | None  # the row's runs, each with its field: see runs(); None once taken
+    runs: str | None = field(default=None, compare=False)  # see runs(); None: not kept
 
     def __reduce__(self):
-        return (_row, (self.url, self.kind, self.unit, self.head, self.text, self.runs))
+        return (_row, (self.url, self.kind, self.unit, self.head, self.text))
 
 
-def _row(url: str, kind: str, unit: str, head: bytes, text: bytes, runs: str | None) -> Row:
-    """A Row unpickled: its kind and unit shared with every other row's (one row per record)."""
-    return Row(url, sys.intern(kind), sys.intern(unit), head, text, runs)
+def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
+    """A Row unpickled (without its runs): its kind and unit shared with every other row's
+    (one row per record)."""
+    return Row(url, sys.intern(kind), sys.intern(unit), head, text)
 
 
 def row(d: SearchDoc) -> Row:
