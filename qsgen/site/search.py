@@ -11,10 +11,13 @@ segmentation, for case numbers, slugs and item ids.
 Why not Pagefind: it loads its index and WebAssembly with fetch(), which browsers refuse on
 file:// pages; its extended binary took 9.5 s and wrote 42 MB for 10,000 records.
 
-Cost: the gram index is Python work per character of each distinct run of a part, about 1.2 s
-of CPU for the 10,000-record benchmark corpus (+12% of a clean build; a per-record bigram table
-took 1.5 s and was not exact, one with positions 16 s), the price of a query loading about
-0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see docs/benchmarks.md.
+Cost: the gram index is Python work per distinct run of a part (per row a run is in and per gram
+of a run only map()s over whole lists), about 0.4 s of CPU for the 10,000-record benchmark corpus
+and 0.13 s to compress its sections until the gram files are put together (1.35 s in all before
+issue 21; a per-record bigram table took 1.5 s and was not exact, one with positions 16 s), and
+each row's runs, found with the row (by the render workers, about 18 µs a row): the price of a
+query loading about 0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see
+docs/benchmarks.md.
 
 The index (format 4; issue 19: a phone must not download every record's text for one query)
     search/index.js          ``window.QSGEN_SEARCH_INDEX={...}``: the kinds and units tables,
@@ -29,12 +32,13 @@ Every file is a script that assigns to a global (loaded with <script>, never fet
 the site searches from file:// too).
 
 The gram index. A term has no spaces or punctuation, so where it matches a document's title,
-slug or text it lies inside one *run*: a longest piece of letters and digits of that field.
-Each part's runs are collected (distinct runs, each with the part's rows it is in, per field:
-title, whole title, slug, text); each run is filed under every 2-character gram it contains
-(with the positions of that gram in the run) and under its last character. A file
-``grams/<b>.js`` holds, per part with grams in bucket b, ``{"<part>": {gram: [[field, run,
-[positions], [row numbers in the part, delta-coded](, run length if the whole title)], …]}}``.
+slug or text it lies inside one *run*: a longest piece of letters and digits of that field (a
+row keeps its own: Row.runs). Each part's runs are collected (distinct runs, each with the
+part's rows it is in, per field: title, whole title, slug, text); each run is filed under
+every 2-character gram it contains (with the positions of that gram in the run) and under its
+last character. A file ``grams/<b>.js`` holds, per part with grams in bucket b, ``{"<part>":
+{gram: [[field, run, [positions], [row numbers in the part, delta-coded](, run length if the
+whole title)], …]}}``.
 A term of n >= 2 characters needs the files of its n-1 grams: a run holds the term exactly
 when its grams follow each other at p, p+1, …; the term's rows are those of its runs. A term
 of one character c needs the SLOTS files of c's group (every gram starting with c, and c as a
@@ -82,8 +86,11 @@ import re
 import sys
 import unicodedata
 import zlib
+from array import array
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import accumulate, chain, compress, repeat
 
 from qsgen.core.errors import QsgenError
 
@@ -97,6 +104,7 @@ BLOCK = 16  # rows per file of a part (the results shown load the files they are
 SLOTS = 16  # gram files per group (a one-character term loads one group)
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits (Unicode L and N), as the client's terms
+_WORD = re.compile(r"\w+")  # the same but for "_" (and faster)
 
 
 def buckets(docs: int) -> int:
@@ -140,39 +148,76 @@ def _check_url(url: str) -> None:
         raise QsgenError(f"搜索索引中的链接须是相对于站点根目录的路径：{url!r}")
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # (json.dumps with these, less its set-up)
+
+
 def _js_json(value) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON(value)
     # Line separators are fine in JSON but were not in older JS string literals.
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
     """A document as the index writes it, less its kind and unit numbers (which depend on the
     other documents): the costly part of a row, which cache.py keeps between builds. The JSON
     is kept as UTF-8 bytes, so that neither keeping nor joining rows decodes or encodes text.
-    Slotted and pickled as a tuple (one is kept per record: no dict each)."""
+    Slotted and pickled as a tuple (one is kept per record: no dict each).
+
+    Its runs (see runs()) stay in the process that made it (the render worker that also makes
+    its unit's part of the index) until its part is made, which takes them (``runs`` None
+    after): the gram index is made without reading the JSON back, and neither the rows sent
+    to the main process and kept to the end of the build nor those kept between builds hold
+    them (40 MB at 50,000 records). A row without them (pickled, or its part made already)
+    gets them from its JSON: row_runs(). Rows are equal whatever their runs."""
 
     url: str
     kind: str
     unit: str
     head: bytes  # the JSON of url and title: "records/…","标题"
     text: bytes  # the JSON of the searched text
+    runs: str | None = field(default=None, compare=False)  # see runs(); None: not kept
 
     def __reduce__(self):
         return (_row, (self.url, self.kind, self.unit, self.head, self.text))
 
 
 def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
-    """A Row unpickled: its kind and unit shared with every other row's (one row per record)."""
+    """A Row unpickled (without its runs): its kind and unit shared with every other row's
+    (one row per record)."""
     return Row(url, sys.intern(kind), sys.intern(unit), head, text)
 
 
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised)."""
     _check_url(d.url)
-    head = _js_json(d.url) + "," + _js_json(_title(d))
-    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(_searched(d)).encode("utf-8"))
+    title, text = _title(d), _searched(d)
+    head = _js_json([d.url, title])[1:-1]
+    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"),
+               runs(d.url, title, text))
+
+
+def row_runs(r: Row) -> str:
+    """A row's runs, from its JSON if it has them no more."""
+    return r.runs if r.runs is not None else runs(*json.loads(b"[%s,%s]" % (r.head, r.text)))
+
+
+def runs(url: str, title: str, text: str) -> str:
+    """The distinct runs of a row's title, slug and text (normalised), each led by its field's
+    digit (TITLE, WHOLE, SLUG, TEXT), joined by spaces: "1标题 2records 2case 3正文 …" ("" when
+    none). A run has no spaces: it is letters and digits."""
+    title = normalise(title)
+    found = _runs(title)
+    out = []
+    if found:
+        out.append("1" + title if len(found) == 1 and found[0] == title else "0" + " 0".join(dict.fromkeys(found)))
+    found = _runs(normalise(slug_words(url) if "index" in url or "#" in url or "?" in url else url.removesuffix(".html")))
+    if found:  # (without those, the runs of the URL less .html are those of its slug words)
+        out.append("2" + " 2".join(dict.fromkeys(found)))
+    found = _runs(normalise(text))
+    if found:
+        out.append("3" + " 3".join(dict.fromkeys(found)))
+    return " ".join(out)
 
 
 def _title(d: SearchDoc) -> str:
@@ -224,12 +269,12 @@ def build_index(docs: list[SearchDoc | Row], parts: list[tuple[str, list[SearchD
 class Part:
     """What a part (a unit's records of a year) adds to the index: its entry in index.js
     ([name, rows, [[kind, unit, how many], …]]), its row files and its section of each gram
-    file it has grams in (``{bucket: zlib-compressed bytes}``); a function of its rows, the tables and the
+    file it has grams in (packed: see pack()); a function of its rows, the tables and the
     number of buckets only, so that an unchanged part is kept whole."""
 
     meta: list
     files: dict[str, bytes]
-    sections: dict[int, bytes]
+    sections: dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]
     urls: frozenset[str] = frozenset()
 
 
@@ -248,10 +293,39 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    # (compressed until the gram files are put together: at 50,000 records the sections are
-    # 66 MB, which every part's would otherwise hold in memory to the end of the build)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
-                {b: zlib.compress(data, 1) for b, data in grams.sections(name)}, frozenset(urls))
+                pack(dict(grams.sections(name)), nb), frozenset(urls))
+
+
+GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
+
+
+def pack(sections: dict[int, bytes], nb: int) -> dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]:
+    """A part's gram sections ({bucket: bytes}) as held until the gram files are put together:
+    {first bucket of a group: (the group's sections, compressed, ((bucket, length), …))}.
+
+    Compressed: at 50,000 records the sections are 66 MB, which every part's would otherwise
+    hold in memory to the end of the build; at 10,000, 16 MB, held at the build's peak while
+    the workers (which make the parts) render. Compressed by group, one zlib stream each
+    (0.13 s at 10,000 records, 5.5 MB; a stream per section took 0.2 s, 5.9 MB), and taken
+    apart by group (index_files): 1/GROUPS of them in memory at a time."""
+    per, out = max(1, nb // GROUPS), {}
+    for g in range(0, nb, per):
+        found = [(b, sections[b]) for b in range(g, g + per) if b in sections]
+        if found:
+            out[g] = (zlib.compress(b"".join([data for _b, data in found]), 1),
+                      tuple((b, len(data)) for b, data in found))
+    return out
+
+
+def unpack(packed: tuple[bytes, tuple[tuple[int, int], ...]]) -> dict[int, memoryview]:
+    """The sections of one group of pack(): {bucket: its bytes}."""
+    data, sizes = packed
+    view, out, at = memoryview(zlib.decompress(data)), {}, 0
+    for b, n in sizes:
+        out[b] = view[at:at + n]
+        at += n
+    return out
 
 
 def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list[Part], tail: list[Row],
@@ -267,10 +341,12 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
             raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
         seen |= part.urls
     yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
-    for b in range(nb):
-        yield gram_file(b), (b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b
-                             + b",".join(zlib.decompress(p.sections[b]) for p in parts if b in p.sections)
-                             + b"};\n")
+    per = max(1, nb // GROUPS)
+    for g in range(0, nb, per):
+        found = [unpack(p.sections[g]) for p in parts if g in p.sections]
+        for b in range(g, min(g + per, nb)):
+            yield gram_file(b), b"".join([b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b,
+                                          b",".join([s[b] for s in found if b in s]), b"};\n"])
 
 
 def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
@@ -318,9 +394,24 @@ def _block_pieces(key: str, kind_no: dict[str, int], unit_no: dict[str, int], ro
     yield b";\n"
 
 
+def _runs(text: str) -> list[str]:
+    return (_RUN if "_" in text else _WORD).findall(text)
+
+
 def normalise(text: str) -> str:
     """As the client's normalise(): NFKC, lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):  # (a quick check, stopping at the first)
+        # Most Chinese text is NFKC but for its full-width punctuation: with those replaced by
+        # their NFKC (one ASCII character each, so the NFKC of the whole is the same), it
+        # usually is, and the check says so faster than normalize() would make it.
+        plain = text
+        for wide, narrow in _WIDE:
+            plain = plain.replace(wide, narrow)
+        text = plain if unicodedata.is_normalized("NFKC", plain) else unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
+_WIDE = [(c, unicodedata.normalize("NFKC", c)) for c in "，：；（）｜！？"]  # full-width -> ASCII
 
 
 def slug_words(url: str) -> str:
@@ -335,122 +426,147 @@ TITLE, WHOLE, SLUG, TEXT = 0, 1, 2, 3  # the fields of a run (WHOLE: the run is 
 
 class GramIndex:
     """The gram files of the parts' rows (see the module docstring), added one row at a time
-    in the order of the index."""
+    in the order of the index.
+
+    A good part of a clean build's CPU (1.3 s at 10,000 records when it took a Python step per
+    row a run is in and per gram of a run), so it takes few Python-level steps per run and none
+    of those: they are map()s over whole lists (see sections())."""
 
     def __init__(self, nb: int) -> None:
         self.nb, self.groups = nb, nb // SLOTS
-        self.ids: tuple[dict[str, int], ...] = ({}, {}, {}, {})  # per field: run -> number
-        self.runs: list[tuple[int, str]] = []  # number -> (field, run)
-        self.docs: list[list[int]] = []  # number -> the rows it is in (ascending)
-        self.first: list[int] = []  # number -> the row it was first seen in
-        self.most = 0  # the most runs first seen in one row
-        self.count = 0
+        self.rows: list[str] = []  # each row's runs (Row.runs)
 
-    def names(self) -> list[int]:
+    def add(self, r: Row) -> None:
+        """Add the next row (taking its runs: see Row)."""
+        self.rows.append(row_runs(r))
+        r.runs = None
+
+    def _runs(self) -> tuple[list[str], list[list[int]]]:
+        """The part's runs (each led by its field's digit) in the order they were first seen,
+        and the rows each is in (ascending)."""
+        docs: defaultdict[str, list[int]] = defaultdict(list)
+        found = map(str.split, filter(None, self.rows), repeat(" "))  # (a row's at a time)
+        numbers = compress(range(len(self.rows)), self.rows)  # (of the rows with runs)
+        counts = map((1).__add__, map(str.count, filter(None, self.rows), repeat(" ")))
+        _drain(map(list.append, map(docs.__getitem__, chain.from_iterable(found)),
+                   chain.from_iterable(map(repeat, numbers, counts))))
+        return list(docs), list(docs.values())
+
+    @staticmethod
+    def names(runs: list[str], fields: list[int], first: list[int]) -> list[int]:
         """Each run's name in the files: the row it was first seen in, times M, plus a hash of
         its field and text below M (the next free one if another run first seen in that row has
         it): one row changed, the other runs keep their names, and the gram files of runs it
         neither has nor had stay as they were."""
         m = 4096
-        while m < 2 * self.most:
+        while m < 2 * max(Counter(first).values()):  # (the most runs first seen in one row)
             m *= 2
-        out, prev, used = [], -1, set()
-        for (field, run), n in zip(self.runs, self.first, strict=True):
+        hashes = list(map(zlib.crc32, map(str.encode, runs), fields))
+        out = list(map(operator.add, map(m.__mul__, first), map(m.__rmod__, hashes)))
+        if len(set(out)) == len(out):
+            return out
+        out, prev, used = [], -1, set()  # (two runs of a row with the same hash)
+        for h, n in zip(hashes, first, strict=True):
             if n != prev:
                 prev, used = n, set()
-            h = zlib.crc32(run.encode("utf-8"), field) % m
+            h %= m
             while h in used:
                 h = (h + 1) % m
             used.add(h)
             out.append(n * m + h)
         return out
 
-    def add(self, r: Row) -> None:
-        n = self.count
-        self.count += 1
-        url, title = json.loads(b"[" + r.head + b"]")
-        title = normalise(title)
-        in_title = _RUN.findall(title)
-        whole = len(in_title) == 1 and in_title[0] == title
-        new = 0  # runs first seen in this row
-        for field, found in ((WHOLE if whole else TITLE, in_title),
-                             (SLUG, _RUN.findall(normalise(slug_words(url)))),
-                             (TEXT, _RUN.findall(normalise(json.loads(r.text))))):
-            ids, runs, docs, first = self.ids[field], self.runs, self.docs, self.first
-            for run in dict.fromkeys(found):
-                k = ids.get(run)
-                if k is None:
-                    ids[run] = len(runs)
-                    runs.append((field, run))
-                    docs.append([n])
-                    first.append(n)
-                    new += 1
-                else:
-                    docs[k].append(n)
-        self.most = max(self.most, new)
-
     def sections(self, name: str) -> Iterator[tuple[int, bytes]]:
         """(bucket, bytes) of the part ``name``'s section of each gram file it has grams in:
-        ``"name":{gram: [entries], …}``."""
-        runs, groups = self.runs, self.groups
-        grams: dict[str, list[int]] = {}  # gram or last character -> the runs filed under it
-        get = grams.get
-        for k, (_field, run) in enumerate(runs):
-            for g in (*dict.fromkeys(map(operator.add, run, run[1:])), run[-1]):
-                ks = get(g)
-                if ks is None:
-                    grams[g] = [k]
-                else:
-                    ks.append(k)
-        table: list[list[str]] = [[] for _ in range(self.nb)]
-        for g in grams:  # (a character c: the bucket of "cc")
-            table[(ord(g[0]) % groups) * SLOTS + ord(g[-1]) % SLOTS].append(g)
-        names = self.names()
-        pre: list[bytes | None] = [None] * len(runs)  # per run: its entry's start and end
-        post: list[bytes | None] = [None] * len(runs)
+        ``"name":{gram: [entries], …}``.
+
+        The runs are joined by spaces into one string S, two more at its end. The neighbouring
+        characters of S are, for a run of n characters, its n - 1 grams, then its last character
+        and a space (the key of its last character), then a space and the next run's first
+        (nothing); each such pair is read as one number (its 8 bytes in UTF-32). Each run's
+        entries, one per pair (b"" for nothing and for a gram's later places in the run), are
+        made by one join; the entries of the pairs of S, in one list (_CHUNK runs' at a time),
+        are appended by map() each to its pair's bytes: each gram's entries in the order of the
+        runs, the grams in the order first seen."""
+        keys, docs = self._runs()
+        if not keys:
+            return
+        runs = [key[1:] for key in keys]
+        fields = list(map(_FIELD.__getitem__, map(operator.itemgetter(0), keys)))
+        sizes = list(map(len, runs))
+        first = list(map(operator.itemgetter(0), docs))
+        numbers = _numbers(max(len(self.rows), *sizes))
+        # an entry: [field, name, [positions], [rows, delta-coded](, length of the whole title)],
+        # with a comma after it (dropped after a gram's last)
+        pres = list(map(b"[%d,%d,[".__mod__, zip(fields, self.names(runs, fields, first), strict=True)))
+        sub, number, start = operator.sub, numbers.__getitem__, (0,)
+        posts = [b"],[%s]]," % (numbers[d[0]] if len(d) == 1 else b",".join(map(number, map(sub, d, chain(start, d)))))
+                 for d in docs]
+        for k in compress(range(len(keys)), map(WHOLE.__eq__, fields)):
+            posts[k] = posts[k][:-2] + b",%d]," % sizes[k]
+        places = {n: [*numbers[:n - 1], b""] for n in set(sizes)}  # a run of n: its entries' positions
+        pairs = _pairs(" ".join(runs) + "  ")
+        starts = [0, *accumulate(map((1).__add__, sizes))]  # where each run's pairs are
+        grams: defaultdict[int, bytearray] = defaultdict(bytearray)  # pair of S -> its entries
+        for k0 in range(0, len(runs), _CHUNK):  # (so many runs at a time: less memory)
+            k1 = min(k0 + _CHUNK, len(runs))
+            pre, post, size, start = pres[k0:k1], posts[k0:k1], sizes[k0:k1], starts[k0:k1]
+            blobs = list(map(b"%s%s%s".__mod__, zip(pre, map(bytes.join, map(b"%s|%s".__mod__, zip(post, pre, strict=True)),
+                                                            map(places.__getitem__, size)), post, strict=True)))
+            # a gram twice in a run: all its positions in its first place's entry, b"" in the others
+            mine = map(pairs.__getitem__, map(slice, start, map(operator.add, start, size)))
+            for k in compress(range(k1 - k0), map(operator.ne, map(len, map(set, mine)), size)):
+                two = pairs[start[k]:start[k] + size[k] - 1]
+                where: dict[int, list[int]] = {}
+                for i, g in enumerate(two):
+                    where.setdefault(g, []).append(i)
+                blobs[k] = b"|".join([*(pre[k] + b",".join(map(number, at)) + post[k] if at[0] == i else b""
+                                        for i, at in enumerate(map(where.__getitem__, two))), pre[k] + post[k]])
+            _drain(map(bytearray.extend, map(grams.__getitem__, pairs[starts[k0]:starts[k1]]),
+                       (b"||".join(blobs) + b"|").split(b"|")))
+        del pairs, pres, posts, blobs
+        # The pairs' characters a, b: a space as a is nothing; as b, the key of a as a last
+        # character (its bucket that of aa).
+        order = array("Q", grams)
+        text = order.tobytes().decode(_UTF32)
+        firsts, seconds = text[0::2], text[1::2]
+        real = [a != " " for a in firsts]
+        _drain(map(bytearray.pop, compress(grams.values(), real)))  # (the last comma)
+        groups = self.groups
+        buckets = [(ord(a) % groups) * SLOTS + ord(a if b == " " else b) % SLOTS
+                   for a, b in zip(firsts, seconds, strict=True)]
+        labels = map(str.encode, map(str.rstrip, map(operator.add, firsts, seconds)))
+        items = map(b'"%s":[%s]'.__mod__, zip(labels, map(grams.pop, order), strict=True))  # (each let go when made)
+        table: list[list[bytes]] = [[] for _ in range(self.nb)]
+        _drain(map(list.append, map(table.__getitem__, compress(buckets, real)), compress(items, real)))
         head = _js_json(name).encode() + b":{"
-        for b, keys in enumerate(table):
-            if not keys:
-                continue
-            out = [head]
-            sep = b""
-            for g in keys:
-                two = len(g) == 2
-                entries = []
-                for k in grams.pop(g):
-                    start = pre[k]
-                    if start is None:
-                        field, run = runs[k]
-                        pre[k] = start = b"[%d,%d,[" % (field, names[k])
-                        post[k] = b"],[" + _deltas(self.docs[k]) + (b"],%d]" % len(run) if field == WHOLE else b"]]")
-                    if two:
-                        run = runs[k][1]
-                        at = run.find(g)
-                        then = run.find(g, at + 1)
-                        if then < 0:
-                            where = _NUMBERS[at] if at < len(_NUMBERS) else str(at).encode()
-                        else:
-                            pos = [at]
-                            while then >= 0:
-                                pos.append(then)
-                                then = run.find(g, then + 1)
-                            where = ",".join(map(str, pos)).encode()
-                        entries.append(start + where + post[k])
-                    else:
-                        entries.append(start + post[k])
-                out.append(sep + b'"' + g.encode() + b'":[' + b",".join(entries) + b"]")
-                sep = b","
-            out.append(b"}")
-            table[b] = []
-            yield b, b"".join(out)
+        for b, found in enumerate(table):
+            if found:
+                table[b] = []
+                yield b, head + b",".join(found) + b"}"
 
 
-_NUMBERS = [str(i).encode() for i in range(TEXT_LIMIT + 1)]
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
-def _deltas(docs: list[int]) -> bytes:
-    """Ascending numbers as the first and the differences ("3,1,7" for 3, 4, 11)."""
-    return ",".join(map(str, [docs[0], *map(operator.sub, docs[1:], docs)])).encode()
+def _pairs(text: str) -> array:
+    """Each two neighbouring characters of ``text`` as one number: their 8 bytes in UTF-32."""
+    data, n = text.encode(_UTF32), len(text)
+    even, odd, out = array("Q"), array("Q"), array("Q", bytes(8 * (n - 1)))
+    even.frombytes(data[:8 * (n // 2)])  # (the pairs at 0, 2, 4, …)
+    odd.frombytes(data[4:4 + 8 * ((n - 1) // 2)])  # (at 1, 3, 5, …)
+    out[0::2], out[1::2] = even, odd
+    return out
+
+
+_FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
+_drain = deque(maxlen=0).extend  # runs an iterator to its end
+_CHUNK = 512  # runs whose entries are made at a time
+
+
+def _numbers(count: int) -> list[bytes]:
+    """b"0", b"1", … b"<count>" (row numbers and positions)."""
+    return [b"%d" % i for i in range(count + 1)]
 
 
 def digest(data: bytes) -> str:
