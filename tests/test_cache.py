@@ -452,6 +452,37 @@ def test_incremental_build_touches_only_what_changed(repo, tmp_path):
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
+def test_gram_files_of_unchanged_sections_are_not_put_together(repo, tmp_path, monkeypatch):
+    """A gram file is keyed by its sections' digests: one record changed, only the gram files of
+    the runs it gained or lost are decompressed and joined; a gram file changed in the site by
+    hand is made again, and the site equals a clean build."""
+    from qsgen.site import search
+    from qsgen.site.pages import search as search_page
+
+    _build(repo, repo / "_site")
+    before = pagestore.PageStore.load(repo).pages
+    joined: list[set[int]] = []
+    real = search_page.files
+
+    def spy(site, head, parts, tail, nb):
+        joined.append({b for p in parts for b in p.sections})
+        return real(site, head, parts, tail, nb)
+
+    monkeypatch.setattr(search_page, "files", spy)
+    rec = _records(repo, "duanshi", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n搜索索引里的新词：鹊桥。\n\n")
+    _build(repo, repo / "_site")
+    grams = {p for p in _rendered_since(repo, before) if p.startswith(search.GRAMS_DIR)}
+    assert grams and joined[-1] and {search.gram_file(b) for b in joined[-1]} <= grams
+    assert len(grams) < _gram_files(repo) / 2
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+    kept = sorted(set((repo / "_site" / "search" / "grams").iterdir()) - {repo / "_site" / g for g in grams})[0]
+    kept.write_bytes(kept.read_bytes() + b"// edited by hand\n")
+    _build(repo, repo / "_site")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
 def test_a_failed_incremental_build_writes_nothing(repo):
     _build(repo, repo / "_site")
     before = _tree(repo / "_site")

@@ -11,7 +11,7 @@ and ``assets/style.css``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from qsgen.core.model import Record, Results, UnitScore
@@ -89,6 +89,14 @@ class Pages:
         for an index of ``nb`` gram files."""
         return make()
 
+    def search_files(self, site: Site, head: list[search.Row], parts: list[search.Part], tail: list[search.Row],
+                     nb: int, sink: Sink) -> Iterator[tuple[str, bytes]]:
+        """(path, bytes) of index.js and of the ``nb`` gram files (search_page.files), each kept
+        in the site while its bytes are the same (one record changed: a few files)."""
+        for path, data in search_page.files(site, head, parts, tail, nb):
+            yield path, self.page(ROOT, path, lambda path=path, data=data: (path, search.digest(data)),
+                                  lambda path=path, data=data: sink(path, [data]))
+
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment's bytes (repository path ``path``)."""
         return site.inputs.attachments[path]
@@ -130,10 +138,7 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
         tail += search_page.tail_rows(site)
         parts += _search_parts(site, pages, sink, files, nb)
     _root(sites, pages, files)
-    for path, data in search_page.files(latest, head, parts, tail, nb):
-        # kept in the site while its bytes are the same (one record changed: a few files)
-        files[path] = pages.page(ROOT, path, lambda path=path, data=data: (path, search.digest(data)),
-                                 lambda path=path, data=data: sink(path, [data]))
+    files.update(pages.search_files(latest, head, parts, tail, nb, sink))
     files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
     docs = len(head) + sum(len(s.results.records.records) for s in sites) + len(tail)
     files[search_page.PATH] = pages.page(ROOT, search_page.PATH, lambda: search_page.inputs(latest, docs),
