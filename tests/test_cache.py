@@ -483,6 +483,43 @@ def test_gram_files_of_unchanged_sections_are_not_put_together(repo, tmp_path, m
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
+def test_units_whose_pages_are_as_written_are_kept_whole(repo, tmp_path, monkeypatch):
+    """A unit whose record pages are all in the site as written (and its keys unchanged) is
+    kept without unpickling its pages' entries; a page of it changed by hand is found by its
+    file status and made again."""
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):  # (keys need git provenance)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    pipeline.build(repo, repo / "_site", quiet=True)
+    time.sleep(pagestore.RACY_NS / 1e9 + 0.05)  # past the racy window of the saved keys
+    pipeline.build(repo, repo / "_site", quiet=True)  # every page saved with its file status
+    time.sleep(pagestore.RACY_NS / 1e9 + 0.05)
+    unpacked: list[set[str]] = []
+    real = pagestore._entries
+
+    def spy(blob):
+        entries = real(blob)
+        unpacked[-1].update(p.split("/")[2] for p in entries)
+        return entries
+
+    monkeypatch.setattr(pagestore, "_entries", spy)
+    rec = _records(repo, "duanshi", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n只改这一条。\n\n")
+    unpacked.append(set())
+    pipeline.build(repo, repo / "_site", quiet=True)
+    assert unpacked[-1] == {"duanshi"}
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+    other = repo / "_site" / "2023" / "records" / "zhongcun" / f"{_records(repo, 'zhongcun', 'evidence')[0].stem}.html"
+    other.write_bytes(other.read_bytes().replace(b"</body>", b"<p>hand-edited</p></body>"))
+    unpacked.append(set())
+    pipeline.build(repo, repo / "_site", quiet=True)
+    assert "zhongcun" in unpacked[-1]
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
 def test_a_failed_incremental_build_writes_nothing(repo):
     _build(repo, repo / "_site")
     before = _tree(repo / "_site")

@@ -214,8 +214,8 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.build import workers
     from qsgen.incremental.pagestore import PageStore
 
-    store = PageStore.load(root) if use_cache else PageStore()
-    if not store.pages and _many_records(root, workers.PARALLEL_MIN):
+    store = PageStore.load(root, lazy=True) if use_cache else PageStore()
+    if not (store.pages or store.packed) and _many_records(root, workers.PARALLEL_MIN):
         workers.prestart()  # every page will be rendered: the workers start while records are read
     try:
         return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)

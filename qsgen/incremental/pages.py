@@ -27,7 +27,7 @@ from typing import Any
 from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
-from qsgen.publish.writer import Kept
+from qsgen.publish.writer import KEPT, Kept
 from qsgen.site import Pages, Site, search
 from qsgen.site import templates as site_templates
 from qsgen.site.builder import ROOT
@@ -111,6 +111,7 @@ class CachedPages(Pages):
         self.pending: list[tuple[Any, list]] = []  # (finish, [(rec, path, key)]) still rendering
         self.new_search: dict[str, tuple] = {}
         self.sections: dict[int, tuple[str, dict[int, str]]] = {}  # id(part) -> (name, digest of each section)
+        self.whole: set[str] = set()  # units of the year begun whose record pages the store kept whole
         store.rendered = store.reused = 0
         store.linkable = set()
 
@@ -119,7 +120,7 @@ class CachedPages(Pages):
     def begin(self, site: Site) -> None:
         store, results, folder = self.store, site.results, site.folder
         self.envs.append(site.env)
-        if not store.pages:
+        if not (store.pages or store.packed):
             # Nothing to reuse (a clean build): every record page is rendered. The workers
             # start on them at once; their keys (only saved, for the next build) are worked
             # out here meanwhile.
@@ -166,6 +167,7 @@ class CachedPages(Pages):
         # at and the set of record paths: while those are as at the last build, its keys are.
         history_id = getattr(site.inputs, "history_id", None)
         rows_kept: set[str] = set()
+        whole: set[str] = set()  # units whose record pages are all in the site as written
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
@@ -176,6 +178,8 @@ class CachedPages(Pages):
                 keys = hit[1]
                 if name in store.docs:  # saved with these keys: rows for each
                     rows_kept.add(us.unit.slug)
+                    if store.kept_whole(name, len(own)):  # (saved with these keys too)
+                        whole.add(us.unit.slug)
             else:
                 keys = [key_of(rec) for rec in own]
             if same is not None:
@@ -185,6 +189,7 @@ class CachedPages(Pages):
         for rec in results.records.records:  # (records of no unit of the rules)
             if rec.id not in self.rec_keys:
                 self.rec_keys[rec.id] = key_of(rec)
+        self.whole = whole
         return rows_kept
 
     def _changed(self, site: Site, rows_kept: set[str]) -> list[tuple[Record, str]]:
@@ -192,10 +197,16 @@ class CachedPages(Pages):
         store, folder, todo = self.store, site.folder, []
         # (the loop over every record of an incremental build: kept lean)
         rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
-        ready, new_pages, reused = self.ready, self.new_pages, 0
+        ready, new_pages, reused, linkable = self.ready, self.new_pages, 0, store.linkable
+        whole = self.whole
         for rec in site.results.records.records:
             rid = rec.id
             path = folder + record_file(rid)
+            if rec.unit in whole:  # (kept in the store as they were, not one by one)
+                ready[path] = KEPT
+                linkable.add(path)
+                reused += 1
+                continue
             key = rec_keys[rid]
             data = get(path, key)
             # reused with its search row (same key); a page kept without its row (an older

@@ -59,6 +59,13 @@ class PageStore:
         # pages of site_dir whose file status changed since the save (statcheck.py; None: not
         # known, each is checked with lstat)
         self.changed: set[str] | None = None
+        # A unit's record pages as loaded, not unpickled until a page of them is asked for
+        # (load(lazy=True)): shard -> (their entries pickled, how many, their status table
+        # marshalled). Kept whole (kept_whole), they are written back as they were.
+        self.packed: dict[str, tuple[bytes, int, bytes]] = {}
+        self.unpacked: set[str] = set()  # shards of packed whose entries are now in pages
+        self.whole: set[str] = set()  # shards whose record pages this build kept whole
+        self._dirty: set[str] | None = None  # shards with a page in changed
 
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
@@ -84,6 +91,8 @@ class PageStore:
 
     def get(self, path: str, key: str) -> bytes | None:
         hit = self.pages.get(path)
+        if hit is None and self.packed and self._unpack(_page_shard(path)):
+            hit = self.pages.get(path)
         if hit is None or hit[0] != key:
             return None
         if hit[1] is not None:
@@ -126,10 +135,40 @@ class PageStore:
             if data is KEPT:
                 with open(os.path.join(self.site_dir or "", path), "rb") as f:
                     data = f.read()
-                hit = self.old.get(path) or self.pages.get(path)
+                hit = self.old.get(path) or self.pages.get(path) or self._packed_entry(path)
                 if hit is None or len(data) != hit[2] or zlib.crc32(data) != hit[3]:
                     raise OSError(0, "上一次生成的页面在构建期间被改动", path)
                 files[path] = data
+
+    def _unpack(self, shard: str) -> bool:
+        """Put the record pages of a packed shard into ``pages``; False when there are none."""
+        hit = self.packed.get(shard)
+        if hit is None or shard in self.unpacked or shard in self.whole:
+            return False
+        self.unpacked.add(shard)
+        self.pages.update(_entries(hit[0]))
+        return True
+
+    def _packed_entry(self, path: str) -> tuple | None:
+        """The entry of a record page kept whole (not in ``pages``)."""
+        hit = self.packed.get(_page_shard(path))
+        return None if hit is None else _entries(hit[0]).get(path)
+
+    def kept_whole(self, shard: str, count: int) -> bool:
+        """Whether the ``count`` record pages of a unit (shard), whose page keys the caller knows
+        to be those saved with them (its key set is unchanged), are all still in the site as
+        written: the shard was loaded packed, every one of its record pages saved with its file
+        status, and statcheck found none of the site's pages of the shard changed. Then they are
+        KEPT without looking at each, and written back as they were (``whole``)."""
+        hit = self.packed.get(shard)
+        if hit is None or hit[1] != count or shard in self.unpacked or self.changed is None:
+            return False
+        if self._dirty is None:
+            self._dirty = {_page_shard(p) for p in self.changed}
+        if shard in self._dirty:
+            return False
+        self.whole.add(shard)
+        return True
 
     def replace(self, pages: dict[str, tuple[str, bytes]]) -> None:
         """Keep exactly the pages of the latest build (pages that disappeared are dropped)."""
@@ -155,9 +194,10 @@ class PageStore:
         self.changed = changed if changed is not None and self.writes_to(site) else None
 
     @classmethod
-    def load(cls, root: Path) -> PageStore:
+    def load(cls, root: Path, lazy: bool = False) -> PageStore:
         """The store saved by the last build at ``root``; empty when absent or unreadable
-        (a shard that cannot be read only costs its pages a rendering)."""
+        (a shard that cannot be read only costs its pages a rendering). ``lazy``: a unit's
+        record pages stay packed until asked for (see kept_whole)."""
         store = cls()
         folder = cls.path(root)
         try:
@@ -176,6 +216,13 @@ class PageStore:
                     continue
                 part = data["part"]
                 store.pages.update(part["pages"])
+                records = part["records"]
+                if records is not None:
+                    blob, count, status, whole = records
+                    if lazy and whole:
+                        store.packed[data["shard"]] = (blob, count, status)
+                    else:
+                        store.pages.update(_entries(blob))
                 store.docs.update(part["docs"])
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
@@ -196,7 +243,7 @@ class PageStore:
         by_shard: dict[str, list[str]] = {}
         for p in self.pages:
             by_shard.setdefault(_page_shard(p), []).append(p)
-        for slug in (*self.docs, *self.keysets, *self.exports, *self.search):
+        for slug in (*self.docs, *self.keysets, *self.exports, *self.search, *self.whole):
             by_shard.setdefault(slug, [])
         folder = self.path(root)
         site = os.path.realpath(site_dir)
@@ -207,7 +254,7 @@ class PageStore:
             return  # a cache that cannot be written only makes the next build slower
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
-        table_file, table = self.status_table(root), {}
+        table_file, table, pieces = self.status_table(root), {}, []
         if not statcheck.drop_table(table_file):  # never newer than the shards it describes
             return
         failed = False
@@ -238,11 +285,32 @@ class PageStore:
                     except OSError:
                         status = None
                 pages[p] = (key, None, size, crc, status)
+            kept = self.packed.get(shard) if shard in self.whole else None
+            own: dict[str, tuple] = {}  # the record pages: kept apart (see kept_whole)
+            for p, entry in pages.items():
+                if _is_record_page(p):
+                    own[p] = entry
+            for p in own:
+                del pages[p]
             for p, entry in pages.items():
                 if len(entry) > 4 and entry[4] is not None and len(entry[4]) == 3:
                     ino, mtime, ctime = entry[4]
                     table[p] = (entry[2], mtime, ino, ctime)  # statcheck.status()[:4]
-            content = {"pages": pages}
+            if kept is not None:
+                records = (*kept, True)
+            elif own or shard in self.packed:
+                mine = {}
+                for p, entry in own.items():
+                    if len(entry) > 4 and entry[4] is not None and len(entry[4]) == 3:
+                        ino, mtime, ctime = entry[4]
+                        mine[p] = (entry[2], mtime, ino, ctime)
+                records = (pickle.dumps(own, protocol=pickle.HIGHEST_PROTOCOL), len(own),
+                           statcheck.piece(mine), len(mine) == len(own))
+            else:
+                records = None
+            if records is not None:
+                pieces.append(records[2])
+            content = {"pages": pages, "records": records}
             for name, part in (("keysets", self.keysets), ("exports", self.exports), ("search", self.search)):
                 content[name] = {shard: part[shard]} if shard in part else {}
             rows = self.docs.get(shard)
@@ -258,7 +326,18 @@ class PageStore:
         self.saved = {}  # what was loaded; not needed after the save
         remove_files(folder, existing - wanted)
         if not failed:
-            statcheck.save_table(table_file, table)
+            statcheck.save_table(table_file, [*pieces, statcheck.piece(table)])
+
+
+def _entries(blob: bytes) -> dict[str, tuple]:
+    """A shard's record pages as saved (pickled by save, sealed with the shard)."""
+    return pickle.loads(blob)
+
+
+def _is_record_page(path: str) -> bool:
+    """A year's record page: <year>/records/<unit>/<name>.html."""
+    parts = path.split("/", 3)
+    return len(parts) == 4 and parts[1] == "records" and len(parts[0]) == 4 and parts[0].isdigit()
 
 
 def _page_shard(path: str) -> str:

@@ -55,7 +55,10 @@ for at in range(0, len(args), 3):
         continue
     try:
         table = marshal.loads(data[head:])
-        items = list(table.items())
+        if isinstance(table, list):  # pieces, each a table marshalled
+            items = [kv for piece in table for kv in marshal.loads(piece).items()]
+        else:
+            items = list(table.items())
     except Exception:
         out.append(None)
         continue
@@ -82,9 +85,11 @@ def status(st: os.stat_result, fields: int = 5) -> tuple:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, (st.st_mode & 0o170000) == 0o120000)[:fields]
 
 
-def save_table(target: Path, table: dict[str, tuple]) -> None:
-    """Write ``table`` ({path relative to a base folder: status(...) or a prefix of it})
-    atomically. Call drop_table(target) before rewriting the cache it describes."""
+def save_table(target: Path, table: dict[str, tuple] | list[bytes]) -> None:
+    """Write ``table`` ({path relative to a base folder: status(...) or a prefix of it}, or a
+    list of such tables each marshalled: ``piece``, so that a cache can keep the pieces of what
+    did not change as they are) atomically. Call drop_table(target) before rewriting the cache
+    it describes."""
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -93,6 +98,11 @@ def save_table(target: Path, table: dict[str, tuple]) -> None:
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def piece(table: dict[str, tuple]) -> bytes:
+    """A part of a table, marshalled (see save_table)."""
+    return marshal.dumps(table)
 
 
 def drop_table(target: Path) -> bool:
