@@ -32,7 +32,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: 用法错误：{message}\n（运行 {self.prog} --help 查看说明）\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``only`` (a command's name) that command's alone: a
+    command's module imports what it runs, and a `qsgen build` need not import the others'."""
     parser = _Parser(
         prog="qsgen",
         description=DESCRIPTION,
@@ -42,10 +44,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", default=None,
                         help="仓库根目录（默认：当前文件夹，或它上级中第一个有 rules/ 的文件夹）")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else [only]:
         module = importlib.import_module(f"qsgen.cli.commands.{name}")
         module.register(sub)
     return parser
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command ``argv`` names (its first word that is not an option of the program's own
+    or --root's value), when it is one of COMMANDS; None otherwise (help, a usage error)."""
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        if word == "--root":
+            if rest:
+                rest.pop(0)
+            continue
+        if word.startswith("--root="):
+            continue
+        return word if word in COMMANDS else None
+    return None
 
 
 def _version() -> str:
@@ -92,7 +110,7 @@ def resolve_root(args) -> bool:
 def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     """Run one command; ``process``: this is the whole process (the `qsgen` program), which
     exits right after."""
-    parser = build_parser()
+    parser = build_parser(command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
