@@ -111,11 +111,11 @@ def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
     # (2024: the example's 2023 is final, a change to it is refused)
     record = next(iter(sorted((repo / "records" / "2024" / "longgang").glob("*.md"))))
     record.write_text(record.read_text("utf-8") + "\n补充一句。\n", "utf-8")
-    real = recordmemo.write_pickle
-    monkeypatch.setattr(recordmemo, "write_pickle", lambda target, data: False)
+    real = recordmemo.write_sealed
+    monkeypatch.setattr(recordmemo, "write_sealed", lambda target, data: False)
     pipeline.build(repo, quiet=True)  # the shard with the change could not be written
     assert not table.exists()  # so the table describing it is gone too: each file is stat'ed
-    monkeypatch.setattr(recordmemo, "write_pickle", real)
+    monkeypatch.setattr(recordmemo, "write_sealed", real)
     pipeline.build(repo, quiet=True)
     assert table.exists()
 

@@ -11,7 +11,10 @@ statcheck.py when it can.
 
 from __future__ import annotations
 
+import copyreg
+import io
 import os
+import pickle
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +30,7 @@ from qsgen.incremental.cache import (
     record_digest,
     remove_files,
     shard_file,
-    write_pickle,
+    write_sealed,
 )
 from qsgen.repo.files import resolve_file
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
-FORMAT = 2  # of an entry on disk (2: a FileResult's fields, case numbers as (folded, path, line, text))
+FORMAT = 3  # of an entry on disk (3: pickled as they are, Records and FileResults through _Packer)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -118,7 +121,7 @@ class RecordMemo:
                 data = read_pickle(folder / name)
                 if not isinstance(data, dict) or data.get("validity") != validity:
                     continue
-                memo.entries.update(_unpack(data["entries"]))
+                memo.entries.update(data["entries"])
                 memo.digests.update(data["digests"])
                 memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
@@ -181,9 +184,8 @@ class RecordMemo:
                         ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
                     self.digests[p] = ds
                 digests[p] = ds
-            if write_pickle(folder / name, {"validity": self.validity, "shard": shard, "signature": signature,
-                                            "entries": _pack(entries), "digests": digests,
-                                            "attached": attached}):
+            if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
+                                                   "entries": entries, "digests": digests, "attached": attached})):
                 self.saved[shard] = signature
                 self.dirty.discard(shard)
             else:
@@ -290,22 +292,35 @@ class _Replay:
         return result
 
 
-# On disk a Record is the tuple of its fields, its body as bytes (model.packed_record).
+# On disk a Record is the tuple of its fields with its body as bytes (model.packed_record), and a
+# FileResult the tuple of its fields: each made again by one call as the shard is unpickled.
 
 
-def _pack(entries: dict[str, tuple]) -> dict[str, tuple]:
-    out = {}
-    for path, (key, (recs, diags, bad, assess, cases)) in entries.items():
-        out[path] = (key, ([packed_record(r) for r in recs], diags, bad, assess, cases))
-    return out
+def _record(t: tuple) -> Record:
+    return unpacked_record(t)
 
 
-def _unpack(entries: dict[str, tuple]) -> dict[str, tuple]:
+def _file_result(t: tuple) -> Any:
     from qsgen.records import FileResult
 
-    new = tuple.__new__  # FileResult(...) without the keyword handling of a NamedTuple's __new__
-    return {path: (key, new(FileResult, (tuple([unpacked_record(row) for row in rows]), diags, bad, assess, cases)))
-            for path, (key, (rows, diags, bad, assess, cases)) in entries.items()}
+    return tuple.__new__(FileResult, t)  # (without the keyword handling of a NamedTuple's __new__)
+
+
+class _Packer(pickle.Pickler):
+    """Pickles the memo's entries as _record and _file_result calls."""
+
+    dispatch_table = copyreg.dispatch_table.copy()
+    dispatch_table[Record] = lambda rec: (_record, (packed_record(rec),))
+
+
+def _dumps(data: Any) -> bytes:
+    from qsgen.records import FileResult
+
+    buf = io.BytesIO()
+    packer = _Packer(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (_file_result, (tuple(r),))}
+    packer.dump(data)
+    return buf.getvalue()
 
 
 def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, str] | None = None) -> tuple:
