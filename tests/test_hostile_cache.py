@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from qsgen.build import pipeline
-from qsgen.incremental import cache, statcheck
+from qsgen.incremental import cache, pagestore, statcheck
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import gen_corpus  # noqa: E402
@@ -84,7 +84,11 @@ def test_a_planted_pickle_under_every_cache_file_name_runs_nothing(repo, tmp_pat
     no_pwned(tmp_path, repo, Path.cwd())
     assert tree(repo / "_site") == clean_site(repo, tmp_path / "clean")
     [warning] = refused(report)  # one warning, for all of them
-    assert warning.severity == "warning" and f"等 {len(files)} 个" in warning.message
+    # (a unit's search rows beside its shard are read only when its shard names them: here,
+    # never; they are written anew)
+    side = [p for p in files if p.name.endswith(pagestore.ROWS)]
+    assert side and all(p.read_bytes() != PWN for p in side)
+    assert warning.severity == "warning" and f"等 {len(files) - len(side)} 个" in warning.message
     assert "qsgen-cache-key" in warning.hint
     # rebuilt: the next build trusts its own files again
     again = pipeline.build(repo, quiet=True)
@@ -98,8 +102,8 @@ def test_one_flipped_bit_in_a_cache_file_is_refused(repo, tmp_path, which):
     pipeline.build(repo, quiet=True)
     clean = tree(repo / "_site")
     rng = random.Random(which)
-    target = next(p for p in cache_files(repo)
-                  if p.relative_to(repo / cache.CACHE_DIR).as_posix().startswith(which))
+    target = next(p for p in cache_files(repo) if p.relative_to(repo / cache.CACHE_DIR).as_posix().startswith(which)
+                  and not p.name.endswith(pagestore.ROWS))
     data = bytearray(target.read_bytes())
     at = rng.randrange(len(data))
     data[at] ^= 1 << rng.randrange(8)
@@ -109,6 +113,20 @@ def test_one_flipped_bit_in_a_cache_file_is_refused(repo, tmp_path, which):
     report = pipeline.build(repo, quiet=True)
     assert len(refused(report)) == 1
     assert tree(repo / "_site") == clean
+    assert tree(repo / "_site") == clean_site(repo, tmp_path / "clean")
+
+
+def test_one_flipped_bit_in_a_units_search_rows_is_refused_when_they_are_read(repo, tmp_path):
+    pipeline.build(repo, quiet=True)  # (the corpus is a git repository: rows are kept)
+    target = repo / cache.CACHE_DIR / "pages" / pagestore.rows_file("2023-duanshi")
+    data = bytearray(target.read_bytes())
+    at = random.Random(7).randrange(len(data))
+    data[at] ^= 1
+    target.write_bytes(bytes(data))
+    record = sorted((repo / "records" / "2023" / "duanshi").glob("evidence-*.md"))[0]
+    record.write_text(record.read_text("utf-8").replace("\n---\n\n", "\n---\n\n改一句。\n\n", 1), "utf-8")
+    report = pipeline.build(repo, quiet=True)
+    assert len(refused(report)) == 1 and pagestore.rows_file("2023-duanshi") in refused(report)[0].message
     assert tree(repo / "_site") == clean_site(repo, tmp_path / "clean")
 
 

@@ -3,6 +3,7 @@ how it was written, kept in ``.qsgen-cache/pages/`` one shard per unit (only cha
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import stat
@@ -19,9 +20,11 @@ from qsgen.incremental.cache import (
     STATUS_TABLE,
     DigestMemo,
     read_pickle,
+    read_sealed,
     remove_files,
     shard_file,
     write_pickle,
+    write_sealed,
 )
 from qsgen.publish.writer import KEPT, Written
 from qsgen.site.search import PARTS_DIR
@@ -49,9 +52,11 @@ class PageStore:
         self.rendered = 0  # pages rendered by the last build
         self.reused = 0  # pages taken from the store by the last build
         self.linkable: set[str] = set()  # pages of the last build read back unchanged from site_dir
-        # unit -> {record id: (page key, search.Row)}, or that pickled (as loaded: most units'
-        # rows are never looked at, their part of the index being kept whole; see unit_docs)
-        self.docs: dict[str, dict[str, tuple[str, Any]] | bytes] = {}
+        # unit -> {record id: (page key, search.Row)}, or Rows: kept on disk beside the unit's
+        # shard, read when asked for (most units' rows are never looked at, their part of the
+        # index being kept whole; see unit_docs)
+        self.docs: dict[str, dict[str, tuple[str, Any]] | Rows] = {}
+        self.folder: Path | None = None  # where the store was loaded from
         self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
         # unit -> (key, its index.js entry, its gram file sections, its urls, its row files)
@@ -70,9 +75,10 @@ class PageStore:
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
         rows = self.docs.get(slug)
-        if isinstance(rows, bytes):
+        if isinstance(rows, Rows):
+            payload = None if self.folder is None else read_sealed(self.folder / rows_file(slug))
             try:
-                rows = pickle.loads(rows)
+                rows = pickle.loads(payload) if payload is not None and _token(payload) == rows.token else None
             except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, ImportError):
                 rows = None
             rows = rows if isinstance(rows, dict) else {}
@@ -199,7 +205,7 @@ class PageStore:
         (a shard that cannot be read only costs its pages a rendering). ``lazy``: a unit's
         record pages stay packed until asked for (see kept_whole)."""
         store = cls()
-        folder = cls.path(root)
+        folder = store.folder = cls.path(root)
         try:
             names = sorted(n for n in os.listdir(folder) if n.endswith(".pickle"))
         except OSError:
@@ -223,7 +229,7 @@ class PageStore:
                         store.packed[data["shard"]] = (blob, count, status)
                     else:
                         store.pages.update(_entries(blob))
-                store.docs.update(part["docs"])
+                store.docs.update({shard: Rows(token) for shard, token in part["docs"].items()})
                 store.keysets.update(part["keysets"])
                 store.exports.update(part["exports"])
                 store.search.update(part.get("search", {}))
@@ -249,9 +255,10 @@ class PageStore:
         site = os.path.realpath(site_dir)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
+            listed = os.listdir(folder)
         except OSError:
             return  # a cache that cannot be written only makes the next build slower
+        existing = {n for n in listed if n.endswith((".pickle", ROWS))}
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
         table_file, table, pieces = self.status_table(root), {}, []
@@ -314,9 +321,17 @@ class PageStore:
             for name, part in (("keysets", self.keysets), ("exports", self.exports), ("search", self.search)):
                 content[name] = {shard: part[shard]} if shard in part else {}
             rows = self.docs.get(shard)
-            if rows is not None and not isinstance(rows, bytes):
-                rows = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-            content["docs"] = {} if rows is None else {shard: rows}
+            if rows is not None:  # (beside the shard: written first, found by its token)
+                side = rows_file(shard)
+                wanted.add(side)
+                if not isinstance(rows, Rows):
+                    blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+                    old = self.saved.get(shard, {}).get("docs", {}).get(shard)
+                    rows = Rows(_token(blob))
+                    if (old != rows.token or side not in existing) and not write_sealed(folder / side, blob):
+                        failed = True
+                        rows = None
+            content["docs"] = {} if rows is None else {shard: rows.token}
             name = shard_file(shard)
             wanted.add(name)
             if same_site and name in existing and self.saved.get(shard) == content:
@@ -327,6 +342,26 @@ class PageStore:
         remove_files(folder, existing - wanted)
         if not failed:
             statcheck.save_table(table_file, [*pieces, statcheck.piece(table)])
+
+
+ROWS = ".rows"  # a unit's search rows, beside its shard: <shard file name less .pickle>.rows
+
+
+class Rows:
+    """A unit's search rows kept on disk, by the digest of what was written (``token``)."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def rows_file(shard: str) -> str:
+    return shard_file(shard).removesuffix(".pickle") + ROWS
+
+
+def _token(payload: bytes | memoryview) -> str:
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def _entries(blob: bytes) -> dict[str, tuple]:
