@@ -596,6 +596,36 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     assert len(calls) == 1
 
 
+def test_the_last_commit_of_a_missing_manifest_is_asked_once_per_head(repo, monkeypatch):
+    """A year without a manifest asks git whether one was ever committed (a walk of the whole
+    history); the answer is kept while HEAD is the same commit."""
+    import subprocess
+
+    from qsgen.repo import commits
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "x")
+    asked = []
+    real = commits.last_commit_of
+    monkeypatch.setattr(commits, "last_commit_of", lambda root, path: asked.append(path) or real(root, path))
+    pipeline.build(repo, quiet=True)
+    assert asked == ["records/2023/manifest.json"]
+    pipeline.build(repo, quiet=True)
+    assert len(asked) == 1
+    (repo / "records" / "2023" / "note.txt").write_text("x", "utf-8")
+    git("add", "-A")
+    git("commit", "-qm", "y")  # another HEAD: asked again
+    pipeline.build(repo, quiet=True)
+    assert len(asked) == 2
+    pipeline.build(repo, quiet=True, use_cache=False)  # (without the cache: every time)
+    assert len(asked) == 3
+
+
 class _Planted:
     """A pickle that leaves a mark when loaded (what a hostile committed cache could do)."""
 

@@ -30,14 +30,15 @@ def _stderr(line: str) -> None:
 
 def load_year(root: Path, year: int, build_date: _dt.date | None = None,
               progress: Callable[[str], None] | None = None, memo=None, scores=None, digests=None,
-              rules_digest: str | None = None) -> tuple[Results | None, list[Diagnostic]]:
+              rules_digest: str | None = None, last_commit=None) -> tuple[Results | None, list[Diagnostic]]:
     """One year's rules + records -> (Results, every diagnostic); Results is None when the
     year has errors. The year is scored as of ``build_date`` while its period has not ended.
 
     ``memo``: a recordmemo.RecordMemo whose unchanged files are replayed instead of parsed.
     ``scores`` with ``digests``: a scorememo.ScoreMemo whose unchanged units are reused, and the
     cache.DigestMemo that knows the records' content digests. ``rules_digest``
-    (cache.tree_digest of rules/<year>/): the parsed rules are kept in .qsgen-cache/ (rulescache)."""
+    (cache.tree_digest of rules/<year>/): the parsed rules are kept in .qsgen-cache/ (rulescache).
+    ``last_commit``: for lifecycle.evaluate (the build's keeps git's answers by HEAD)."""
     from qsgen.build.inputs import example_date
     from qsgen.records import load_records
     from qsgen.rules import load_rules
@@ -64,14 +65,14 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     today = example_date(root, year) or build_date
     if any(d.severity == "error" for d in diags):
         # (a final year's changes are refused with the records' errors: the same run tells both)
-        return None, diags + evaluate(root, rules, records, today)[1]
+        return None, diags + evaluate(root, rules, records, today, last_commit=last_commit)[1]
     say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
     as_of = in_progress(rules, example_date(root, year) or build_date)
     if scores is not None and digests is not None:
         results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
     else:
         results = score(rules, records, as_of)
-    results.lifecycle, life_diags = evaluate(root, rules, records, today, results)
+    results.lifecycle, life_diags = evaluate(root, rules, records, today, results, last_commit)
     diags += life_diags
     if any(d.severity == "error" for d in life_diags):
         return None, diags
@@ -87,7 +88,7 @@ def in_progress(rules: Any, build_date: _dt.date | None) -> _dt.date | None:
 
 def load_and_score(root: Path, progress: Callable[[str], None] | None = None, memo=None,
                    scores=None, digests=None, rules_digest: dict[int, str] | None = None,
-                   build_date: _dt.date | None = None, year: int | None = None
+                   build_date: _dt.date | None = None, year: int | None = None, last_commit=None
                    ) -> tuple[list[Results], list[Diagnostic]]:
     """Every year's (or ``year``'s) rules + records -> ([Results by year], warnings); raises
     QsgenError carrying every diagnostic of every year (and of a records/<year>/ folder
@@ -104,7 +105,7 @@ def load_and_score(root: Path, progress: Callable[[str], None] | None = None, me
     results: list[Results] = []
     for y in chosen:
         r, ds = load_year(root, y, build_date, progress, memo, (scores or {}).get(y), digests,
-                          (rules_digest or {}).get(y))
+                          (rules_digest or {}).get(y), last_commit)
         diags += ds
         if r is not None:
             results.append(r)
@@ -263,11 +264,14 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     if not store.pages:
         workers.compile_ahead(templates_of(root) or TEMPLATE_DIR, bytecode_dir)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
-    memo = scores = None
+    memo = scores = lasts = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     when = date_of_build(root, commit)
     if use_cache:
         from qsgen.incremental import recordmemo, scorememo
+        from qsgen.incremental.history import LastCommits
+
+        lasts = LastCommits(root, commit[0] if commit else None)
 
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
@@ -278,7 +282,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
-                                       digests if use_cache else None, when.date() if when else None)
+                                       digests if use_cache else None, when.date() if when else None,
+                                       last_commit=lasts.last if lasts is not None else None)
     say(f"计算得分：{len(results)} 个年度，{sum(len(r.units) for r in results)} 个单位")
     kept: list[Any] = [memo, scores]
 
@@ -290,6 +295,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         kept[:] = [None, None]
         if memo is not None:
             memo.save_disk(root, store.digests.by_id)
+            lasts.save()
             for r in results:
                 scores[r.rules.year].save(root, r.rules)
 

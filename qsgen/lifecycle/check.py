@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from pathlib import Path
 
 from qsgen.core.errors import Diagnostic, Diagnostics
@@ -28,12 +29,14 @@ GUIDE = "docs/guide/office.md"
 
 
 def evaluate(root: Path, rules: Rules, records: RecordSet, today: _dt.date | None,
-             results: Results | None = None) -> tuple[YearLifecycle | None, list[Diagnostic]]:
+             results: Results | None = None, last_commit: Callable[[Path, str], str | None] | None = None
+             ) -> tuple[YearLifecycle | None, list[Diagnostic]]:
     """The year's lifecycle and every problem of it. ``today``: the build's date (an objection
     unanswered after its deadline is overdue); ``results``: the year's scores, compared with
     the final manifest's (before and after a correction). None when the year has no status
-    file and no lifecycle record."""
-    return _Year(Path(root), rules, records, today).run(results)
+    file and no lifecycle record. ``last_commit(root, path)``: repo.commits.last_commit_of,
+    or what stands for it (the build keeps its answers by HEAD)."""
+    return _Year(Path(root), rules, records, today, last_commit).run(results)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -41,8 +44,10 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 class _Year:
-    def __init__(self, root: Path, rules: Rules, records: RecordSet, today: _dt.date | None) -> None:
+    def __init__(self, root: Path, rules: Rules, records: RecordSet, today: _dt.date | None,
+                 last_commit: Callable[[Path, str], str | None] | None = None) -> None:
         self.root, self.rules, self.records, self.today = root, rules, records, today
+        self.last_commit = last_commit
         self.year = rules.year
         self.diags = Diagnostics()
         self.calendar: Calendar = Calendar()
@@ -91,7 +96,7 @@ class _Year:
         from qsgen.repo.commits import last_commit_of
 
         rel = mf.manifest_path(self.year)
-        last = last_commit_of(self.root, rel)
+        last = (self.last_commit or last_commit_of)(self.root, rel)
         if last is not None:
             self.diags.error(rel, 1, 1, f"{self.year} 年度的定稿清单被删除了（提交 {last[:10]} 中还有）",
                              f"定稿后不能撤销定稿：用 git 恢复 {rel}；确需改动的，提交更正记录（correction），见 {GUIDE}")
