@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import operator
 import os
 import pickle
 import secrets
@@ -352,14 +353,21 @@ class DigestMemo:
 
     def __init__(self) -> None:
         self.by_id: dict[int, tuple[Record, str]] = {}
+        self._last: tuple[list[Record], tuple[Record, ...], dict[int, str]] | None = None
 
     def table(self, records: list[Record]) -> dict[int, str]:
+        last = self._last  # (asked twice a build, scoring and pages, for the same list)
+        if last is not None and last[0] is records and len(records) == len(last[1]) and \
+                all(map(operator.is_, records, last[1])):
+            return last[2]
         old, new = self.by_id, {}
         for rec in records:
             hit = old.get(id(rec))
             new[id(rec)] = hit if hit is not None and hit[0] is rec else (rec, record_digest(rec))
         self.by_id = new
-        return {k: v[1] for k, v in new.items()}
+        out = {k: v[1] for k, v in new.items()}
+        self._last = (records, tuple(records), out)
+        return out
 
 
 STATUS_TABLE = "status.marshal"  # in records/ and pages/: the saved file status, for statcheck

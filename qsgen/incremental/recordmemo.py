@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
-FORMAT = 3  # of an entry on disk (3: pickled as they are, Records and FileResults through _Packer)
+FORMAT = 4  # of an entry on disk (4: pickled as they are, Records and FileResults through _Packer; status piece)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -85,6 +85,7 @@ class RecordMemo:
         self.read_many: Any = None
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
+        self.pieces: dict[str, bytes] = {}  # shard -> its part of the status table (statcheck.piece)
 
     def clear(self, year: int | None = None) -> None:
         """Forget every file (``year``: of that year only)."""
@@ -125,6 +126,7 @@ class RecordMemo:
                 memo.digests.update(data["digests"])
                 memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
+                memo.pieces[data["shard"]] = data["status"]
             except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                 continue
         return memo
@@ -184,15 +186,21 @@ class RecordMemo:
                         ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
                     self.digests[p] = ds
                 digests[p] = ds
+            piece = statcheck.piece({p: e[0][:-1] for p, e in entries.items()})
             if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
-                                                   "entries": entries, "digests": digests, "attached": attached})):
+                                                   "entries": entries, "digests": digests, "attached": attached,
+                                                   "status": piece})):
                 self.saved[shard] = signature
+                self.pieces[shard] = piece
                 self.dirty.discard(shard)
             else:
                 failed = True
         remove_files(folder, existing - wanted)
         if not complete and not failed:  # every shard on disk is what the table will say
-            statcheck.save_table(table, {p: e[0][:-1] for es in shards.values() for p, e in es.items()})
+            pieces = [self.pieces.get(shard) for shard in shards]
+            if None in pieces:  # (a shard kept from an earlier build without its piece)
+                pieces = [statcheck.piece({p: e[0][:-1] for es in shards.values() for p, e in es.items()})]
+            statcheck.save_table(table, pieces)
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files (of that year)."""
