@@ -520,6 +520,18 @@ def test_units_whose_pages_are_as_written_are_kept_whole(repo, tmp_path, monkeyp
     _same_trees(repo / "_site", tmp_path / "clean")
 
 
+def test_racy_pages_are_those_of_the_sites_clock_tick(tmp_path):
+    """A page is racy (checked by content next time) when its mtime is not before the site
+    folder's clock at the save: a file written before is not, one written after always is."""
+    before = tmp_path / "before.html"
+    before.write_bytes(b"x")
+    now = pagestore.racy_before(tmp_path)
+    after = tmp_path / "after.html"
+    after.write_bytes(b"y")
+    assert before.stat().st_mtime_ns <= now <= after.stat().st_mtime_ns
+    assert pagestore.racy_before(tmp_path / "missing") < time.time_ns()  # (no folder: the wall clock's margin)
+
+
 def test_a_failed_incremental_build_writes_nothing(repo):
     _build(repo, repo / "_site")
     before = _tree(repo / "_site")

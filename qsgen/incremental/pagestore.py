@@ -29,7 +29,7 @@ from qsgen.incremental.cache import (
 from qsgen.publish.writer import KEPT, Written
 from qsgen.site.search import PARTS_DIR
 
-RACY_NS = 100_000_000  # a page written this close before the keys were saved is checked by content
+RACY_NS = 100_000_000  # without the site's clock: a page written this close before the save is racy
 
 
 class PageStore:
@@ -242,10 +242,11 @@ class PageStore:
         """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository),
         only the shards that changed; ``site_dir`` is where the pages were just written.
 
-        A page's file status is kept only when the file is older than RACY_NS: one written
-        just before (whose later change might leave the same mtime, as in git's racy index) is
+        A page's file status is kept only when the file is older than the save, by the site's
+        own clock (``racy_before``): one written in the same tick of the file system's clock
+        as the save (whose later change might leave the same mtime, as in git's racy index) is
         read back and checked by content next time, and saved with its status then."""
-        now = time.time_ns()
+        now = racy_before(site_dir)
         by_shard: dict[str, list[str]] = {}
         for p in self.pages:
             by_shard.setdefault(_page_shard(p), []).append(p)
@@ -282,13 +283,13 @@ class PageStore:
                     # streamed into writer.begin's folder, which became site_dir whole: the
                     # file's status is the one it had when written
                     size, crc = data.size, data.crc
-                    status = (data.ino, data.mtime, data.ctime) if data.mtime < now - RACY_NS else None
+                    status = (data.ino, data.mtime, data.ctime) if data.mtime < now else None
                 else:
                     size, crc = len(data), zlib.crc32(data)
                     try:
                         st = os.lstat(os.path.join(site_dir, p))
                         status = ((st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
-                                  if st.st_size == size and st.st_mtime_ns < now - RACY_NS else None)
+                                  if st.st_size == size and st.st_mtime_ns < now else None)
                     except OSError:
                         status = None
                 pages[p] = (key, None, size, crc, status)
@@ -362,6 +363,20 @@ def rows_file(shard: str) -> str:
 
 def _token(payload: bytes | memoryview) -> str:
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def racy_before(site_dir: Path) -> int:
+    """The time (ns) before which a page's mtime says it was written before the save: the
+    site folder's mtime, set to now (the file system's own clock and tick, as git compares a
+    file with its index's mtime; ~4 ms here, 2 s on FAT, instead of a fixed margin of
+    RACY_NS that is too wide for one and too narrow for the other). A change made after the
+    save is in a later tick, so its mtime is later than any page's older than this. Without
+    it (a folder that cannot be touched): RACY_NS before the wall clock's now."""
+    try:
+        os.utime(site_dir)
+        return os.stat(site_dir).st_mtime_ns
+    except OSError:
+        return time.time_ns() - RACY_NS
 
 
 def _entries(blob: bytes) -> dict[str, tuple]:
