@@ -216,7 +216,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.incremental.pagestore import PageStore
 
     store = PageStore.load(root, lazy=True) if use_cache else PageStore()
-    if not (store.pages or store.packed) and _many_records(root, workers.PARALLEL_MIN):
+    if store.empty and _many_records(root, workers.PARALLEL_MIN):
         workers.prestart()  # every page will be rendered: the workers start while records are read
     children: list[int] = []  # (caches written beside this process, waited for before the lock is let go)
     try:
@@ -262,9 +262,9 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     # every page will be rendered: the records' git history is read while the records are, and
     # the workers started ahead compile the templates once they have read theirs
-    early = gitinfo.HistoryPass(root, ("records",)) if not store.pages else None
+    early = gitinfo.HistoryPass(root, ("records",)) if store.empty else None
     bytecode_dir = os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None
-    if not store.pages:
+    if store.empty:
         workers.compile_ahead(templates_of(root) or TEMPLATE_DIR, bytecode_dir)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = lasts = None

@@ -120,7 +120,7 @@ class CachedPages(Pages):
     def begin(self, site: Site) -> None:
         store, results, folder = self.store, site.results, site.folder
         self.envs.append(site.env)
-        if not (store.pages or store.packed):
+        if store.empty:
             # Nothing to reuse (a clean build): every record page is rendered. The workers
             # start on them at once; their keys (only saved, for the next build) are worked
             # out here meanwhile.

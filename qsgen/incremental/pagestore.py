@@ -85,6 +85,11 @@ class PageStore:
             self.docs[slug] = rows
         return rows or {}
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to reuse (a clean build): no page, packed or not."""
+        return not (self.pages or self.packed)
+
     def unchanged_in(self, out: Path) -> set[str]:
         """Pages of this build identical to the file at the same path in ``out`` (writer links them)."""
         if not self.writes_to(out):
