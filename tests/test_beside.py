@@ -21,6 +21,9 @@ def test_the_work_is_done_by_another_process_and_waited_for(tmp_path):
 
 
 def test_a_failing_child_changes_nothing_here(tmp_path):
+    if threading.active_count() > 1:
+        pytest.skip("other threads of this test process are running: the work is done here")
+
     def fail():
         raise RuntimeError("x")
 
