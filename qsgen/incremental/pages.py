@@ -267,6 +267,8 @@ class CachedPages(Pages):
             return
         if self.flush is not None:
             self.flush(files)
+        if sum(len(todo) for _finish, todo in self.pending) <= self.store.reused:
+            return  # (most pages kept, as after one change: a template is compiled when used)
         for env in self.envs:
             for name in env.list_templates():
                 try:
