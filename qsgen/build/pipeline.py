@@ -12,7 +12,7 @@ from typing import Any
 
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import Results
-from qsgen.core.runtime import beside, keep_for_exit, paused_gc, wait_for
+from qsgen.core.runtime import keep_for_exit, paused_gc
 
 
 @dataclass
@@ -218,12 +218,10 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     store = PageStore.load(root, lazy=True) if use_cache else PageStore()
     if store.empty and _many_records(root, workers.PARALLEL_MIN):
         workers.prestart()  # every page will be rendered: the workers start while records are read
-    children: list[int] = []  # (caches written beside this process, waited for before the lock is let go)
     try:
-        return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store, children)
+        return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)
     finally:
         workers.release()
-        wait_for(children)
 
 
 def _many_records(root: Path, at_least: int) -> bool:
@@ -247,8 +245,7 @@ def _many_records(root: Path, at_least: int) -> bool:
 
 
 def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
-                use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any,
-                children: list[int] | None = None) -> BuildReport:
+                use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
     from qsgen.build import workers
     from qsgen.build.inputs import build_date as date_of_build
     from qsgen.build.inputs import pdf_engine, site_inputs, templates_of
@@ -293,23 +290,16 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     def save_memos() -> None:
         # Saved while the workers render, not at the end: what the records parse to and the
         # units score does not depend on the site, and the memo's bookkeeping (~40 MB at
-        # 50,000 records) is freed before this process makes its pages. By a child process
-        # where it can be (core.runtime.beside): on the other core while this one makes the
-        # site (an incremental build: ~25 ms less at 10,000 records).
+        # 50,000 records) is freed before this process makes its pages. (Not by a child forked
+        # for it: measured, the copies on write of the heap both processes then touch cost more
+        # CPU than the saving, ~0.07 s at 10,000 records, and no wall time on a busy machine.)
         memo, scores = kept
         kept[:] = [None, None]
-        if memo is None:
-            return
-
-        def save(by_id: dict = store.digests.by_id) -> None:
-            memo.save_disk(root, by_id)
+        if memo is not None:
+            memo.save_disk(root, store.digests.by_id)
             lasts.save()
             for r in results:
                 scores[r.rules.year].save(root, r.rules)
-
-        pid = beside(save)
-        if pid is not None:
-            children.append(pid) if children is not None else wait_for([pid])
 
     memo = scores = None
     engine = pdf_engine(pdf)

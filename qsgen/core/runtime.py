@@ -68,38 +68,3 @@ def exclusive(path: str, waiting: str, say: Callable[[str], None] | None = None,
         yield
     finally:
         os.close(fd)  # (releases the lock)
-
-
-def beside(work: Callable[[], Any]) -> int | None:
-    """Run ``work()`` in a child process forked from this one, on the other core, while this
-    one goes on; returns its pid, for ``wait_for``. Where that cannot be done (no fork, other
-    threads running, the fork failed) ``work()`` runs here and None is returned. The child
-    ends with os._exit, whatever ``work`` does: it flushes, closes and cleans up nothing of
-    this process's. For work whose only effect is on files (a cache written), never on
-    this process's objects: the child's changes to them are lost."""
-    import threading
-
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        work()
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        work()
-        return None
-    if pid == 0:  # pragma: no cover - the child (its coverage is not collected)
-        code = 0
-        try:
-            work()
-        except BaseException:
-            code = 1
-        os._exit(code)
-    return pid
-
-
-def wait_for(pids: list[int]) -> None:
-    """Wait until every child of ``pids`` (from beside) has ended."""
-    while pids:
-        pid = pids.pop()
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, 0)
