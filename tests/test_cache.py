@@ -557,6 +557,30 @@ def test_atomic_build_equals_in_place_and_clean(repo, tmp_path):
     _same_trees(repo / "_site", tmp_path / "clean2")
 
 
+def test_an_atomic_build_checks_the_pages_of_units_kept_whole(repo, tmp_path, monkeypatch):
+    """--atomic after units were kept whole: their pages are read back from the site and
+    checked against their packed entries (each shard unpickled once), then the site swapped."""
+    import subprocess
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    pipeline.build(repo, repo / "_site", quiet=True)
+    opened = []
+    real = pagestore._entries
+    monkeypatch.setattr(pagestore, "_entries", lambda blob: opened.append(1) or real(blob))
+    rec = _records(repo, "longgang", "evidence")[1]
+    _edit(rec, "\n---\n\n", "\n---\n\n整体替换。\n\n")
+    pipeline.build(repo, repo / "_site", quiet=True, atomic=True)
+    assert 0 < len(opened) <= 2 * len(list((repo / "_site" / "2023" / "records").iterdir()))
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+    hand = repo / "_site" / "2023" / "records" / "zhongcun" / f"{_records(repo, 'zhongcun', 'evidence')[0].stem}.html"
+    hand.write_bytes(hand.read_bytes() + b"<!-- edited -->")
+    pipeline.build(repo, repo / "_site", quiet=True, atomic=True)  # (found changed: made again)
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
 def test_building_elsewhere_reads_kept_pages_back(repo, tmp_path):
     _build(repo, repo / "_site")
     pipeline.build(repo, tmp_path / "other", quiet=True)  # pages kept in _site, written to other

@@ -71,6 +71,7 @@ class PageStore:
         self.unpacked: set[str] = set()  # shards of packed whose entries are now in pages
         self.whole: set[str] = set()  # shards whose record pages this build kept whole
         self._dirty: set[str] | None = None  # shards with a page in changed
+        self._opened: dict[str, dict[str, tuple]] = {}  # packed shards unpickled for materialize
 
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
@@ -162,8 +163,14 @@ class PageStore:
 
     def _packed_entry(self, path: str) -> tuple | None:
         """The entry of a record page kept whole (not in ``pages``)."""
-        hit = self.packed.get(_page_shard(path))
-        return None if hit is None else _entries(hit[0]).get(path)
+        shard = _page_shard(path)
+        entries = self._opened.get(shard)
+        if entries is None:
+            hit = self.packed.get(shard)
+            if hit is None:
+                return None
+            entries = self._opened[shard] = _entries(hit[0])
+        return entries.get(path)
 
     def kept_whole(self, shard: str, count: int) -> bool:
         """Whether the ``count`` record pages of a unit (shard), whose page keys the caller knows
