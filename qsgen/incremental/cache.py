@@ -35,7 +35,7 @@ from qsgen.core.runtime import exclusive
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
-FORMAT = 17  # bump when the stored layout changes
+FORMAT = 18  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent.parent  # the qsgen package
 
 

@@ -361,8 +361,8 @@ class CachedPages(Pages):
                                       for path, data, dig in files}, sections, urls)
         if part is None:
             part = make()  # (its row files through page(): their keys in new_pages)
-        if sealed is None or sealed.keys() != part.sections.keys():
-            sealed = {b: search.digest(data) for b, data in part.sections.items()}
+        if sealed is None:
+            sealed = _section_digests(part)
         self.sections[id(part)] = (name, sealed)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
                                  {path: self.new_pages[path][0] for path in part.files}, sealed)
@@ -379,9 +379,9 @@ class CachedPages(Pages):
         for p in parts:
             name, sealed = self.sections.get(id(p)) or (p.meta[0], None)
             if sealed is None:  # (a part not obtained through search_part)
-                sealed = {b: search.digest(data) for b, data in p.sections.items()}
-            for b in p.sections:
-                by_bucket.setdefault(b, []).append((name, sealed[b]))
+                sealed = _section_digests(p)
+            for b, dig in sealed.items():
+                by_bucket.setdefault(b, []).append((name, dig))
         kept, keys = {}, {}
         for b in range(nb):
             path = search.gram_file(b)
@@ -389,9 +389,11 @@ class CachedPages(Pages):
             data = self.store.get(path, key)
             if data is not None:
                 kept[path] = data
-        todo = {b for b in range(nb) if search.gram_file(b) not in kept}
-        # (a gram file is a function of its bucket's sections only: the others are left out)
-        slim = [search.Part(p.meta, {}, {b: data for b, data in p.sections.items() if b in todo}, p.urls)
+        # (a gram file is a function of its bucket's sections only: the groups of sections
+        # (search.pack) holding no bucket to make are left out)
+        per = max(1, nb // search.GROUPS)
+        groups = {b - b % per for b in range(nb) if search.gram_file(b) not in kept}
+        slim = [search.Part(p.meta, {}, {g: data for g, data in p.sections.items() if g in groups}, p.urls)
                 for p in parts]
         for path, data in search_page.files(site, head, slim, tail, nb):
             if path in keys:
@@ -468,3 +470,13 @@ class CachedPages(Pages):
         self.store.keysets = self.new_keysets
         self.store.exports = self.new_exports
         self.store.search = self.new_search
+
+
+def _section_digests(part: search.Part) -> dict[int, str]:
+    """{bucket: digest of the part's section of that gram file} (its sections unpacked once,
+    when the part is made; kept with it in the store)."""
+    out: dict[int, str] = {}
+    for packed in part.sections.values():
+        for b, data in search.unpack(packed).items():
+            out[b] = search.digest(bytes(data))
+    return out
