@@ -478,5 +478,26 @@ def _child(fd: int) -> None:
                 except BaseException:
                     part = None
                 data = None if data is None else (data, part)
+                rows = None
         conn.send(data)
+        if unit is not None and unit[2]:
+            _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
     conn.close()
+
+
+def _give_back() -> None:
+    """Hand the C library's free memory back to the system (glibc's malloc_trim), so that what
+    a large unit's search part took does not stay counted against this process to the end."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
