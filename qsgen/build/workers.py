@@ -47,13 +47,13 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
 def search_part(s: Site, name: str, rows: list, nb: int, stream_dir: str | None) -> tuple:
     """A unit's part of the search index made from its records' rows, as site.builder makes it:
     (meta, [(row file path, its bytes or what stands for them once written into
-    ``stream_dir``, the digest of its bytes)], gram sections, urls)."""
+    ``stream_dir``, the digest of its bytes)], gram sections, urls, their digests)."""
     part = search_page.part(s, name, rows, nb)
     files = []
     for path, data in part.files.items():
         files.append((path, data if stream_dir is None else stream_file(stream_dir, path, [data]),
                       search.digest(data)))
-    return part.meta, files, part.sections, part.urls
+    return part.meta, files, part.sections, part.urls, part.digests
 
 
 def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,

@@ -353,12 +353,12 @@ class CachedPages(Pages):
         sealed = hit[5] if part is not None and len(hit) > 5 else None
         made = self.made_parts.pop(name, None)
         if part is None and made is not None and made[0] and made[0][1] == len(recs) and nb == self.nb:
-            meta, files, sections, urls = made  # (made by a worker with the unit's pages)
+            meta, files, sections, urls, digests = made  # (made by a worker with the unit's pages)
             for rec in recs:
                 self.search_row(site, rec)
             part = search.Part(meta, {path: self.page(ROOT, path, lambda path=path, dig=dig: ("search rows", path, dig),
                                                       lambda data=data: data)
-                                      for path, data, dig in files}, sections, urls)
+                                      for path, data, dig in files}, sections, urls, digests)
         if part is None:
             part = make()  # (its row files through page(): their keys in new_pages)
         if sealed is None:
@@ -475,6 +475,8 @@ class CachedPages(Pages):
 def _section_digests(part: search.Part) -> dict[int, str]:
     """{bucket: digest of the part's section of that gram file} (its sections unpacked once,
     when the part is made; kept with it in the store)."""
+    if part.digests is not None:
+        return part.digests
     out: dict[int, str] = {}
     for packed in part.sections.values():
         for b, data in search.unpack(packed).items():

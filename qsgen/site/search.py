@@ -276,6 +276,9 @@ class Part:
     files: dict[str, bytes]
     sections: dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]
     urls: frozenset[str] = frozenset()
+    # {bucket: digest() of the part's section of that gram file}, when made with the part (the
+    # page store keys gram files by them); None: worked out from the packed sections
+    digests: dict[int, str] | None = None
 
 
 def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb: int) -> Part:
@@ -293,8 +296,9 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files,
-                pack(dict(grams.sections(name)), nb), frozenset(urls))
+    sections = dict(grams.sections(name))
+    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb),
+                frozenset(urls), {b: digest(data) for b, data in sections.items()})
 
 
 GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
