@@ -27,6 +27,17 @@ def repo(tmp_path_factory) -> Path:
     return root
 
 
+def scored(repo: Path) -> tuple:
+    """The corpus's results, its site's inputs and its site made in this process."""
+    from qsgen.scoring.engine import score
+
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    results = score(rules, records)
+    inputs = site_inputs(repo, results)
+    return results, inputs, site.build_site(results, inputs)
+
+
 def test_prestarted_workers_not_taken_are_ended():
     workers.prestart(2)
     procs = [proc for proc, _conn in workers._PRESTARTED]
@@ -48,13 +59,7 @@ def test_only_a_repository_with_many_records_starts_workers_ahead(tmp_path):
 
 
 def test_other_files_are_made_while_workers_render_and_equal_the_plain_site(repo, monkeypatch):
-    from qsgen.scoring.engine import score
-
-    rules, _ = load_rules(repo)
-    records, _ = load_records(repo, rules)
-    results = score(rules, records)
-    inputs = site_inputs(repo, results)
-    plain = site.build_site(results, inputs)
+    results, inputs, plain = scored(repo)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     from qsgen.incremental import pagestore
 
@@ -63,12 +68,7 @@ def test_other_files_are_made_while_workers_render_and_equal_the_plain_site(repo
 
 def test_a_failure_while_workers_render_stops_them(repo, monkeypatch):
     from qsgen.incremental import pagestore
-    from qsgen.scoring.engine import score
-
-    rules, _ = load_rules(repo)
-    records, _ = load_records(repo, rules)
-    results = score(rules, records)
-    inputs = site_inputs(repo, results)
+    results, inputs, _plain = scored(repo)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     started = []
     real = workers._start_worker
@@ -130,13 +130,7 @@ def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_p
 
 def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
     from qsgen.incremental import pagestore
-    from qsgen.scoring.engine import score
-
-    rules, _ = load_rules(repo)
-    records, _ = load_records(repo, rules)
-    results = score(rules, records)
-    inputs = site_inputs(repo, results)
-    plain = site.build_site(results, inputs)
+    results, inputs, plain = scored(repo)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
     monkeypatch.setattr(workers, "CHUNK", 5)
     real = workers._start_worker
@@ -157,14 +151,9 @@ def test_a_worker_that_dies_leaves_its_pages_to_this_process(repo, monkeypatch):
 @pytest.mark.parametrize("chunk", [200, 3])  # (a unit in one chunk, or in several)
 def test_the_workers_make_the_search_parts_of_the_units_they_render_whole(repo, monkeypatch, chunk):
     from qsgen.incremental import pagestore
-    from qsgen.scoring.engine import score
     from qsgen.site.pages import search as search_page
 
-    rules, _ = load_rules(repo)
-    records, _ = load_records(repo, rules)
-    results = score(rules, records)
-    inputs = site_inputs(repo, results)
-    plain = site.build_site(results, inputs)
+    results, inputs, plain = scored(repo)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
 
     def not_here(*args):
