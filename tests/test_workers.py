@@ -190,3 +190,24 @@ def test_workers_started_ahead_compile_the_templates_for_the_build(repo, tmp_pat
 
 def files_of(site: Path) -> dict:
     return {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_worker_finds_qsgen_without_the_callers_path(tmp_path):
+    """A worker runs without the site module; qsgen reached only through an import hook (an
+    editable install's) or the caller's working folder must still be found by it."""
+    import os
+    import subprocess
+
+    home = Path(__file__).resolve().parent.parent
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(home)!r})\n"
+        "from qsgen.build import spawn\n"
+        f"sys.path[:] = [p for p in sys.path if p not in ('', {str(home)!r})]\n"
+        "proc, conn = spawn._start_worker()\n"
+        "conn.send(None)\n"
+        "sys.exit(proc.wait(timeout=60))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 0

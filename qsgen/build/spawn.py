@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-_PKG = Path(__file__).resolve().parent
+_HOME = Path(__file__).resolve().parents[2]  # the folder that holds the qsgen package
 
 # Fewer pages than this are rendered in this process: starting a worker costs more than it saves.
 PARALLEL_MIN = 1000
@@ -69,15 +69,16 @@ def _start_worker() -> tuple[Any, Any]:
 
     Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
     which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
-    The worker imports this very qsgen (its parent folder first on PYTHONPATH), and the
-    libraries this process would."""
+    The worker imports this very qsgen (the folder holding it first on PYTHONPATH: an editable
+    install finds qsgen through an import hook its .pth file adds, which -S leaves out), and
+    the libraries this process would."""
     import socket
     import subprocess
     import sys
     from multiprocessing.connection import Connection
 
     mine, theirs = socket.socketpair()
-    path = os.pathsep.join(p for p in (str(_PKG.parent), os.environ.get("PYTHONPATH", "")) if p)
+    path = os.pathsep.join(p for p in (str(_HOME), os.environ.get("PYTHONPATH", "")) if p)
     # Without the site module (-S: its .pth files cost ~25 ms of start-up here), this process's
     # module folders (site-packages and what .pth files added) after the standard library's.
     folders = [p for p in sys.path if p and os.path.isdir(p)]
