@@ -262,7 +262,8 @@ class CachedPages(Pages):
 
     def idle(self, files: dict[str, bytes]) -> None:
         """While the workers render: the files made so far are written out (flush), and every
-        template is compiled (the root's pages are made after the workers end)."""
+        template is compiled (the builder then makes the root's pages, still before it asks
+        for the record pages)."""
         if not self.pending:
             return
         if self.flush is not None:

@@ -133,11 +133,12 @@ def build(sites: list[Site], pages: Pages | None = None, sink: Sink = join) -> d
     parts: list[search.Part] = []
     nb = search_buckets(sites)
     for site in sites:
-        _year(site, pages, sink, files)
+        # the root's pages need every year's results, not its record pages: made while the
+        # last year's record pages may still be rendering (worker processes)
+        _year(site, pages, sink, files, (lambda: _root(sites, pages, files)) if site is latest else None)
         head += search_page.head_rows(site)
         tail += search_page.tail_rows(site)
         parts += _search_parts(site, pages, sink, files, nb)
-    _root(sites, pages, files)
     files.update(pages.search_files(latest, head, parts, tail, nb, sink))
     files[search.CLIENT_FILE] = search.CLIENT_JS.encode("utf-8")
     docs = len(head) + sum(len(s.results.records.records) for s in sites) + len(tail)
@@ -152,8 +153,10 @@ def search_buckets(sites: list[Site]) -> int:
     return search.buckets(sum(len(s.results.records.records) for s in sites))
 
 
-def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None:
-    """A year's folder: its ranking, unit pages, record pages, rules, attachments and exports."""
+def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes],
+          meanwhile: Callable[[], None] | None = None) -> None:
+    """A year's folder: its ranking, unit pages, record pages, rules, attachments and exports;
+    ``meanwhile`` is called before the record pages are asked for."""
     results, folder = site.results, site.folder
     pages.begin(site)
     files[folder + index_page.PATH] = pages.page(folder, folder + index_page.PATH, lambda: index_page.inputs(site),
@@ -178,6 +181,8 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes]) -> None
     files[folder + exports.CSV_FILE] = exports.scores_csv(results, rows)
     _paperwork(site, pages, files)
     pages.idle(files)
+    if meanwhile is not None:
+        meanwhile()
     # Last: the incremental layer may still be rendering them (worker processes) while the
     # files above are made.
     for rec in results.records.records:
