@@ -3,6 +3,7 @@ taken; stopped, not left running, when the build fails while they render."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -211,3 +212,76 @@ def test_worker_finds_qsgen_without_the_callers_path(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 0
+
+
+def test_workers_started_ahead_are_forked_and_hold_nothing_of_this_process(tmp_path):
+    """On Linux, with no other thread running, the workers started ahead are forks (no start-up,
+    no import); a fork holds no file of this process: the first worker ends as soon as its own
+    connection is closed, although the second was forked while that connection was open."""
+    from qsgen.build import spawn
+
+    if not spawn._forks():
+        pytest.skip("workers are not forked here")
+    held = open(tmp_path / "held", "wb")  # a file this process has open when it forks
+    try:
+        workers.prestart(2)
+        (first, c1), (second, c2) = spawn._PRESTARTED
+        assert isinstance(first, spawn._Forked) and isinstance(second, spawn._Forked)
+        assert _fds_once_settled(second.pid) == 1  # (its socket, besides its standard streams)
+        spawn._PRESTARTED.clear()
+        c2.close()  # the second ends with its connection ...
+        assert second.wait(timeout=10) == 0
+        c1.close()  # ... and so does the first, its connection held by no other process
+        assert first.wait(timeout=10) == 0
+    finally:
+        workers.release()
+        held.close()
+
+
+def _fds_once_settled(pid: int) -> int:
+    """How many files a forked worker has open besides its standard streams, once it has
+    closed those of its parent (right after the fork)."""
+    import time
+
+    for _ in range(500):
+        n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2)
+        if n == 1:
+            break
+        time.sleep(0.01)
+    return n
+
+
+def test_workers_are_fresh_interpreters_while_another_thread_runs(monkeypatch):
+    """A fork copies only the calling thread (a lock another thread holds would stay held in
+    the child): with a second thread running, or QSGEN_WORKERS=spawn, workers are not forked."""
+    import threading
+
+    from qsgen.build import spawn
+
+    monkeypatch.delenv("QSGEN_WORKERS", raising=False)
+    stop = threading.Event()
+    th = threading.Thread(target=stop.wait)
+    th.start()
+    try:
+        assert not spawn._forks()
+    finally:
+        stop.set()
+        th.join()
+    monkeypatch.setenv("QSGEN_WORKERS", "spawn")
+    assert not spawn._forks()
+
+
+def test_a_clean_build_with_spawned_workers_equals_one_with_forked_workers(repo, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
+    sites = []
+    for how in ("fork", "spawn"):
+        root = tmp_path / how
+        shutil.copytree(repo, root)
+        monkeypatch.setenv("QSGEN_WORKERS", how)
+        pipeline.build(root, quiet=True)
+        sites.append(files_of(root / "_site"))
+    assert sites[0] == sites[1]

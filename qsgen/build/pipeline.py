@@ -139,9 +139,10 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
 
     root = Path(root)
     if _clean(root, use_cache) and _many_records(root, spawn.PARALLEL_MIN):
-        # every page will be rendered: the workers start now, while this process loads the
-        # rest of qsgen and reads the rules (they are ended below if no rendering takes them)
-        spawn.prestart()
+        # every page will be rendered: fresh workers start now, while this process loads the
+        # rest of qsgen and reads the rules (they are ended below if no rendering takes them);
+        # forked ones once it has (_build_with)
+        spawn.prestart(early=True)
     try:
         # A build makes no lasting reference cycles; the collector's full passes over
         # everything loaded cost ~10% at 50,000 records (profiled). Memory is the same without them.
@@ -217,6 +218,8 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     store = PageStore.load(root, lazy=True) if use_cache else PageStore()
     if store.empty and _many_records(root, workers.PARALLEL_MIN):
+        import qsgen.records  # noqa: F401  (loaded before a worker is forked: it reads records too)
+
         workers.prestart()  # every page will be rendered: the workers start while records are read
     try:
         return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)

@@ -75,12 +75,13 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     gets {part name: search_part's result} for each. Otherwise (and for a unit a chunk of
     which failed) nothing is added: the builder makes the part from the rows, in this process.
 
-    The workers are fresh interpreters (``python -c``, see _start_worker), not forks: a forked
-    worker shares the parent's heap only until it is written, and rendering writes nearly all
-    of it (every object a page reads has its reference count changed, every new object lands
-    in a hole left by loading; whichever process writes, the page is then held twice), so a
-    fork cost about as much memory again as the parent held (~260 MB at 50,000 records).
-    A fresh worker gets what record pages are rendered from (the rules, the inputs, the record
+    A worker started here is a fresh interpreter (``python -c``, see _start_worker), not a fork
+    of this process as it is now: a forked worker shares the parent's heap only until it is
+    written, and rendering writes nearly all of it (every object a page reads has its reference
+    count changed, every new object lands in a hole left by loading; whichever process writes,
+    the page is then held twice), so a fork cost about as much memory again as the parent held
+    (~260 MB at 50,000 records). Those started ahead (prestart) are forked before any record
+    is loaded, when there is little to copy. A worker gets what record pages are rendered from (the rules, the inputs, the record
     paths, then the records themselves in chunks of up to CHUNK with their score lines and git
     provenance) and holds one chunk at a time. Unit pages link to every record: they are
     rendered here, while the workers start. Chunks are handed out on demand, so the split
