@@ -110,11 +110,16 @@ def test_records_read_by_workers_started_ahead_equal_those_read_here(repo, tmp_p
         def __call__(self, *args):
             return read_record_file(*args)
 
-        def many(self, ctx, files):
-            self.files = len(files)
-            return workers.read_many(ctx, files, self.digests)
+        def many(self, ctx, files):  # (``files`` is the walk itself: read while it goes on)
+            def counted():
+                for f in files:
+                    self.files += 1
+                    yield f
+
+            return workers.read_many(ctx, counted(), self.digests)
 
     source = Source()
+    source.files = 0
     source.digests = DigestMemo()
     workers.prestart(2)
     try:
@@ -285,3 +290,38 @@ def test_a_clean_build_with_spawned_workers_equals_one_with_forked_workers(repo,
         pipeline.build(root, quiet=True)
         sites.append(files_of(root / "_site"))
     assert sites[0] == sites[1]
+
+
+def test_the_workers_read_while_the_walk_goes_on(repo, monkeypatch):
+    """read_many takes the walk itself: a chunk is handed to a worker as soon as its files are
+    found, so that the workers read while this process walks on; the results are those read
+    here, in the walk's order."""
+    import time
+
+    from qsgen.records import read_record_file
+    from qsgen.records.files import LoadContext
+    from qsgen.records.walk import _Walk
+
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
+    rules, _ = load_rules(repo)
+    ctx = LoadContext.of(repo, rules)
+    files = list(_Walk(ctx, read_record_file)._walk(str(repo / "records" / "2023"), "records/2023"))
+    assert len(files) > 40
+    digests = DigestMemo()
+
+    def walking():
+        for i, f in enumerate(files):
+            if i == 30:  # the walk goes on only once a worker has read one of the first chunks
+                end = time.monotonic() + 60
+                while not digests.by_id and time.monotonic() < end:
+                    time.sleep(0.01)
+                assert digests.by_id, "no chunk was read while the walk went on"
+            yield f
+
+    workers.prestart(2)
+    try:
+        got = workers.read_many(ctx, walking(), digests)
+    finally:
+        workers.release()
+    assert repr(got) == repr([read_record_file(ctx, *f) for f in files])

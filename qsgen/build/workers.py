@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -283,16 +284,21 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
         th.join()
 
 
-def read_many(ctx: Any, files: list, digests: Any = None) -> list:
+def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
     each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
     their records packed (packed_record); a chunk a worker could not read is read here, so
     that its errors surface here. The workers stay for rendering.
 
+    ``files`` may be an iterator, the walk itself: a chunk is handed out as soon as the walk
+    has found its files, so that the workers read while this process walks the other folders
+    (then it reads chunks too).
+
     ``digests``: the build's cache.DigestMemo, given each record's digest (record_digest) as
     it is read, by whichever process reads it (not after every record is in, in this one)."""
     import collections
+    import itertools
     import threading
 
     from qsgen.records import read_record_file
@@ -306,22 +312,27 @@ def read_many(ctx: Any, files: list, digests: Any = None) -> list:
                 known[id(rec)] = (rec, record_digest(rec))
         return r
 
-    if len(files) < PARSE_MIN or not _PRESTARTED:
-        return [read_here(f) for f in files]
-    out: list[Any] = [None] * len(files)
-    chunks = collections.deque(range(0, len(files), PARSE_CHUNK))
-    lock = threading.Lock()
+    files = iter(files)
+    listed = list(itertools.islice(files, PARSE_MIN))
+    if len(listed) < PARSE_MIN or not _PRESTARTED:
+        return [read_here(f) for f in itertools.chain(listed, files)]
+    out: dict[int, Any] = {}
+    chunks: collections.deque = collections.deque()
+    more = threading.Condition()
+    walking = [True]
     failed: list[int] = []
 
     def take() -> int | None:
-        with lock:
+        with more:
+            while not chunks and walking[0]:
+                more.wait()
             return chunks.popleft() if chunks else None
 
     def message(at: int) -> tuple:
-        return ("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in files[at:at + PARSE_CHUNK]])
+        return ("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in listed[at:at + PARSE_CHUNK]])
 
     def receive(at: int, got: Any) -> None:
-        if not isinstance(got, list) or len(got) != len(files[at:at + PARSE_CHUNK]):
+        if not isinstance(got, list) or len(got) != len(listed[at:at + PARSE_CHUNK]):
             failed.append(at)
             return
         for i, (recs, diags, bad, assessment, cases, sums) in enumerate(got):
@@ -345,21 +356,45 @@ def read_many(ctx: Any, files: list, digests: Any = None) -> list:
 
     from qsgen.records.files import FileResult
 
+    def hand_out(upto: int) -> None:
+        with more:
+            at = handed[0]
+            while at + PARSE_CHUNK <= upto or (not walking[0] and at < upto):
+                chunks.append(at)
+                at += PARSE_CHUNK
+            handed[0] = at
+            more.notify_all()
+
+    handed = [0]
+    hand_out(len(listed))
     feeders = [threading.Thread(target=feed, args=(i, proc, conn), daemon=True)
                for i, (proc, conn) in enumerate(_PRESTARTED)]
     for th in feeders:
         th.start()
     try:
+        try:
+            for f in files:  # (the walk goes on here)
+                listed.append(f)
+                if len(listed) - handed[0] >= PARSE_CHUNK:
+                    hand_out(len(listed))
+        finally:
+            with more:
+                walking[0] = False
+            hand_out(len(listed))
         while (at := take()) is not None:
-            for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+            for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
                 out[at + i] = read_here(f)
     finally:
+        with more:
+            walking[0] = False
+            chunks.clear()
+            more.notify_all()
         for th in feeders:
             th.join()
     for at in failed:
-        for i, f in enumerate(files[at:at + PARSE_CHUNK]):
+        for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
             out[at + i] = read_here(f)
-    return out
+    return [out[i] for i in range(len(listed))]
 
 
 class _Entry:

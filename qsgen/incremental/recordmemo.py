@@ -15,7 +15,7 @@ import copyreg
 import io
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -243,23 +243,30 @@ class _Replay:
             return hit
         return self._remember(path, key, clashed, self.read(ctx, folder, entry, path, assessment))
 
-    def many(self, ctx: LoadContext, files: list) -> list[FileResult]:
-        """__call__ for each of ``files`` (the walk's (folder, entry, path, assessment)); the
-        files not replayed are read all at once by the memo's ``read_many`` when it has one."""
+    def many(self, ctx: LoadContext, files: Iterable) -> list[FileResult]:
+        """__call__ for each of ``files`` (the walk's (folder, entry, path, assessment); it may
+        be the walk itself, an iterator); the files not replayed are read all at once by the
+        memo's ``read_many`` when it has one (as the walk finds them)."""
         out: list[Any] = []
         todo: list[tuple[int, Any, bool]] = []
-        for i, (folder, entry, path, assessment) in enumerate(files):
-            hit, key, clashed = self._replayed(ctx, folder, entry, path, assessment)
-            out.append(hit)
-            if hit is None:
-                todo.append((i, key, clashed))
+        listed: list = []
+
+        def unread() -> Iterator:
+            for i, (folder, entry, path, assessment) in enumerate(files):
+                listed.append((folder, entry, path, assessment))
+                hit, key, clashed = self._replayed(ctx, folder, entry, path, assessment)
+                out.append(hit)
+                if hit is None:
+                    todo.append((i, key, clashed))
+                    yield listed[-1]
+
         read_many = self.memo.read_many
-        if read_many is not None and len(todo) > 1:
-            results = read_many(ctx, [files[i] for i, _k, _c in todo])
+        if read_many is not None:
+            results = read_many(ctx, unread())
         else:
-            results = [self.read(ctx, *files[i]) for i, _k, _c in todo]
+            results = [self.read(ctx, *f) for f in unread()]
         for (i, key, clashed), result in zip(todo, results, strict=True):
-            out[i] = self._remember(files[i][2], key, clashed, result)
+            out[i] = self._remember(listed[i][2], key, clashed, result)
         return out
 
     def _replayed(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 from qsgen.core.errors import Diagnostic
@@ -53,26 +54,12 @@ class _Walk:
                 self._error(rel, 1, 1, f"{rel}/ 是一个符号链接，不能读取仓库以外的内容",
                             f"请把 {rel}/ 换成真正的文件夹")
                 year_dir = ""
-        if year_dir and os.path.isdir(year_dir):
-            entries, _clashed = self._scandir(year_dir, year_rel)
-            for entry in entries:
-                rel = f"{year_rel}/{entry.name}"
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    self._unit_dir(entry, rel)
-                elif entry.is_symlink():
-                    self._error(rel, 1, 1, "records/ 下不能有符号链接", "请放真正的文件夹或文件")
-                elif entry.name == STATUS_FILE:
-                    continue  # the year's state, the assessment office's (qsgen/lifecycle/)
-                elif entry.name.lower().endswith((".md", ".yaml", ".yml")) and not _is_readme(entry.name):
-                    self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
-                                f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")
         many = getattr(self.source, "many", None)
-        if many is not None and self.files:
-            results = many(self.ctx, self.files)
+        walked = self._walk(year_dir, year_rel) if year_dir and os.path.isdir(year_dir) else iter(())
+        if many is not None:
+            results = many(self.ctx, walked)  # (the source may read while the walk goes on)
         else:
-            results = [self.source(self.ctx, folder, e, path, a) for folder, e, path, a in self.files]
+            results = [self.source(self.ctx, folder, e, path, a) for folder, e, path, a in walked]
         for (_folder, _e, path, _a), result in zip(self.files, results, strict=True):
             self._take(path, result)
         for d in duplicate_case_numbers(self.case_numbers):
@@ -83,6 +70,23 @@ class _Walk:
         assessments = {k: a for k, a in sorted(self.assessments.items())}
         return (RecordSet(self.ctx.rules.year, records, assessments),
                 sorted(set(self.diags)))
+
+    def _walk(self, year_dir: str, year_rel: str) -> Iterator[tuple[UnitFolder, os.DirEntry, str, bool]]:
+        """The files to read, as the walk finds them (each also kept in self.files)."""
+        entries, _clashed = self._scandir(year_dir, year_rel)
+        for entry in entries:
+            rel = f"{year_rel}/{entry.name}"
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield from self._unit_dir(entry, rel)
+            elif entry.is_symlink():
+                self._error(rel, 1, 1, "records/ 下不能有符号链接", "请放真正的文件夹或文件")
+            elif entry.name == STATUS_FILE:
+                continue  # the year's state, the assessment office's (qsgen/lifecycle/)
+            elif entry.name.lower().endswith((".md", ".yaml", ".yml")) and not _is_readme(entry.name):
+                self._error(rel, 1, 1, f"{entry.name} 直接放在了 {year_rel}/ 下，没有放进单位文件夹",
+                            f"记录要放在 {year_rel}/<单位>/ 里，例如 {year_rel}/longgang/{entry.name}")
 
     def _error(self, path: str, line: int, col: int, message: str, hint: str = "") -> None:
         self.diags.append(Diagnostic(path, max(1, line), max(1, col), message, hint))
@@ -117,7 +121,8 @@ class _Walk:
                 clashed.append(n)
         return frozenset(clashed)
 
-    def _unit_dir(self, entry: os.DirEntry, rel: str) -> None:
+    def _unit_dir(self, entry: os.DirEntry, rel: str) -> Iterator[tuple[UnitFolder, os.DirEntry, str, bool]]:
+        """A unit folder's files to read (kept in self.files too), once the folder is walked."""
         ctx = self.ctx
         slug = entry.name
         unit = ctx.units.get(slug)
@@ -134,7 +139,7 @@ class _Walk:
             return
         entries, clashed = self._scandir(entry.path, rel)
         folder = UnitFolder(rel, unit, {fold_name(e.name): e.name for e in entries}, clashed)
-        files = self.files
+        files: list[tuple[UnitFolder, os.DirEntry, str, bool]] = []
         for e in entries:
             name = e.name
             path = f"{rel}/{name}"
@@ -159,6 +164,8 @@ class _Walk:
             elif low.endswith((".yaml", ".yml")):
                 self._error(path, 1, 1, f"不认识的 YAML 文件{quote(name)}",
                             f"单位文件夹里只有评分文件叫 {ASSESSMENT_FILE}；其他记录用 .md 文件")
+        self.files += files
+        yield from files
 
     def _take(self, path: str, result: FileResult) -> None:
         """What one file gave (a FileResult)."""
