@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qsgen import site
 from qsgen.build import pipeline, render, workers
@@ -25,6 +27,11 @@ import gen_corpus  # noqa: E402
 def repo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("corpus") / "repo"
     gen_corpus.generate(60, root)
+    # links between records (a worker resolves them without the site's dict of record paths)
+    first, second, *_ = sorted((root / "records" / "2023").glob("*/*-*.md"))
+    rel = f"../{second.parent.name}/{second.name}"
+    first.write_text(first.read_text("utf-8") + f"\n见[另一条]({rel})、[又一条](<{rel}#note>)和[没有的](gone.md)。\n",
+                     "utf-8")
     return root
 
 
@@ -325,3 +332,31 @@ def test_the_workers_read_while_the_walk_goes_on(repo, monkeypatch):
     finally:
         workers.release()
     assert repr(got) == repr([read_record_file(ctx, *f) for f in files])
+
+
+_NAME = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["longgang", "dangjian", "中村所", "a b"]), _NAME), max_size=30),
+       st.lists(st.tuples(st.sampled_from(["longgang", "dangjian", "x", ""]), _NAME), max_size=10))
+def test_the_record_ids_a_worker_holds_answer_as_the_dict_they_are_made_from(files, others):
+    """What a worker links records by (urls.RecordIds, compact) answers every question as the
+    site's dict of record paths -> ids: for the paths, for other names, for odd text."""
+    from qsgen.site.urls import RecordIds
+
+    ids = {f"records/2023/{unit}/{name}.md": f"{unit}/{name}" for unit, name in files}
+    compact = RecordIds.of(ids)
+    if any("\n" in name or "/" in name for _unit, name in files):
+        assert compact is ids  # (a path that does not give its id: the dict itself is sent)
+        return
+    assert isinstance(compact, RecordIds) and len(compact) == len(ids)
+    for path, rid in ids.items():
+        assert path in compact and compact[path] == rid
+    asked = [f"records/2023/{u}/{n}.md" for u, n in others] + [f"records/2023/{u}/{n}" for u, n in files] + [
+        "", "records/2023", "records/2023/longgang/", "records/2023/longgang/\n.md", "\n", ".md"]
+    for path in asked:
+        assert (path in compact) == (path in ids)
+        if path in ids:
+            assert compact[path] == ids[path]
+    assert RecordIds.of({"records/2023/longgang/a.md": "other/a"}) == {"records/2023/longgang/a.md": "other/a"}

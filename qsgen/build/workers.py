@@ -28,7 +28,7 @@ from qsgen.publish.writer import stream_file, stream_page
 from qsgen.site import Site, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
-from qsgen.site.urls import record_file, unit_file
+from qsgen.site.urls import RecordIds, record_file, unit_file
 
 
 def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
@@ -146,7 +146,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
 
         return take
 
-    state = {"rules": s.rules, "record_paths": s.record_paths, "stream_dir": stream_dir,
+    state = {"rules": s.rules, "record_paths": RecordIds.of(s.record_paths), "stream_dir": stream_dir,
              "years": s.years, "as_of": s.results.as_of,
              "inputs": dataclasses.replace(s.inputs, history={},
                                            attachments=dict.fromkeys(s.inputs.attachments, b""),
