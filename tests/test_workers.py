@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qsgen import site
-from qsgen.build import pipeline, render, workers
+from qsgen.build import pipeline, render, spawn, workers
 from qsgen.build.inputs import site_inputs
 from qsgen.incremental.cache import DigestMemo, record_digest
 from qsgen.records import load_records
@@ -185,6 +185,7 @@ def test_workers_started_ahead_compile_the_templates_for_the_build(repo, tmp_pat
     root = tmp_path / "repo"
     shutil.copytree(repo, root)
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(spawn, "PARALLEL_MIN", 10)  # (workers started ahead)
     monkeypatch.setattr(workers, "PARSE_MIN", 10)
     monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
     pipeline.build(root, quiet=True)
@@ -230,8 +231,6 @@ def test_workers_started_ahead_are_forked_and_hold_nothing_of_this_process(tmp_p
     """On Linux, with no other thread running, the workers started ahead are forks (no start-up,
     no import); a fork holds no file of this process: the first worker ends as soon as its own
     connection is closed, although the second was forked while that connection was open."""
-    from qsgen.build import spawn
-
     if not spawn._forks():
         pytest.skip("workers are not forked here")
     held = open(tmp_path / "held", "wb")  # a file this process has open when it forks
@@ -268,8 +267,6 @@ def test_workers_are_fresh_interpreters_while_another_thread_runs(monkeypatch):
     the child): with a second thread running, or QSGEN_WORKERS=spawn, workers are not forked."""
     import threading
 
-    from qsgen.build import spawn
-
     monkeypatch.delenv("QSGEN_WORKERS", raising=False)
     stop = threading.Event()
     th = threading.Thread(target=stop.wait)
@@ -287,6 +284,7 @@ def test_a_clean_build_with_spawned_workers_equals_one_with_forked_workers(repo,
     import shutil
 
     monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(spawn, "PARALLEL_MIN", 10)  # (workers started ahead)
     monkeypatch.setattr(workers, "PARSE_MIN", 10)
     monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
     sites = []

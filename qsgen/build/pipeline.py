@@ -213,18 +213,20 @@ def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: 
 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],
                 use_cache: bool, atomic: bool, check: Any, pdf: bool = False) -> BuildReport:
-    from qsgen.build import workers
+    from qsgen.build import spawn
     from qsgen.incremental.pagestore import PageStore
 
     store = PageStore.load(root, lazy=True) if use_cache else PageStore()
-    if store.empty and _many_records(root, workers.PARALLEL_MIN):
+    if store.empty and _many_records(root, spawn.PARALLEL_MIN):
         import qsgen.records  # noqa: F401  (loaded before a worker is forked: it reads records too)
 
-        workers.prestart()  # every page will be rendered: the workers start while records are read
+        # every page will be rendered: the workers start while records are read, before the
+        # site and Jinja are imported here (they import them while this process scores)
+        spawn.prestart()
     try:
         return _build_into(root, out, say, notes, use_cache, atomic, check, pdf, store)
-    finally:
-        workers.release()
+    finally:  # (workers.release when the build got to import it: it forgets what they were to compile)
+        getattr(sys.modules.get("qsgen.build.workers"), "release", spawn.release)()
 
 
 def _many_records(root: Path, at_least: int) -> bool:

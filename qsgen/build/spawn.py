@@ -146,9 +146,9 @@ def _fork_worker() -> tuple[Any, Any]:
                 os.dup2(null, fd)
             os.closerange(3, keep)
             os.closerange(keep + 1, max(keep + 2, os.sysconf("SC_OPEN_MAX")))
-            from qsgen.build.workers import _child
+            from qsgen.build.reading import child
 
-            _child(keep)
+            child(keep)
             code = 0
         finally:
             os._exit(code)
@@ -157,7 +157,7 @@ def _fork_worker() -> tuple[Any, Any]:
 
 
 def _start_worker() -> tuple[Any, Any]:
-    """A new Python process running workers._child, and a multiprocessing Connection to it.
+    """A new Python process running reading.child, and a multiprocessing Connection to it.
 
     Not multiprocessing's spawn: that re-runs the caller's ``__main__`` script in the worker,
     which breaks any script that calls qsgen without an ``if __name__ == "__main__"`` guard.
@@ -178,7 +178,7 @@ def _start_worker() -> tuple[Any, Any]:
     try:
         proc = subprocess.Popen(
             [sys.executable, "-S", "-c",
-             "import sys; sys.path += sys.argv[2:]; from qsgen.build.workers import _child; _child(int(sys.argv[1]))",
+             "import sys; sys.path += sys.argv[2:]; from qsgen.build.reading import child; child(int(sys.argv[1]))",
              str(theirs.fileno()), *folders],
             pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

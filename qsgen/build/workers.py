@@ -1,4 +1,4 @@
-"""Pages rendered in bulk: by worker processes (fresh interpreters fed chunks of records) from ~1,000 pages.
+"""Pages rendered in bulk: by worker processes (forks or fresh interpreters, fed chunks of records) from ~1,000 pages.
 
 The incremental layer (CachedPages.begin) hands the pages that changed to render_pages; the
 workers render them with the same site code and write them into the new site (``stream_dir``)
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qsgen.build.rendering import render_out
 from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart, release, …)
     _PRESTARTED,
     PARALLEL_MIN,
@@ -24,37 +25,8 @@ from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart
 from qsgen.build.spawn import release as _release
 from qsgen.core.model import packed_record, unpacked_record
 from qsgen.incremental.cache import record_digest
-from qsgen.publish.writer import stream_file, stream_page
-from qsgen.site import Site, page_and_row, search
-from qsgen.site.pages import search as search_page
-from qsgen.site.pages import unit as unit_page
-from qsgen.site.urls import RecordIds, record_file, unit_file
-
-
-def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
-    """One page of ``work`` (a unit page, or a record page with its search row, made at once
-    from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
-    ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
-    kind, obj = item
-    if kind == "unit":
-        data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
-    else:
-        (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
-    if stream_dir is not None:
-        data = stream_page(stream_dir, path, data)
-    return data, row
-
-
-def search_part(s: Site, name: str, rows: list, nb: int, stream_dir: str | None) -> tuple:
-    """A unit's part of the search index made from its records' rows, as site.builder makes it:
-    (meta, [(row file path, its bytes or what stands for them once written into
-    ``stream_dir``, the digest of its bytes)], gram sections, urls, their digests)."""
-    part = search_page.part(s, name, rows, nb)
-    files = []
-    for path, data in part.files.items():
-        files.append((path, data if stream_dir is None else stream_file(stream_dir, path, [data]),
-                      search.digest(data)))
-    return part.meta, files, part.sections, part.urls, part.digests
+from qsgen.site import Site
+from qsgen.site.urls import RecordIds
 
 
 def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
@@ -397,33 +369,6 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
     return [out[i] for i in range(len(listed))]
 
 
-class _Entry:
-    """What read_record_file asks of an os.DirEntry, in a worker (a DirEntry cannot be sent)."""
-
-    __slots__ = ("path", "name", "_link")
-
-    def __init__(self, path: str, name: str, link: bool) -> None:
-        self.path, self.name, self._link = path, name, link
-
-    def is_symlink(self) -> bool:
-        return self._link
-
-
-def _read_chunk(ctx: Any, part: list) -> list | None:
-    """A worker's reading of one chunk of read_many: FileResults with their records packed, and
-    each record's digest (record_digest)."""
-    from qsgen.records import read_record_file
-
-    try:
-        out = []
-        for folder, full, name, link, path, assessment in part:
-            r = read_record_file(ctx, folder, _Entry(full, name, link), path, assessment)
-            out.append((tuple(packed_record(rec) for rec in r.records), r.diagnostics, r.bad,
-                        r.assessment, r.case_numbers, tuple(record_digest(rec) for rec in r.records)))
-        return out
-    except BaseException:  # the parent reads this chunk itself and reports the error
-        return None
-
 # (templates folder, template names, compiled templates folder or None): what the workers
 # started ahead compile once they have read their records (compile_ahead).
 _AHEAD: list[Any] = []
@@ -446,94 +391,3 @@ def compile_ahead(templates: Path, folder: str | None) -> None:
     except OSError:
         return
     _AHEAD[:] = [os.fspath(templates), names, folder]
-
-
-
-def _child(fd: int) -> None:
-    """A worker process: renders the chunks of record pages it is sent over ``fd`` (see
-    render_pages); None for a chunk that failed (the parent renders it again and reports it)."""
-    import gc
-    from multiprocessing.connection import Connection
-
-    from qsgen.core.model import RecordSet, Results
-    from qsgen.incremental.templates import use_compiled_templates
-
-    gc.disable()  # as in the parent: rendering makes no lasting cycles
-    conn = Connection(fd)
-    ctx = None
-    while True:  # started ahead, a worker may first read record files (read_many)
-        try:
-            state = conn.recv()
-        except (EOFError, OSError):
-            return
-        if isinstance(state, tuple) and state and state[0] == "parse":
-            from qsgen.records.files import LoadContext
-
-            ctx = LoadContext.of(state[1], state[2])
-        elif isinstance(state, tuple) and state and state[0] == "files":
-            conn.send(_read_chunk(ctx, state[1]))
-        elif isinstance(state, tuple) and state and state[0] == "compile":
-            from qsgen.incremental.templates import compile_ahead as compile_templates
-
-            compile_templates(Path(state[1]), state[2], state[3])
-        else:
-            break
-    ctx = None
-    if state is None:
-        return
-    rules = state["rules"]
-    s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])
-    use_compiled_templates(s)
-    s.record_paths = state["record_paths"]
-    stream_dir = state["stream_dir"]
-    gathered: dict[str, list | None] = {}  # part name -> the rows of its unit so far
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            break
-        if msg is None:
-            break
-        packed, s.uses, s.inputs.history, unit = msg
-        records = [unpacked_record(t) for t in packed]
-        try:
-            data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
-        except BaseException:  # the parent renders this chunk itself and reports the error
-            data = None
-        if unit is not None:  # a chunk of a unit whose search part is made here, with its last
-            name, nb, last = unit
-            rows = gathered.setdefault(name, [])
-            if data is None or rows is None:
-                gathered[name] = None  # (a chunk failed: the parent makes the part)
-            else:
-                rows.extend(row for _page, row in data)
-            if last:
-                rows = gathered.pop(name)
-                try:
-                    part = None if rows is None or data is None else search_part(s, name, rows, nb, stream_dir)
-                except BaseException:
-                    part = None
-                data = None if data is None else (data, part)
-                rows = None
-        conn.send(data)
-        if unit is not None and unit[2]:
-            _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
-    conn.close()
-
-
-def _give_back() -> None:
-    """Hand the C library's free memory back to the system (glibc's malloc_trim), so that what
-    a large unit's search part took does not stay counted against this process to the end."""
-    global _TRIM
-    if _TRIM is None:
-        try:
-            import ctypes
-
-            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _TRIM = False
-    if _TRIM:
-        _TRIM(0)
-
-
-_TRIM = None

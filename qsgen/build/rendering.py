@@ -1,0 +1,103 @@
+"""A render worker's second part: record pages (and a unit's part of the search index) rendered from what the build sends, written into the new site as they are made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qsgen.core.model import unpacked_record
+from qsgen.publish.writer import stream_file, stream_page
+from qsgen.site import Site, page_and_row, search
+from qsgen.site.pages import search as search_page
+from qsgen.site.pages import unit as unit_page
+from qsgen.site.urls import record_file, unit_file
+
+
+def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
+    """One page of ``work`` (a unit page, or a record page with its search row, made at once
+    from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
+    ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
+    kind, obj = item
+    if kind == "unit":
+        data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
+    else:
+        (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
+    if stream_dir is not None:
+        data = stream_page(stream_dir, path, data)
+    return data, row
+
+
+def search_part(s: Site, name: str, rows: list, nb: int, stream_dir: str | None) -> tuple:
+    """A unit's part of the search index made from its records' rows, as site.builder makes it:
+    (meta, [(row file path, its bytes or what stands for them once written into
+    ``stream_dir``, the digest of its bytes)], gram sections, urls, their digests)."""
+    part = search_page.part(s, name, rows, nb)
+    files = []
+    for path, data in part.files.items():
+        files.append((path, data if stream_dir is None else stream_file(stream_dir, path, [data]),
+                      search.digest(data)))
+    return part.meta, files, part.sections, part.urls, part.digests
+
+
+def render_loop(conn: Any, state: dict) -> None:
+    """A worker process, once given what record pages are rendered from (``state``, see
+    render_pages): renders the chunks of record pages it is sent over ``conn``; None for a
+    chunk that failed (the parent renders it again and reports it)."""
+    from qsgen.core.model import RecordSet, Results
+    from qsgen.incremental.templates import use_compiled_templates
+
+    rules = state["rules"]
+    s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])
+    use_compiled_templates(s)
+    s.record_paths = state["record_paths"]
+    stream_dir = state["stream_dir"]
+    gathered: dict[str, list | None] = {}  # part name -> the rows of its unit so far
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg is None:
+            break
+        packed, s.uses, s.inputs.history, unit = msg
+        records = [unpacked_record(t) for t in packed]
+        try:
+            data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
+        except BaseException:  # the parent renders this chunk itself and reports the error
+            data = None
+        if unit is not None:  # a chunk of a unit whose search part is made here, with its last
+            name, nb, last = unit
+            rows = gathered.setdefault(name, [])
+            if data is None or rows is None:
+                gathered[name] = None  # (a chunk failed: the parent makes the part)
+            else:
+                rows.extend(row for _page, row in data)
+            if last:
+                rows = gathered.pop(name)
+                try:
+                    part = None if rows is None or data is None else search_part(s, name, rows, nb, stream_dir)
+                except BaseException:
+                    part = None
+                data = None if data is None else (data, part)
+                rows = None
+        conn.send(data)
+        if unit is not None and unit[2]:
+            _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
+    conn.close()
+
+
+def _give_back() -> None:
+    """Hand the C library's free memory back to the system (glibc's malloc_trim), so that what
+    a large unit's search part took does not stay counted against this process to the end."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
