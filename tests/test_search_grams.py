@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fixtures import search_reference_grams as reference
@@ -98,6 +99,19 @@ def test_repeated_grams_and_single_characters():
             SearchDoc("records/u/c.html", "，。", "案件", "龙港所", "")]
     for nb in (64, 1024):
         assert _sections("p", nb, docs) == _reference("p", nb, docs)
+
+
+def test_sections_packed_and_unpacked_in_several_threads_at_once():
+    """(Each thread has its own Zstandard contexts.) Every group gives its sections back."""
+    sections = {b: b"%d:" % b * (b + 1) * 40 for b in range(0, 256, 3)}
+
+    def again(_n: int) -> dict[int, bytes]:
+        packed = search.pack(sections, 256)
+        assert sorted(packed) == sorted({b - b % (256 // search.GROUPS) for b in sections})
+        return {b: bytes(data) for group in packed.values() for b, data in search.unpack(group).items()}
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(found == sections for found in pool.map(again, range(12)))
 
 
 def test_a_part_without_runs_has_no_sections():

@@ -13,8 +13,9 @@ file:// pages; its extended binary took 9.5 s and wrote 42 MB for 10,000 records
 
 Cost: the gram index is Python work per distinct run of a part (per row a run is in and per gram
 of a run only map()s over whole lists), about 0.4 s of CPU for the 10,000-record benchmark corpus
-and 0.13 s to compress its sections until the gram files are put together (1.35 s in all before
-issue 21; a per-record bigram table took 1.5 s and was not exact, one with positions 16 s), and
+and 0.05 s to compress its sections (Zstandard) until the gram files are put together (1.35 s in
+all before issue 21; a per-record bigram table took 1.5 s and was not exact, one with positions
+16 s), and
 each row's runs, found with the row (by the render workers, about 18 µs a row): the price of a
 query loading about 0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see
 docs/benchmarks.md.
