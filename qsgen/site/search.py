@@ -15,10 +15,9 @@ Cost: the gram index is Python work per distinct run of a part (per row a run is
 of a run only map()s over whole lists), about 0.4 s of CPU for the 10,000-record benchmark corpus
 and 0.05 s to compress its sections (Zstandard) until the gram files are put together (1.35 s in
 all before issue 21; a per-record bigram table took 1.5 s and was not exact, one with positions
-16 s), and
-each row's runs, found with the row (by the render workers, about 18 µs a row): the price of a
-query loading about 0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at 50,000); see
-docs/benchmarks.md.
+16 s), and each row's runs, found with the row (by the render workers, about 18 µs a row): the
+price of a query loading about 0.5 MB instead of every row (8.5 MB at 10,000 records, 43 MB at
+50,000); see docs/benchmarks.md.
 
 The index (format 4; issue 19: a phone must not download every record's text for one query)
     search/index.js          ``window.QSGEN_SEARCH_INDEX={...}``: the kinds and units tables,
