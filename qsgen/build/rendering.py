@@ -6,7 +6,7 @@ from typing import Any
 
 from qsgen.core.model import unpacked_record
 from qsgen.publish.writer import stream_file, stream_page
-from qsgen.site import Site, page_and_row, search
+from qsgen.site import Site, packedrows, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import record_file, unit_file
@@ -77,12 +77,21 @@ def render_loop(conn: Any, state: dict) -> None:
                     part = None if rows is None or data is None else search_part(s, name, rows, nb, stream_dir)
                 except BaseException:
                     part = None
-                data = None if data is None else (data, part)
+                data = None if data is None else (_packed_rows(data), part)
                 rows = None
+        if isinstance(data, list):
+            data = _packed_rows(data)
         conn.send(data)
         if unit is not None and unit[2]:
             _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
     conn.close()
+
+
+def _packed_rows(data: list) -> list:
+    """A chunk's (page, search row) with its rows packed together (site/packedrows.py): the main
+    process keeps them to the end of the build, to save them, and reads none of them."""
+    rows = packedrows.packed([row for _page, row in data])
+    return [(page, row) for (page, _row), row in zip(data, rows, strict=True)]
 
 
 def _give_back() -> None:
