@@ -52,6 +52,8 @@ def rewrite_relative(body: str, rec: Record, p: str, attachments: Any,
                      record_ids: dict[str, str] | None = None) -> str:
     """Relative links in a body: to an attachment -> the copied file; to another record's .md
     file -> that record's page. Anything else is left as written."""
+    if 'href="' not in body and 'src="' not in body:  # (what _HREF needs; most bodies have neither)
+        return body
     rec_dir = posixpath.dirname(rec.path)
 
     def sub(m: re.Match) -> str:
@@ -90,7 +92,7 @@ def page_and_facts(site: Site, rec: Record) -> tuple[bytes, str, list[str]]:
                 if name not in _NOT_FACTS:
                     facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     attachments = []
-    rec_dir = posixpath.dirname(rec.path)
+    rec_dir = posixpath.dirname(rec.path) if rec.attachments else ""
     for a in rec.attachments:
         attachments.append({"name": posixpath.relpath(a, rec_dir) if a.startswith(rec_dir) else a,
                             "href": p + quote(attachment_file(a)),
