@@ -156,7 +156,7 @@ def search_row(site: Site, rec: Record, text: str | None = None, facts: list[str
             shown = field_value(rec, name, value, "", unit, site.plain)
             facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     facts.append(rec.date.isoformat())
-    return search.row(search.SearchDoc(
-        url=site.folder + record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
-        unit=f"{site.year.year}年 {unit.name if unit else rec.unit}", text=" · ".join(f for f in facts if f),
-        body=markdown.plain_text(rec.body) if text is None else text))
+    return search.row_of(  # (search.row of the SearchDoc of these)
+        site.folder + record_url(rec.id), rec.title, kind.name if kind else rec.kind,
+        f"{site.year.year}年 {unit.name if unit else rec.unit}", " · ".join([f for f in facts if f]),
+        markdown.plain_text(rec.body) if text is None else text)
