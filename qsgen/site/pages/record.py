@@ -130,7 +130,10 @@ def objection_of(site: Site, rec: Record, p: str) -> dict[str, Any] | None:
 
 def excerpt(text: str, limit: int = 80) -> str:
     """The start of a body's plain text on one line, for the page's meta description."""
-    flat = " ".join(text.split())
+    # (the words of a prefix of ``text``, joined, are a prefix of all its words joined)
+    flat = " ".join(text[: 2 * limit].split())
+    if len(flat) <= limit and len(text) > 2 * limit:
+        flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
 
 
