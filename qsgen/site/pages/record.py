@@ -38,11 +38,13 @@ def inputs(site: Site, rec: Record, paths: Any) -> tuple:
     ``sorted(site.record_paths)``) only when its body may link to another record."""
     c = site.inputs.history.get(rec.path)
     commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
+    body = rec.body
+    # (MAY_LINK.search(body), its scan only for a body with a "%": most have neither)
+    links = paths if "md" in body or ("%" in body and MAY_LINK.search(body)) else ""
     approvals = site.inputs.approvals
     if approvals is not None:  # (a function of HEAD and rules/, as the commit is)
-        return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""),
-                approvals.get(rec.path, ()))
-    return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""))
+        return (site.uses.get(rec.id), (commit, links), approvals.get(rec.path, ()))
+    return (site.uses.get(rec.id), (commit, links))
 
 
 _HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
