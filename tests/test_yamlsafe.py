@@ -81,6 +81,8 @@ def _tree(node):
     v = node.value
     if isinstance(v, dict):
         v = {k: _tree(x) for k, x in v.items()}
+    elif isinstance(v, list):
+        v = [_tree(x) for x in v]
     return (v, node.line, node.col, node.key_line, node.quoted)
 
 
@@ -88,7 +90,8 @@ _PIECES = st.sampled_from([*"ab09_-: #&*'\"!|>%@`,[]{}?\t\\~=.()（）：　\u00
                            "yes", "null", "2023-01-02", "---", "...", "\r", "a: b", " #c"])
 _VALUES = st.lists(_PIECES, max_size=8).map("".join)
 _LINES = st.tuples(st.sampled_from(["kind", "title", "a", "A_1", "date", "x" * 70, "y-z", "é"]),
-                   st.one_of(_VALUES, _VALUES.map(lambda v: f'"{v}"')))
+                   st.one_of(_VALUES, _VALUES.map(lambda v: f'"{v}"'),
+                             st.lists(_VALUES, max_size=3).map(lambda vs: "[" + ", ".join(vs) + "]")))
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -106,7 +109,11 @@ def test_flat_front_matter_taken_and_refused():
     node = yamlsafe._flat(text, 1)
     assert node is not None and _tree(node) == _tree(_by_parser(text, 1))
     assert node.value["title"].quoted and node.value["title"].col == 8
-    for other in ("a: 1\na: 2\n", "a: 1\n\nb: 2\n", "a: x # c\n", "a: 12:30\n", 'a: "x\\n"\n', "a: [x]\n",
+    for flow in ("a: [x]\n", "a: [附件/甲.pdf, b, c]\nk: v\n", "a: []\n", "a: [x'y, z\"]\n"):
+        node = yamlsafe._flat(flow, 1)
+        assert node is not None and _tree(node) == _tree(_by_parser(flow, 1)), flow
+    for other in ("a: 1\na: 2\n", "a: 1\n\nb: 2\n", "a: x # c\n", "a: 12:30\n", 'a: "x\\n"\n', "a: [x,y]\n",
+                  "a: [ x]\n", "a: [x ]\n", "a: [x y]\n", "a: [-x]\n", "a: [x, [y]]\n", "a: [x]]\n", "a: ['x']\n",
                   "a: &x y\n", "a: !!str y\n", "a:  y\n", "a: y \n", "a: 'y'\n", "  a: y\n", "a: y\r\n", ""):
         assert yamlsafe._flat(other, 0) is None, other
     # what the parser refuses is still refused with its own message

@@ -118,7 +118,7 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
         return None, [Diagnostic(path, 1 + line_offset, 1, FALLBACK[0], FALLBACK[1])]
 
 
-# The common front matter: lines of ``key: text`` or ``key: "text"`` only (no blank line,
+# The common front matter: lines of ``key: text``, ``key: "text"`` or ``key: [a, b]`` only (no blank line,
 # comment, indentation, escape, flow or block collection, anchor, tag or anything else YAML
 # treats specially). Such a document is read without the YAML parser: a mapping of scalars, as
 # yaml.compose gives it (tests/test_yamlsafe.py holds the two to the same Node trees and line
@@ -128,8 +128,11 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
 # indicator or a space first, a space last; quoted, ``"`` and ``\\`` inside.
 _NEVER = "\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff"
 _BAD = _NEVER + "#&*:"
+# Also ``key: [a, b]``: a flow sequence of plain scalars without spaces, ``, `` between them
+# (never ``,`` ``[`` ``]`` ``{`` ``}`` in an item; an item starts as a plain value does).
+_ITEM = rf"[^{_BAD} \-?,\[\]{{}}!|>'\"%@`][^{_BAD} ,\[\]{{}}]*"
 _FLAT_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]{{0,63}}): (?:([^{_BAD} \-?,\[\]{{}}!|>'\"%@`](?:[^{_BAD}]*[^{_BAD} ])?)"
-                        rf"|\"([^{_NEVER}\"\\\\]*)\")")
+                        rf"|\"([^{_NEVER}\"\\\\]*)\"|\[((?:{_ITEM}(?:, {_ITEM})*)?)\])")
 
 
 def _flat(text: str, off: int) -> Node | None:
@@ -149,10 +152,18 @@ def _flat(text: str, off: int) -> Node | None:
         if key in mapping:
             return None  # (the parser's error names both lines)
         value = m[2]
-        if value is None:  # "quoted"
-            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
-        else:
+        if value is not None:
             mapping[key] = Node(value, i, m.start(2) + 1, i)
+        elif m[3] is not None:  # "quoted"
+            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
+        else:  # [a, b]
+            col = m.start(4) + 1
+            items = []
+            if m[4]:
+                for item in m[4].split(", "):
+                    items.append(Node(item, i, col, i))
+                    col += len(item) + 2
+            mapping[key] = Node(items, i, m.start(4), i)
     return Node(mapping, 1 + off, 1)
 
 
