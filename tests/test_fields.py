@@ -308,3 +308,19 @@ def test_huge_money_with_many_decimals_is_an_error_not_a_crash():
 
 def test_scores_may_have_more_decimals():
     assert ok("score", FieldSpec("decimal", label="得分"), "9.125") == Decimal("9.125")
+
+
+def test_a_date_read_before_is_checked_against_each_files_period():
+    # (dates are kept by their text once read: the period is still each file's own)
+    spec = CASE["date"]
+    for text in ("2023-06-02", "2023年6月2日", "2023/6/2", "２０２３-０６-０２", "2023-02-30", "6月2日"):
+        node = yamlsafe.load(f"date: {text}\n", "x.md")[0].value["date"]
+        answers = []
+        for period in (PERIOD, None, (dt.date(2024, 1, 1), dt.date(2024, 12, 31)), PERIOD):
+            ctx = FieldContext("x.md", [], CATS, period)
+            answers.append((convert("date", spec, node, ctx), [d.message for d in ctx.diagnostics]))
+        valid = answers[0][0] is not INVALID
+        assert answers[0] == answers[3] and (answers[1][0] is not INVALID) == valid
+        assert answers[2][0] is INVALID and len(answers[2][1]) == 1
+        if valid:
+            assert answers[0] == (dt.date(2023, 6, 2), []) and "不在考核期" in answers[2][1][0]

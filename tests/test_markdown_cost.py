@@ -97,3 +97,18 @@ def test_output_stays_linear_in_the_input(src):
     html, _ = markdown.render_with_text(src)
     assert len(html) <= 40 * len(src) + 1000
     assert len(html) <= mdcost.limit(len(src)) + 200
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["|", "-|", "|-", ":", " ", "\n", "\n\n", "a", "]", "[x]: ", "http://e.com/",
+                                 "\"t\"", "[", "]:"]), max_size=200).map("".join))
+def test_surely_ok_only_when_the_estimate_is_ok(src):
+    # (the shortcut before the estimate's scan: it may say "not sure", never "ok" wrongly)
+    assert not mdcost.surely_ok(src) or mdcost.estimate(src).ok
+    assert not mdcost.surely_ok(src * 40) or mdcost.estimate(src * 40).ok
+
+
+def test_surely_ok_says_not_sure_of_the_costly_bodies():
+    for src in (big_table(200), reference_flood(1000), big_table(30) * 30):
+        assert not mdcost.surely_ok(src)
+    assert mdcost.surely_ok("| 项目 | 数量 |\n| --- | ---: |\n" + "| 检查 | 3 |\n" * 30)

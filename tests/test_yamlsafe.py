@@ -81,6 +81,8 @@ def _tree(node):
     v = node.value
     if isinstance(v, dict):
         v = {k: _tree(x) for k, x in v.items()}
+    elif isinstance(v, list):
+        v = [_tree(x) for x in v]
     return (v, node.line, node.col, node.key_line, node.quoted)
 
 
@@ -88,7 +90,8 @@ _PIECES = st.sampled_from([*"ab09_-: #&*'\"!|>%@`,[]{}?\t\\~=.()（）：　\u00
                            "yes", "null", "2023-01-02", "---", "...", "\r", "a: b", " #c"])
 _VALUES = st.lists(_PIECES, max_size=8).map("".join)
 _LINES = st.tuples(st.sampled_from(["kind", "title", "a", "A_1", "date", "x" * 70, "y-z", "é"]),
-                   st.one_of(_VALUES, _VALUES.map(lambda v: f'"{v}"')))
+                   st.one_of(_VALUES, _VALUES.map(lambda v: f'"{v}"'),
+                             st.lists(_VALUES, max_size=3).map(lambda vs: "[" + ", ".join(vs) + "]")))
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -106,8 +109,42 @@ def test_flat_front_matter_taken_and_refused():
     node = yamlsafe._flat(text, 1)
     assert node is not None and _tree(node) == _tree(_by_parser(text, 1))
     assert node.value["title"].quoted and node.value["title"].col == 8
-    for other in ("a: 1\na: 2\n", "a: 1\n\nb: 2\n", "a: x # c\n", "a: 12:30\n", 'a: "x\\n"\n', "a: [x]\n",
+    for flow in ("a: [x]\n", "a: [附件/甲.pdf, b, c]\nk: v\n", "a: []\n", "a: [x'y, z\"]\n"):
+        node = yamlsafe._flat(flow, 1)
+        assert node is not None and _tree(node) == _tree(_by_parser(flow, 1)), flow
+    for other in ("a: 1\na: 2\n", "a: 1\n\nb: 2\n", "a: x # c\n", "a: 12:30\n", 'a: "x\\n"\n', "a: [x,y]\n",
+                  "a: [ x]\n", "a: [x ]\n", "a: [x y]\n", "a: [-x]\n", "a: [x, [y]]\n", "a: [x]]\n", "a: ['x']\n",
                   "a: &x y\n", "a: !!str y\n", "a:  y\n", "a: y \n", "a: 'y'\n", "  a: y\n", "a: y\r\n", ""):
         assert yamlsafe._flat(other, 0) is None, other
     # what the parser refuses is still refused with its own message
     assert "两次" in load("a: 1\nb: 2\na: 3\n", "r.md")[1][0].message
+
+
+_SIMPLE = st.lists(st.sampled_from([*"ab9_.", "中文", "é", "x y", "-", "'", "#", ":", "[", "\"", " "]),
+                   min_size=1, max_size=3).map("".join)
+_PAIR = st.tuples(st.sampled_from(["outlet", "level", "é"]), st.one_of(_SIMPLE, _SIMPLE.map(lambda v: f'"{v}"')))
+_ITEM = st.lists(_PAIR, min_size=1, max_size=3, unique_by=lambda p: p[0]).map(
+    lambda ps: "\n".join(("  - " if n == 0 else "    ") + f"{k}: {v}" for n, (k, v) in enumerate(ps)))
+_ODD = st.sampled_from(["adopted_by:  ", "adopted_by:\t", "   x: y", "  -x: y", "      z: w", "  - [a]", "", "  # c",
+                        "    - q: r", "  - a: [b]", "- a: b", "  - a:", "  -  a: b", "    a: b", "k: v", "adopted_by:"])
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(_ITEM, _ITEM, _ITEM, _ITEM, _ITEM, _ODD), min_size=1, max_size=4),
+       st.sampled_from(["", "kind: news\n"]), st.sampled_from(["", "\ntitle: t"]), st.integers(0, 3),
+       st.sampled_from(["", " ", "  "]))
+def test_flat_lists_of_mappings_read_as_the_parser_reads_them(items, head, tail, off, space):
+    text = head + "adopted_by:" + space + "\n" + "\n".join(items) + tail + "\n"
+    fast = yamlsafe._flat(text, off)
+    if fast is not None:
+        assert _tree(fast) == _tree(_by_parser(text, off)), text
+
+
+def test_flat_lists_of_mappings_taken_and_refused():
+    text = "kind: news\nadopted_by: \n  - outlet: 山西新闻网\n    level: provincial\n  - outlet: \"x\"\ntitle: t\n"
+    node = yamlsafe._flat(text, 1)
+    assert node is not None and _tree(node) == _tree(_by_parser(text, 1))
+    assert [i.value["outlet"].value for i in node.value["adopted_by"].value] == ["山西新闻网", "x"]
+    for other in ("a:\n", "a:\nb: c\n", "a:\n  - b: c\n  - b: d\n    b: e\n", "a:\n  - b: [c]\n", "a:\n- b: c\n",
+                  "a:\n  - b: c\n      d\n", "a:\n  - b: c\n   d: e\n", "a:\n  - b: c\na:\n  - b: c\n"):
+        assert yamlsafe._flat(other, 0) is None, other

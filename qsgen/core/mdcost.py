@@ -86,6 +86,19 @@ def estimate(text: str) -> Cost:
     return Cost(out, cap)
 
 
+def surely_ok(text: str) -> bool:
+    """True when estimate(text) is surely ok, from three counts instead of its scan: every
+    table has at most the body's "|" + 1 columns and all of them together at most twice its
+    lines + 1 rows (each table's rows run over lines no other table's do; each has its own
+    delimiter row); the longest reference definition is at most the body long and it may be
+    copied once per "]"."""
+    n = len(text)
+    pipes = text.count("|")
+    rows = 2 * text.count("\n") + 1 if pipes else 0
+    bound = 3 * n + CELL_CHARS * (pipes + 1) * rows + COPY_CHARS * n * text.count("]")
+    return bound <= limit(n)
+
+
 def fast_ok(text: str) -> bool:
     """Whether markdown-it.rs may parse ``text`` in time linear in its length (emphasis)."""
     return text.count("*") + text.count("_") + text.count("~") <= FAST_DELIMITERS

@@ -118,7 +118,8 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
         return None, [Diagnostic(path, 1 + line_offset, 1, FALLBACK[0], FALLBACK[1])]
 
 
-# The common front matter: lines of ``key: text`` or ``key: "text"`` only (no blank line,
+# The common front matter: lines of ``key: text``, ``key: "text"`` or ``key: [a, b]``, and a
+# ``key:`` line over a list of such mappings (``  - outlet: …`` / ``    level: …``) only (no blank line,
 # comment, indentation, escape, flow or block collection, anchor, tag or anything else YAML
 # treats specially). Such a document is read without the YAML parser: a mapping of scalars, as
 # yaml.compose gives it (tests/test_yamlsafe.py holds the two to the same Node trees and line
@@ -128,12 +129,19 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
 # indicator or a space first, a space last; quoted, ``"`` and ``\\`` inside.
 _NEVER = "\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029\ud800-\udfff\ufffe\uffff"
 _BAD = _NEVER + "#&*:"
+# Also ``key: [a, b]``: a flow sequence of plain scalars without spaces, ``, `` between them
+# (never ``,`` ``[`` ``]`` ``{`` ``}`` in an item; an item starts as a plain value does).
+_ITEM = rf"[^{_BAD} \-?,\[\]{{}}!|>'\"%@`][^{_BAD} ,\[\]{{}}]*"
 _FLAT_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]{{0,63}}): (?:([^{_BAD} \-?,\[\]{{}}!|>'\"%@`](?:[^{_BAD}]*[^{_BAD} ])?)"
-                        rf"|\"([^{_NEVER}\"\\\\]*)\")")
+                        rf"|\"([^{_NEVER}\"\\\\]*)\"|\[((?:{_ITEM}(?:, {_ITEM})*)?)\])")
+
+
+_BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}): *")  # (a key whose value is the lines below it)
 
 
 def _flat(text: str, off: int) -> Node | None:
-    """``text`` read as flat ``key: text`` lines (see _FLAT_LINE); None when it is not only that."""
+    """``text`` read as flat ``key: text`` lines (see _FLAT_LINE), or a ``key:`` line with a
+    list of flat mappings below it (_flat_items); None when it is not only that."""
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -141,19 +149,65 @@ def _flat(text: str, off: int) -> Node | None:
         return None
     mapping: dict[str, Node] = {}
     match = _FLAT_LINE.fullmatch
-    for i, line in enumerate(lines, 1 + off):
+    j, count = 0, len(lines)
+    while j < count:
+        line = lines[j]
+        i = j + 1 + off
         m = match(line)
         if m is None:
-            return None
+            m = _BLOCK_KEY.fullmatch(line)
+            if m is None or m[1] in mapping:
+                return None
+            key = m[1]
+            items, j = _flat_items(lines, j + 1, off)
+            if not items:
+                return None
+            mapping[key] = Node(items, items[0].line, 3, i)
+            continue
+        j += 1
         key = m[1]
         if key in mapping:
             return None  # (the parser's error names both lines)
         value = m[2]
-        if value is None:  # "quoted"
-            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
-        else:
+        if value is not None:
             mapping[key] = Node(value, i, m.start(2) + 1, i)
+        elif m[3] is not None:  # "quoted"
+            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
+        else:  # [a, b]
+            col = m.start(4) + 1
+            items = []
+            if m[4]:
+                for item in m[4].split(", "):
+                    items.append(Node(item, i, col, i))
+                    col += len(item) + 2
+            mapping[key] = Node(items, i, m.start(4), i)
     return Node(mapping, 1 + off, 1)
+
+
+def _flat_items(lines: list[str], j: int, off: int) -> tuple[list[Node] | None, int]:
+    """From ``lines[j]`` on: a block list of mappings of scalars, each item ``  - key: text``
+    and then ``    key: text`` lines (the values as in _FLAT_LINE, not ``[…]``), as yaml.compose
+    reads it; and the index of the line after it. None: anything else there."""
+    items: list[Node] = []
+    item: dict[str, Node] = {}
+    match = _FLAT_LINE.fullmatch
+    while j < len(lines):
+        line = lines[j]
+        i = j + 1 + off
+        if line.startswith("  - "):
+            item = {}
+            items.append(Node(item, i, 5, i))
+        elif not (items and line.startswith("    ")):
+            break
+        m = match(line, 4)
+        if m is None or m[1] in item or m[4] is not None:
+            return None, j
+        if m[2] is not None:
+            item[m[1]] = Node(m[2], i, m.start(2) + 1, i)
+        else:
+            item[m[1]] = Node(m[3], i, m.start(3), i, quoted=True)
+        j += 1
+    return items, j
 
 
 MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)

@@ -161,10 +161,31 @@ def conv_text(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     return text
 
 
+_DAYS: dict[str, _dt.date] = {}  # a date as written -> the date (records share their dates)
+
+
 def conv_date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     text = _scalar(name, spec, node, ctx)
     if text is INVALID:
         return INVALID
+    value = _DAYS.get(text)
+    if value is None:
+        value = _date(name, spec, node, ctx, text)
+        if value is INVALID:
+            return INVALID
+        if len(_DAYS) < 10_000:
+            _DAYS[text] = value
+    if ctx.period and not (ctx.period[0] <= value <= ctx.period[1]):
+        start, end = ctx.period
+        ctx.error(node, f"{describe(name, spec)}写的是 {value.isoformat()}，不在考核期 "
+                        f"{start.isoformat()} 至 {end.isoformat()} 之内",
+                  "请检查年份；考核期以外的工作不计入本年度考核")
+        return INVALID
+    return value
+
+
+def _date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext, text: str) -> Any:
+    """The date ``text`` means (a function of the text alone), or INVALID (reported)."""
     t = normalise(text)
     m = _DATE_RE.fullmatch(t) or _YMD_RE.fullmatch(t) or _CJK_DATE_RE.fullmatch(t)
     if not m:
@@ -180,12 +201,6 @@ def conv_date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     except ValueError:
         ctx.error(node, f"{describe(name, spec)}不是真实存在的日期：{quote(text)}",
                   "请检查月份（1–12）和这个月的天数")
-        return INVALID
-    if ctx.period and not (ctx.period[0] <= value <= ctx.period[1]):
-        start, end = ctx.period
-        ctx.error(node, f"{describe(name, spec)}写的是 {value.isoformat()}，不在考核期 "
-                        f"{start.isoformat()} 至 {end.isoformat()} 之内",
-                  "请检查年份；考核期以外的工作不计入本年度考核")
         return INVALID
     return value
 

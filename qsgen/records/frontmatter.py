@@ -185,7 +185,10 @@ def body_cost(body: str, path: str, body_line: int) -> list[Diagnostic]:
     a long reference used over and over): the site shows it as plain text (core/mdcost.py)."""
     if "|" not in body and "]:" not in body:
         return []
-    cost = mdcost.estimate(mdcost.prepare(body))
+    src = mdcost.prepare(body)
+    if mdcost.surely_ok(src):
+        return []
+    cost = mdcost.estimate(src)
     if cost.ok:
         return []
     message, hint = _COSTLY[cost.reason]

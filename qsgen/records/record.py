@@ -50,7 +50,7 @@ def read_record(ctx: LoadContext, folder: UnitFolder, path: str, name: str, text
         return report.result()
     kind = sys.intern(kind)
     fctx = report.fields(ctx, period=KINDS[kind].in_period)
-    specs = KINDS[kind].all_fields
+    specs, required = _specs(kind)
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     seen_bad: set[str] = set()
@@ -71,9 +71,9 @@ def read_record(ctx: LoadContext, folder: UnitFolder, path: str, name: str, text
             seen_bad.add(key)
         elif v is not ABSENT:
             values[key] = v
-    for key, spec in specs.items():
-        if spec.required and key not in values and key not in seen_bad and key not in fields \
-                and key != "kind":
+    for key in required:
+        if key not in values and key not in seen_bad and key not in fields:
+            spec = specs[key]
             example = _example(key, spec, ctx.rules.case_categories)
             report.error(close_line, 1, f"缺少必填字段 {describe(key, spec)}",
                          f"在第 {close_line} 行的 --- 之前加一行：{example}")
@@ -90,6 +90,20 @@ def read_record(ctx: LoadContext, folder: UnitFolder, path: str, name: str, text
         date=values["date"], fields=extra, body=body, attachments=values.get("attachments", []),
         lines=lines, body_line=body_line)
     return report.result((record,), case_numbers=case_numbers)
+
+
+_SPECS: dict[str, tuple[Any, dict[str, FieldSpec], tuple[str, ...]]] = {}
+
+
+def _specs(kind: str) -> tuple[dict[str, FieldSpec], tuple[str, ...]]:
+    """The kind's fields (Kind.all_fields, made anew by each call) and the required ones but
+    kind, in their order; worked out once per Kind (KINDS may gain kinds at run time)."""
+    k = KINDS[kind]
+    made = _SPECS.get(kind)
+    if made is None or made[0] is not k:
+        specs = k.all_fields
+        made = _SPECS[kind] = (k, specs, tuple(n for n, s in specs.items() if s.required and n != "kind"))
+    return made[1], made[2]
 
 
 # ---------------------------------------------------------------- the kind

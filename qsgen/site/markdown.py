@@ -131,10 +131,11 @@ def render_with_text(text: str) -> tuple[str, str]:
     to its length (core/mdcost.py; ``qsgen check`` warns about it) is shown as its escaped
     text with a note instead."""
     src = _prepare(text)
-    cost = mdcost.estimate(src)
-    if not cost.ok:
-        return _unrendered(src, cost), _WS.sub(" ", src).strip()
-    fast = _fast(src) if mdcost.fast_ok(src) else None
+    if not mdcost.surely_ok(src):
+        cost = mdcost.estimate(src)
+        if not cost.ok:
+            return _unrendered(src, cost), _WS.sub(" ", src).strip()
+    fast = _render_fast(src) if _fast_ok(src) and mdcost.fast_ok(src) else None
     if fast is not None:
         return sanitise_rendered(fast[0]), fast[1]
     env: dict = {}
@@ -185,8 +186,11 @@ def _fast_ok(src: str) -> bool:
 
 def _fast(src: str) -> tuple[str, str] | None:
     """(html, plain text) from markdown-it.rs, or None when the body must take markdown-it-py."""
-    if not _fast_ok(src):
-        return None
+    return _render_fast(src) if _fast_ok(src) else None
+
+
+def _render_fast(src: str) -> tuple[str, str] | None:
+    """_fast() for a body that _fast_ok() allows."""
     # markdown-it.rs reads its argument as UTF-8, and CPython keeps the UTF-8 copy it makes of
     # a non-ASCII str inside that str for as long as the str lives. ``src`` is usually the
     # record's own body, kept until the end of the build: each body would carry a second,
@@ -194,7 +198,9 @@ def _fast(src: str) -> tuple[str, str] | None:
     src = src[:1] + src[1:]
     try:
         # Raw HTML is escaped, so a literal <s> in the output can only be strikethrough.
-        out = _FAST.render(src).replace("<s>", "<del>").replace("</s>", "</del>")
+        out = _FAST.render(src)
+        if "<s>" in out:
+            out = out.replace("<s>", "<del>").replace("</s>", "</del>")
         return out, html_text(out)
     except BaseException as e:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -216,7 +222,8 @@ def html_text(fragment: str) -> str:
     if "<img" in out:
         out = _IMG_ALT.sub(r" \1 ", out)
     out = _ANY_TAG.sub(" ", out)
-    return _WS.sub(" ", html.unescape(out) if "&" in out else out).strip()
+    # (split() and \s are the same whitespace: " ".join(split()) is _WS.sub(" ", …).strip())
+    return " ".join((html.unescape(out) if "&" in out else out).split())
 
 
 _TEXT_NODES = frozenset({"text", "text_special"})

@@ -193,11 +193,16 @@ def _row(url: str, kind: str, unit: str, head: bytes, text: bytes) -> Row:
 
 def row(d: SearchDoc) -> Row:
     """The index row of one document (url checked, title and text normalised)."""
-    _check_url(d.url)
-    title, text = _title(d), _searched(d)
-    head = _js_json([d.url, title])[1:-1]
-    return Row(d.url, d.kind, d.unit, head.encode("utf-8"), _js_json(text).encode("utf-8"),
-               runs(d.url, title, text))
+    return row_of(d.url, d.title, d.kind, d.unit, d.text, d.body)
+
+
+def row_of(url: str, title: str, kind: str, unit: str, text: str, body: str | None = None) -> Row:
+    """row(SearchDoc(url, title, kind, unit, text, body)), without making the SearchDoc."""
+    _check_url(url)
+    title, text = " ".join(title.split()), _searched_text(text, body)
+    # (the JSON of [url, title] less its brackets: each str is encoded alone the same)
+    head = _js_json(url) + "," + _js_json(title)
+    return Row(url, kind, unit, head.encode("utf-8"), _js_json(text).encode("utf-8"), runs(url, title, text))
 
 
 def row_runs(r: Row) -> str:
@@ -229,7 +234,13 @@ def _title(d: SearchDoc) -> str:
 
 def _searched(d: SearchDoc) -> str:
     """The text the index holds: whitespace collapsed, cut to TEXT_LIMIT characters."""
-    return " ".join(d.full_text()[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
+    return _searched_text(d.text, d.body)
+
+
+def _searched_text(text: str, body: str | None) -> str:
+    """_searched of a SearchDoc of ``text`` and ``body`` (its full_text, collapsed and cut)."""
+    full = text if body is None else text + " ｜ " + body[: TEXT_LIMIT * 2]
+    return " ".join(full[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
 
 
 def as_rows(docs: Iterable[SearchDoc | Row]) -> list[Row]:

@@ -38,11 +38,13 @@ def inputs(site: Site, rec: Record, paths: Any) -> tuple:
     ``sorted(site.record_paths)``) only when its body may link to another record."""
     c = site.inputs.history.get(rec.path)
     commit = None if c is None else (c.sha, c.short, c.author, c.date, c.subject)
+    body = rec.body
+    # (MAY_LINK.search(body), its scan only for a body with a "%": most have neither)
+    links = paths if "md" in body or ("%" in body and MAY_LINK.search(body)) else ""
     approvals = site.inputs.approvals
     if approvals is not None:  # (a function of HEAD and rules/, as the commit is)
-        return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""),
-                approvals.get(rec.path, ()))
-    return (site.uses.get(rec.id), (commit, paths if MAY_LINK.search(rec.body) else ""))
+        return (site.uses.get(rec.id), (commit, links), approvals.get(rec.path, ()))
+    return (site.uses.get(rec.id), (commit, links))
 
 
 _HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
@@ -52,6 +54,8 @@ def rewrite_relative(body: str, rec: Record, p: str, attachments: Any,
                      record_ids: dict[str, str] | None = None) -> str:
     """Relative links in a body: to an attachment -> the copied file; to another record's .md
     file -> that record's page. Anything else is left as written."""
+    if 'href="' not in body and 'src="' not in body:  # (what _HREF needs; most bodies have neither)
+        return body
     rec_dir = posixpath.dirname(rec.path)
 
     def sub(m: re.Match) -> str:
@@ -90,7 +94,7 @@ def page_and_facts(site: Site, rec: Record) -> tuple[bytes, str, list[str]]:
                 if name not in _NOT_FACTS:
                     facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     attachments = []
-    rec_dir = posixpath.dirname(rec.path)
+    rec_dir = posixpath.dirname(rec.path) if rec.attachments else ""
     for a in rec.attachments:
         attachments.append({"name": posixpath.relpath(a, rec_dir) if a.startswith(rec_dir) else a,
                             "href": p + quote(attachment_file(a)),
@@ -128,7 +132,10 @@ def objection_of(site: Site, rec: Record, p: str) -> dict[str, Any] | None:
 
 def excerpt(text: str, limit: int = 80) -> str:
     """The start of a body's plain text on one line, for the page's meta description."""
-    flat = " ".join(text.split())
+    # (the words of a prefix of ``text``, joined, are a prefix of all its words joined)
+    flat = " ".join(text[: 2 * limit].split())
+    if len(flat) <= limit and len(text) > 2 * limit:
+        flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
 
 
@@ -154,7 +161,7 @@ def search_row(site: Site, rec: Record, text: str | None = None, facts: list[str
             shown = field_value(rec, name, value, "", unit, site.plain)
             facts.append("、".join(shown["list"]) if "list" in shown else shown["text"])
     facts.append(rec.date.isoformat())
-    return search.row(search.SearchDoc(
-        url=site.folder + record_url(rec.id), title=rec.title, kind=kind.name if kind else rec.kind,
-        unit=f"{site.year.year}年 {unit.name if unit else rec.unit}", text=" · ".join(f for f in facts if f),
-        body=markdown.plain_text(rec.body) if text is None else text))
+    return search.row_of(  # (search.row of the SearchDoc of these)
+        site.folder + record_url(rec.id), rec.title, kind.name if kind else rec.kind,
+        f"{site.year.year}年 {unit.name if unit else rec.unit}", " · ".join([f for f in facts if f]),
+        markdown.plain_text(rec.body) if text is None else text)
