@@ -227,39 +227,51 @@ def test_worker_finds_qsgen_without_the_callers_path(tmp_path):
     assert done.returncode == 0
 
 
+_IN_A_CLEAN_PROCESS = """
+import sys, threading
+assert threading.active_count() == 1  # (a test suite may leave threads running: not here)
+from pathlib import Path
+from qsgen.build import spawn, workers, pipeline
+"""
+
+
+def _run_alone(script: str, *args: str) -> None:
+    """``script`` in a fresh interpreter (no thread a test left running: workers are forked only
+    where no other thread runs), with this qsgen first on its path."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                          os.environ.get("PYTHONPATH", "")])}
+    env.pop("QSGEN_WORKERS", None)
+    done = subprocess.run([sys.executable, "-c", _IN_A_CLEAN_PROCESS + script, *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 def test_workers_started_ahead_are_forked_and_hold_nothing_of_this_process(tmp_path):
     """On Linux, with no other thread running, the workers started ahead are forks (no start-up,
     no import); a fork holds no file of this process: the first worker ends as soon as its own
     connection is closed, although the second was forked while that connection was open."""
-    if not spawn._forks():
-        pytest.skip("workers are not forked here")
-    held = open(tmp_path / "held", "wb")  # a file this process has open when it forks
-    try:
-        workers.prestart(2)
-        (first, c1), (second, c2) = spawn._PRESTARTED
-        assert isinstance(first, spawn._Forked) and isinstance(second, spawn._Forked)
-        assert _fds_once_settled(second.pid) == 1  # (its socket, besides its standard streams)
-        spawn._PRESTARTED.clear()
-        c2.close()  # the second ends with its connection ...
-        assert second.wait(timeout=10) == 0
-        c1.close()  # ... and so does the first, its connection held by no other process
-        assert first.wait(timeout=10) == 0
-    finally:
-        workers.release()
-        held.close()
-
-
-def _fds_once_settled(pid: int) -> int:
-    """How many files a forked worker has open besides its standard streams, once it has
-    closed those of its parent (right after the fork)."""
-    import time
-
-    for _ in range(500):
-        n = sum(1 for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2)
-        if n == 1:
-            break
-        time.sleep(0.01)
-    return n
+    _run_alone(f"""
+import os, time
+held = open({str(tmp_path / "held")!r}, "wb")  # a file this process has open when it forks
+assert spawn._forks()
+workers.prestart(2)
+(first, c1), (second, c2) = spawn._PRESTARTED
+assert isinstance(first, spawn._Forked) and isinstance(second, spawn._Forked)
+for _ in range(500):  # its files, once it has closed those of its parent (right after the fork)
+    n = sum(1 for fd in os.listdir(f"/proc/{{second.pid}}/fd") if int(fd) > 2)
+    if n == 1:
+        break
+    time.sleep(0.01)
+assert n == 1, n  # (its socket, besides its standard streams)
+spawn._PRESTARTED.clear()
+c2.close()  # the second ends with its connection ...
+assert second.wait(timeout=10) == 0
+c1.close()  # ... and so does the first, its connection held by no other process
+assert first.wait(timeout=10) == 0
+""")
 
 
 def test_workers_are_fresh_interpreters_while_another_thread_runs(monkeypatch):
@@ -280,21 +292,27 @@ def test_workers_are_fresh_interpreters_while_another_thread_runs(monkeypatch):
     assert not spawn._forks()
 
 
-def test_a_clean_build_with_spawned_workers_equals_one_with_forked_workers(repo, tmp_path, monkeypatch):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_clean_build_with_forked_workers_equals_one_with_fresh_ones(repo, tmp_path):
     import shutil
 
-    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(spawn, "PARALLEL_MIN", 10)  # (workers started ahead)
-    monkeypatch.setattr(workers, "PARSE_MIN", 10)
-    monkeypatch.setattr(workers, "PARSE_CHUNK", 7)
-    sites = []
     for how in ("fork", "spawn"):
-        root = tmp_path / how
-        shutil.copytree(repo, root)
-        monkeypatch.setenv("QSGEN_WORKERS", how)
-        pipeline.build(root, quiet=True)
-        sites.append(files_of(root / "_site"))
-    assert sites[0] == sites[1]
+        shutil.copytree(repo, tmp_path / how)
+        _run_alone("""
+import os
+os.environ["QSGEN_WORKERS"] = sys.argv[2]
+spawn.PARALLEL_MIN = workers.PARALLEL_MIN = 10
+workers.PARSE_MIN, workers.PARSE_CHUNK = 10, 7
+made = []
+for name in ("_fork_worker", "_start_worker"):
+    def counted(real=getattr(spawn, name), name=name):
+        made.append(name)
+        return real()
+    setattr(spawn, name, counted)
+pipeline.build(Path(sys.argv[1]), quiet=True)
+assert made == [{"fork": "_fork_worker", "spawn": "_start_worker"}[sys.argv[2]]] * 2, made
+""", str(tmp_path / how), how)
+    assert files_of(tmp_path / "fork" / "_site") == files_of(tmp_path / "spawn" / "_site")
 
 
 def test_the_workers_read_while_the_walk_goes_on(repo, monkeypatch):
