@@ -757,3 +757,54 @@ def test_a_second_build_waits_for_the_first(repo):
         assert not done.is_set()  # still waiting
     th.join(30)  # the lock released: it goes on
     assert done.is_set() and said[-1].startswith("完成：已写入")
+
+
+def test_page_store_names_the_search_parts_folder_as_the_index_does():
+    from qsgen.site import search
+
+    assert pagestore.PARTS_DIR == search.PARTS_DIR
+
+
+def test_cache_files_read_ahead_are_what_read_sealed_gives(tmp_path):
+    """read_ahead reads the pickles on a thread; read_sealed hands each over once; a file
+    written or removed since is read afresh; read_ahead_end forgets the rest."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    pages_dir = tmp_path / cache.CACHE_DIR / cache.PAGES_DIR
+    records_dir = tmp_path / cache.CACHE_DIR / cache.RECORDS_DIR
+    a, b, c = pages_dir / "a.pickle", records_dir / "b.pickle", tmp_path / cache.CACHE_DIR / "c.pickle"
+    for path, value in ((a, 1), (b, 2), (c, 3)):
+        assert cache.write_pickle(path, value)
+    cache.read_ahead(tmp_path)
+    try:
+        assert cache.write_pickle(b, 20)  # written after it was read ahead: the new one is read
+        c.unlink()
+        cache.remove_files(c.parent, [c.name])
+        assert cache.read_pickle(a) == 1
+        assert cache.read_pickle(b) == 20
+        assert cache.read_pickle(c) is None
+        assert cache.write_pickle(a, 10)
+        assert cache.read_pickle(a) == 10  # (handed over once)
+    finally:
+        cache.read_ahead_end()
+    assert not cache._AHEAD
+
+
+def test_a_cache_file_read_ahead_with_a_foreign_seal_is_refused(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    target = tmp_path / cache.CACHE_DIR / cache.RECORDS_DIR / "x.pickle"
+    assert cache.write_pickle(target, {"x": 1})
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 1
+    target.write_bytes(bytes(data))
+    cache.take_rejected()
+    cache.read_ahead(tmp_path)
+    try:
+        assert cache.read_pickle(target) is None
+    finally:
+        cache.read_ahead_end()
+    assert cache.take_rejected() == [f"{cache.CACHE_DIR}/{cache.RECORDS_DIR}/x.pickle"]
+    assert not target.exists()

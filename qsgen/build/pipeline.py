@@ -194,21 +194,30 @@ def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: 
             cache.prepare_dir(root)
     if not use_cache:
         return _build_with(root, out, say, notes, use_cache, atomic, None, pdf)
-    from qsgen.incremental import pagestore, recordmemo, statcheck
-
     with cache.locked(root, say):  # one build at a time reads and writes the cache
-        # the status of every record file and page, checked on the other core
-        check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
-                                 (pagestore.PageStore.status_table(root), out)])
+        cache.read_ahead(root)  # (the cache files read on a thread while qsgen is imported)
         try:
-            return _build_with(root, out, say, notes, use_cache, atomic, check, pdf)
-        except QsgenError as e:  # the cache files refused on the way are said with the errors
-            refused = cache.rejected_warning(cache.take_rejected(), root)
-            if refused is not None:
-                e.diagnostics = [*e.diagnostics, refused]
-            raise
+            return _build_cached(root, out, say, notes, atomic, pdf)
         finally:
-            check.close()
+            cache.read_ahead_end()
+
+
+def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic], atomic: bool,
+                  pdf: bool) -> BuildReport:
+    from qsgen.incremental import cache, pagestore, recordmemo, statcheck
+
+    # the status of every record file and page, checked on the other core
+    check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
+                             (pagestore.PageStore.status_table(root), out)])
+    try:
+        return _build_with(root, out, say, notes, True, atomic, check, pdf)
+    except QsgenError as e:  # the cache files refused on the way are said with the errors
+        refused = cache.rejected_warning(cache.take_rejected(), root)
+        if refused is not None:
+            e.diagnostics = [*e.diagnostics, refused]
+        raise
+    finally:
+        check.close()
 
 
 def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[Diagnostic],

@@ -35,6 +35,7 @@ from qsgen.core.runtime import exclusive
 
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
+RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 FORMAT = 18  # bump when the stored layout changes
 _PKG = Path(__file__).resolve().parent.parent  # the qsgen package
 
@@ -253,17 +254,19 @@ def rejected_warning(names: list[str], root: Path | str) -> Any:
 
 def read_sealed(target: Path | str) -> memoryview | None:
     """The payload of the cache file ``target``; None when it is absent, unreadable or refused."""
-    try:
-        with open(target, "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    return unseal(target, data)
+    if _AHEAD:
+        ahead = _AHEAD.pop(os.fspath(target), None)
+        if ahead is not None:
+            ahead[0].wait()
+            return ahead[1]
+    return _read_sealed(target)
 
 
 def write_sealed(target: Path, payload: bytes) -> bool:
     """Write ``payload`` sealed to ``target`` (in .qsgen-cache/) atomically: beside it, then
     renamed. False when it could not be written (a cache that is not written only costs time)."""
+    if _AHEAD:
+        _AHEAD.pop(os.fspath(target), None)  # (what was read ahead is no more)
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -277,6 +280,61 @@ def write_sealed(target: Path, payload: bytes) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return False
+
+
+# ---- the cache files read ahead
+
+# The pickles of .qsgen-cache/ (top), pages/ and records/, in the order a build reads them.
+AHEAD_DIRS = (PAGES_DIR, RECORDS_DIR, "")
+_AHEAD: dict[str, list] = {}  # path -> [threading.Event set when read, read_sealed's answer]
+
+
+def read_ahead(root: Path | str) -> None:
+    """Read the build's cache files and check their seals on a thread, while this one imports
+    the rest of qsgen and starts the build (reading and hashing release the GIL: ~30 ms of the
+    incremental build at 10,000 records, 13 MB, spent on the other core). read_sealed takes
+    what was read (waiting for it if need be). Only under the cache's lock (``locked``), where
+    no other build writes the files; read_ahead_end() drops what was not asked for."""
+    import threading
+
+    folder = os.path.join(root, CACHE_DIR)
+    paths = []
+    for sub in AHEAD_DIRS:
+        try:
+            with os.scandir(os.path.join(folder, sub)) as it:
+                paths += sorted(e.path for e in it if e.name.endswith(".pickle"))
+        except OSError:
+            continue
+    if not paths:
+        return
+    slots = [[threading.Event(), None] for _ in paths]
+    _AHEAD.update(zip(paths, slots, strict=True))
+
+    def read_all() -> None:
+        for path, slot in zip(paths, slots, strict=True):
+            try:
+                slot[1] = _read_sealed(path)
+            finally:
+                slot[0].set()
+
+    threading.Thread(target=read_all, name="qsgen-cache-read-ahead", daemon=True).start()
+
+
+def read_ahead_end() -> None:
+    """Forget what read_ahead read and nobody asked for (after it is all read: the files
+    may change after the build)."""
+    for event, _payload in list(_AHEAD.values()):
+        event.wait()
+    _AHEAD.clear()
+
+
+def _read_sealed(target: str) -> memoryview | None:
+    try:
+        with open(target, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    return unseal(target, data)
 
 
 def read_pickle(target: Path | str) -> Any:
@@ -302,6 +360,8 @@ def write_pickle(target: Path, data: Any) -> bool:
 
 def remove_files(folder: Path, names: Iterable[str]) -> None:
     for name in names:
+        if _AHEAD:
+            _AHEAD.pop(os.fspath(folder / name), None)
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
 

@@ -27,8 +27,8 @@ from qsgen.incremental.cache import (
     write_sealed,
 )
 from qsgen.publish.writer import KEPT, Written
-from qsgen.site.search import PARTS_DIR
 
+PARTS_DIR = "search/parts/"  # search.PARTS_DIR (not imported: the site is imported later, while the cache is read ahead)
 RACY_NS = 100_000_000  # without the site's clock: a page written this close before the save is racy
 
 

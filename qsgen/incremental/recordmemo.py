@@ -23,6 +23,7 @@ from qsgen.core.model import Record, packed_record, unpacked_record
 from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
+    RECORDS_DIR,
     STATUS_TABLE,
     DigestMemo,
     code_key,
@@ -37,7 +38,6 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 FORMAT = 4  # of an entry on disk (4: pickled as they are, Records and FileResults through _Packer; status piece)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
