@@ -808,3 +808,20 @@ def test_a_cache_file_read_ahead_with_a_foreign_seal_is_refused(tmp_path):
         cache.read_ahead_end()
     assert cache.take_rejected() == [f"{cache.CACHE_DIR}/{cache.RECORDS_DIR}/x.pickle"]
     assert not target.exists()
+
+
+def test_a_record_unpacked_is_the_record_packed():
+    """model.unpacked_record sets the slots itself (no __init__): every field, in order."""
+    import datetime
+    import pickle
+
+    from qsgen.core.model import RECORD_FIELDS, Record, packed_record, unpacked_record
+
+    assert RECORD_FIELDS == ("id", "path", "unit", "kind", "title", "date", "fields", "body", "attachments",
+                             "lines", "body_line")
+    rec = Record("u/evidence-x", "records/2023/u/evidence-x.md", "u", "evidence", "标题",
+                 datetime.date(2023, 5, 6), {"a": 1}, "正文\ud800", ["records/2023/u/f.pdf"], {"title": 3}, 7)
+    back = unpacked_record(packed_record(rec))
+    assert back == rec and type(back) is Record
+    assert [getattr(back, f) for f in RECORD_FIELDS] == [getattr(rec, f) for f in RECORD_FIELDS]
+    assert pickle.loads(pickle.dumps(back)) == rec

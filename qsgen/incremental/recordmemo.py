@@ -38,7 +38,7 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 4  # of an entry on disk (4: pickled as they are, Records and FileResults through _Packer; status piece)
+FORMAT = 5  # of an entry on disk (5: pickled as they are, Records and FileResults through _Packer; status piece)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -308,24 +308,14 @@ class _Replay:
 
 
 # On disk a Record is the tuple of its fields with its body as bytes (model.packed_record), and a
-# FileResult the tuple of its fields: each made again by one call as the shard is unpickled.
-
-
-def _record(t: tuple) -> Record:
-    return unpacked_record(t)
-
-
-def _file_result(t: tuple) -> Any:
-    from qsgen.records import FileResult
-
-    return tuple.__new__(FileResult, t)  # (without the keyword handling of a NamedTuple's __new__)
-
+# FileResult the tuple of its fields: each made again by one call as the shard is unpickled
+# (a FileResult by tuple.__new__ itself: no Python call, nor a NamedTuple's keyword handling).
 
 class _Packer(pickle.Pickler):
-    """Pickles the memo's entries as _record and _file_result calls."""
+    """Pickles the memo's entries as model.unpacked_record and tuple.__new__ calls."""
 
     dispatch_table = copyreg.dispatch_table.copy()
-    dispatch_table[Record] = lambda rec: (_record, (packed_record(rec),))
+    dispatch_table[Record] = lambda rec: (unpacked_record, (packed_record(rec),))
 
 
 def _dumps(data: Any) -> bytes:
@@ -333,7 +323,7 @@ def _dumps(data: Any) -> bytes:
 
     buf = io.BytesIO()
     packer = _Packer(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (_file_result, (tuple(r),))}
+    packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r)))}
     packer.dump(data)
     return buf.getvalue()
 
