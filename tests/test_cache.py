@@ -825,3 +825,45 @@ def test_a_record_unpacked_is_the_record_packed():
     assert back == rec and type(back) is Record
     assert [getattr(back, f) for f in RECORD_FIELDS] == [getattr(rec, f) for f in RECORD_FIELDS]
     assert pickle.loads(pickle.dumps(back)) == rec
+
+
+@pytest.mark.parametrize("jobs", ["main", "workers"])
+def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo, tmp_path, monkeypatch, jobs):
+    """The runs of a part's rows are kept with it (search.Part.runs, made by whichever process
+    made the part): made again after one record changed, the part works out no other row's
+    runs from its JSON (row_runs), and the site is the clean build's."""
+    from qsgen.build import spawn
+    from qsgen.site import search
+
+    if jobs == "workers":
+        monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+        monkeypatch.setattr(spawn, "PARALLEL_MIN", 10)
+        made = []
+        real_made = pages.CachedPages.search_part
+
+        def spy(self, site, slug, recs, nb, make):
+            made.append(bool(self.made_parts))
+            return real_made(self, site, slug, recs, nb, make)
+
+        monkeypatch.setattr(pages.CachedPages, "search_part", spy)
+    first = _build(repo, repo / "_site")
+    assert first.search and all(entry[6] is not None for entry in first.search.values())
+    if jobs == "workers":
+        assert made and all(made)  # (each part made by a worker)
+    without: list[str] = []
+    real = search.GramIndex.add
+
+    def add(self, r):
+        if r.runs is None:
+            without.append(r.url)
+        real(self, r)
+
+    monkeypatch.setattr(search.GramIndex, "add", add)
+    recs = _records(repo, "longgang", "evidence")
+    for i, rec in enumerate(recs[:2]):
+        _edit(rec, "\n---\n\n", f"\n---\n\n（第{i + 1}次更新）鹊桥")
+        store = _build(repo, repo / "_site")
+        assert store.search["2023-longgang"][6] is not None
+        assert without == []
+        _clean_build(repo, tmp_path / f"clean{i}")
+        _same_trees(repo / "_site", tmp_path / f"clean{i}")

@@ -29,13 +29,13 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[
 def search_part(s: Site, name: str, rows: list, nb: int, stream_dir: str | None) -> tuple:
     """A unit's part of the search index made from its records' rows, as site.builder makes it:
     (meta, [(row file path, its bytes or what stands for them once written into
-    ``stream_dir``, the digest of its bytes)], gram sections, urls, their digests)."""
+    ``stream_dir``, the digest of its bytes)], gram sections, urls, their digests, its rows' runs)."""
     part = search_page.part(s, name, rows, nb)
     files = []
     for path, data in part.files.items():
         files.append((path, data if stream_dir is None else stream_file(stream_dir, path, [data]),
                       search.digest(data)))
-    return part.meta, files, part.sections, part.urls, part.digests
+    return part.meta, files, part.sections, part.urls, part.digests, part.runs
 
 
 def render_loop(conn: Any, state: dict) -> None:

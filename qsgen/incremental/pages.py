@@ -110,6 +110,7 @@ class CachedPages(Pages):
         self.new_exports: dict[str, tuple[str, str, list]] = {}
         self.pending: list[tuple[Any, list]] = []  # (finish, [(rec, path, key)]) still rendering
         self.new_search: dict[str, tuple] = {}
+        self.old_runs: dict[str, dict[str, str]] = {}  # part name -> {record id: runs}: see _old_runs
         self.sections: dict[int, tuple[str, dict[int, str]]] = {}  # id(part) -> (name, digest of each section)
         self.whole: set[str] = set()  # units of the year begun whose record pages the store kept whole
         store.rendered = store.reused = 0
@@ -321,11 +322,31 @@ class CachedPages(Pages):
         hit = self.store.unit_docs(name).get(rec.id)
         if key is not None and hit is not None and hit[0] == key:
             row = hit[1]
+            if row.runs is None:  # (its part is made again: its runs as the last build had them)
+                runs = self._old_runs(name).get(rec.id)
+                if runs is not None:
+                    row.runs = runs
         else:  # kept as its index row: nothing to redo next time but joining
             row = self.rows.pop(rec.id, None) or super().search_row(site, rec)
         if key is not None:
             self.new_docs.setdefault(name, {})[rec.id] = (key, row)
         return row
+
+    def _old_runs(self, name: str) -> dict[str, str]:
+        """{record id: its row's runs} of the part ``name`` as the store keeps it, when they are
+        those of the rows the store keeps (the page keys they were made with, in order, are
+        those of the rows): what a row is is told by its page's key."""
+        found = self.old_runs.get(name)
+        if found is None:
+            found = self.old_runs[name] = {}
+            hit = self.store.search.get(name)
+            kept = hit[6] if hit is not None and len(hit) > 6 else None
+            docs = self.store.unit_docs(name)
+            if kept is not None and kept[1] == digest("runs", [k for k, _row in docs.values()]):
+                runs = search.runs_of(kept[0], len(docs))
+                if runs is not None:
+                    found.update(zip(docs, runs, strict=True))
+        return found
 
     def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
                     make: Callable[[], search.Part]) -> search.Part:
@@ -352,21 +373,25 @@ class CachedPages(Pages):
                 for path, data in files.items():
                     self.new_pages[path] = (hit[4][path], data)
         sealed = hit[5] if part is not None and len(hit) > 5 else None
+        # the rows' runs (search.Part.runs) and the digest of their page keys, in order
+        runs = hit[6] if part is not None and len(hit) > 6 else None
         made = self.made_parts.pop(name, None)
         if part is None and made is not None and made[0] and made[0][1] == len(recs) and nb == self.nb:
-            meta, files, sections, urls, digests = made  # (made by a worker with the unit's pages)
+            meta, files, sections, urls, digests, blob = made  # (made by a worker with the unit's pages)
             for rec in recs:
                 self.search_row(site, rec)
             part = search.Part(meta, {path: self.page(ROOT, path, lambda path=path, dig=dig: ("search rows", path, dig),
                                                       lambda data=data: data)
-                                      for path, data, dig in files}, sections, urls, digests)
+                                      for path, data, dig in files}, sections, urls, digests, blob)
         if part is None:
             part = make()  # (its row files through page(): their keys in new_pages)
         if sealed is None:
             sealed = _section_digests(part)
+        if runs is None and part.runs is not None:
+            runs = (part.runs, digest("runs", keys))
         self.sections[id(part)] = (name, sealed)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
-                                 {path: self.new_pages[path][0] for path in part.files}, sealed)
+                                 {path: self.new_pages[path][0] for path in part.files}, sealed, runs)
         return part
 
     def search_files(self, site: Site, head: list, parts: list[search.Part], tail: list, nb: int,

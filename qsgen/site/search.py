@@ -293,6 +293,10 @@ class Part:
     # {bucket: digest() of the part's section of that gram file}, when made with the part (the
     # page store keys gram files by them); None: worked out from the packed sections
     digests: dict[int, str] | None = None
+    # its rows' runs (Row.runs), one line each in the rows' order, compressed: kept by the page
+    # store, so that the part made again after one of its records changed does not work out
+    # the runs of every other row from its JSON (row_runs: ~25 µs a row); see runs_of()
+    runs: bytes | None = None
 
 
 def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb: int) -> Part:
@@ -312,7 +316,14 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
         grams.add(r)
     sections = dict(grams.sections(name))
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb),
-                frozenset(urls), {b: digest(data) for b, data in sections.items()})
+                frozenset(urls), {b: digest(data) for b, data in sections.items()},
+                zlib.compress("\n".join(grams.rows).encode("utf-8", "surrogatepass"), 1))
+
+
+def runs_of(blob: bytes, count: int) -> list[str] | None:
+    """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many)."""
+    runs = zlib.decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+    return runs if len(runs) == count else None
 
 
 GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
