@@ -454,8 +454,9 @@ def test_incremental_build_touches_only_what_changed(repo, tmp_path):
 
 def test_gram_files_of_unchanged_sections_are_not_put_together(repo, tmp_path, monkeypatch):
     """A gram file is keyed by its sections' digests: one record changed, only the gram files of
-    the runs it gained or lost are decompressed and joined; a gram file changed in the site by
-    hand is made again, and the site equals a clean build."""
+    the runs it gained or lost are made again, each from the file the last build wrote with the
+    changed unit's section replaced (no other part's sections decompressed); a gram file changed
+    in the site by hand is made again from the sections, and the site equals a clean build."""
     from qsgen.site import search
     from qsgen.site.pages import search as search_page
 
@@ -468,15 +469,23 @@ def test_gram_files_of_unchanged_sections_are_not_put_together(repo, tmp_path, m
         joined.append((nb, {g for p in parts for g in p.sections}))  # (groups of sections: search.pack)
         return real(site, head, parts, tail, nb)
 
+    unpacked: list[bytes] = []
+    real_unpack = search.unpack
+
+    def unpack(packed):
+        unpacked.append(packed[0])
+        return real_unpack(packed)
+
     monkeypatch.setattr(search_page, "files", spy)
+    monkeypatch.setattr(search, "unpack", unpack)
     rec = _records(repo, "duanshi", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n搜索索引里的新词：鹊桥。\n\n")
-    _build(repo, repo / "_site")
+    store = _build(repo, repo / "_site")
     grams = {p for p in _rendered_since(repo, before) if p.startswith(search.GRAMS_DIR)}
     nb, groups = joined[-1]
-    per = max(1, nb // search.GROUPS)
-    assert grams and groups  # only groups holding a gram file that changed are unpacked and joined
-    assert all(any(search.gram_file(b) in grams for b in range(g, g + per)) for g in groups)
+    assert grams and not groups  # every changed gram file spliced: no group of sections joined
+    mine = {packed[0] for packed in store.search["2023-duanshi"][2].values()}
+    assert unpacked and set(unpacked) <= mine  # only the changed unit's sections were unpacked
     assert len(grams) < _gram_files(repo) / 2
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
@@ -484,6 +493,15 @@ def test_gram_files_of_unchanged_sections_are_not_put_together(repo, tmp_path, m
     kept.write_bytes(kept.read_bytes() + b"// edited by hand\n")
     _build(repo, repo / "_site")
     _same_trees(repo / "_site", tmp_path / "clean")
+    # every gram file edited by hand, then a record changed: none is spliced, all are right
+    for f in (repo / "_site" / "search" / "grams").iterdir():
+        f.write_bytes(f.read_bytes().replace(b"={", b"={ ", 1))
+    _edit(rec, "鹊桥", "喜鹊")
+    _build(repo, repo / "_site")
+    per = max(1, nb // search.GROUPS)
+    assert joined[-1][1] == set(range(0, nb, per))
+    _clean_build(repo, tmp_path / "clean2")
+    _same_trees(repo / "_site", tmp_path / "clean2")
 
 
 def test_units_whose_pages_are_as_written_are_kept_whole(repo, tmp_path, monkeypatch):

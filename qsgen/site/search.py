@@ -395,8 +395,20 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
     for g in range(0, nb, per):
         found = [unpack(p.sections[g]) for p in parts if g in p.sections]
         for b in range(g, min(g + per, nb)):
-            yield gram_file(b), b"".join([b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b,
-                                          b",".join([s[b] for s in found if b in s]), b"};\n"])
+            yield gram_file(b), gram_bytes(b, [s[b] for s in found if b in s])
+
+
+GRAM_TAIL = b"};\n"
+
+
+def gram_head(b: int) -> bytes:
+    """What the gram file of bucket ``b`` starts with (its sections follow, joined by commas, then GRAM_TAIL)."""
+    return b"(window.QSGEN_SEARCH_GRAMS=window.QSGEN_SEARCH_GRAMS||{})[%d]={" % b
+
+
+def gram_bytes(b: int, sections: list) -> bytes:
+    """The gram file of bucket ``b``: the parts' ``sections`` of it, in the parts' order."""
+    return b"".join([gram_head(b), b",".join(sections), GRAM_TAIL])
 
 
 def _runs_of_kinds(rows: list[Row], kind_no: dict[str, int], unit_no: dict[str, int]) -> list[list[int]]:
