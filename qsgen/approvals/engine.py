@@ -73,6 +73,8 @@ class Approval:
 
 @dataclass
 class Report:
+    """What the approvals engine found: each record's approval, git's verdicts, the diagnostics."""
+
     approvals: dict[str, Approval] = field(default_factory=dict)  # path -> approval
     head: str = ""
     base: str = ""  # the merge base a branch was judged against ("" on the mainline)
@@ -84,6 +86,8 @@ class Report:
 
 @dataclass
 class _Landing:
+    """How a run of commits landed on the mainline (a merge, or plain commits)."""
+
     commits: list[str]  # the commits it brings, mainline ones included
     merge: str = ""  # the landing merge commit, "" for a run of plain commits
     approved: bool = False  # a run: it has seen an approval commit

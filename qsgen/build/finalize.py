@@ -59,6 +59,8 @@ def finalize(root: Path, year: int, key: Path | None = None) -> tuple[str, str]:
 
 @dataclass
 class Verification:
+    """What checking a final year against its manifest found: the files explained and not."""
+
     digest: str = ""
     files: int = 0
     explained: list[tuple[str, str]] = field(default_factory=list)  # (path, what)

@@ -17,6 +17,8 @@ from qsgen.core.runtime import keep_for_exit, paused_gc
 
 @dataclass
 class BuildReport:
+    """What a build wrote and said: the site, how many files, units and records, the warnings."""
+
     out: Path
     files: int
     units: int

@@ -27,6 +27,8 @@ KEYS = {
 
 @dataclass
 class CmsSettings:
+    """The web editor's settings (its backend, repository, branch, address)."""
+
     backend_name: str = "github"
     repo: str = ""
     branch: str = "main"

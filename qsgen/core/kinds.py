@@ -90,6 +90,8 @@ COMMON = {
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of record: its id, Chinese name and fields."""
+
     id: str
     name: str  # Chinese
     fields: dict[str, FieldSpec] = field(default_factory=dict)

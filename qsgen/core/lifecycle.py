@@ -28,12 +28,16 @@ class Notice:
 
 @dataclass(frozen=True)
 class Final:
+    """A year's result made final: when, by which decision."""
+
     date: _dt.date
     decision: str  # the decision document's reference
 
 
 @dataclass(frozen=True)
 class Answer:
+    """The answer to an objection (维持 or 变更)."""
+
     record: str  # record id
     date: _dt.date
     result: str  # 维持 | 变更
@@ -45,6 +49,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Objection:
+    """A unit's objection to a score of its result."""
+
     record: str  # record id
     unit: str  # slug
     contests: str  # item or adjustment rule id
@@ -62,6 +68,8 @@ class Objection:
 
 @dataclass(frozen=True)
 class Correction:
+    """A correction of a final result."""
+
     record: str
     unit: str
     date: _dt.date

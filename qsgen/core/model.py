@@ -111,6 +111,8 @@ class QuotaPart:
 
 @dataclass
 class Quota:
+    """An item's quota, in parts."""
+
     parts: list[QuotaPart]
 
     @property
@@ -134,6 +136,8 @@ class Progress:
 
 @dataclass
 class Item:
+    """An assessment item of the rules."""
+
     id: str  # t01 / s04-3
     text: str
     max: Fraction
@@ -147,6 +151,8 @@ class Item:
 
 @dataclass
 class Section:
+    """A section of items (a 所's assessment)."""
+
     id: str  # s01
     title: str
     items: list[Item]
@@ -155,6 +161,8 @@ class Section:
 
 @dataclass
 class Unit:
+    """An assessed unit."""
+
     slug: str
     name: str
     group: str  # group id
@@ -184,6 +192,8 @@ class Unit:
 
 @dataclass
 class Group:
+    """A group of units ranked together."""
+
     id: str
     name: str
 
@@ -199,6 +209,8 @@ class Interpretation:
 
 @dataclass
 class Rules:
+    """A year's rules."""
+
     year: int
     title: str
     document: str
@@ -284,6 +296,8 @@ _new = object.__new__
 
 @dataclass
 class Judgement:
+    """The assessment file's score of an item."""
+
     score: Fraction
     note: str = ""
     flags: dict[str, bool] = field(default_factory=dict)  # item extras of per: flag
@@ -303,6 +317,8 @@ class Assessment:
 
 @dataclass
 class RecordSet:
+    """A year's records and assessment files."""
+
     year: int
     records: list[Record]  # sorted by path
     assessments: dict[str, Assessment]  # unit slug -> assessment
@@ -345,6 +361,8 @@ class Line:
 
 @dataclass
 class AdjustmentScore:
+    """What an adjustment rule adds or takes from a unit's score."""
+
     rule: AdjustmentRule
     lines: list[Line]
     raw: Fraction  # sum of lines
@@ -369,6 +387,8 @@ class ProgressValue:
 
 @dataclass
 class ItemScore:
+    """A unit's score of one item."""
+
     item: Item
     # "judged" | "pending" | "computed" | "ongoing" (a quota item while the year is in
     # progress: judged at year end, ``projected`` is what it would score now)
@@ -385,6 +405,8 @@ class ItemScore:
 
 @dataclass
 class SectionScore:
+    """A unit's score of one section."""
+
     section: Section
     items: list[ItemScore]
     score: Fraction  # sum of item scores (pending counts as 0 and marks provisional)
@@ -392,6 +414,8 @@ class SectionScore:
 
 @dataclass
 class UnitScore:
+    """A unit's score, items, adjustments and ranks."""
+
     unit: Unit
     items: list[ItemScore]
     sections: list[SectionScore]
@@ -415,6 +439,8 @@ class UnitScore:
 
 @dataclass
 class Results:
+    """A year's scored results."""
+
     rules: Rules
     records: RecordSet
     units: list[UnitScore]  # in overall rank order, ties by unit order in the rules

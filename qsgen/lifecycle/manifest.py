@@ -91,6 +91,8 @@ def render(year: int, final: dict[str, str], files: dict[str, bytes], results: R
 
 @dataclass
 class Manifest:
+    """A final year's manifest: its data and the digest of its file."""
+
     data: dict[str, Any]
     digest: str  # SHA-256 of the manifest file
 
@@ -129,6 +131,8 @@ def read_manifest(root: Path, year: int) -> tuple[Manifest | None, str]:
 
 @dataclass(frozen=True)
 class Difference:
+    """A file that differs from the manifest."""
+
     path: str
     what: str  # "changed" | "added" | "removed"
     old_git: str = ""  # the finalised file's git blob id

@@ -33,6 +33,8 @@ _STATUS = Schema({
 
 @dataclass
 class Status:
+    """A year's state file (records/<year>/status.yaml) as read."""
+
     path: str
     state: str
     notice: Any  # schema Obj or None

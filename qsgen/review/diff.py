@@ -66,6 +66,8 @@ class PartChange:
 
 @dataclass
 class UnitChange:
+    """How one unit's score and ranks differ between two versions."""
+
     slug: str
     name: str
     group: str  # group name
@@ -99,6 +101,8 @@ class UnitChange:
 
 @dataclass
 class DiffReport:
+    """What changed between two versions of the scores, unit by unit."""
+
     year: int | None
     base_label: str
     head_label: str

@@ -129,6 +129,8 @@ def gram_file(bucket: int) -> str:
 
 @dataclass(frozen=True)
 class SearchDoc:
+    """A document of the search index (a unit, a record, a year's rules)."""
+
     url: str  # relative to the site root, e.g. "records/longgang/case-1.html"; never "/..."
     title: str
     kind: str  # Chinese label shown with the result: 单位, 案件, 信息报道, 规则 …

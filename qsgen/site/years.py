@@ -15,6 +15,8 @@ LIFE_NAMES = {"公示": "结果公示中", "定稿": "已定稿"}
 
 @dataclass(frozen=True)
 class YearUnit:
+    """A unit as the site's years table knows it."""
+
     slug: str
     name: str
     group: str  # the group's name
