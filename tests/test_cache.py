@@ -885,3 +885,30 @@ def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo,
         assert without == []
         _clean_build(repo, tmp_path / f"clean{i}")
         _same_trees(repo / "_site", tmp_path / f"clean{i}")
+
+
+def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_path, monkeypatch):
+    """search.pack takes the groups of sections whose digests are those of the last build as
+    they were (search.packed_before): one record changed, only some groups are compressed."""
+    import types
+    import zlib
+
+    from qsgen.site import search
+
+    _build(repo, repo / "_site")
+    compressed: list[int] = []
+
+    def compress(data, level=-1):
+        compressed.append(len(data))
+        return zlib.compress(data, level)
+
+    monkeypatch.setattr(search, "zlib", types.SimpleNamespace(compress=compress, decompress=zlib.decompress,
+                                                               crc32=zlib.crc32))
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n（第1次更新）鹊桥")
+    store = _build(repo, repo / "_site")
+    groups = len(store.search["2023-longgang"][2])
+    assert 1 + 1 <= len(compressed) < groups + 1  # (some groups, and the part's runs)
+    assert not search._PACKED
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")

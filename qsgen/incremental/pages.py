@@ -385,7 +385,8 @@ class CachedPages(Pages):
                                                       lambda data=data: data)
                                       for path, data, dig in files}, sections, urls, digests, blob)
         if part is None:
-            part = make()  # (its row files through page(): their keys in new_pages)
+            with search.packed_before(_groups(hit)):  # (its groups whose sections are the same: as they were)
+                part = make()  # (its row files through page(): their keys in new_pages)
         if sealed is None:
             sealed = _section_digests(part)
         if runs is None and part.runs is not None:
@@ -563,6 +564,17 @@ class CachedPages(Pages):
         self.store.keysets = self.new_keysets
         self.store.exports = self.new_exports
         self.store.search = self.new_search
+
+
+def _groups(hit: tuple | None) -> Iterator[tuple[tuple[tuple[int, str], ...], bytes]]:
+    """A stored part's groups of sections (search.pack), each with ((bucket, digest of its
+    section), …): see search.packed_before."""
+    if hit is None or len(hit) < 6 or not hit[5]:
+        return
+    digests = hit[5]
+    for data, sizes in hit[2].values():
+        if all(b in digests for b, _n in sizes):
+            yield tuple((b, digests[b]) for b, _n in sizes), data
 
 
 def _section_digests(part: search.Part) -> dict[int, str]:

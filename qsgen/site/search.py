@@ -79,6 +79,7 @@ What the search page must contain (made by site.py / site_templates/search.html)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import operator
@@ -295,7 +296,7 @@ class Part:
     # {bucket: digest() of the part's section of that gram file}, when made with the part (the
     # page store keys gram files by them); None: worked out from the packed sections
     digests: dict[int, str] | None = None
-    # its rows' runs (Row.runs), one line each in the rows' order, compressed: kept by the page
+    # its rows' runs (Row.runs), one line each in the rows' order, compressed (as pack()): kept by the page
     # store, so that the part made again after one of its records changed does not work out
     # the runs of every other row from its JSON (row_runs: ~25 µs a row); see runs_of()
     runs: bytes | None = None
@@ -317,21 +318,39 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
         urls.add(r.url)
         grams.add(r)
     sections = dict(grams.sections(name))
-    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb),
-                frozenset(urls), {b: digest(data) for b, data in sections.items()},
-                zlib.compress("\n".join(grams.rows).encode("utf-8", "surrogatepass"), 1))
+    digests = {b: digest(data) for b, data in sections.items()}
+    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb, digests),
+                frozenset(urls), digests, _zstd().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
 
 
 def runs_of(blob: bytes, count: int) -> list[str] | None:
     """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many)."""
-    runs = zlib.decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+    runs = _unzstd().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
     return runs if len(runs) == count else None
 
 
 GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
 
 
-def pack(sections: dict[int, bytes], nb: int) -> dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]:
+# Groups of sections compressed before, by their buckets and sections' digests: while a part is
+# made again (one of its records changed), the page store puts its groups of the last build here
+# (packed_before), and pack() compresses only the groups whose sections changed.
+_PACKED: dict[tuple[tuple[int, str], ...], bytes] = {}
+
+
+@contextlib.contextmanager
+def packed_before(groups: Iterable[tuple[tuple[tuple[int, str], ...], bytes]]) -> Iterator[None]:
+    """pack() takes the compressed bytes of a group whose ((bucket, digest of its section), …) is
+    one of ``groups`` as they are (the same sections compress to the same bytes)."""
+    _PACKED.update(groups)
+    try:
+        yield
+    finally:
+        _PACKED.clear()
+
+
+def pack(sections: dict[int, bytes], nb: int,
+         digests: dict[int, str] | None = None) -> dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]:
     """A part's gram sections ({bucket: bytes}) as held until the gram files are put together:
     {first bucket of a group: (the group's sections, compressed, ((bucket, length), …))}.
 
@@ -346,7 +365,8 @@ def pack(sections: dict[int, bytes], nb: int) -> dict[int, tuple[bytes, tuple[tu
     for g in range(0, nb, per):
         found = [(b, sections[b]) for b in range(g, g + per) if b in sections]
         if found:
-            out[g] = (squeeze(b"".join([data for _b, data in found])),
+            kept = _PACKED.get(tuple((b, digests[b]) for b, _data in found)) if _PACKED and digests else None
+            out[g] = (kept if kept is not None else squeeze(b"".join([data for _b, data in found])),
                       tuple((b, len(data)) for b, data in found))
     return out
 
