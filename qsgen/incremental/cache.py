@@ -284,8 +284,8 @@ def write_sealed(target: Path, payload: bytes) -> bool:
 
 # ---- the cache files read ahead
 
-# The pickles of .qsgen-cache/ (top), pages/ and records/, in the order a build reads them.
-AHEAD_DIRS = (PAGES_DIR, RECORDS_DIR, "")
+# The pickles of pages/, .qsgen-cache/ (top: small) and records/, in the order a build reads them.
+AHEAD_DIRS = (PAGES_DIR, "", RECORDS_DIR)
 _AHEAD: dict[str, list] = {}  # path -> [threading.Event set when read, read_sealed's answer]
 
 
