@@ -133,12 +133,16 @@ class RecordMemo:
 
     def seed(self, digests: DigestMemo) -> None:
         """Hand the stored record digests of replayed files to ``digests`` (no re-hashing)."""
-        by_id = digests.by_id
+        by_id, known = digests.by_id, self.digests.get
         for path, (_key, value) in self.entries.items():
-            ds = self.digests.get(path)
-            if ds is not None and len(ds) == len(value[0]):
-                for rec, d in zip(value[0], ds, strict=True):
-                    by_id[id(rec)] = (rec, d)
+            ds, recs = known(path), value[0]
+            if ds is not None and len(ds) == len(recs):
+                if len(recs) == 1:  # (nearly every file: one record)
+                    rec = recs[0]
+                    by_id[id(rec)] = (rec, ds[0])
+                else:
+                    for rec, d in zip(recs, ds, strict=True):
+                        by_id[id(rec)] = (rec, d)
 
     def save_disk(self, root: Path, known: dict[int, tuple] | None = None) -> None:
         """Write the persistable entries, one file per unit folder; unchanged shards are not
@@ -250,15 +254,26 @@ class _Replay:
         out: list[Any] = []
         todo: list[tuple[int, Any, bool]] = []
         listed: list = []
+        memo = self.memo
+        entries, changed, attached, seen = memo.entries, memo.changed, memo.attached, self.seen
 
         def unread() -> Iterator:
-            for i, (folder, entry, path, assessment) in enumerate(files):
-                listed.append((folder, entry, path, assessment))
+            for i, file in enumerate(files):
+                listed.append(file)
+                folder, entry, path, assessment = file
+                hit = entries.get(path)
+                # (what _replayed does for a file statcheck saw unchanged, said at once)
+                if hit is not None and changed is not None and path not in changed and hit[0][5] == assessment \
+                        and path not in attached and entry.name not in folder.clashed:
+                    seen.add(path)
+                    self.reused += 1
+                    out.append(hit[1])
+                    continue
                 hit, key, clashed = self._replayed(ctx, folder, entry, path, assessment)
                 out.append(hit)
                 if hit is None:
                     todo.append((i, key, clashed))
-                    yield listed[-1]
+                    yield file
 
         read_many = self.memo.read_many
         if read_many is not None:
