@@ -912,3 +912,32 @@ def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_pat
     assert not search._PACKED
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_a_cache_file_the_read_ahead_failed_on_is_read_again(tmp_path, monkeypatch):
+    """An error on the read-ahead thread leaves that file to read_sealed (the others are read
+    ahead still: nothing waits forever)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    a = tmp_path / cache.CACHE_DIR / cache.PAGES_DIR / "a.pickle"
+    b = tmp_path / cache.CACHE_DIR / cache.RECORDS_DIR / "b.pickle"
+    assert cache.write_pickle(a, 1) and cache.write_pickle(b, 2)
+    real = cache._read_sealed
+
+    def flaky(target):
+        if target.endswith("a.pickle"):
+            raise RuntimeError("boom")
+        return real(target)
+
+    monkeypatch.setattr(cache, "_read_sealed", flaky)
+    cache.read_ahead(tmp_path)
+    try:
+        assert cache.read_pickle(b) == 2  # (read after a: the thread went on)
+        monkeypatch.setattr(cache, "_read_sealed", real)
+        assert cache.read_pickle(a) == 1
+    finally:
+        cache.read_ahead_end()
+    cache.read_ahead(tmp_path)  # nothing asked for: forgotten at the end
+    cache.read_ahead_end()
+    assert not cache._AHEAD

@@ -258,7 +258,8 @@ def read_sealed(target: Path | str) -> memoryview | None:
         ahead = _AHEAD.pop(os.fspath(target), None)
         if ahead is not None:
             ahead[0].wait()
-            return ahead[1]
+            if ahead[2]:
+                return ahead[1]
     return _read_sealed(target)
 
 
@@ -286,7 +287,7 @@ def write_sealed(target: Path, payload: bytes) -> bool:
 
 # The pickles of pages/, .qsgen-cache/ (top: small) and records/, in the order a build reads them.
 AHEAD_DIRS = (PAGES_DIR, "", RECORDS_DIR)
-_AHEAD: dict[str, list] = {}  # path -> [threading.Event set when read, read_sealed's answer]
+_AHEAD: dict[str, list] = {}  # path -> [threading.Event set when read, read_sealed's answer, whether it has one]
 
 
 def read_ahead(root: Path | str) -> None:
@@ -307,13 +308,15 @@ def read_ahead(root: Path | str) -> None:
             continue
     if not paths:
         return
-    slots = [[threading.Event(), None] for _ in paths]
+    slots = [[threading.Event(), None, False] for _ in paths]
     _AHEAD.update(zip(paths, slots, strict=True))
 
     def read_all() -> None:
         for path, slot in zip(paths, slots, strict=True):
             try:
-                slot[1] = _read_sealed(path)
+                slot[1], slot[2] = _read_sealed(path), True
+            except BaseException:  # noqa: BLE001 - (read_sealed reads it again, and says why)
+                pass
             finally:
                 slot[0].set()
 
@@ -323,8 +326,8 @@ def read_ahead(root: Path | str) -> None:
 def read_ahead_end() -> None:
     """Forget what read_ahead read and nobody asked for (after it is all read: the files
     may change after the build)."""
-    for event, _payload in list(_AHEAD.values()):
-        event.wait()
+    for slot in list(_AHEAD.values()):
+        slot[0].wait()
     _AHEAD.clear()
 
 
