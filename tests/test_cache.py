@@ -881,7 +881,7 @@ def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo,
     for i, rec in enumerate(recs[:2]):
         _edit(rec, "\n---\n\n", f"\n---\n\n（第{i + 1}次更新）鹊桥")
         store = _build(repo, repo / "_site")
-        assert store.search["2023-longgang"][6] is not None
+        assert store.search["2023-longgang"][6] is not None and store.search["2023-longgang"][7] == search.PACKING
         assert without == []
         _clean_build(repo, tmp_path / f"clean{i}")
         _same_trees(repo / "_site", tmp_path / f"clean{i}")
@@ -891,19 +891,21 @@ def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_pat
     """search.pack takes the groups of sections whose digests are those of the last build as
     they were (search.packed_before): one record changed, only some groups are compressed."""
     import types
-    import zlib
 
     from qsgen.site import search
 
     _build(repo, repo / "_site")
     compressed: list[int] = []
+    real = search._zstd
 
-    def compress(data, level=-1):
-        compressed.append(len(data))
-        return zlib.compress(data, level)
+    def zstd():
+        def compress(data):
+            compressed.append(len(data))
+            return real().compress(data)
 
-    monkeypatch.setattr(search, "zlib", types.SimpleNamespace(compress=compress, decompress=zlib.decompress,
-                                                               crc32=zlib.crc32))
+        return types.SimpleNamespace(compress=compress)
+
+    monkeypatch.setattr(search, "_zstd", zstd)
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n（第1次更新）鹊桥")
     store = _build(repo, repo / "_site")
@@ -941,3 +943,20 @@ def test_a_cache_file_the_read_ahead_failed_on_is_read_again(tmp_path, monkeypat
     cache.read_ahead(tmp_path)  # nothing asked for: forgotten at the end
     cache.read_ahead_end()
     assert not cache._AHEAD
+
+
+def test_a_part_packed_otherwise_is_made_again_from_its_rows(repo, tmp_path):
+    """A stored part compressed another way (an older qsgen) gives neither its groups nor its
+    runs: the part made again works them out, and the site is the clean build's."""
+    from qsgen.site import search
+
+    _build(repo, repo / "_site")
+    assert all(entry[7] == search.PACKING for entry in pagestore.PageStore.load(repo).search.values())
+    hit = ("key", [], {0: (b"not zstd", ((0, 3),))}, frozenset(), {}, {0: "d"}, (b"not zstd", "x"), "zlib-1")
+    assert not pages._packed_alike(hit) and list(pages._groups(hit)) == []
+    assert search.runs_of(b"not zstd", 2) is None
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n（又一次更新）")
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")

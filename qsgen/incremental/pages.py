@@ -341,7 +341,7 @@ class CachedPages(Pages):
         if found is None:
             found = self.old_runs[name] = {}
             hit = self.store.search.get(name)
-            kept = hit[6] if hit is not None and len(hit) > 6 else None
+            kept = hit[6] if _packed_alike(hit) else None
             docs = self.store.unit_docs(name)
             if kept is not None and kept[1] == digest("runs", [k for k, _row in docs.values()]):
                 runs = search.runs_of(kept[0], len(docs))
@@ -375,7 +375,7 @@ class CachedPages(Pages):
                     self.new_pages[path] = (hit[4][path], data)
         sealed = hit[5] if part is not None and len(hit) > 5 else None
         # the rows' runs (search.Part.runs) and the digest of their page keys, in order
-        runs = hit[6] if part is not None and len(hit) > 6 else None
+        runs = hit[6] if part is not None and _packed_alike(hit) else None
         made = self.made_parts.pop(name, None)
         if part is None and made is not None and made[0] and made[0][1] == len(recs) and nb == self.nb:
             meta, files, sections, urls, digests, blob = made  # (made by a worker with the unit's pages)
@@ -393,7 +393,8 @@ class CachedPages(Pages):
             runs = (part.runs, digest("runs", keys))
         self.sections[id(part)] = (name, sealed)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
-                                 {path: self.new_pages[path][0] for path in part.files}, sealed, runs)
+                                 {path: self.new_pages[path][0] for path in part.files}, sealed, runs,
+                                 search.PACKING)
         return part
 
     def search_files(self, site: Site, head: list, parts: list[search.Part], tail: list, nb: int,
@@ -566,10 +567,16 @@ class CachedPages(Pages):
         self.store.search = self.new_search
 
 
+def _packed_alike(hit: tuple | None) -> bool:
+    """A stored part compressed as this code compresses (search.PACKING): its groups and runs
+    may be taken as they are."""
+    return hit is not None and len(hit) > 7 and hit[7] == search.PACKING
+
+
 def _groups(hit: tuple | None) -> Iterator[tuple[tuple[tuple[int, str], ...], bytes]]:
     """A stored part's groups of sections (search.pack), each with ((bucket, digest of its
     section), …): see search.packed_before."""
-    if hit is None or len(hit) < 6 or not hit[5]:
+    if not _packed_alike(hit) or not hit[5]:
         return
     digests = hit[5]
     for data, sizes in hit[2].values():

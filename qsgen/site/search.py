@@ -324,12 +324,19 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
 
 
 def runs_of(blob: bytes, count: int) -> list[str] | None:
-    """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many)."""
-    runs = _unzstd().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+    """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many,
+    or it cannot be read)."""
+    try:
+        runs = _unzstd().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+    except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
+        return None
     return runs if len(runs) == count else None
 
 
 GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
+# How pack() and Part.runs compress: kept with what the page store keeps of a part, whose bytes
+# are taken as they are (packed_before, runs_of) only while it is the same.
+PACKING = "zstd-1"
 
 
 # Groups of sections compressed before, by their buckets and sections' digests: while a part is
