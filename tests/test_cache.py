@@ -896,7 +896,7 @@ def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_pat
 
     _build(repo, repo / "_site")
     compressed: list[int] = []
-    real = search._zstd
+    real = search.compressor
 
     def zstd():
         def compress(data):
@@ -905,7 +905,7 @@ def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_pat
 
         return types.SimpleNamespace(compress=compress)
 
-    monkeypatch.setattr(search, "_zstd", zstd)
+    monkeypatch.setattr(search, "compressor", zstd)
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n（第1次更新）鹊桥")
     store = _build(repo, repo / "_site")

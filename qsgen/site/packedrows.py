@@ -14,12 +14,7 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-from qsgen.site.search import Row
-
-try:
-    import zstandard as _zstd
-except ImportError:  # pragma: no cover - the dependency is declared (pyproject.toml)
-    _zstd = None
+from qsgen.site.search import Row, compressor, decompressor
 
 
 class RowChunk:
@@ -33,17 +28,12 @@ class RowChunk:
 
     @classmethod
     def of(cls, rows: list[Row]) -> RowChunk:
-        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)  # (a Row pickles without its runs)
-        if _zstd is not None:
-            return cls(b"Z" + _zstd.ZstdCompressor(level=1).compress(data))
-        return cls(b"P" + data)
+        # (a Row pickles without its runs)
+        return cls(compressor().compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)))
 
     def row(self, i: int) -> Row:
         if self.rows is None:
-            data = self.blob[1:]
-            if self.blob[:1] == b"Z":
-                data = _zstd.ZstdDecompressor().decompress(data)
-            self.rows = pickle.loads(data)
+            self.rows = pickle.loads(decompressor().decompress(self.blob))
         return self.rows[i]
 
     def __reduce__(self):

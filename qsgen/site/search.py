@@ -320,14 +320,14 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
     sections = dict(grams.sections(name))
     digests = {b: digest(data) for b, data in sections.items()}
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb, digests),
-                frozenset(urls), digests, _zstd().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
+                frozenset(urls), digests, compressor().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
 
 
 def runs_of(blob: bytes, count: int) -> list[str] | None:
     """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many,
     or it cannot be read)."""
     try:
-        runs = _unzstd().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+        runs = decompressor().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
     except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
         return None
     return runs if len(runs) == count else None
@@ -368,7 +368,7 @@ def pack(sections: dict[int, bytes], nb: int,
     0.07 s more to take apart in the main process at the end of the build), and taken apart
     by group (index_files): 1/GROUPS of them in memory at a time."""
     per, out = max(1, nb // GROUPS), {}
-    squeeze = _zstd().compress
+    squeeze = compressor().compress
     for g in range(0, nb, per):
         found = [(b, sections[b]) for b in range(g, g + per) if b in sections]
         if found:
@@ -381,7 +381,7 @@ def pack(sections: dict[int, bytes], nb: int,
 def unpack(packed: tuple[bytes, tuple[tuple[int, int], ...]]) -> dict[int, memoryview]:
     """The sections of one group of pack(): {bucket: its bytes}."""
     data, sizes = packed
-    view, out, at = memoryview(_unzstd().decompress(data)), {}, 0
+    view, out, at = memoryview(decompressor().decompress(data)), {}, 0
     for b, n in sizes:
         out[b] = view[at:at + n]
         at += n
@@ -391,7 +391,8 @@ def unpack(packed: tuple[bytes, tuple[tuple[int, int], ...]]) -> dict[int, memor
 _CODECS = threading.local()  # (a Zstandard context is for one thread at a time)
 
 
-def _zstd() -> zstandard.ZstdCompressor:
+def compressor() -> zstandard.ZstdCompressor:
+    """This thread's Zstandard compressor, level 1 (the index's sections and runs, packed search rows)."""
     try:
         return _CODECS.compressor
     except AttributeError:
@@ -399,7 +400,8 @@ def _zstd() -> zstandard.ZstdCompressor:
         return _CODECS.compressor
 
 
-def _unzstd() -> zstandard.ZstdDecompressor:
+def decompressor() -> zstandard.ZstdDecompressor:
+    """This thread's Zstandard decompressor."""
     try:
         return _CODECS.decompressor
     except AttributeError:
