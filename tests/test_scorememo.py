@@ -101,3 +101,30 @@ def test_a_damaged_entry_is_only_a_miss(repo):
     results = loaded.score(rules, records, _digests(records))
     assert loaded.scored == 1
     _same(results, score(rules, records))
+
+
+def test_a_unit_scored_ahead_from_its_own_records_is_taken_and_from_others_is_not(repo):
+    """prescore (a clean build scores a unit once its folder is read): taken by score() when
+    the unit's inputs there are these very ones, scored again when they are not."""
+    from qsgen.core.model import RecordSet
+
+    rules, records = _load(repo)
+    digests = _digests(records)
+    units = [u for u in rules.units if records.by_unit(u.slug)]
+    whole, short = units[0], units[1]
+    memo = scorememo.ScoreMemo("base")
+    own = records.by_unit(whole.slug)  # its folder's records and assessment only
+    memo.prescore(rules, whole, RecordSet(rules.year, own, {k: a for k, a in records.assessments.items()
+                                                            if k == whole.slug}), digests)
+    ahead = memo.entries[whole.slug][1]
+    part = records.by_unit(short.slug)[1:]  # a record short (say, read after the others)
+    memo.prescore(rules, short, RecordSet(rules.year, part, dict(records.assessments)), digests)
+    results = memo.score(rules, records, digests)
+    assert (memo.scored, memo.reused) == (len(rules.units) - 1, 1)
+    assert next(u for u in results.units if u.unit is whole) is ahead
+    _same(results, score(rules, records))
+    again = scorememo.ScoreMemo("base")
+    again.score(rules, records, digests)
+    kept = again.entries[whole.slug][1]
+    again.prescore(rules, whole, records, digests)  # remembered already: left as it is
+    assert again.entries[whole.slug][1] is kept

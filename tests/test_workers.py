@@ -376,3 +376,98 @@ def test_the_record_ids_a_worker_holds_answer_as_the_dict_they_are_made_from(fil
         if path in ids:
             assert compact[path] == ids[path]
     assert RecordIds.of({"records/2023/longgang/a.md": "other/a"}) == {"records/2023/longgang/a.md": "other/a"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=8), st.randoms(use_true_random=False), st.integers(1, 9))
+def test_each_folder_is_handed_on_once_when_all_its_files_are_in(sizes, rnd, step):
+    """folders.FolderWatch: a folder is handed on exactly once, once the walk has gone past it
+    (or ended) and every file of it has a result, with its results in the walk's order."""
+    from qsgen.build.folders import FolderWatch
+
+    folders = [object() for _ in sizes]
+    listed = [(f, n) for f, size in zip(folders, sizes, strict=True) for n in range(size)]
+    out: dict[int, tuple] = {}
+    state = {"walked": 0, "ended": False}
+    handed: list = []
+
+    def on_folder(folder, results):
+        span = [j for j, (f, _n) in enumerate(listed) if f is folder]
+        assert results == [listed[j] for j in span]
+        assert all(j in out for j in span)
+        assert state["ended"] or span[-1] + 1 < state["walked"]  # a later file was listed
+        handed.append(folder)
+
+    watch = FolderWatch(on_folder, out)
+    order = list(range(len(listed)))
+    rnd.shuffle(order)
+    for k, i in enumerate(order):
+        if k % step == 0:  # the walk goes on meanwhile
+            state["walked"] = min(len(listed), state["walked"] + step)
+            watch.note(listed[:state["walked"]])
+        out[i] = listed[i]
+        watch.ready()
+    state["walked"] = len(listed)
+    watch.note(listed)
+    state["ended"] = True
+    watch.walked()
+    watch.ready()
+    assert sorted(map(id, handed)) == sorted(map(id, folders))  # each once
+
+
+def test_read_many_hands_on_whole_unit_folders_while_the_workers_read(repo, monkeypatch):
+    """read_many's on_folder: each unit folder at most once, with the results of every file of
+    it (as read here), while the workers read: the last ones may be left to the caller."""
+    from qsgen.records import read_record_file
+    from qsgen.records.files import LoadContext
+    from qsgen.records.walk import _Walk
+
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 3)
+    rules, _ = load_rules(repo)
+    ctx = LoadContext.of(repo, rules)
+    files = list(_Walk(ctx, read_record_file)._walk(str(repo / "records" / "2023"), "records/2023"))
+    handed: list = []
+    workers.prestart(2)
+    try:
+        got = workers.read_many(ctx, iter(files), DigestMemo(), lambda folder, results: handed.append((folder, results)))
+    finally:
+        workers.release()
+    plain = [read_record_file(ctx, *f) for f in files]
+    assert repr(got) == repr(plain)
+    assert handed
+    slugs = [folder.unit.slug for folder, _results in handed]
+    assert len(slugs) == len(set(slugs))
+    for folder, results in handed:
+        mine = [i for i, f in enumerate(files) if f[0] is folder]
+        assert repr(results) == repr([plain[i] for i in mine])
+
+
+def test_a_clean_build_scores_units_as_their_folders_are_read_and_equals_a_plain_one(repo, tmp_path, monkeypatch):
+    """With workers reading, a clean build scores each unit once its folder is read (while the
+    workers read the others): the site is the one a build without the cache makes."""
+    import shutil
+
+    from qsgen.incremental import scorememo
+
+    monkeypatch.setattr(spawn, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 3)
+    ahead: list[str] = []
+    real = scorememo.ScoreMemo.prescore
+
+    def counted(self, rules, unit, *args):
+        ahead.append(unit.slug)
+        return real(self, rules, unit, *args)
+
+    monkeypatch.setattr(scorememo.ScoreMemo, "prescore", counted)
+    for name in ("cached", "plain"):
+        shutil.copytree(repo, tmp_path / name)
+    pipeline.build(tmp_path / "cached", quiet=True)
+    assert ahead and len(ahead) == len(set(ahead))
+    pipeline.build(tmp_path / "plain", quiet=True, use_cache=False)
+    assert files_of(tmp_path / "cached" / "_site") == files_of(tmp_path / "plain" / "_site")
+    ahead.clear()
+    pipeline.build(tmp_path / "cached", quiet=True)  # (the next build replays: nothing ahead)
+    assert not ahead

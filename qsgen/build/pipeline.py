@@ -292,8 +292,18 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
         memo.seed(store.digests)
-        # (the workers started ahead read with this process; each gives the digests of what it read)
-        memo.read_many = lambda ctx, files: workers.read_many(ctx, files, store.digests)
+        # (the workers started ahead read with this process; each gives the digests of what it
+        # read; with nothing to replay, this process scores each unit folder once it is read)
+        ahead = None
+        if not memo.entries:
+            from qsgen.build.inputs import example_date
+            from qsgen.build.prescore import prescorer
+
+            day = when.date() if when else None
+            ahead = prescorer(lambda: scores, store.digests,
+                              lambda rules: in_progress(rules, example_date(root, rules.year) or day))
+        memo.read_many = lambda ctx, files: workers.read_many(
+            ctx, files, store.digests, None if ahead is None else lambda folder, got: ahead(ctx, folder, got))
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
         store.use_check(check.changed(1), out)

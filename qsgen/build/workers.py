@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qsgen.build.folders import FolderWatch
 from qsgen.build.rendering import render_out
 from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart, release, …)
     _PRESTARTED,
@@ -256,7 +257,7 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
         th.join()
 
 
-def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
+def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
     each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
@@ -268,7 +269,12 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
     (then it reads chunks too).
 
     ``digests``: the build's cache.DigestMemo, given each record's digest (record_digest) as
-    it is read, by whichever process reads it (not after every record is in, in this one)."""
+    it is read, by whichever process reads it (not after every record is in, in this one).
+
+    ``on_folder(folder, results)``: called in this thread for each unit folder whose every
+    file has been read while the workers still read others (folders.FolderWatch), instead of
+    this process reading another chunk (a clean build scores a unit there); those not whole
+    by then are not handed on. It must not raise."""
     import collections
     import itertools
     import threading
@@ -309,10 +315,10 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
             return
         for i, (recs, diags, bad, assessment, cases, sums) in enumerate(got):
             records = tuple(unpacked_record(t) for t in recs)
-            out[at + i] = FileResult(records, diags, bad, assessment, cases)
-            if digests is not None:
+            if digests is not None:  # (before the result: a whole folder's digests are known)
                 for rec, d in zip(records, sums, strict=True):
                     known[id(rec)] = (rec, d)
+            out[at + i] = FileResult(records, diags, bad, assessment, cases)
 
     def feed(index: int, proc: Any, conn: Any) -> None:
         try:
@@ -338,6 +344,7 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
             more.notify_all()
 
     handed = [0]
+    watch = None if on_folder is None else FolderWatch(on_folder, out)
     hand_out(len(listed))
     feeders = [threading.Thread(target=feed, args=(i, proc, conn), daemon=True)
                for i, (proc, conn) in enumerate(_PRESTARTED)]
@@ -353,9 +360,20 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None) -> list:
             with more:
                 walking[0] = False
             hand_out(len(listed))
-        while (at := take()) is not None:
+        if watch is not None:
+            watch.note(listed)
+            watch.walked()
+        while True:
+            if watch is not None:
+                watch.ready()  # (a whole folder first: the workers read meanwhile)
+            if (at := take()) is None:
+                break
             for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
                 out[at + i] = read_here(f)
+        for th in feeders if watch is not None else ():
+            while th.is_alive():  # the workers' last chunks: each folder as it is whole
+                watch.ready()
+                th.join(0.005)
     finally:
         with more:
             walking[0] = False

@@ -149,11 +149,7 @@ class ScoreMemo:
                     if us is not None:  # its pickle is kept for save()
                         self.entries[unit.slug] = (key, us, hit[1])
             if us is None:
-                us = scoring.score_unit(rules, unit, records, as_of)
-                us.inputs = key
-                us.outline = outline(us, records.by_unit(unit.slug))
-                self.entries[unit.slug] = (key, us)
-                self._dirty = True
+                us = self._scored(rules, unit, records, key, as_of)
             else:
                 self.reused += 1
             scores.append(us)
@@ -162,6 +158,28 @@ class ScoreMemo:
             self._dirty = True
         self.scored = len(keys) - self.reused
         return scoring.ranked(rules, records, scores, as_of)
+
+    def prescore(self, rules: Rules, unit: Any, records: RecordSet, record_digest: dict[int, str],
+                 as_of: Any = None) -> None:
+        """Score ``unit`` now from ``records`` (a set holding at least every record and the
+        assessment of that unit, e.g. its folder's, read while the other folders still are),
+        so that score() later finds it as if remembered: it is taken only if the unit's inputs
+        there are these very ones (the same key), else scored again there."""
+        key = unit_inputs(f"{self.base}\0{as_of}", records, unit.slug, record_digest)
+        hit = self.entries.get(unit.slug)
+        if hit is None or hit[0] != key:
+            self._scored(rules, unit, records, key, as_of)
+
+    def _scored(self, rules: Rules, unit: Any, records: RecordSet, key: str, as_of: Any) -> UnitScore:
+        """The unit scored afresh, remembered under ``key`` (its inputs)."""
+        from qsgen.scoring import engine as scoring
+
+        us = scoring.score_unit(rules, unit, records, as_of)
+        us.inputs = key
+        us.outline = outline(us, records.by_unit(unit.slug))
+        self.entries[unit.slug] = (key, us)
+        self._dirty = True
+        return us
 
     # ---- on disk (qsgen build)
 
