@@ -11,10 +11,9 @@ import dataclasses
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qsgen.build.folders import FolderWatch
-from qsgen.build.rendering import render_out
 from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart, release, …)
     _PRESTARTED,
     PARALLEL_MIN,
@@ -26,8 +25,9 @@ from qsgen.build.spawn import (  # the workers' processes (re-exported: prestart
 from qsgen.build.spawn import release as _release
 from qsgen.core.model import packed_record, unpacked_record
 from qsgen.incremental.cache import record_digest
-from qsgen.site import Site
-from qsgen.site.urls import RecordIds
+
+if TYPE_CHECKING:  # (the site is imported when pages are rendered, not to read records)
+    from qsgen.site import Site
 
 
 def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
@@ -69,6 +69,9 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     behind its own rendering.
     """
     import sys
+
+    from qsgen.build.rendering import render_out
+    from qsgen.site.urls import RecordIds
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
@@ -257,7 +260,7 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
         th.join()
 
 
-def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = None) -> list:
+def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = None, meanwhile: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
     each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
@@ -274,7 +277,11 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
     ``on_folder(folder, results)``: called in this thread for each unit folder whose every
     file has been read while the workers still read others (folders.FolderWatch), instead of
     this process reading another chunk (a clean build scores a unit there); those not whole
-    by then are not handed on. It must not raise."""
+    by then are not handed on. It must not raise.
+
+    ``meanwhile()``: called once in this thread, as soon as the workers have chunks to read
+    (else before this process reads), for work of this process that would otherwise keep
+    them waiting later (a clean build imports the site's code there)."""
     import collections
     import itertools
     import threading
@@ -293,6 +300,8 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
     files = iter(files)
     listed = list(itertools.islice(files, PARSE_MIN))
     if len(listed) < PARSE_MIN or not _PRESTARTED:
+        if meanwhile is not None:
+            meanwhile()
         return [read_here(f) for f in itertools.chain(listed, files)]
     out: dict[int, Any] = {}
     chunks: collections.deque = collections.deque()
@@ -351,6 +360,8 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
     for th in feeders:
         th.start()
     try:
+        if meanwhile is not None:  # (the workers have the first PARSE_MIN files' chunks)
+            meanwhile()
         try:
             for f in files:  # (the walk goes on here)
                 listed.append(f)
