@@ -471,3 +471,27 @@ def test_a_clean_build_scores_units_as_their_folders_are_read_and_equals_a_plain
     ahead.clear()
     pipeline.build(tmp_path / "cached", quiet=True)  # (the next build replays: nothing ahead)
     assert not ahead
+
+
+def test_a_worker_connection_holds_a_chunk_result_unread():
+    """Each end of a worker's connection can have a chunk's result (~0.2 MB) sent before the
+    other reads it, as far as the system allows (net.core.wmem_max): the worker goes on to its
+    next chunk instead of waiting for this process's reading thread."""
+    import socket
+
+    allowed = Path("/proc/sys/net/core/wmem_max")
+    limit = min(spawn.SEND_BUFFER, int(allowed.read_text())) if allowed.exists() else 0
+    if limit < 1 << 20:
+        pytest.skip("the system keeps socket buffers small")
+    mine, theirs = spawn._socketpair()
+    try:
+        for end in (mine, theirs):
+            assert end.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= limit
+        theirs.setblocking(False)
+        theirs.sendall(b"x" * (512 << 10))  # (would raise BlockingIOError past the default ~208 KB)
+        got = 0
+        while got < 512 << 10:
+            got += len(mine.recv(1 << 20))
+    finally:
+        mine.close()
+        theirs.close()
