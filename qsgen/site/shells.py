@@ -128,13 +128,14 @@ class Shells:
         context.blocks = {block: renders[:] for block, renders in p.blocks.items()}
         concat = self.env.concat
         try:
-            pieces = [text[0]]
-            for i in range(1, len(text), 2):
-                pieces.append(concat(context.blocks[text[i]][0](context)).encode("utf-8"))
-                pieces.append(text[i + 1])
-            return b"".join(pieces)
+            blocks = [concat(context.blocks[text[i]][0](context)) for i in range(1, len(text), 2)]
         except Exception:
             self.env.handle_exception()
+        pieces = [text[0]]
+        for i, block in enumerate(blocks, 1):
+            pieces.append(block.encode("utf-8"))
+            pieces.append(text[2 * i])
+        return b"".join(pieces)
 
     def _shell_of(self, name: str, key: Any, shared: dict[str, Any]) -> list[Any] | None:
         """[plan, the context's variables but the page's, shell text, block name, text, …,
