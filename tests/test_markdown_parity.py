@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qsgen.site import markdown
 
@@ -82,3 +84,14 @@ def test_what_takes_the_safe_path():
     assert not markdown._fast_ok("正文")  # no final newline
     assert not markdown._fast_ok(">" * 50_000 + " x\n")  # would overflow markdown-it.rs's stack
     assert "<script" not in markdown.render(">" * 50_000 + " <script>\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n>*+-0123456789.)x中")), max_size=120))
+def test_the_deep_nesting_check_is_the_line_start_search(src):
+    # _fast_ok's two searches are _DEEP_PREFIX's (a line starting with 21 nesting characters)
+    src += "\n"
+    assert markdown._fast_ok(src) == (markdown._DEEP_PREFIX.search(src) is None)
+    for n in (20, 21, 22):
+        for body in ("- " * n + "x\n", "a\n" + "> " * n + "x\n", "1." * n + "\n", "\n" + " " * 2 * n + "x\n"):
+            assert markdown._fast_ok(body) == (markdown._DEEP_PREFIX.search(body) is None), body

@@ -48,6 +48,7 @@ def test_a_page_from_its_shell_is_the_page_rendered_whole(layout):
         ctx = {"rec": {"title": title, "body": f"正文 {i} <script>"}}
         whole = env.get_template("page.html").render(**SHARED, **ctx)
         assert made.render("page.html", "k", SHARED, ctx) == whole
+        assert made.render_bytes("page.html", "k", SHARED, ctx) == whole.encode("utf-8")
 
 
 @pytest.mark.parametrize("layout", [
@@ -97,7 +98,7 @@ def test_the_site_is_the_same_with_and_without_shells(which, tmp_path, monkeypat
     assert "record.html" in made  # (the record pages were made from shells)
 
     def whole(self, name, key, shared, ctx):
-        return self.env.get_template(name).render(**shared, **ctx)
+        return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
 
-    monkeypatch.setattr(site_context.Shells, "render", whole)
+    monkeypatch.setattr(site_context.Shells, "render_bytes", whole)
     assert build_site(results, inputs) == with_shells

@@ -253,3 +253,15 @@ def test_site_files_refuses_duplicates_and_bad_paths():
         SiteFiles([("a", b"1"), ("a", b"2")])
     assert files.setdefault("index.html", b"other") == b"1"
     assert isinstance(files, dict)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o000, 0o777])
+def test_a_streamed_file_has_the_fixed_mode_and_its_own_status(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        made = writer.stream_file(str(tmp_path), "a/b.html", [b"<p>x</p>", b"y"])
+    finally:
+        os.umask(old)
+    st = (tmp_path / "a" / "b.html").stat()
+    assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE
+    assert (made.size, made.ino, made.mtime, made.ctime) == (9, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)

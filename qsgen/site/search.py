@@ -163,6 +163,14 @@ def _js_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def _js_str(text: str) -> str:
+    """_js_json of a str (what the encoder does with one, without its Python-level call)."""
+    return _STR_JSON(text).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+_STR_JSON = json.encoder.encode_basestring  # (the C encoder's, as JSONEncoder(ensure_ascii=False) uses)
+
+
 @dataclass(slots=True)
 class Row:
     """A document as the index writes it, less its kind and unit numbers (which depend on the
@@ -204,8 +212,8 @@ def row_of(url: str, title: str, kind: str, unit: str, text: str, body: str | No
     _check_url(url)
     title, text = " ".join(title.split()), _searched_text(text, body)
     # (the JSON of [url, title] less its brackets: each str is encoded alone the same)
-    head = _js_json(url) + "," + _js_json(title)
-    return Row(url, kind, unit, head.encode("utf-8"), _js_json(text).encode("utf-8"), runs(url, title, text))
+    head = _js_str(url) + "," + _js_str(title)
+    return Row(url, kind, unit, head.encode("utf-8"), _js_str(text).encode("utf-8"), runs(url, title, text))
 
 
 def row_runs(r: Row) -> str:

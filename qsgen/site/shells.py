@@ -111,37 +111,55 @@ class Shells:
         """The template ``name`` rendered with ``shared`` (the same dict for the same ``key``)
         and ``ctx``: the text Template.render gives. The first page of a key is rendered whole
         (a template rendered once gains nothing from a shell)."""
+        return self.render_bytes(name, key, shared, ctx).decode("utf-8")
+
+    def render_bytes(self, name: str, key: Any, shared: dict[str, Any], ctx: dict[str, Any]) -> bytes:
+        """render() as UTF-8 bytes: the shell's text is encoded once per key, a page's blocks
+        each time (the UTF-8 of a text is the UTF-8 of its pieces, joined)."""
         shell = self.shells.get((name, key))
         if shell is None:
-            template = self.env.get_template(name)
-            if (name, key) not in self.seen:
-                self.seen.add((name, key))
-                return template.render(**shared, **ctx)
-            if name not in self.plans:
-                self.plans[name] = plan(self.env, name, frozenset(shared))
-            p = self.plans[name]
-            if p is None:
-                return template.render(**shared, **ctx)
-            if p.template is None:
-                p.template, p.globals = template, dict(template.globals)
-                p.blocks = {block: [render] for block, render in template.blocks.items()}
-                for block, render in self.env.get_template(p.layout).blocks.items():
-                    p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
-            shell = self.shells[(name, key)] = [p, *self._shell(template, p, shared)]
-        p = shell[0]
+            shell = self._shell_of(name, key, shared)
+            if shell is None:
+                return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
+        p, base, text = shell[0], shell[1], shell[2:]
         # the context template.new_context() makes, and the blocks the page's extending the
         # layout would add; without copying the globals' ChainMap for every page
-        context = self.env.context_class(self.env, {**p.globals, **shared, **ctx}, name, {}, globals=p.globals)
+        context = self.env.context_class(self.env, {**base, **ctx}, name, {}, globals=p.globals)
         context.blocks = {block: renders[:] for block, renders in p.blocks.items()}
         concat = self.env.concat
         try:
-            pieces = [shell[1]]
-            for i in range(2, len(shell), 2):
-                pieces.append(concat(context.blocks[shell[i]][0](context)))
-                pieces.append(shell[i + 1])
-            return "".join(pieces)
+            blocks = [concat(context.blocks[text[i]][0](context)) for i in range(1, len(text), 2)]
         except Exception:
             self.env.handle_exception()
+        pieces = [text[0]]
+        for i, block in enumerate(blocks, 1):
+            pieces.append(block.encode("utf-8"))
+            pieces.append(text[2 * i])
+        return b"".join(pieces)
+
+    def _shell_of(self, name: str, key: Any, shared: dict[str, Any]) -> list[Any] | None:
+        """[plan, the context's variables but the page's, shell text, block name, text, …,
+        text] (texts as UTF-8) of the template ``name`` for ``key``, made now; None while the
+        page is to be rendered whole (the first of its key, or a template without a plan)."""
+        if (name, key) not in self.seen:
+            self.seen.add((name, key))
+            return None
+        if name not in self.plans:
+            self.plans[name] = plan(self.env, name, frozenset(shared))
+        p = self.plans[name]
+        if p is None:
+            return None
+        if p.template is None:
+            template = self.env.get_template(name)
+            p.template, p.globals = template, dict(template.globals)
+            p.blocks = {block: [render] for block, render in template.blocks.items()}
+            for block, render in self.env.get_template(p.layout).blocks.items():
+                p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
+        pieces = self._shell(p.template, p, shared)
+        shell = self.shells[(name, key)] = [p, {**p.globals, **shared},
+                                            *(piece.encode("utf-8") if i % 2 == 0 else piece
+                                              for i, piece in enumerate(pieces))]
+        return shell
 
     def _shell(self, template: jinja2.Template, p: Plan, shared: dict[str, Any]) -> list[str]:
         """[text, block name, text, …, text]: the layout rendered with ``shared`` and a marker

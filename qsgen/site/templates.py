@@ -97,9 +97,12 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 def _escape(value: Any) -> Any:
     """markupsafe.escape for what a template writes out (``{{ x }}``): a plain str with no
     character to escape is written as it is, without making it a Markup first (the same
-    characters; ~40 such values a record page). Everything else: markupsafe.escape."""
+    characters; ~40 such values a record page), and a Markup as it is (escape() gives a Markup
+    of its text). Everything else: markupsafe.escape."""
     if type(value) is str and not ("&" in value or "<" in value or ">" in value or '"' in value
                                    or "'" in value):
+        return value
+    if type(value) is markupsafe.Markup:  # (escape() would make a copy of it: the same text)
         return value
     return markupsafe.escape(value)
 

@@ -82,7 +82,7 @@ def page_and_facts(site: Site, rec: Record) -> tuple[bytes, str, list[str]]:
     path = record_file(rec.id)
     p = prefix_for(path)
     kind = KINDS.get(rec.kind)
-    unit = site.rules.unit(rec.unit)
+    unit = site.units_by_slug.get(rec.unit)
     meta = []
     facts = []
     if kind:
@@ -150,7 +150,7 @@ def search_row(site: Site, rec: Record, text: str | None = None, facts: list[str
     """The record's row of the search index: a function of the record and the rules
     (``text``: its body's plain text, and ``facts``, when the page was just made:
     page_and_facts)."""
-    unit = site.rules.unit(rec.unit)
+    unit = site.units_by_slug.get(rec.unit)
     kind = KINDS.get(rec.kind)
     if facts is None:
         facts = []
