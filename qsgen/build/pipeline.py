@@ -232,6 +232,11 @@ def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list
     # the status of every record file and page, checked on the other core
     check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
                              (pagestore.PageStore.status_table(root), out)])
+    if not _clean(root, True):
+        # pages will be reused: the site and Jinja are imported first, while the cache files
+        # are read ahead (else this process waits for them, then imports); a clean build imports
+        # them after its workers are forked (_build_with)
+        import qsgen.build.workers  # noqa: F401
     try:
         return _build_with(root, out, say, notes, True, atomic, check, pdf)
     except QsgenError as e:  # the cache files refused on the way are said with the errors
