@@ -56,6 +56,20 @@ def _shard(path: str) -> str:
     return f"{parts[1]}-{parts[2]}" if len(parts) > 3 else ""
 
 
+def _by_shard(entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``entries`` (by path) split by _shard; the paths of a folder come one after another in
+    walk order, so a path in the folder of the one before is placed without splitting it."""
+    shards: dict[str, dict[str, Any]] = {}
+    folder, last = None, None
+    for path, entry in entries.items():
+        if folder is None or not path.startswith(folder) or path.find("/", len(folder)) >= 0:
+            shard = _shard(path)
+            last = shards.setdefault(shard, {})
+            folder = path[:path.rfind("/") + 1] if shard else None
+        last[path] = entry
+    return shards
+
+
 class RecordMemo:
     """Parsed record files of a warm process, by repository path (see the module docstring).
 
@@ -149,9 +163,7 @@ class RecordMemo:
         rewritten. Never raises for I/O (a memo that cannot be written only costs time).
         ``known``: DigestMemo.by_id of the build, record digests already computed."""
         known = known or {}
-        shards: dict[str, dict[str, tuple[tuple, FileResult]]] = {}
-        for path, entry in self.entries.items():
-            shards.setdefault(_shard(path), {})[path] = entry
+        shards = _by_shard(self.entries)
         folder = self.disk_dir(root)
         try:
             folder.mkdir(parents=True, exist_ok=True)
