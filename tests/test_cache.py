@@ -845,7 +845,7 @@ def test_a_record_unpacked_is_the_record_packed():
     assert pickle.loads(pickle.dumps(back)) == rec
 
 
-def test_a_record_of_the_cache_is_the_record_it_stands_for():
+def test_a_record_of_the_cache_is_the_record_it_stands_for(monkeypatch):
     """recordmemo.LazyRecord: unpickled without its fields, body and lines until one is read;
     equal to, shown as and pickled as the Record; changed in place, its rest is pickled anew."""
     import dataclasses
@@ -868,8 +868,14 @@ def test_a_record_of_the_cache_is_the_record_it_stands_for():
     assert [getattr(lazy, f) for f in RECORD_FIELDS] == [getattr(rec, f) for f in RECORD_FIELDS]
     back = pickle.loads(pickle.dumps(lazy))
     assert back == rec and type(back) is Record
-    again = pickle.loads(recordmemo._dumps([lazy]))[0]  # (saved again: its rest as it was read)
-    assert again == rec and again._rest == lazy._rest
+    assert lazy._rest is None  # (read, in a shard not saved again: no second copy kept)
+    assert pickle.loads(recordmemo._dumps([lazy]))[0] == rec
+    # in a shard saved again (a file of its unit changed), its rest is kept and written back as it is
+    monkeypatch.setattr(recordmemo, "_KEEP_REST", [{"2023-u"}])
+    again = pickle.loads(recordmemo._dumps([lazy]))[0]
+    rest = again._rest
+    assert again == rec and again.names_md is True and again._rest is rest
+    assert pickle.loads(recordmemo._dumps([again]))[0]._rest == rest
     moved = dataclasses.replace(lazy, body="新的正文")
     assert moved.body == "新的正文" and moved.names_md is None and moved.fields == {"a": 1}
     lazy.body = "改过的正文"

@@ -226,6 +226,7 @@ class RecordMemo:
         if known is not None and known != id(rules):
             self.clear(rules.year)
         self.rules_ids[rules.year] = id(rules)
+        _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
         source = _Replay(self, read_record_file)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
@@ -401,6 +402,10 @@ class LazyRecord(Record):
         _SLOT["body"].__set__(self, body.decode("utf-8", "surrogatepass"))
         _SLOT["lines"].__set__(self, lines)
         _SLOT["body_line"].__set__(self, body_line)
+        if not _KEEP_REST or _shard(self.path) not in _KEEP_REST[0]:
+            # kept (to be written back as it is) only in a shard that is saved again: a build
+            # that reads every record (new templates) holds no second copy of them all
+            self._rest = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
@@ -411,6 +416,11 @@ class LazyRecord(Record):
 
     def __repr__(self) -> str:
         return "Record" + Record.__repr__(self)[len(type(self).__qualname__):]
+
+
+# [RecordMemo.dirty of the memo loading records]: the shards whose LazyRecords keep their rest
+# once it is unpickled (see LazyRecord._fill)
+_KEEP_REST: list[set[str]] = []
 
 
 def _lazy_record(id: str, path: str, unit: str, kind: str, title: str, date: Any, attachments: list[str],
