@@ -845,6 +845,62 @@ def test_a_record_unpacked_is_the_record_packed():
     assert pickle.loads(pickle.dumps(back)) == rec
 
 
+def test_a_record_of_the_cache_is_the_record_it_stands_for(monkeypatch):
+    """recordmemo.LazyRecord: unpickled without its fields, body and lines until one is read;
+    equal to, shown as and pickled as the Record; changed in place, its rest is pickled anew."""
+    import dataclasses
+    import datetime
+    import pickle
+
+    from qsgen.core.model import RECORD_FIELDS, Record
+
+    rec = Record("u/evidence-x", "records/2023/u/evidence-x.md", "u", "evidence", "标题",
+                 datetime.date(2023, 5, 6), {"a": 1}, "正文\ud800 [另见](evidence-y.md)", ["records/2023/u/f.pdf"],
+                 {"title": 3}, 7)
+    plain = Record("u/evidence-y", "records/2023/u/evidence-y.md", "u", "evidence", "乙",
+                   datetime.date(2023, 5, 7), {}, "没有链接", [], {}, 5)
+    lazy, other = pickle.loads(recordmemo._dumps([rec, plain]))
+    assert type(lazy) is recordmemo.LazyRecord and (lazy.names_md, other.names_md, rec.names_md) == (True, False, None)
+    with pytest.raises(AttributeError):
+        recordmemo._SLOT["body"].__get__(lazy, Record)  # not unpickled yet
+    assert lazy == rec and rec == lazy and not lazy != rec and other == plain and lazy != plain
+    assert repr(lazy) == repr(rec) and str(lazy) == str(rec)
+    assert [getattr(lazy, f) for f in RECORD_FIELDS] == [getattr(rec, f) for f in RECORD_FIELDS]
+    back = pickle.loads(pickle.dumps(lazy))
+    assert back == rec and type(back) is Record
+    assert lazy._rest is None  # (read, in a shard not saved again: no second copy kept)
+    assert pickle.loads(recordmemo._dumps([lazy]))[0] == rec
+    # in a shard saved again (a file of its unit changed), its rest is kept and written back as it is
+    monkeypatch.setattr(recordmemo, "_KEEP_REST", [{"2023-u"}])
+    again = pickle.loads(recordmemo._dumps([lazy]))[0]
+    rest = again._rest
+    assert again == rec and again.names_md is True and again._rest is rest
+    assert pickle.loads(recordmemo._dumps([again]))[0]._rest == rest
+    moved = dataclasses.replace(lazy, body="新的正文")
+    assert moved.body == "新的正文" and moved.names_md is None and moved.fields == {"a": 1}
+    lazy.body = "改过的正文"
+    assert lazy._rest is None and lazy.names_md is None
+    assert pickle.loads(recordmemo._dumps([lazy]))[0].body == "改过的正文"
+
+
+def test_a_record_kept_by_the_cache_still_warns_of_a_link_to_a_record_deleted_since(repo, tmp_path):
+    """A record of an unchanged unit is not read again (nor its body unpickled), yet its link to
+    a record of another unit that was deleted is said, as a clean build says it."""
+    a = _records(repo, "shipin", "evidence")[0]
+    b = _records(repo, "longgang", "evidence")[1]
+    _edit(a, "\n---\n\n", f"\n---\n\n另见[龙港所的记录](../longgang/{b.name})。\n\n")
+    _build(repo, repo / "_site")
+    validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    kept = memo.entries[a.relative_to(repo).as_posix()][1].records[0]
+    assert type(kept) is recordmemo.LazyRecord and kept.names_md is True
+    b.unlink()
+    warned = pipeline.build(repo, repo / "_site", quiet=True).warnings
+    assert [d.path for d in warned if "正文里链接的记录" in d.message] == [a.relative_to(repo).as_posix()]
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
 @pytest.mark.parametrize("jobs", ["main", "workers"])
 def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo, tmp_path, monkeypatch, jobs):
     """The runs of a part's rows are kept with it (search.Part.runs, made by whichever process

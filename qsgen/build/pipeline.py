@@ -232,6 +232,11 @@ def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list
     # the status of every record file and page, checked on the other core
     check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
                              (pagestore.PageStore.status_table(root), out)])
+    if not _clean(root, True):
+        # pages will be reused (no worker reads records, so none of read_many's meanwhile): the
+        # site's code (Jinja, Markdown, the pages) is imported first, while the cache files are
+        # read ahead, instead of after they are loaded (this process would wait for them first)
+        from qsgen.build import render  # noqa: F401
     try:
         return _build_with(root, out, say, notes, True, atomic, check, pdf)
     except QsgenError as e:  # the cache files refused on the way are said with the errors

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar
 
 # Canonical (English) values of enumerations; Chinese spellings are aliases
 # accepted on input (see qsgen/kinds.py) and shown on the site.
@@ -263,6 +263,9 @@ class Record:
     attachments: list[str] = field(default_factory=list)  # repo-relative paths
     lines: dict[str, int] = field(default_factory=dict)  # field -> line in the file
     body_line: int = 1  # line where the body starts
+    # Whether the body has ".md" (may link to a record file), when known without reading it:
+    # the record cache's stand-in (incremental/recordmemo.LazyRecord) knows; None: read the body.
+    names_md: ClassVar[bool | None] = None
 
     def __reduce__(self):
         return (Record, record_fields(self))

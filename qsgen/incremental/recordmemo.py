@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qsgen.core.model import Record, packed_record, unpacked_record
+from qsgen.core.model import Record, record_fields
 from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
@@ -38,7 +38,7 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 5  # of an entry on disk (5: pickled as they are, Records and FileResults through _Packer; status piece)
+FORMAT = 6  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -54,6 +54,20 @@ def _shard(path: str) -> str:
     rewrites one shard, not all."""
     parts = path.split("/")
     return f"{parts[1]}-{parts[2]}" if len(parts) > 3 else ""
+
+
+def _by_shard(entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``entries`` (by path) split by _shard; the paths of a folder come one after another in
+    walk order, so a path in the folder of the one before is placed without splitting it."""
+    shards: dict[str, dict[str, Any]] = {}
+    folder, last = None, None
+    for path, entry in entries.items():
+        if folder is None or not path.startswith(folder) or path.find("/", len(folder)) >= 0:
+            shard = _shard(path)
+            last = shards.setdefault(shard, {})
+            folder = path[:path.rfind("/") + 1] if shard else None
+        last[path] = entry
+    return shards
 
 
 class RecordMemo:
@@ -149,9 +163,7 @@ class RecordMemo:
         rewritten. Never raises for I/O (a memo that cannot be written only costs time).
         ``known``: DigestMemo.by_id of the build, record digests already computed."""
         known = known or {}
-        shards: dict[str, dict[str, tuple[tuple, FileResult]]] = {}
-        for path, entry in self.entries.items():
-            shards.setdefault(_shard(path), {})[path] = entry
+        shards = _by_shard(self.entries)
         folder = self.disk_dir(root)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -214,6 +226,7 @@ class RecordMemo:
         if known is not None and known != id(rules):
             self.clear(rules.year)
         self.rules_ids[rules.year] = id(rules)
+        _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
         source = _Replay(self, read_record_file)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
@@ -322,15 +335,117 @@ class _Replay:
         return result
 
 
-# On disk a Record is the tuple of its fields with its body as bytes (model.packed_record), and a
-# FileResult the tuple of its fields: each made again by one call as the shard is unpickled
-# (a FileResult by tuple.__new__ itself: no Python call, nor a NamedTuple's keyword handling).
+# On disk a Record is what every build reads of it (id, path, unit, kind, title, date,
+# attachments) and the rest (fields, body, lines, body_line) pickled apart as bytes: a record
+# of a unit that did not change is unpickled as a LazyRecord, whose rest is unpickled only if
+# something reads it (most builds: nothing; at 10,000 records the record cache then loads in
+# a seventh of the time). A FileResult is the tuple of its fields (made by tuple.__new__
+# itself: no Python call, nor a NamedTuple's keyword handling).
+
+_REST = ("fields", "body", "lines", "body_line")
+_SLOT = {name: Record.__dict__[name] for name in _REST}  # Record's own slots
+
+
+def _rest_of(rec: Record) -> bytes:
+    """The part of a record kept pickled apart (the body as UTF-8 bytes: see model.packed_record)."""
+    if type(rec) is LazyRecord:
+        rest = getattr(rec, "_rest", None)
+        if rest is not None:
+            return rest
+    return pickle.dumps((rec.fields, rec.body.encode("utf-8", "surrogatepass"), rec.lines, rec.body_line),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _lazy(name: str) -> property:
+    slot = _SLOT[name]
+
+    def get(self: LazyRecord) -> Any:
+        try:
+            return slot.__get__(self, Record)
+        except AttributeError:
+            self._fill()
+            return slot.__get__(self, Record)
+
+    def put(self: LazyRecord, value: Any) -> None:
+        # (a record changed in place, or made by dataclasses.replace, is no longer what a _rest
+        # says: pickled anew if saved)
+        if getattr(self, "_rest", None) is not None:
+            self._fill()
+        self._rest = self.names_md = None
+        slot.__set__(self, value)
+
+    return property(get, put, doc=f"Record.{name}, unpickled when first read")
+
+
+class LazyRecord(Record):
+    """A Record of the record cache whose fields, body and lines are unpickled when first read
+    (from ``_rest``, what _rest_of wrote); ``names_md``: whether its body has ".md" (what
+    records.crosscheck.dead_links asks of every record). Equal to, shown as and pickled as the
+    Record it stands for."""
+
+    __slots__ = ("_rest", "names_md")
+
+    fields = _lazy("fields")
+    body = _lazy("body")
+    lines = _lazy("lines")
+    body_line = _lazy("body_line")
+
+    def _fill(self) -> None:
+        """Unpickle the rest (once: each of its slots is then set)."""
+        try:
+            _SLOT["body"].__get__(self, Record)
+            return
+        except AttributeError:
+            pass
+        fields, body, lines, body_line = pickle.loads(self._rest)
+        _SLOT["fields"].__set__(self, fields)
+        _SLOT["body"].__set__(self, body.decode("utf-8", "surrogatepass"))
+        _SLOT["lines"].__set__(self, lines)
+        _SLOT["body_line"].__set__(self, body_line)
+        if not _KEEP_REST or _shard(self.path) not in _KEEP_REST[0]:
+            # kept (to be written back as it is) only in a shard that is saved again: a build
+            # that reads every record (new templates) holds no second copy of them all
+            self._rest = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return record_fields(self) == record_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  (as Record's: a mutable dataclass)
+
+    def __repr__(self) -> str:
+        return "Record" + Record.__repr__(self)[len(type(self).__qualname__):]
+
+
+# [RecordMemo.dirty of the memo loading records]: the shards whose LazyRecords keep their rest
+# once it is unpickled (see LazyRecord._fill)
+_KEEP_REST: list[set[str]] = []
+
+
+def _lazy_record(id: str, path: str, unit: str, kind: str, title: str, date: Any, attachments: list[str],
+                 names_md: bool, rest: bytes) -> LazyRecord:
+    rec = _new(LazyRecord)
+    rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments, rec.names_md, rec._rest = \
+        id, path, unit, kind, title, date, attachments, names_md, rest
+    return rec
+
+
+_new = object.__new__
+
+
+def _reduce_record(rec: Record) -> tuple:
+    md = rec.names_md
+    return (_lazy_record, (rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments,
+                           ".md" in rec.body if md is None else md, _rest_of(rec)))
+
 
 class _Packer(pickle.Pickler):
-    """Pickles the memo's entries as model.unpacked_record and tuple.__new__ calls."""
+    """Pickles the memo's entries: records as _lazy_record calls, FileResults as tuple.__new__ calls."""
 
     dispatch_table = copyreg.dispatch_table.copy()
-    dispatch_table[Record] = lambda rec: (unpacked_record, (packed_record(rec),))
+    dispatch_table[Record] = _reduce_record
+    dispatch_table[LazyRecord] = _reduce_record
 
 
 def _dumps(data: Any) -> bytes:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from qsgen.core.model import Record, Results, UnitScore
-from qsgen.site import exports, search, templates, xlsx
+from qsgen.site import exports, search, templates
 from qsgen.site.context import Site, SiteInputs
 from qsgen.site.pages import history as history_page
 from qsgen.site.pages import index as index_page
@@ -208,7 +208,7 @@ def _paperwork(site: Site, pages: Pages, files: dict[str, bytes]) -> None:
     if site.inputs.pdf is not None:
         files.update(pages.print_pdfs(site, prints, files))
     files[folder + WORKBOOK] = pages.page(folder, folder + WORKBOOK, lambda: _workbook_inputs(site),
-                                          lambda: xlsx.scores_xlsx(site.results, site.result_date()))
+                                          lambda: _scores_xlsx(site))
 
 
 def _workbook_inputs(site: Site) -> tuple:
@@ -221,6 +221,13 @@ def template_file(site: Site, name: str) -> bytes:
     """A file of the templates' folder as it is; one that is missing (a repository's own
     site_templates/ from before it existed) is reported like a missing template."""
     return templates.template_bytes(site.templates, name)
+
+
+def _scores_xlsx(site: Site) -> bytes:
+    """scores.xlsx (its module imported only when the workbook is made: most incremental builds keep it)."""
+    from qsgen.site import xlsx
+
+    return xlsx.scores_xlsx(site.results, site.result_date())
 
 
 def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes], nb: int) -> list[search.Part]:
