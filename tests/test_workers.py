@@ -495,3 +495,26 @@ def test_a_worker_connection_holds_a_chunk_result_unread():
     finally:
         mine.close()
         theirs.close()
+
+
+def test_files_left_by_workers_that_ended_are_read_here(repo, monkeypatch):
+    """read_many reads a chunk itself only while the workers have more left than they hold;
+    what workers that ended early left is read here, in the walk's order."""
+    from qsgen.records import read_record_file
+    from qsgen.records.files import LoadContext
+    from qsgen.records.walk import _Walk
+
+    monkeypatch.setattr(workers, "PARSE_MIN", 10)
+    monkeypatch.setattr(workers, "PARSE_CHUNK", 3)
+    rules, _ = load_rules(repo)
+    ctx = LoadContext.of(repo, rules)
+    files = list(_Walk(ctx, read_record_file)._walk(str(repo / "records" / "2023"), "records/2023"))
+    workers.prestart(2)
+    try:
+        for proc, _conn in spawn._PRESTARTED:
+            proc.kill()
+            proc.wait(timeout=30)
+        got = workers.read_many(ctx, iter(files), DigestMemo())
+    finally:
+        workers.release()
+    assert repr(got) == repr([read_record_file(ctx, *f) for f in files])

@@ -279,9 +279,12 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
     this process reading another chunk (a clean build scores a unit there); those not whole
     by then are not handed on. It must not raise.
 
-    ``meanwhile()``: called once in this thread, as soon as the workers have chunks to read
-    (else before this process reads), for work of this process that would otherwise keep
-    them waiting later (a clean build imports the site's code there)."""
+    ``meanwhile()``: called once in this thread, as soon as the walk has handed out every
+    chunk (else before this process reads), for work of this process that would otherwise
+    keep the workers waiting later (a clean build imports the site's code there).
+
+    This process reads a chunk only while more are left than the workers hold: with its own
+    work besides, it is not to be the one whose last chunk everyone waits for."""
     import collections
     import itertools
     import threading
@@ -359,9 +362,13 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
                for i, (proc, conn) in enumerate(_PRESTARTED)]
     for th in feeders:
         th.start()
+    def take_here() -> int | None:
+        # (only while the workers have more left than they hold: this process, which has its
+        # own work besides, is not the one whose last chunk everyone waits for)
+        with more:
+            return chunks.popleft() if len(chunks) > 2 * len(feeders) else None
+
     try:
-        if meanwhile is not None:  # (the workers have the first PARSE_MIN files' chunks)
-            meanwhile()
         try:
             for f in files:  # (the walk goes on here)
                 listed.append(f)
@@ -371,20 +378,26 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
             with more:
                 walking[0] = False
             hand_out(len(listed))
+        if meanwhile is not None:  # (every chunk is out: the workers read on)
+            meanwhile()
         if watch is not None:
             watch.note(listed)
             watch.walked()
         while True:
             if watch is not None:
                 watch.ready()  # (a whole folder first: the workers read meanwhile)
-            if (at := take()) is None:
+            if (at := take_here()) is None:
                 break
             for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
                 out[at + i] = read_here(f)
-        for th in feeders if watch is not None else ():
+        for th in feeders:
             while th.is_alive():  # the workers' last chunks: each folder as it is whole
-                watch.ready()
+                if watch is not None:
+                    watch.ready()
                 th.join(0.005)
+        while (at := take()) is not None:  # (left by workers that ended early)
+            for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
+                out[at + i] = read_here(f)
     finally:
         with more:
             walking[0] = False
