@@ -128,3 +128,23 @@ def test_a_unit_scored_ahead_from_its_own_records_is_taken_and_from_others_is_no
     kept = again.entries[whole.slug][1]
     again.prescore(rules, whole, records, digests)  # remembered already: left as it is
     assert again.entries[whole.slug][1] is kept
+
+
+def test_a_unit_scored_ahead_from_the_very_records_is_not_hashed_again(repo, monkeypatch):
+    """score() takes the key prescore() worked out for a unit whose record objects (in order)
+    and assessment are the very ones; any other unit's inputs are hashed."""
+    from qsgen.core.model import RecordSet
+
+    rules, records = _load(repo)
+    digests = _digests(records)
+    memo = scorememo.ScoreMemo("base")
+    first = next(u for u in rules.units if records.by_unit(u.slug))
+    memo.prescore(rules, first, RecordSet(rules.year, records.by_unit(first.slug),
+                                          {k: a for k, a in records.assessments.items() if k == first.slug}), digests)
+    hashed = []
+    real = scorememo.unit_inputs
+    monkeypatch.setattr(scorememo, "unit_inputs", lambda base, recs, slug, d: hashed.append(slug) or real(base, recs, slug, d))
+    results = memo.score(rules, records, digests)
+    assert first.slug not in hashed and len(hashed) == len(rules.units) - 1
+    assert next(u for u in results.units if u.unit is first).inputs == real("base\0None", records, first.slug, digests)
+    _same(results, score(rules, records))

@@ -82,18 +82,24 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
 
 
 def _site_code(root: Path, bytecode_dir: str | None, compile_ahead: bool) -> Callable[[], None]:
-    """Import the site's code (Jinja, Markdown, the pages: ~0.05 s) and, for a build that
-    renders every page, have the workers started ahead compile the templates once they have
-    read their records: once, while the workers read (read_many's meanwhile), not before the
-    reading nor between it and the rendering, when the workers would wait for it."""
+    """Import the site's code (Jinja, Markdown, the pages: ~0.05 s; and what the build asks
+    for between the reading and the rendering) and, for a build that renders every page, have
+    the workers started ahead compile the templates once they have read their records: once,
+    while the workers read (read_many's meanwhile), not before the reading nor between it and
+    the rendering, when the workers would wait for it."""
     done: list[bool] = []
 
     def load() -> None:
         if done:
             return
         done.append(True)
-        from qsgen.build import render, workers  # noqa: F401 (render: the site's code, imported now)
+        # (render: the site's code; approvals, history and lifecycle: asked for between the
+        # reading and the rendering, when nothing else runs)
+        from qsgen import lifecycle  # noqa: F401
+        from qsgen.build import approvals, render, workers  # noqa: F401
         from qsgen.build.inputs import templates_of
+        from qsgen.incremental import approvals as kept_approvals  # noqa: F401
+        from qsgen.incremental import history  # noqa: F401
         from qsgen.site.templates import TEMPLATE_DIR
 
         if compile_ahead:

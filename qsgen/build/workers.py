@@ -378,6 +378,11 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
             with more:
                 walking[0] = False
             hand_out(len(listed))
+        if watch is not None:
+            with more:  # the chunks left, the largest folders' first (see _last_small)
+                rest = _last_small(list(chunks), listed)
+                chunks.clear()
+                chunks.extend(rest)
         if meanwhile is not None:  # (every chunk is out: the workers read on)
             meanwhile()
         if watch is not None:
@@ -409,6 +414,17 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
         for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
             out[at + i] = read_here(f)
     return [out[i] for i in range(len(listed))]
+
+
+def _last_small(chunks: list[int], listed: list) -> list[int]:
+    """``chunks`` (the first file of each, in the walk's ``listed``) in the order of their
+    folders' sizes, largest first (in the walk's order within a folder and among equals): the
+    folders whole last, whose handing on (read_many's on_folder: a unit scored) is left for
+    after the reading, are then small ones."""
+    import collections
+
+    size = collections.Counter(id(f[0]) for f in listed)
+    return sorted(chunks, key=lambda at: -size[id(listed[at][0])])
 
 
 # (templates folder, template names, compiled templates folder or None): what the workers

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import operator
 import pickle
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,8 @@ class ScoreMemo:
         self.scored = 0  # units computed by the last score()
         self.reused = 0  # units taken from the memo by the last score()
         self._dirty = False
+        # slug -> (salt, its records, its assessment, key) of a unit scored by prescore()
+        self._ahead: dict[str, tuple[str, list, Any, str]] = {}
 
     def score(self, rules: Rules, records: RecordSet, record_digest: dict[int, str],
               base: str | None = None, as_of: Any = None) -> Results:
@@ -134,7 +137,8 @@ class ScoreMemo:
             self.entries.clear()
             self.base = base
         objects: dict[tuple, Any] | None = None
-        keys = {u.slug: unit_inputs(f"{self.base}\0{as_of}", records, u.slug, record_digest) for u in rules.units}
+        keys = {u.slug: self._key(records, u.slug, record_digest, as_of) for u in rules.units}
+        self._ahead.clear()
         scores: list[UnitScore] = []
         self.reused = 0
         for unit in rules.units:
@@ -165,10 +169,23 @@ class ScoreMemo:
         assessment of that unit, e.g. its folder's, read while the other folders still are),
         so that score() later finds it as if remembered: it is taken only if the unit's inputs
         there are these very ones (the same key), else scored again there."""
-        key = unit_inputs(f"{self.base}\0{as_of}", records, unit.slug, record_digest)
+        salt = f"{self.base}\0{as_of}"
+        key = unit_inputs(salt, records, unit.slug, record_digest)
+        self._ahead[unit.slug] = (salt, records.by_unit(unit.slug), records.assessments.get(unit.slug), key)
         hit = self.entries.get(unit.slug)
         if hit is None or hit[0] != key:
             self._scored(rules, unit, records, key, as_of)
+
+    def _key(self, records: RecordSet, slug: str, record_digest: dict[int, str], as_of: Any) -> str:
+        """unit_inputs of the unit ``slug`` in ``records``; for a unit prescore() had the very
+        same record objects (in order) and assessment for, the key it worked out then."""
+        salt = f"{self.base}\0{as_of}"
+        ahead = self._ahead.get(slug)
+        if ahead is not None and ahead[0] == salt and ahead[2] is records.assessments.get(slug):
+            mine = records.by_unit(slug)
+            if len(mine) == len(ahead[1]) and all(map(operator.is_, mine, ahead[1])):
+                return ahead[3]
+        return unit_inputs(salt, records, slug, record_digest)
 
     def _scored(self, rules: Rules, unit: Any, records: RecordSet, key: str, as_of: Any) -> UnitScore:
         """The unit scored afresh, remembered under ``key`` (its inputs)."""
