@@ -5,6 +5,8 @@ from fractions import Fraction as F
 
 import pytest
 from helpers_rules import jiguan, make_rules
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qsgen.core.display import fmt, fmt_money, fmt_plain, fmt_signed, to_decimal
 
@@ -88,3 +90,22 @@ def test_to_decimal_high_precision():
 def test_unknown_rounding_mode():
     with pytest.raises(ValueError):
         fmt(F(1), 2, "ROUND_SIDEWAYS")
+
+
+@given(st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**6), st.integers(min_value=0, max_value=6),
+       st.sampled_from(["ROUND_HALF_UP", "ROUND_HALF_EVEN"]))
+def test_remembered_rounding_is_the_rounding(value, places, mode):
+    """to_decimal remembers its results (display._rounded): whatever was asked before, and
+    whether the value comes as a Fraction, a Decimal or an int, the answer is the exact
+    division rounded once, as computed afresh."""
+    import decimal
+    from decimal import Decimal
+
+    ctx = decimal.Context(prec=60, rounding=getattr(decimal, mode))
+    exact = ctx.divide(Decimal(value.numerator), Decimal(value.denominator))
+    want = abs(r) if (r := exact.quantize(Decimal(1).scaleb(-places), context=ctx)) == 0 else r
+    for same in (value, Decimal(value.numerator) / Decimal(value.denominator)
+                 if value.denominator in (1, 2, 4, 5, 8, 10) else value,
+                 *([value.numerator] if value.denominator == 1 else [])):
+        got = to_decimal(same, places, mode)
+        assert got == want and str(got) == str(want)
