@@ -455,3 +455,36 @@ def test_removing_the_manifest_of_a_committed_final_year_is_refused(repo):
     (repo / "records/2023/status.yaml").unlink()
     found = {d.path: d for d in errors(repo)}
     assert "定稿清单被删除了" in found[mf.manifest_path(2023)].message
+
+
+def test_a_build_with_its_cache_finds_the_removed_manifest_too(repo):
+    """The build asks git about a missing manifest on a thread of its own while it reads the
+    records (LastCommits.ahead); the answer, and the refusal, are the same, with a cache from
+    a build before and without one."""
+    pipeline.build(repo, quiet=True)  # a cache, with the manifest in the tree
+    (repo / mf.manifest_path(2023)).unlink()
+    (repo / "records/2023/status.yaml").unlink()
+    for _ in range(2):
+        with pytest.raises(QsgenError) as e:
+            pipeline.build(repo, quiet=True)
+        found = {d.path: d.message for d in e.value.diagnostics if d.severity == "error"}
+        assert "定稿清单被删除了" in found[mf.manifest_path(2023)]
+
+
+def test_last_commits_looked_up_ahead_are_those_asked_now(repo):
+    from qsgen.incremental.history import LastCommits
+    from qsgen.repo.commits import last_commit_of
+
+    gone = mf.manifest_path(2023)
+    (repo / gone).unlink()
+    git(repo, "commit", "-qam", "unseal")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    never = "records/2023/no-such-file.md"
+    ahead = LastCommits(repo, head)
+    ahead.ahead(repo, [gone, never, gone])
+    assert [ahead.last(repo, gone), ahead.last(repo, never)] == [last_commit_of(repo, gone), None]
+    assert ahead.last(repo, gone) is not None
+    ahead.save()  # kept by HEAD: the next build asks git nothing
+    again = LastCommits(repo, head)
+    again.ahead(repo, [gone, never])
+    assert again.pending == {} and again.found == ahead.found

@@ -134,13 +134,16 @@ def pdf_engine(pdf: bool) -> Any:
 
 def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: Any = False,
                 when: _dt.datetime | None | bool = False, pdf: Any = None, rules_digest: str | None = None,
-                notes: list[Diagnostic] | None = None, early: gitinfo.HistoryPass | None = None) -> SiteInputs:
+                notes: list[Diagnostic] | None = None, early: gitinfo.HistoryPass | None = None,
+                later: list | None = None) -> SiteInputs:
     """What a year's site needs besides the scores: git provenance, approvals, attachments,
     date, templates (``use_cache``: the provenance and the approvals are kept in .qsgen-cache/
     by HEAD and ``rules_digest``, the year's; ``commit``: HEAD and its date when the caller has
     them; ``when``: the build's date when the caller has it; ``pdf``: the PDF engine,
     pdf_engine()). Warnings of the approvals are added to ``notes``. ``early``: the git history
-    pass the build started before reading the records."""
+    pass the build started before reading the records. ``later``: the cache files to write
+    are appended there as functions (the build runs them while the workers render) instead of
+    written now."""
     from qsgen.incremental.history import cached_history
     from qsgen.site import SiteInputs
 
@@ -149,10 +152,11 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
     if commit is False:
         commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
-    found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes)
+    found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes, later)
     read = history if early is None else (lambda root, paths: early.history(paths))
     return SiteInputs(
-        history=cached_history(root, paths, head, read, results.rules.year) if use_cache else read(root, paths),
+        history=(cached_history(root, paths, head, read, results.rules.year, later) if use_cache
+                 else read(root, paths)),
         history_id=head,
         approvals=found,
         approval_rules=policy,
@@ -166,7 +170,7 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
 
 
 def approvals(root: Path, results: Results, head: str | None = None, rules_digest: str | None = None,
-              notes: list[Diagnostic] | None = None) -> tuple[dict | None, tuple | None]:
+              notes: list[Diagnostic] | None = None, later: list | None = None) -> tuple[dict | None, tuple | None]:
     """The approvals the pages show and what the rules page says of them (build/approvals.py);
     (None, None) without approvers in rules/owners.yaml. With ``head`` and ``rules_digest`` the
     last build's are reused (.qsgen-cache/approvals.pickle)."""
@@ -178,7 +182,10 @@ def approvals(root: Path, results: Results, head: str | None = None, rules_diges
     kept = kept_approvals.load(root, year) if use_cache else {}
     found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest)
     if use_cache and found is not None and keep != kept:
-        kept_approvals.save(root, keep, year)
+        if later is not None:
+            later.append(lambda: kept_approvals.save(root, keep, year))
+        else:
+            kept_approvals.save(root, keep, year)
     if notes is not None:
         notes.extend(warnings)
     return found, policy

@@ -316,6 +316,10 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         from qsgen.incremental.history import LastCommits
 
         lasts = LastCommits(root, commit[0] if commit else None)
+        from qsgen.core.lifecycle import manifest_path
+
+        # (lifecycle.evaluate asks git whether a year without its final manifest had one)
+        lasts.ahead(root, [manifest_path(y) for y in digests if not (root / manifest_path(y)).is_file()])
 
         validity = recordmemo.loader_digest(root, cache.tree_digest(root / "rules", within=root))
         memo = recordmemo.RecordMemo.load_disk(root, validity)
@@ -346,6 +350,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     kept: list[Any] = [memo, scores]
 
+    later: list[Callable[[], None]] = []  # cache files site_inputs leaves to be written meanwhile
+
     def save_memos() -> None:
         # Saved while the workers render, not at the end: what the records parse to and the
         # units score does not depend on the site, and the memo's bookkeeping (~40 MB at
@@ -354,6 +360,9 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         # CPU than the saving, ~0.07 s at 10,000 records, and no wall time on a busy machine.)
         memo, scores = kept
         kept[:] = [None, None]
+        for write in later:
+            write()
+        later.clear()
         if memo is not None:
             memo.save_disk(root, store.digests.by_id)
             lasts.save()
@@ -362,7 +371,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     memo = scores = None
     engine = pdf_engine(pdf)
-    inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings, early)
+    inputs = [site_inputs(root, r, use_cache, commit, when, engine, digests.get(r.rules.year), warnings, early,
+                          later if use_cache else None)
               for r in results]
     in_place = use_cache and not atomic and store.writes_to(out) and (out / writer.MARKER).is_file()
     # A whole new site: pages are streamed into it as they are rendered (flat memory).

@@ -15,6 +15,11 @@ SIGNATURE_FILE = "manifest.json.sig"  # its SSH signature (ssh-keygen -Y sign)
 SIGNATURE_NAMESPACE = "git"
 
 
+def manifest_path(year: int) -> str:
+    """records/<year>/manifest.json, from the repository root."""
+    return f"records/{year}/{MANIFEST_FILE}"
+
+
 @dataclass(frozen=True)
 class Notice:
     """The 公示: its first and last day (working days of the official calendar)."""

@@ -52,12 +52,17 @@ class _Year:
         self.diags = Diagnostics()
         self.calendar: Calendar = Calendar()
 
-    def of_kind(self, kind: str) -> list[Record]:
-        return [r for r in self.records.records if r.kind == kind]
+    def of_kinds(self, *kinds: str) -> list[list[Record]]:
+        """The records of each of ``kinds``, in one pass over the year's records."""
+        found: dict[str, list[Record]] = {k: [] for k in kinds}
+        for r in self.records.records:
+            if (same := found.get(r.kind)) is not None:
+                same.append(r)
+        return [found[k] for k in kinds]
 
     def run(self, results: Results | None) -> tuple[YearLifecycle | None, list[Diagnostic]]:
         status = read_status(self.root, self.year, self.diags)
-        objections, answers, corrections = (self.of_kind(k) for k in ("objection", "answer", "correction"))
+        objections, answers, corrections = self.of_kinds("objection", "answer", "correction")
         sealed = (self.root / mf.manifest_path(self.year)).is_file()
         if not sealed:
             self._unsealed()

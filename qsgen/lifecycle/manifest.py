@@ -12,16 +12,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from qsgen.core.lifecycle import MANIFEST_FILE, SIGNATURE_FILE, SIGNATURE_NAMESPACE
+from qsgen.core.lifecycle import SIGNATURE_FILE, SIGNATURE_NAMESPACE, manifest_path
 from qsgen.core.model import Results
 from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file
 
 FORMAT = 1
 SIGNERS_PATH = "rules/allowed_signers"
-
-
-def manifest_path(year: int) -> str:
-    return f"records/{year}/{MANIFEST_FILE}"
 
 
 def signature_path(year: int) -> str:
