@@ -105,6 +105,12 @@ def test_a_pass_started_ahead_gives_what_a_pass_for_the_paths_gives(repo):
     # paths outside the folders it read: a pass of their own
     assert early.history(["rules/2023/assessment.yaml"]) == file_history(repo.root, ["rules/2023/assessment.yaml"])
     assert HistoryPass(repo.root / "missing", ["records"]).history(want) == {}
+    # one started later (the build starts it once the workers have their files), or never
+    later = HistoryPass(repo.root, ["records"], now=False)
+    later.start()
+    later.start()
+    assert later.history(want) == file_history(repo.root, want)
+    assert HistoryPass(repo.root, ["records"], now=False).history(want) == file_history(repo.root, want)
 
 
 def test_stops_early_when_all_found(repo):

@@ -81,18 +81,23 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     return results, diags
 
 
-def _site_code(root: Path, bytecode_dir: str | None, compile_ahead: bool) -> Callable[[], None]:
+def _site_code(root: Path, bytecode_dir: str | None, compile_ahead: bool, git_history: Any = None) -> Callable[[], None]:
     """Import the site's code (Jinja, Markdown, the pages: ~0.05 s; and what the build asks
     for between the reading and the rendering) and, for a build that renders every page, have
     the workers started ahead compile the templates once they have read their records: once,
     while the workers read (read_many's meanwhile), not before the reading nor between it and
-    the rendering, when the workers would wait for it."""
+    the rendering, when the workers would wait for it. ``git_history``: the records' git history
+    pass (gitinfo.HistoryPass), started then too: a thread of this process reads `git log`'s
+    ~1 MB at 10,000 records, and started with the build it took the interpreter from the
+    loading of the rules and the walk that hands the workers their first files."""
     done: list[bool] = []
 
     def load() -> None:
         if done:
             return
         done.append(True)
+        if git_history is not None:
+            git_history.start()
         # (render: the site's code; approvals, history and lifecycle: asked for between the
         # reading and the rendering, when nothing else runs)
         from qsgen import lifecycle  # noqa: F401
@@ -304,9 +309,9 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
 
     # every page will be rendered: the records' git history is read while the records are, and
     # the workers started ahead compile the templates once they have read theirs
-    early = gitinfo.HistoryPass(root, ("records",)) if store.empty else None
+    early = gitinfo.HistoryPass(root, ("records",), now=False) if store.empty else None
     bytecode_dir = os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None
-    site_code = _site_code(root, bytecode_dir, store.empty)
+    site_code = _site_code(root, bytecode_dir, store.empty, early)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = lasts = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date

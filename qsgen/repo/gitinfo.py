@@ -120,17 +120,24 @@ def file_history(root: Path, paths: Iterable[str] | None = None, tops: Iterable[
 
 
 class HistoryPass:
-    """file_history of every path under the top-level folders ``tops``, started now: `git log`
-    runs (and a thread of this process reads it) while the build reads the records, instead of
-    after them. ``history(paths)`` gives what file_history(root, paths) gives."""
+    """file_history of every path under the top-level folders ``tops``, started now (or by
+    ``start()`` with ``now=False``): `git log` runs (and a thread of this process reads it)
+    while the build reads the records, instead of after them. ``history(paths)`` gives what
+    file_history(root, paths) gives."""
 
-    def __init__(self, root: Path, tops: Iterable[str]) -> None:
+    def __init__(self, root: Path, tops: Iterable[str], now: bool = True) -> None:
         import threading
 
         self.root, self.tops = root, frozenset(tops)
         self.found: dict[str, Commit] = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        if now:
+            self.thread.start()
+
+    def start(self) -> None:
+        """Start the pass (once; history() starts one not started)."""
+        if self.thread.ident is None:
+            self.thread.start()
 
     def _run(self) -> None:
         self.found = file_history(self.root, tops=self.tops)
@@ -141,6 +148,7 @@ class HistoryPass:
             return {}
         if named is None or not self.tops.issuperset(named):  # (not what this pass looked at)
             return file_history(self.root, wanted)
+        self.start()
         self.thread.join()
         return {p: c for p, c in self.found.items() if p in wanted}
 
