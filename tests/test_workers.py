@@ -518,3 +518,34 @@ def test_files_left_by_workers_that_ended_are_read_here(repo, monkeypatch):
     finally:
         workers.release()
     assert repr(got) == repr([read_record_file(ctx, *f) for f in files])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=8),
+       st.integers(min_value=1, max_value=12), st.data())
+def test_read_chunks_hold_one_folder_each(sizes, chunk, data):
+    """read_many's chunks: every file once, in walk order, each chunk of one folder and at
+    most PARSE_CHUNK files; while the walk goes on, only a last piece of the last folder found
+    so far may wait (it may have more files); handed out in any number of steps."""
+    folders = [object() for _ in sizes]
+    listed = [(f, i) for f, n in zip(folders, sizes, strict=True) for i in range(n)]
+    old = workers.PARSE_CHUNK
+    workers.PARSE_CHUNK = chunk
+    try:
+        got, at = [], 0
+        seen = 0
+        while seen < len(listed):  # the walk finds a few more files at a time
+            seen = min(len(listed), seen + data.draw(st.integers(min_value=1, max_value=40)))
+            for first, end in workers._folder_chunks(listed, at, seen, walking=True):
+                got.append((first, end))
+                at = end
+            if at < seen:  # what waits: part of the last folder found, shorter than a chunk
+                assert seen - at < chunk and len({id(f) for f, _ in listed[at:seen]}) == 1
+                assert listed[seen - 1][0] is listed[at][0]
+        got += workers._folder_chunks(listed, at, len(listed), walking=False)
+    finally:
+        workers.PARSE_CHUNK = old
+    assert [i for first, end in got for i in range(first, end)] == list(range(len(listed)))
+    for first, end in got:
+        assert 0 < end - first <= chunk
+        assert len({id(f) for f, _ in listed[first:end]}) == 1

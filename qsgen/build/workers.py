@@ -263,7 +263,7 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
 def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = None, meanwhile: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
-    each takes chunks of PARSE_CHUNK files as it is free. A worker's results come back with
+    each takes chunks of up to PARSE_CHUNK files of one folder as it is free. A worker's results come back with
     their records packed (packed_record); a chunk a worker could not read is read here, so
     that its errors surface here. The workers stay for rendering.
 
@@ -323,10 +323,10 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
             return chunks.popleft() if chunks else None
 
     def message(at: int) -> tuple:
-        return ("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in listed[at:at + PARSE_CHUNK]])
+        return ("files", [(f, e.path, e.name, e.is_symlink(), p, a) for f, e, p, a in listed[at:ends[at]]])
 
     def receive(at: int, got: Any) -> None:
-        if not isinstance(got, list) or len(got) != len(listed[at:at + PARSE_CHUNK]):
+        if not isinstance(got, list) or len(got) != ends[at] - at:
             failed.append(at)
             return
         for i, (recs, diags, bad, assessment, cases, sums) in enumerate(got):
@@ -351,15 +351,18 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
     from qsgen.records.files import FileResult
 
     def hand_out(upto: int) -> None:
+        # A chunk holds one unit folder's files (up to PARSE_CHUNK of them): a folder is whole
+        # as soon as its own chunks are read, so the folders read last (see _last_small) are
+        # the small ones, and their scoring, after the reading, is short.
         with more:
-            at = handed[0]
-            while at + PARSE_CHUNK <= upto or (not walking[0] and at < upto):
+            for at, end in _folder_chunks(listed, handed[0], upto, walking[0]):
+                ends[at] = end
                 chunks.append(at)
-                at += PARSE_CHUNK
-            handed[0] = at
+                handed[0] = end
             more.notify_all()
 
     handed = [0]
+    ends: dict[int, int] = {}  # a chunk's first file -> the one after its last
     watch = None if on_folder is None else FolderWatch(on_folder, out)
     hand_out(len(listed))
     feeders = [threading.Thread(target=feed, args=(i, proc, conn), daemon=True)
@@ -397,7 +400,7 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
                 watch.ready()  # (a whole folder first: the workers read meanwhile)
             if (at := take_here()) is None:
                 break
-            for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
+            for i, f in enumerate(listed[at:ends[at]]):
                 out[at + i] = read_here(f)
         for th in feeders:
             while th.is_alive():  # the workers' last chunks: each folder as it is whole
@@ -405,7 +408,7 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
                     watch.ready()
                 th.join(0.005)
         while (at := take()) is not None:  # (left by workers that ended early)
-            for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
+            for i, f in enumerate(listed[at:ends[at]]):
                 out[at + i] = read_here(f)
     finally:
         with more:
@@ -415,9 +418,27 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
         for th in feeders:
             th.join()
     for at in failed:
-        for i, f in enumerate(listed[at:at + PARSE_CHUNK]):
+        for i, f in enumerate(listed[at:ends[at]]):
             out[at + i] = read_here(f)
     return [out[i] for i in range(len(listed))]
+
+
+def _folder_chunks(listed: list, at: int, upto: int, walking: bool) -> list[tuple[int, int]]:
+    """The chunks (first, end) of ``listed[at:upto]`` (the walk's files: (folder, …), a
+    folder's files together): each of one folder, at most PARSE_CHUNK files. While the walk
+    goes on (``walking``) a last piece shorter than that is left for later: its folder may
+    have more files."""
+    out = []
+    while at < upto:
+        end = min(at + PARSE_CHUNK, upto)
+        folder = listed[at][0]
+        if listed[end - 1][0] is not folder:
+            end = next(j for j in range(at + 1, end) if listed[j][0] is not folder)
+        elif end - at < PARSE_CHUNK and walking:
+            break
+        out.append((at, end))
+        at = end
+    return out
 
 
 def _last_small(chunks: list[int], listed: list) -> list[int]:
