@@ -81,12 +81,11 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     return results, diags
 
 
-def _site_code(root: Path, bytecode_dir: str | None, compile_ahead: bool, git_history: Any = None) -> Callable[[], None]:
+def _site_code(git_history: Any = None) -> Callable[[], None]:
     """Import the site's code (Jinja, Markdown, the pages: ~0.05 s; and what the build asks
-    for between the reading and the rendering) and, for a build that renders every page, have
-    the workers started ahead compile the templates once they have read their records: once,
-    while the workers read (read_many's meanwhile), not before the reading nor between it and
-    the rendering, when the workers would wait for it. ``git_history``: the records' git history
+    for between the reading and the rendering): once, while the workers read (read_many's
+    meanwhile), not before the reading nor between it and the rendering, when the workers
+    would wait for it. ``git_history``: the records' git history
     pass (gitinfo.HistoryPass), started then too: a thread of this process reads `git log`'s
     ~1 MB at 10,000 records, and started with the build it took the interpreter from the
     loading of the rules and the walk that hands the workers their first files."""
@@ -102,13 +101,8 @@ def _site_code(root: Path, bytecode_dir: str | None, compile_ahead: bool, git_hi
         # reading and the rendering, when nothing else runs)
         from qsgen import lifecycle  # noqa: F401
         from qsgen.build import approvals, render, workers  # noqa: F401
-        from qsgen.build.inputs import templates_of
         from qsgen.incremental import approvals as kept_approvals  # noqa: F401
         from qsgen.incremental import history  # noqa: F401
-        from qsgen.site.templates import TEMPLATE_DIR
-
-        if compile_ahead:
-            workers.compile_ahead(templates_of(root) or TEMPLATE_DIR, bytecode_dir)
 
     return load
 
@@ -308,10 +302,12 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.repo.years import rule_years
 
     # every page will be rendered: the records' git history is read while the records are, and
-    # the workers started ahead compile the templates once they have read theirs
+    # the first worker started ahead compiles the templates before it reads any
     early = gitinfo.HistoryPass(root, ("records",), now=False) if store.empty else None
     bytecode_dir = os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None
-    site_code = _site_code(root, bytecode_dir, store.empty, early)
+    if store.empty:
+        workers.compile_first(root, bytecode_dir)
+    site_code = _site_code(early)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = lasts = None
     commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date

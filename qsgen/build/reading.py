@@ -28,9 +28,7 @@ def child(fd: int) -> None:
         elif isinstance(state, tuple) and state and state[0] == "files":
             conn.send(read_chunk(ctx, state[1]))
         elif isinstance(state, tuple) and state and state[0] == "compile":
-            from qsgen.incremental.templates import compile_ahead as compile_templates
-
-            compile_templates(Path(state[1]), state[2], state[3])
+            compile_templates(*state[1:])
         else:
             break
     ctx = None
@@ -70,3 +68,19 @@ def read_chunk(ctx: Any, part: list) -> list | None:
         return out
     except BaseException:
         return None
+
+
+def compile_templates(root: str, folder: str | None, names: tuple[str, ...] | None) -> None:
+    """The site's templates of the repository at ``root`` (its own site_templates/, else
+    qsgen's), compiled into this worker's templates and ``folder`` (see
+    incremental.templates.compile_ahead): ``names``, or every one."""
+    from qsgen.build.inputs import templates_of
+    from qsgen.incremental.templates import compile_ahead
+    from qsgen.site.templates import TEMPLATE_DIR, ConfinedLoader
+
+    templates = templates_of(Path(root)) or TEMPLATE_DIR
+    try:
+        every = ConfinedLoader(templates).list_templates()
+    except OSError:
+        return  # (reported where the templates are used)
+    compile_ahead(templates, [n for n in every if names is None or n in names], folder)

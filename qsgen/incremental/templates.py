@@ -61,13 +61,18 @@ def use_compiled_templates(site: Site, folder: str | None = None) -> None:
 
 
 class _Ahead(jinja2.BytecodeCache):
-    """Compiled into this process's templates and, with a folder, the build's cache on disk."""
+    """Compiled into this process's templates and, with a folder, the build's cache on disk
+    (what is there already, another worker compiled: taken from there)."""
 
     def __init__(self, folder: str | None) -> None:
         self.disk = SealedBytecodeCache(folder) if folder is not None else None
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         _COMPILED.load_bytecode(bucket)
+        if bucket.code is None and self.disk is not None:
+            self.disk.load_bytecode(bucket)
+            if bucket.code is not None:
+                _COMPILED.dump_bytecode(bucket)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         _COMPILED.dump_bytecode(bucket)
