@@ -248,7 +248,9 @@ class RecordMemo:
             self.clear(rules.year)
         self.rules_ids[rules.year] = id(rules)
         _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
-        source = _Replay(self, read_record_file, FileResult, _fs_now(self.disk_dir(root)))
+        # (the clock of the file system the cache is on when it is persisted: load_disk)
+        now = _fs_now(self.disk_dir(root)) if self.validity else time.time_ns() - RACY_NS
+        source = _Replay(self, read_record_file, FileResult, now)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
         prefix = f"records/{rules.year}/"
