@@ -30,16 +30,15 @@ YEAR = "records/2023/"
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "repo"
-    gen_corpus.generate(40, root)
-    return root
+    """40 generated records (some with attachments in 附件/), copied by each test (copy_of)."""
+    made = tmp_path_factory.mktemp("corpus") / "repo"
+    gen_corpus.generate(40, made)
+    return made
 
 
-@pytest.fixture
-def repo(corpus, tmp_path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(corpus, root)
-    return root
+def copy_of(corpus: Path, where: Path) -> Path:
+    shutil.copytree(corpus, where / "repo")
+    return where / "repo"
 
 
 def cached_load(root: Path, wholes: list[str] | None = None):
@@ -95,7 +94,8 @@ def settle() -> None:
     time.sleep(0.02)
 
 
-def test_unchanged_folders_are_replayed_whole_and_a_changed_one_is_listed(repo):
+def test_unchanged_folders_are_replayed_whole_and_a_changed_one_is_listed(corpus, tmp_path):
+    repo = copy_of(corpus, tmp_path)
     cached_load(repo)  # (the memo saved, with each folder as walked)
     settle()
     cached_load(repo)  # (saved with every folder older than the walk)
@@ -168,7 +168,8 @@ CHANGES = ["edit", "add", "remove", "rename", "move", "touch", "misplace", "tidy
 
 
 @pytest.mark.parametrize("how", CHANGES)
-def test_each_kind_of_change_reads_as_a_fresh_load(repo, how):
+def test_each_kind_of_change_reads_as_a_fresh_load(corpus, tmp_path, how):
+    repo = copy_of(corpus, tmp_path)
     cached_load(repo)
     settle()
     cached_load(repo)
@@ -178,7 +179,8 @@ def test_each_kind_of_change_reads_as_a_fresh_load(repo, how):
     same(cached_load(repo), fresh(repo))  # and once more, from what that load saved
 
 
-def test_a_folder_changed_while_it_was_walked_is_not_kept_whole(repo):
+def test_a_folder_changed_while_it_was_walked_is_not_kept_whole(corpus, tmp_path):
+    repo = copy_of(corpus, tmp_path)
     cached_load(repo)  # (no settling: the folders were written just before, in this tick or close)
     memo = recordmemo.RecordMemo.load_disk(repo, recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules")))
     now = recordmemo._fs_now(repo / cache.CACHE_DIR / cache.RECORDS_DIR)
@@ -192,8 +194,7 @@ def test_a_folder_changed_while_it_was_walked_is_not_kept_whole(repo):
 @given(steps=st.lists(st.tuples(st.sampled_from(CHANGES), st.integers(0, 2**16), st.booleans()),
                       min_size=1, max_size=6))
 def test_any_sequence_of_changes_reads_as_a_fresh_load(corpus, tmp_path_factory, steps):
-    root = tmp_path_factory.mktemp("seq") / "repo"
-    shutil.copytree(corpus, root)
+    root = copy_of(corpus, tmp_path_factory.mktemp("seq"))
     cached_load(root)
     settle()
     for how, seed, wait in steps:
@@ -213,8 +214,7 @@ def _tree(path: Path) -> dict[str, bytes]:
 def test_after_changes_to_the_folders_an_incremental_build_is_a_clean_build(corpus, tmp_path_factory,
                                                                              monkeypatch, steps):
     work = tmp_path_factory.mktemp("build")
-    root = work / "repo"
-    shutil.copytree(corpus, root)
+    root = copy_of(corpus, work)
     for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.org",
                                                   "commit", "-qm", "records"]):
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
