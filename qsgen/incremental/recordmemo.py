@@ -15,6 +15,7 @@ import copyreg
 import io
 import os
 import pickle
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,8 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 6  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece)
+FORMAT = 7  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+#                                   7: the unit folder as walked, its status in the piece)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -100,6 +102,11 @@ class RecordMemo:
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
         self.pieces: dict[str, bytes] = {}  # shard -> its part of the status table (statcheck.piece)
+        # shard -> (its folder's path with "/", the folder's status, its files ((path, assessment))
+        # in walk order, its sub-folders' ((path with "/", status))) when last walked without
+        # problems of the walk's own: while these statuses and each file's are unchanged, the
+        # folder is replayed as a whole (_Replay.whole)
+        self.folders: dict[str, tuple] = {}
 
     def clear(self, year: int | None = None) -> None:
         """Forget every file (``year``: of that year only)."""
@@ -109,6 +116,9 @@ class RecordMemo:
             del self.entries[p]
             self.digests.pop(p, None)
             self.attached.pop(p, None)
+        for shard in [s for s, f in self.folders.items() if f[0].startswith(prefix)]:
+            self.dirty.add(shard)
+            del self.folders[shard]
 
     @staticmethod
     def disk_dir(root: Path) -> Path:
@@ -141,6 +151,8 @@ class RecordMemo:
                 memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
                 memo.pieces[data["shard"]] = data["status"]
+                if data["folder"] is not None:
+                    memo.folders[data["shard"]] = data["folder"]
             except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                 continue
         return memo
@@ -185,7 +197,8 @@ class RecordMemo:
                 if any(r.attachments for r in e[1][0]):
                     sig = self.attached.get(p)
                     attached[p] = sig if sig is not None else attachment_signature(root, e[1][0], dirs)
-            signature = sorted((p, e[0], attached.get(p)) for p, e in entries.items())
+            folder_info = self._whole_folder(shard, entries)
+            signature = (sorted((p, e[0], attached.get(p)) for p, e in entries.items()), folder_info)
             if self.saved.get(shard) == signature and name in existing:
                 continue
             if complete:  # removed before a shard changes: never newer than the shards it describes
@@ -202,10 +215,10 @@ class RecordMemo:
                         ds.append(hit[1] if hit is not None and hit[0] is r else record_digest(r))
                     self.digests[p] = ds
                 digests[p] = ds
-            piece = statcheck.piece({p: e[0][:-1] for p, e in entries.items()})
+            piece = _piece(entries, folder_info)
             if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
                                                    "entries": entries, "digests": digests, "attached": attached,
-                                                   "status": piece})):
+                                                   "status": piece, "folder": folder_info})):
                 self.saved[shard] = signature
                 self.pieces[shard] = piece
                 self.dirty.discard(shard)
@@ -215,19 +228,29 @@ class RecordMemo:
         if not complete and not failed:  # every shard on disk is what the table will say
             pieces = [self.pieces.get(shard) for shard in shards]
             if None in pieces:  # (a shard kept from an earlier build without its piece)
-                pieces = [statcheck.piece({p: e[0][:-1] for es in shards.values() for p, e in es.items()})]
+                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in shards.items()]
             statcheck.save_table(table, pieces)
+
+    def _whole_folder(self, shard: str, entries: dict[str, Any]) -> tuple | None:
+        """The shard's folder as last walked (folders), when it may be replayed as a whole:
+        each of its files kept here (read cleanly)."""
+        info = self.folders.get(shard)
+        if info is None or len(info[2]) != len(entries) or any(p not in entries for p, _a in info[2]):
+            return None
+        return info
 
     def load(self, root: Path, rules: Any) -> tuple[Any, list]:
         """Same as records.load_records(root, rules), reusing unchanged files (of that year)."""
-        from qsgen.records import load_records, read_record_file
+        from qsgen.records import FileResult, load_records, read_record_file
 
         known = self.rules_ids.get(rules.year)
         if known is not None and known != id(rules):
             self.clear(rules.year)
         self.rules_ids[rules.year] = id(rules)
         _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
-        source = _Replay(self, read_record_file)
+        # (the clock of the file system the cache is on when it is persisted: load_disk)
+        now = _fs_now(self.disk_dir(root)) if self.validity else time.time_ns() - RACY_NS
+        source = _Replay(self, read_record_file, FileResult, now)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
         prefix = f"records/{rules.year}/"
@@ -244,11 +267,16 @@ class _Replay:
     file's status (and, for an entry from disk, its attachments) is the one it was read with;
     any other file is read with ``read`` (records.read_record_file) and remembered when clean."""
 
-    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused")
+    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now")
 
-    def __init__(self, memo: RecordMemo, read: FileSource) -> None:
+    def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0) -> None:
         self.memo = memo
         self.read = read
+        self.result = result  # records.FileResult
+        # the file system's clock before the walk: a folder changed since (in the same tick as
+        # its status was taken, and maybe again after) is not kept for replay as a whole
+        self.now = now
+        self.touched: set[str] | None = None  # the shards with a path statcheck saw changed
         self.seen: set[str] = set()  # every file the walk asked for
         self.real_dirs: dict[str, str] = {}  # for resolve_file
         self.parsed = self.reused = 0
@@ -259,6 +287,56 @@ class _Replay:
         if hit is not None:
             return hit
         return self._remember(path, key, clashed, self.read(ctx, folder, entry, path, assessment))
+
+    def walked(self, rel: str, st: os.stat_result | None, files: list[tuple[str, bool]],
+               subs: list[tuple[str, os.stat_result]]) -> None:
+        """What the walk found in a unit folder (see records.FileSource): kept for the save."""
+        memo, shard, now = self.memo, _shard(rel + "/"), self.now
+        if st is not None and all(max(x.st_mtime_ns, x.st_ctime_ns) < now for x in (st, *(y for _p, y in subs))):
+            info = (rel + "/", statcheck.status(st), tuple(files),
+                    tuple((sub + "/", statcheck.status(sub_st)) for sub, sub_st in subs))
+        else:
+            info = None
+        if memo.folders.get(shard) != info:
+            memo.dirty.add(shard)
+            if info is None:
+                del memo.folders[shard]
+            else:
+                memo.folders[shard] = info
+
+    def whole(self, ctx: LoadContext, rel: str, entry: os.DirEntry) -> FileResult | None:
+        """All the files of a unit folder at once, when statcheck saw neither the folder (no
+        file added, removed or renamed) nor any of its files changed since they were saved
+        with the folder as walked (RecordMemo.folders); else None (the walk lists it)."""
+        memo = self.memo
+        changed, shard = memo.changed, _shard(rel + "/")
+        info = memo.folders.get(shard)
+        if changed is None or info is None or info[0] != rel + "/" or shard not in memo.pieces:
+            return None
+        if self.touched is None:
+            self.touched = {_shard(p) for p in changed}
+        if shard in self.touched:
+            return None
+        entries, attached = memo.entries, memo.attached
+        root, real_dirs = ctx.root, self.real_dirs
+        recs: list = []
+        cases: list = []
+        assessment = None
+        for path, a in info[2]:
+            hit = entries.get(path)
+            if hit is None or hit[0][5] != a:
+                return None
+            result = hit[1]
+            if path in attached and attachment_signature(root, result[0], real_dirs) != attached[path]:
+                return None
+            recs += result[0]
+            if result[4]:
+                cases += result[4]
+            if result[3] is not None:
+                assessment = result[3]
+        self.seen.update(path for path, _a in info[2])
+        self.reused += len(info[2])
+        return tuple.__new__(self.result, (tuple(recs), (), False, assessment, tuple(cases)))
 
     def many(self, ctx: LoadContext, files: Iterable) -> list[FileResult]:
         """__call__ for each of ``files`` (the walk's (folder, entry, path, assessment); it may
@@ -456,6 +534,29 @@ def _dumps(data: Any) -> bytes:
     packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r)))}
     packer.dump(data)
     return buf.getvalue()
+
+
+RACY_NS = 100_000_000  # without the file system's clock: a folder changed this close before the walk is racy
+
+
+def _fs_now(folder: Path) -> int:
+    """The file system's clock now (as pagestore.racy_before: ``folder``'s mtime set to now),
+    else RACY_NS before the wall clock's now."""
+    try:
+        os.utime(folder)
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return time.time_ns() - RACY_NS
+
+
+def _piece(entries: dict[str, Any], folder: tuple | None) -> bytes:
+    """A shard's part of the status table: each file's status, and its folder's when it is
+    replayed as a whole (RecordMemo.folders)."""
+    table = {p: e[0][:-1] for p, e in entries.items()}
+    if folder is not None:
+        table[folder[0]] = folder[1]
+        table.update(folder[3])
+    return statcheck.piece(table)
 
 
 def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, str] | None = None) -> tuple:

@@ -391,30 +391,32 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
     problems: list[str] = []
     seen: dict[str, str] = {}
     plan: list[tuple[str, bytes]] = []
+    normalize = unicodedata.normalize
     for path in sorted(files):
         data = files[path]
         # A page kept from the last build is a file of the site, checked when it was written.
-        problem = None if isinstance(data, Kept) else path_problem(path)
-        if problem:
-            problems.append(problem)
-            continue
+        if not isinstance(data, Kept):
+            problem = path_problem(path)
+            if problem:
+                problems.append(problem)
+                continue
+            data = _as_bytes(path, data)
         # Two names that one file system (macOS, Windows) treats as the same file.
-        folded = path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+        folded = path.lower() if path.isascii() else normalize("NFC", path).casefold()
         if folded in seen:
             problems.append(f"两个输出文件只差大小写或 Unicode 写法，部分服务器上会互相覆盖："
                             f"{seen[folded]} 与 {path}")
             continue
         seen[folded] = path
-        plan.append((path, _as_bytes(path, data)))
+        plan.append((path, data))
     folders: set[str] = set()
     for path, _ in plan:  # every folder a file is in, up to the top
         cut = path.rfind("/")
         while cut > 0 and path[:cut] not in folders:
             folders.add(path[:cut])
             cut = path.rfind("/", 0, cut)
-    for path, _ in plan:
-        if path in folders:
-            problems.append(f"输出路径既是文件又是目录：{path}")
+    for path in sorted(folders.intersection(seen.values())):
+        problems.append(f"输出路径既是文件又是目录：{path}")
     if problems:
         raise QsgenError("站点文件有误，未写入任何文件：\n" + "\n".join(problems))
     return plan

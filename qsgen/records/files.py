@@ -60,6 +60,13 @@ class FileSource(Protocol):
 
     # Optionally also many(ctx, files) -> [FileResult] for files = [(folder, entry, path,
     # assessment)] in walk order: what calling it for each gives (it may read them in parallel).
+    # And optionally both walked(rel, stat, files, subs) and whole(ctx, rel, entry): the walk
+    # tells walked() each unit folder's lstat taken before listing it (None when the walk found
+    # a problem of its own there), its files [(path, assessment)] in walk order and the
+    # sub-folders it looked into [(path, lstat taken before listing it, None if that failed)];
+    # whole() may then give, before a folder is listed, one FileResult standing for all its
+    # files (their records, case numbers and assessment in walk order, no diagnostic) when it
+    # knows the folder and each of its files are as they were when walked.
 
 
 class FileReport:

@@ -43,7 +43,12 @@ class _Walk:
         self.case_numbers: list[tuple[str, str, int, str]] = []
         # (folder, entry, path, assessment) of every file to read, in walk order: read at
         # the end of the walk, all at once when the source can (FileSource.many)
+        # (or, for a unit folder the source gave as a whole: (None, its FileResult, folder, False))
         self.files: list[tuple[UnitFolder, os.DirEntry, str, bool]] = []
+        # a source may take unit folders whole (whole(ctx, rel, entry) -> one FileResult of all
+        # its files, or None), once told what a folder held when walked (walked(rel, stat, files))
+        self.whole = getattr(source, "whole", None)
+        self.walked = getattr(source, "walked", None)
 
     def run(self) -> tuple[RecordSet, list[Diagnostic]]:
         root = self.ctx.root
@@ -60,8 +65,11 @@ class _Walk:
             results = many(self.ctx, walked)  # (the source may read while the walk goes on)
         else:
             results = [self.source(self.ctx, folder, e, path, a) for folder, e, path, a in walked]
-        for (_folder, _e, path, _a), result in zip(self.files, results, strict=True):
-            self._take(path, result)
+        results = iter(results)
+        for folder, whole, path, _a in self.files:  # (a folder the source gave whole: its result)
+            self._take(path, whole if folder is None else next(results))
+        if next(results, None) is not None:
+            raise ValueError("the source gave more results than files")
         for d in duplicate_case_numbers(self.case_numbers):
             self.diags.append(d)
             self.bad_paths.add(d.path)
@@ -137,6 +145,17 @@ class _Walk:
             hint += "单位文件夹有：" + "、".join(ctx.units)
             self._error(rel, 1, 1, f"没有名为{quote(slug)}的单位，无法识别这个文件夹", hint)
             return
+        walked, before, st = self.walked, len(self.diags), None
+        subs: list[tuple[str, os.stat_result | None]] | None = None if walked is None else []
+        if walked is not None:
+            got = self.whole(ctx, rel, entry) if self.whole is not None else None
+            if got is not None:
+                self.files.append((None, got, rel, False))
+                return
+            try:  # (the folder's status before it is listed: a file added later changes it)
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                pass
         entries, clashed = self._scandir(entry.path, rel)
         folder = UnitFolder(rel, unit, {fold_name(e.name): e.name for e in entries}, clashed)
         files: list[tuple[UnitFolder, os.DirEntry, str, bool]] = []
@@ -150,7 +169,7 @@ class _Walk:
                 self._error(f"{rel}/{shown_name(name)}", 1, 1, *bad)
                 continue
             if e.is_dir(follow_symlinks=False):
-                self._misplaced_records(e.path, path, unit)  # sub-folders hold attachments
+                self._misplaced_records(e.path, path, unit, subs)  # sub-folders hold attachments
                 continue
             low = name.lower()
             if name == ASSESSMENT_FILE:
@@ -165,6 +184,10 @@ class _Walk:
                 self._error(path, 1, 1, f"不认识的 YAML 文件{quote(name)}",
                             f"单位文件夹里只有评分文件叫 {ASSESSMENT_FILE}；其他记录用 .md 文件")
         self.files += files
+        if walked is not None:  # (without problems of the walk's own)
+            plain = st is not None and len(self.diags) == before and not clashed and \
+                all(sub_st is not None for _sub, sub_st in subs)
+            walked(rel, st if plain else None, [(path, a) for _f, _e, path, a in files], subs)
         yield from files
 
     def _take(self, path: str, result: FileResult) -> None:
@@ -181,16 +204,31 @@ class _Walk:
         if case_numbers:
             self.case_numbers += case_numbers
 
-    def _misplaced_records(self, full: str, rel: str, unit: Unit) -> None:
-        """A record put in a sub-folder would be silently ignored: say so."""
+    def _misplaced_records(self, full: str, rel: str, unit: Unit,
+                           subs: list[tuple[str, os.stat_result | None]] | None = None) -> None:
+        """A record put in a sub-folder would be silently ignored: say so. ``subs`` gets the
+        path and lstat (None if it failed) of each folder looked into, taken before it is listed."""
+        if subs is not None:
+            subs.append((rel, _lstat(full)))
         for folder, dirs, files in os.walk(full):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
+            if subs is not None:  # (os.walk lists a sub-folder after this)
+                at = rel + "/" + os.path.relpath(folder, full).replace(os.sep, "/")
+                for d in dirs:
+                    subs.append((f"{at}/{d}".replace("/./", "/"), _lstat(os.path.join(folder, d))))
             for name in files:
                 if name.endswith(".md") and kind_of_filename(name):
                     sub = os.path.relpath(os.path.join(folder, name), full).replace(os.sep, "/")
                     self._error(f"{rel}/{sub}", 1, 1,
                                 f"记录文件 {name} 放在了子文件夹里，不会被计入",
                                 f"记录要直接放在 records/{self.year}/{unit.slug}/ 下；子文件夹只放附件")
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
 
 
 def _is_readme(name: str) -> bool:
