@@ -295,7 +295,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                 use_cache: bool, atomic: bool, check: Any, pdf: bool, store: Any) -> BuildReport:
     from qsgen.build import workers
     from qsgen.build.inputs import build_date as date_of_build
-    from qsgen.build.inputs import pdf_engine, site_inputs
+    from qsgen.build.inputs import pdf_engine, site_inputs, templates_of
     from qsgen.incremental import cache
     from qsgen.publish import writer
     from qsgen.repo import gitinfo
@@ -306,7 +306,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     early = gitinfo.HistoryPass(root, ("records",), now=False) if store.empty else None
     bytecode_dir = os.fspath(root / cache.CACHE_DIR / "jinja") if use_cache else None
     if store.empty:
-        workers.compile_first(root, bytecode_dir)
+        workers.compile_first(templates_of(root), bytecode_dir)
     site_code = _site_code(early)
     digests = {y: cache.tree_digest(root / "rules" / str(y), within=root) for y in rule_years(root)}
     memo = scores = lasts = None

@@ -70,17 +70,16 @@ def read_chunk(ctx: Any, part: list) -> list | None:
         return None
 
 
-def compile_templates(root: str, folder: str | None, names: tuple[str, ...] | None) -> None:
-    """The site's templates of the repository at ``root`` (its own site_templates/, else
+def compile_templates(templates: str | None, folder: str | None, names: tuple[str, ...] | None) -> None:
+    """The site's templates (``templates``: the repository's own site_templates/, None for
     qsgen's), compiled into this worker's templates and ``folder`` (see
     incremental.templates.compile_ahead): ``names``, or every one."""
-    from qsgen.build.inputs import templates_of
     from qsgen.incremental.templates import compile_ahead
     from qsgen.site.templates import TEMPLATE_DIR, ConfinedLoader
 
-    templates = templates_of(Path(root)) or TEMPLATE_DIR
+    where = Path(templates) if templates else TEMPLATE_DIR
     try:
-        every = ConfinedLoader(templates).list_templates()
+        every = ConfinedLoader(where).list_templates()
     except OSError:
         return  # (reported where the templates are used)
-    compile_ahead(templates, [n for n in every if names is None or n in names], folder)
+    compile_ahead(where, [n for n in every if names is None or n in names], folder)

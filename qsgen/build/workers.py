@@ -341,8 +341,8 @@ def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = N
             conn.send(("parse", ctx.root, ctx.rules))
             _pipeline(conn, proc, take, message, receive, failed)
             if _AHEAD and index:  # then, while this process scores, the worker takes the
-                root, folder = _AHEAD  # templates of a record page that the first compiled
-                conn.send(("compile", root, folder, RECORD_TEMPLATES))
+                templates, folder = _AHEAD  # templates of a record page that the first compiled
+                conn.send(("compile", templates, folder, RECORD_TEMPLATES))
         except Exception:  # the worker died before it had a chunk
             pass
 
@@ -450,7 +450,7 @@ def _last_small(chunks: list[int], listed: list) -> list[int]:
     return sorted(chunks, key=lambda at: -size[id(listed[at][0])])
 
 
-# (repository root, compiled templates folder or None): set when the first worker started
+# (the repository's templates folder or None, compiled templates folder or None): set when the first worker started
 # ahead compiles the site's templates (compile_first); the others take a record page's after
 # they have read their records.
 _AHEAD: list[Any] = []
@@ -463,8 +463,9 @@ def release() -> None:
     _release()
 
 
-def compile_first(root: Path, folder: str | None) -> None:
-    """Have the first worker started ahead compile every template of the site now (``folder``:
+def compile_first(templates: Path | None, folder: str | None) -> None:
+    """Have the first worker started ahead compile every template of the site now
+    (``templates``: the repository's own site_templates/, None for qsgen's; ``folder``:
     the build's compiled templates, where this process and the other workers find them), before
     it reads records: this process is loading the rules and walking the folders then, with the
     other core idle. (They were compiled after the reading, each worker its share and both the
@@ -472,7 +473,8 @@ def compile_first(root: Path, folder: str | None) -> None:
     if not _PRESTARTED:
         return
     try:
-        _PRESTARTED[0][1].send(("compile", os.fspath(root), folder, None))
+        where = None if templates is None else os.fspath(templates)
+        _PRESTARTED[0][1].send(("compile", where, folder, None))
     except (OSError, ValueError):
         return  # (the worker is gone: read_many and render_pages do without it)
-    _AHEAD[:] = [os.fspath(root), folder]
+    _AHEAD[:] = [where, folder]
