@@ -71,6 +71,19 @@ def test_gram_files_equal_the_reference(parts, nb):
     assert [p.files for p in again] == [p.files for p in made]
 
 
+# The separators _runs() replaces, some next to letters and digits, and what else ALPHABET has.
+RUN_TEXT = st.text(alphabet=ALPHABET + search._SEPARATORS + "/-_abc知识", max_size=400)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(text=RUN_TEXT | st.text(max_size=200) | st.text(alphabet="abc019/-_.:?#", max_size=80))
+def test_runs_are_the_letters_and_digits(text):
+    """_runs() (a split at separators, with the regular expression only for what is left) finds
+    exactly the runs of the regular expression, short or long, ASCII or not, normalised or not."""
+    for t in (text, search.normalise(text)):
+        assert search._runs(t) == search._RUN.findall(t)
+
+
 @settings(max_examples=300, deadline=None, database=None, derandomize=True)
 @given(text=st.text(alphabet=ALPHABET, max_size=60) | st.text(max_size=30))
 def test_normalise_is_nfkc_and_lower_case(text):
