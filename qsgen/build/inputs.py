@@ -170,7 +170,8 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
 
 
 def approvals(root: Path, results: Results, head: str | None = None, rules_digest: str | None = None,
-              notes: list[Diagnostic] | None = None, later: list | None = None) -> tuple[dict | None, tuple | None]:
+              notes: list[Diagnostic] | None = None, later: list | None = None
+              ) -> tuple[dict | None, tuple | None]:
     """The approvals the pages show and what the rules page says of them (build/approvals.py);
     (None, None) without approvers in rules/owners.yaml. With ``head`` and ``rules_digest`` the
     last build's are reused (.qsgen-cache/approvals.pickle)."""

@@ -263,9 +263,9 @@ def _pipeline(conn: Any, proc: Any, take: Any, message: Any, receive: Any, faile
 def read_many(ctx: Any, files: Iterable, digests: Any = None, on_folder: Any = None, meanwhile: Any = None) -> list:
     """records.read_record_file for each of ``files`` ((folder, entry, path, assessment), the
     walk's order), read by this process and the workers started ahead (prestart) at once:
-    each takes chunks of up to PARSE_CHUNK files of one folder as it is free. A worker's results come back with
-    their records packed (packed_record); a chunk a worker could not read is read here, so
-    that its errors surface here. The workers stay for rendering.
+    each takes chunks (up to PARSE_CHUNK files of one folder) as it is free. A worker's
+    results come back with their records packed (packed_record); a chunk a worker could not
+    read is read here, so that its errors surface here. The workers stay for rendering.
 
     ``files`` may be an iterator, the walk itself: a chunk is handed out as soon as the walk
     has found its files, so that the workers read while this process walks the other folders
@@ -450,9 +450,9 @@ def _last_small(chunks: list[int], listed: list) -> list[int]:
     return sorted(chunks, key=lambda at: -size[id(listed[at][0])])
 
 
-# (the repository's templates folder or None, compiled templates folder or None): set when the first worker started
-# ahead compiles the site's templates (compile_first); the others take a record page's after
-# they have read their records.
+# (the repository's templates folder or None, compiled templates folder or None): set when
+# the first worker started ahead compiles the site's templates (compile_first); the others
+# take a record page's after they have read their records.
 _AHEAD: list[Any] = []
 RECORD_TEMPLATES = ("base.html", "record.html", "approval.html")  # what a worker renders with
 

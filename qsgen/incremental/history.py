@@ -18,9 +18,8 @@ def cached_history(root: Path, paths: list[str], head: str | None,
     is the same commit (``head``) and no path is asked for that the stored pass did not look
     for (a file's last commit is a function of HEAD and its path only). ``year``: one file
     per year's paths. ``later``: what is to be saved is appended there as a function instead
-    of written now (a build writes it while the workers render: pickling the provenance of
-    10,000 files takes ~0.06 s, which a clean build spent between reading and rendering, with
-    both workers waiting)."""
+    of written now (a build writes it while the workers render, not between reading and
+    rendering, when both workers wait: ~10 ms at 10,000 files)."""
     target = Path(root) / CACHE_DIR / (HISTORY_FILE if year is None else f"history-{year}.pickle")
     if head is not None:
         data = read_pickle(target)
