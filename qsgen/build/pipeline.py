@@ -85,10 +85,10 @@ def _site_code(git_history: Any = None) -> Callable[[], None]:
     """Import the site's code (Jinja, Markdown, the pages: ~0.05 s; and what the build asks
     for between the reading and the rendering): once, while the workers read (read_many's
     meanwhile), not before the reading nor between it and the rendering, when the workers
-    would wait for it. ``git_history``: the records' git history
-    pass (gitinfo.HistoryPass), started then too: a thread of this process reads `git log`'s
-    ~1 MB at 10,000 records, and started with the build it took the interpreter from the
-    loading of the rules and the walk that hands the workers their first files."""
+    would wait for it. ``git_history``: the records' git history pass (gitinfo.HistoryPass),
+    started then too: a thread of this process reads `git log`'s ~1 MB at 10,000 records, and
+    started with the build it took the interpreter from the loading of the rules and the walk
+    that hands the workers their first files."""
     done: list[bool] = []
 
     def load() -> None:
