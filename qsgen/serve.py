@@ -353,7 +353,8 @@ def _poll(paths: list[Path], stop: threading.Event, interval: float = 0.5) -> It
     def scan() -> dict[str, tuple[int, int]]:
         out = {}
         for base in paths:
-            for dirpath, _dirs, names in os.walk(base):
+            for dirpath, dirs, names in os.walk(base):
+                dirs[:] = [d for d in dirs if d != "__pycache__"]  # (as watchfiles' DefaultFilter)
                 for n in names:
                     full = os.path.join(dirpath, n)
                     try:

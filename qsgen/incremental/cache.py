@@ -379,7 +379,8 @@ def digest(*parts: Any) -> str:
 
 
 def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
-    """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty).
+    """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty;
+    ``__pycache__`` folders left out).
     Not of where the dirs are: `qsgen build` in the repository, in a sub-folder of it (root
     ../../..) or with --root /its/path must find the same cache. A file is read as the stages
     read it (repo.files.read_file, confined to ``within``, by default each dir): one that is
@@ -393,7 +394,9 @@ def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
         if not d.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(d):
-            dirnames.sort()
+            # (not Python's bytecode, nor qsgen's own templates compiled beside it: see
+            # incremental.templates.InstalledBytecodeCache; written by the builds it would key)
+            dirnames[:] = sorted(n for n in dirnames if n != "__pycache__")
             for name in sorted(filenames):
                 full = os.path.join(dirpath, name)
                 h.update(b"\0" + os.fsencode(os.path.relpath(full, d)) + b"\0")
