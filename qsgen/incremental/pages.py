@@ -299,8 +299,14 @@ class CachedPages(Pages):
                 self._take(mine, pages)
                 for i in whole[name]:
                     taken[i] = 1
+                keys = self.rec_keys
+                if name not in self.store.docs and name not in self.new_docs and \
+                        all(row is not None for _data, row in pages):  # (as _rows_of would, later)
+                    rows = self.rows
+                    docs = self.new_docs[name] = {rec.id: (keys[rec.id], rows.pop(rec.id)) for rec, _path in mine}
+                    if self.store.persisted:
+                        self.store.prepare_rows(name, docs)
                 if self.store.persisted:
-                    keys = self.rec_keys
                     self.store.prepare({path: (keys[rec.id], data)
                                         for (rec, path), (data, _row) in zip(mine, pages, strict=True)})
 
@@ -425,6 +431,13 @@ class CachedPages(Pages):
             for rec in recs:
                 self.search_row(site, rec)
             return
+        done = self.new_docs.get(name)
+        if done is not None and len(done) == len(recs):  # (registered as its pages came in: settle)
+            try:
+                if [done[rec.id][0] for rec in recs] == keys:
+                    return
+            except KeyError:
+                pass
         rows, mine = self.rows, self.new_docs.setdefault(name, {})
         for rec, key in zip(recs, keys, strict=True):
             mine[rec.id] = (key, rows.pop(rec.id, None) or Pages.search_row(self, site, rec))

@@ -76,6 +76,8 @@ class PageStore:
         # from, the latest mtime among them): made by prepare() while the workers render
         self.prepared: dict[str, tuple[tuple, dict[str, tuple[str, Any]], int]] = {}
         self.persisted = False  # this build saves the store (qsgen build with its cache): see prepare
+        # shard -> (its docs, their entries, pickled, the token of that): see prepare_rows
+        self.prepared_rows: dict[str, tuple[dict, list, bytes, str]] = {}
 
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
@@ -280,6 +282,24 @@ class PageStore:
         records = (pickle.dumps(own, protocol=pickle.HIGHEST_PROTOCOL), len(own), statcheck.piece(mine), True)
         self.prepared[shard] = (records, dict(pages), top)
 
+    def prepare_rows(self, shard: str, rows: dict[str, tuple[str, Any]]) -> None:
+        """Pickle now a unit's search rows ({record id: (page key, row)}, to be its ``docs``
+        at the save), while the workers render the others (see prepare): ~0.01 s of the save
+        at 10,000 records. save() uses it while ``docs[shard]`` is still that very mapping
+        with the same entries."""
+        blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        self.prepared_rows[shard] = (rows, list(rows.items()), blob, _token(blob))
+
+    def _rows_blob(self, shard: str, rows: dict) -> tuple[bytes, str]:
+        """A unit's rows pickled, and the token of that (prepared by prepare_rows when they are
+        the same)."""
+        hit = self.prepared_rows.get(shard)
+        if hit is not None and hit[0] is rows and len(rows) == len(hit[1]) and \
+                all(rows.get(k) is v for k, v in hit[1]):
+            return hit[2], hit[3]
+        blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        return blob, _token(blob)
+
     def _prepared_for(self, now: int) -> dict[str, tuple]:
         """The prepared shards whose record pages are those of ``pages`` now, each file older
         than ``now``: {shard: (record pages as saved, their paths)}."""
@@ -392,9 +412,9 @@ class PageStore:
                 side = rows_file(shard)
                 wanted.add(side)
                 if not isinstance(rows, Rows):
-                    blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+                    blob, token = self._rows_blob(shard, rows)
                     old = self.saved.get(shard, {}).get("docs", {}).get(shard)
-                    rows = Rows(_token(blob))
+                    rows = Rows(token)
                     if (old != rows.token or side not in existing) and not write_sealed(folder / side, blob):
                         failed = True
                         rows = None
@@ -407,6 +427,7 @@ class PageStore:
                 failed = True
         self.saved = {}  # what was loaded; not needed after the save
         self.prepared = {}
+        self.prepared_rows = {}
         remove_files(folder, existing - wanted)
         if not failed:
             statcheck.save_table(table_file, [*pieces, statcheck.piece(table)])
