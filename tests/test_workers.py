@@ -568,6 +568,9 @@ def test_a_units_pages_are_prepared_for_the_page_store_as_they_come_and_saved_as
     render.render_site(results, inputs, store, jobs=2, stream_dir=str(stream))
     units = {f"2023-{slug}" for slug, _recs in results.records.units()}
     assert set(store.prepared) == units and set(store.prepared_rows) == units
+    import time
+
+    time.sleep(0.1)  # (no file of the site in the file system's clock tick of either save: none racy)
     saved = []
     for name, keep in (("prepared", True), ("plain", False)):
         root = tmp_path / name
