@@ -68,16 +68,7 @@ def _book(workbook, places: int, sheets: list, props: dict) -> bytes:
     book = workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                           "strings_to_urls": False})
     book.set_properties(props)
-    font = {"font_name": "宋体", "font_size": 11}
-    formats = {
-        "head": book.add_format({**font, "bold": True, "bg_color": "#E7EBF0", "border": 1,
-                                 "align": "center", "valign": "vcenter"}),
-        "text": book.add_format({**font, "valign": "top"}),
-        "wrap": book.add_format({**font, "valign": "top", "text_wrap": True}),
-        "num": book.add_format({**font, "valign": "top", "num_format": "0." + "0" * places if places > 0 else "0"}),
-        "int": book.add_format({**font, "valign": "top", "num_format": "0"}),
-        "places": places,
-    }
+    formats = xlsx.book_formats(book, places)
     for n, (headers, rows, caps) in enumerate(sheets):
         sheet = xlsx._Sheet(book, ["汇总", "任务项", "板块", "加减分", "说明"][n], headers, formats, caps)
         for values, numbers, wrap in rows:

@@ -72,6 +72,21 @@ class _Sheet:
             self.ws.set_column(col, col, min(w, self.caps.get(col, 40)) + 2)
 
 
+def book_formats(book: Any, places: int) -> dict[str, Any]:
+    """The workbook's cell formats (_Sheet's ``formats``), numbers in ``places`` decimal places."""
+    font = {"font_name": "宋体", "font_size": 11}
+    return {
+        "head": book.add_format({**font, "bold": True, "bg_color": "#E7EBF0", "border": 1,
+                                 "align": "center", "valign": "vcenter"}),
+        "text": book.add_format({**font, "valign": "top"}),
+        "wrap": book.add_format({**font, "valign": "top", "text_wrap": True}),
+        "num": book.add_format({**font, "valign": "top",
+                                "num_format": "0." + "0" * places if places > 0 else "0"}),
+        "int": book.add_format({**font, "valign": "top", "num_format": "0"}),
+        "places": places,
+    }
+
+
 def scores_xlsx(results: Results, source_date: _dt.datetime | None = None, workbook: Any = None) -> bytes:
     """The workbook: 汇总 (one row per unit), 任务项 (every item), 板块 (the 所's sections),
     加减分 (every bonus and deduction line, and a cap's cut as a line of its own, so that a
@@ -100,17 +115,7 @@ def scores_xlsx(results: Results, source_date: _dt.datetime | None = None, workb
     book.set_properties({"title": f"{rules.title}结果", "subject": rules.document, "author": bureau,
                          "company": bureau, "created": created,
                          "comments": "由 qsgen 根据考核规则和记录生成"})
-    font = {"font_name": "宋体", "font_size": 11}
-    formats = {
-        "head": book.add_format({**font, "bold": True, "bg_color": "#E7EBF0", "border": 1,
-                                 "align": "center", "valign": "vcenter"}),
-        "text": book.add_format({**font, "valign": "top"}),
-        "wrap": book.add_format({**font, "valign": "top", "text_wrap": True}),
-        "num": book.add_format({**font, "valign": "top",
-                                "num_format": "0." + "0" * places if places > 0 else "0"}),
-        "int": book.add_format({**font, "valign": "top", "num_format": "0"}),
-        "places": places,
-    }
+    formats = book_formats(book, places)
 
     summary = _Sheet(book, "汇总", SUMMARY_HEADERS, formats)
     for us in results.units:
