@@ -42,6 +42,7 @@ def test_wheel_contains_every_template_and_module(wheel: Path):
     for f in (REPO / "qsgen").rglob("*.py"):
         assert f.relative_to(REPO).as_posix() in names  # packages are listed by hand in pyproject.toml
     assert "qsgen/site/search_client.js" in names  # the search's browser client (package data)
+    assert "qsgen/site/xlsx_theme.xml" in names  # scores.xlsx's theme part (package data)
     assert not any(n.startswith("site_templates/") for n in names)
 
 

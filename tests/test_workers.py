@@ -549,3 +549,62 @@ def test_read_chunks_hold_one_folder_each(sizes, chunk, data):
     for first, end in got:
         assert 0 < end - first <= chunk
         assert len({id(f) for f, _ in listed[first:end]}) == 1
+
+
+def test_a_units_pages_are_prepared_for_the_page_store_as_they_come_and_saved_as_without(repo, tmp_path, monkeypatch):
+    import copy
+    import marshal
+
+    from qsgen.incremental import pagestore
+    from qsgen.incremental.cache import read_sealed
+
+    results, inputs, _plain = scored(repo)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(workers, "CHUNK", 3)  # (a unit in several chunks)
+    stream = tmp_path / "site"
+    stream.mkdir()
+    store = pagestore.PageStore()
+    store.persisted = True
+    render.render_site(results, inputs, store, jobs=2, stream_dir=str(stream))
+    units = {f"2023-{slug}" for slug, _recs in results.records.units()}
+    assert set(store.prepared) == units and set(store.prepared_rows) == units
+    import time
+
+    time.sleep(0.1)  # (no file of the site in the file system's clock tick of either save: none racy)
+    saved = []
+    for name, keep in (("prepared", True), ("plain", False)):
+        root = tmp_path / name
+        root.mkdir()
+        mine = copy.copy(store)
+        mine.prepared = dict(store.prepared) if keep else {}
+        mine.prepared_rows = dict(store.prepared_rows) if keep else {}
+        if keep:
+            used = []
+            real = mine._prepared_for
+            mine._prepared_for = lambda now, real=real, used=used: used.append(real(now)) or used[-1]
+        mine.save(root, stream)
+        if keep:
+            assert set(used[0]) == units  # (every file older than the save)
+        back = pagestore.PageStore.load(root)
+        saved.append((back.pages, {u: back.unit_docs(u) for u in back.docs}, back.search, back.exports,
+                      marshal.loads(read_sealed(pagestore.PageStore.status_table(root)))))
+    assert saved[0] == saved[1]
+
+
+def test_prepared_record_pages_are_used_only_while_they_are_those_saved_and_older_than_the_save():
+    from qsgen.incremental import pagestore
+    from qsgen.publish.writer import Written
+
+    store = pagestore.PageStore()
+    pages = {f"2023/records/longgang/r{i}.html": (f"key{i}", Written(10 + i, i, 100 + i, 1000 + i, 2000 + i))
+             for i in range(3)}
+    store.prepare(pages)
+    assert set(store.prepared) == {"2023-longgang"}
+    store.replace(pages)
+    assert set(store._prepared_for(2000)) == {"2023-longgang"}
+    assert store._prepared_for(1002) == {}  # (a file of the same tick as the save: made again there)
+    store.replace({**pages, "2023/records/longgang/r1.html": ("key1", Written(11, 1, 101, 1001, 2001))})
+    assert store._prepared_for(2000) == {}  # (not the page prepared)
+    store.prepare({"2023/records/longgang/r1.html": ("k", b"bytes")})  # (not written into the site: not prepared)
+    store.prepare({"2023/units/longgang.html": ("k", Written(1, 1, 1, 1, 1))})  # (not a record page)
+    assert set(store.prepared) == {"2023-longgang"}

@@ -259,6 +259,7 @@ def _build_with(root: Path, out: Path, say: Callable[[str], None], notes: list[D
     from qsgen.incremental.pagestore import PageStore
 
     store = PageStore.load(root, lazy=True) if use_cache else PageStore()
+    store.persisted = use_cache  # (saved at the end: what it writes is prepared while pages render)
     if store.empty and _many_records(root, spawn.PARALLEL_MIN):
         import qsgen.records  # noqa: F401  (loaded before a worker is forked: it reads records too)
 

@@ -36,10 +36,14 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     search row (None for a unit page); with ``jobs`` > 1 the record pages are rendered by
     ``jobs`` worker processes while this one feeds them.
 
-    ``later``: when workers render, return at once a function ``finish(abort=False)`` that
-    waits for them and gives the pages (with ``abort``: stops them and gives None), so that
+    ``later``: when workers render, return at once a function ``finish(abort=False, each=None)``
+    that waits for them and gives the pages (with ``abort``: stops them and gives None), so that
     this process does its other work (the year's other pages, exports, paperwork) meanwhile
-    instead of waiting; the unit pages of ``work`` are rendered before it returns.
+    instead of waiting; the unit pages of ``work`` are rendered before it returns. While it
+    waits, ``each(name, pages)`` is called in its thread for each unit of ``parts`` whose
+    pages (``pages``: [(bytes, search row)] in the unit's order) have all come back, as they
+    come: what is to be done with a unit's pages is done then, while the workers render the
+    others, not after the last one (when this process works alone).
 
     ``parts``: {"nb": the number of gram files, "units": {part name: the indices in ``work``
     of every record of a unit, in the unit's order}, "made": {}}. When workers render, each of
@@ -75,9 +79,10 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
     if jobs <= 1 or len(work) < PARALLEL_MIN or not n_records or not sys.executable:
-        done = [render_out(s, w, stream_dir) for w in work]
-        return (lambda abort=False: None if abort else done) if later else done
+        made = [render_out(s, w, stream_dir) for w in work]
+        return (lambda abort=False, each=None: None if abort else made) if later else made
     import collections
+    import queue
     import threading
 
     out: list[Any] = [None] * len(work)
@@ -105,6 +110,8 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     stop = threading.Event()
     lock = threading.Lock()
     held: list[collections.deque] = []  # each worker's chunks of the job it has
+    # the units of ``whole`` whose last chunk came back, as they come; None: a feeder ended
+    done: queue.SimpleQueue = queue.SimpleQueue()
 
     def taker() -> Any:
         mine: collections.deque = collections.deque()
@@ -146,6 +153,8 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
             out[i] = page
         if part is not None:
             parts["made"][unit[0]] = part
+        if unit is not None and unit[2]:
+            done.put(unit[0])
 
     def feed(proc: Any, conn: Any, take: Any) -> None:
         """Hand chunks to one worker (see _pipeline); what it could not render is left in
@@ -162,6 +171,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
                 pass
             conn.close()
             _reap(proc)
+            done.put(None)
 
     feeders = []
 
@@ -185,10 +195,20 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         stop_all()
         raise
 
-    def finish(abort: bool = False) -> list[tuple[bytes, Any]] | None:
+    def finish(abort: bool = False, each: Any = None) -> list[tuple[bytes, Any]] | None:
         if abort:
             stop.set()  # (each worker ends after the chunk it has)
         try:
+            if each is not None and not abort:
+                ended = 0
+                while ended < len(feeders):
+                    name = done.get()
+                    if name is None:
+                        ended += 1
+                        continue
+                    pages = [out[i] for i in whole[name]]
+                    if None not in pages:  # (a chunk of it failed: rendered below, not handed on)
+                        each(name, pages)
             for th in feeders:
                 th.join()
         finally:

@@ -109,7 +109,8 @@ class CachedPages(Pages):
         self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
         self.new_keysets: dict[str, tuple[str, list[str]]] = {}
         self.new_exports: dict[str, tuple[str, str, list]] = {}
-        self.pending: list[tuple[Any, list]] = []  # (finish, [(rec, path, key)]) still rendering
+        # (finish, [(rec, path)], {unit's part name: its indices in that list}) still rendering
+        self.pending: list[tuple[Any, list, dict[str, list[int]]]] = []
         self.new_search: dict[str, tuple] = {}
         self.old_runs: dict[str, dict[str, str]] = {}  # part name -> {record id: runs}: see _old_runs
         self.sections: dict[int, tuple[str, dict[int, str]]] = {}  # id(part) -> (name, digest of each section)
@@ -246,7 +247,7 @@ class CachedPages(Pages):
         parts = {"nb": self.nb, "units": whole, "made": self.made_parts} if whole else None
         got = self.render_many(site, [("record", t[0]) for t in todo], later=True, parts=parts)
         if callable(got):
-            self.pending.append((got, todo))
+            self.pending.append((got, todo, whole))
         else:
             self._take(todo, got)
         self.run_meanwhile()
@@ -270,7 +271,7 @@ class CachedPages(Pages):
             return
         if self.flush is not None:
             self.flush(files)
-        if sum(len(todo) for _finish, todo in self.pending) <= self.store.reused:
+        if sum(len(todo) for _finish, todo, _whole in self.pending) <= self.store.reused:
             return  # (most pages kept, as after one change: a template is compiled when used)
         for env in self.envs:
             for name in env.list_templates():
@@ -282,10 +283,36 @@ class CachedPages(Pages):
     def settle(self, abort: bool = False) -> None:
         """Wait for the record pages still being rendered (with ``abort``: stop their rendering)."""
         while self.pending:
-            finish, todo = self.pending.pop(0)
-            pages = finish(abort)
-            if not abort:
-                self._take(todo, pages)
+            finish, todo, whole = self.pending.pop(0)
+            if abort or not whole:
+                pages = finish(abort)
+                if not abort:
+                    self._take(todo, pages)
+                continue
+            # Each unit's pages are taken as soon as they are all in, while the workers render
+            # the others, not all after the last one (when this process works alone): with
+            # what the page store's save makes of them (PageStore.prepare).
+            taken = bytearray(len(todo))
+
+            def each(name: str, pages: list, todo: list = todo, whole: dict = whole, taken: bytearray = taken) -> None:
+                mine = [todo[i] for i in whole[name]]
+                self._take(mine, pages)
+                for i in whole[name]:
+                    taken[i] = 1
+                keys = self.rec_keys
+                if name not in self.store.docs and name not in self.new_docs and \
+                        all(row is not None for _data, row in pages):  # (as _rows_of would, later)
+                    rows = self.rows
+                    docs = self.new_docs[name] = {rec.id: (keys[rec.id], rows.pop(rec.id)) for rec, _path in mine}
+                    if self.store.persisted:
+                        self.store.prepare_rows(name, docs)
+                if self.store.persisted:
+                    self.store.prepare({path: (keys[rec.id], data)
+                                        for (rec, path), (data, _row) in zip(mine, pages, strict=True)})
+
+            pages = finish(False, each)
+            self._take([t for t, done in zip(todo, taken, strict=True) if not done],
+                       [p for p, done in zip(pages, taken, strict=True) if not done])
 
     # ---- the builder's questions
 
@@ -404,6 +431,13 @@ class CachedPages(Pages):
             for rec in recs:
                 self.search_row(site, rec)
             return
+        done = self.new_docs.get(name)
+        if done is not None and len(done) == len(recs):  # (registered as its pages came in: settle)
+            try:
+                if [done[rec.id][0] for rec in recs] == keys:
+                    return
+            except KeyError:
+                pass
         rows, mine = self.rows, self.new_docs.setdefault(name, {})
         for rec, key in zip(recs, keys, strict=True):
             mine[rec.id] = (key, rows.pop(rec.id, None) or Pages.search_row(self, site, rec))

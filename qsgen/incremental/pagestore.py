@@ -72,6 +72,12 @@ class PageStore:
         self.whole: set[str] = set()  # shards whose record pages this build kept whole
         self._dirty: set[str] | None = None  # shards with a page in changed
         self._opened: dict[str, dict[str, tuple]] = {}  # packed shards unpickled for materialize
+        # shard -> (its record pages as save writes them, {path: (key, Written)} they were made
+        # from, the latest mtime among them): made by prepare() while the workers render
+        self.prepared: dict[str, tuple[tuple, dict[str, tuple[str, Any]], int]] = {}
+        self.persisted = False  # this build saves the store (qsgen build with its cache): see prepare
+        # shard -> (its docs, their entries, pickled, the token of that): see prepare_rows
+        self.prepared_rows: dict[str, tuple[dict, list, bytes, str]] = {}
 
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
@@ -250,6 +256,66 @@ class PageStore:
                 continue
         return store
 
+    def prepare(self, pages: dict[str, tuple[str, Any]]) -> None:
+        """Make now what save() writes of these record pages ({path: (key, Written)}: every
+        record page of a unit's shard, just streamed into the new site), as save would make
+        it when each file is older than the save (the usual case: save checks it, and makes
+        the shard's as usual otherwise, or when the pages it is given are not these).
+        A clean build's record pages are ~half of save's work (~0.04 s at 10,000 records), and
+        save runs after the workers have ended, when this process works alone; a unit's are
+        prepared as soon as its workers' results are in (workers.render_pages' ``each``)."""
+        own: dict[str, tuple] = {}
+        mine: dict[str, tuple] = {}
+        shard, top = None, 0
+        for p, (key, data) in pages.items():
+            if not (isinstance(data, Written) and data.ino) or not _is_record_page(p):
+                return
+            if shard is None:
+                shard = _page_shard(p)
+            elif _page_shard(p) != shard:
+                return
+            own[p] = (key, None, data.size, data.crc, (data.ino, data.mtime, data.ctime))
+            mine[p] = (data.size, data.mtime, data.ino, data.ctime)
+            top = max(top, data.mtime)
+        if shard is None or shard in self.packed:
+            return
+        records = (pickle.dumps(own, protocol=pickle.HIGHEST_PROTOCOL), len(own), statcheck.piece(mine), True)
+        self.prepared[shard] = (records, dict(pages), top)
+
+    def prepare_rows(self, shard: str, rows: dict[str, tuple[str, Any]]) -> None:
+        """Pickle now a unit's search rows ({record id: (page key, row)}, to be its ``docs``
+        at the save), while the workers render the others (see prepare): ~0.01 s of the save
+        at 10,000 records. save() uses it while ``docs[shard]`` is still that very mapping
+        with the same entries."""
+        blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        self.prepared_rows[shard] = (rows, list(rows.items()), blob, _token(blob))
+
+    def _rows_blob(self, shard: str, rows: dict) -> tuple[bytes, str]:
+        """A unit's rows pickled, and the token of that (prepared by prepare_rows when they are
+        the same)."""
+        hit = self.prepared_rows.get(shard)
+        if hit is not None and hit[0] is rows and len(rows) == len(hit[1]) and \
+                all(rows.get(k) is v for k, v in hit[1]):
+            return hit[2], hit[3]
+        blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        return blob, _token(blob)
+
+    def _prepared_for(self, now: int) -> dict[str, tuple]:
+        """The prepared shards whose record pages are those of ``pages`` now, each file older
+        than ``now``: {shard: (record pages as saved, their paths)}."""
+        out = {}
+        get = self.pages.get
+        for shard, (records, made, top) in self.prepared.items():
+            if top >= now:
+                continue
+            for p, (key, data) in made.items():
+                entry = get(p)
+                if entry is None or entry[1] is not data or entry[0] != key:
+                    break
+            else:
+                out[shard] = (records, made)
+        return out
+
     def save(self, root: Path, site_dir: Path) -> None:
         """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository),
         only the shards that changed; ``site_dir`` is where the pages were just written.
@@ -259,9 +325,14 @@ class PageStore:
         as the save (whose later change might leave the same mtime, as in git's racy index) is
         read back and checked by content next time, and saved with its status then."""
         now = racy_before(site_dir)
+        ready = self._prepared_for(now)  # (their record pages left out of by_shard)
+        skip = {p for _records, made in ready.values() for p in made}
         by_shard: dict[str, list[str]] = {}
         for p in self.pages:
-            by_shard.setdefault(_page_shard(p), []).append(p)
+            if p not in skip:
+                by_shard.setdefault(_page_shard(p), []).append(p)
+        for shard in ready:
+            by_shard.setdefault(shard, [])
         for slug in (*self.docs, *self.keysets, *self.exports, *self.search, *self.whole):
             by_shard.setdefault(slug, [])
         folder = self.path(root)
@@ -292,18 +363,15 @@ class PageStore:
                     pages[p] = entry
                     continue
                 if isinstance(data, Written) and data.ino:
-                    # streamed into writer.begin's folder, which became site_dir whole: the
-                    # file's status is the one it had when written
-                    size, crc = data.size, data.crc
-                    status = (data.ino, data.mtime, data.ctime) if data.mtime < now else None
-                else:
-                    size, crc = len(data), zlib.crc32(data)
-                    try:
-                        st = os.lstat(os.path.join(site_dir, p))
-                        status = ((st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
-                                  if st.st_size == size and st.st_mtime_ns < now else None)
-                    except OSError:
-                        status = None
+                    pages[p] = _written_entry(key, data, now)
+                    continue
+                size, crc = len(data), zlib.crc32(data)
+                try:
+                    st = os.lstat(os.path.join(site_dir, p))
+                    status = ((st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+                              if st.st_size == size and st.st_mtime_ns < now else None)
+                except OSError:
+                    status = None
                 pages[p] = (key, None, size, crc, status)
             kept = self.packed.get(shard) if shard in self.whole else None
             own: dict[str, tuple] = {}  # the record pages: kept apart (see kept_whole)
@@ -312,12 +380,18 @@ class PageStore:
                     own[p] = entry
             for p in own:
                 del pages[p]
+            hit = ready.get(shard)
+            if hit is not None and own:  # (more record pages than were prepared: made here)
+                own.update((p, _written_entry(*self.pages[p][:2], now)) for p in hit[1])
+                hit = None
             for p, entry in pages.items():
                 if len(entry) > 4 and entry[4] is not None and len(entry[4]) == 3:
                     ino, mtime, ctime = entry[4]
                     table[p] = (entry[2], mtime, ino, ctime)  # statcheck.status()[:4]
             if kept is not None:
                 records = (*kept, True)
+            elif hit is not None:
+                records = hit[0]
             elif own or shard in self.packed:
                 mine = {}
                 for p, entry in own.items():
@@ -338,9 +412,9 @@ class PageStore:
                 side = rows_file(shard)
                 wanted.add(side)
                 if not isinstance(rows, Rows):
-                    blob = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+                    blob, token = self._rows_blob(shard, rows)
                     old = self.saved.get(shard, {}).get("docs", {}).get(shard)
-                    rows = Rows(_token(blob))
+                    rows = Rows(token)
                     if (old != rows.token or side not in existing) and not write_sealed(folder / side, blob):
                         failed = True
                         rows = None
@@ -352,6 +426,8 @@ class PageStore:
             if not write_pickle(folder / name, {"format": FORMAT, "site": site, "shard": shard, "part": content}):
                 failed = True
         self.saved = {}  # what was loaded; not needed after the save
+        self.prepared = {}
+        self.prepared_rows = {}
         remove_files(folder, existing - wanted)
         if not failed:
             statcheck.save_table(table_file, [*pieces, statcheck.piece(table)])
@@ -389,6 +465,12 @@ def racy_before(site_dir: Path) -> int:
         return os.stat(site_dir).st_mtime_ns
     except OSError:
         return time.time_ns() - RACY_NS
+
+
+def _written_entry(key: str, data: Written, now: int) -> tuple:
+    """The saved entry of a page streamed into writer.begin's folder, which became the site
+    whole: the file's status is the one it had when written (kept when older than ``now``)."""
+    return (key, None, data.size, data.crc, (data.ino, data.mtime, data.ctime) if data.mtime < now else None)
 
 
 def _entries(blob: bytes) -> dict[str, tuple]:

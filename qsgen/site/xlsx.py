@@ -1,5 +1,5 @@
 """scores.xlsx: the year's results as an Excel workbook for the office (Chinese headers, every
-item and adjustment), with deterministic bytes (XlsxWriter)."""
+item and adjustment), with deterministic bytes (those XlsxWriter writes: site/xlsxfile.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from qsgen.core.model import Results
 from qsgen.site.labels import STATE_NAMES
 from qsgen.site.notices import unit_state, year_state
 
-# When the build's source date is unknown: the zip entries' own date (XlsxWriter), not "now".
+# When the build's source date is unknown: the zip entries' own date (XlsxWriter's), not "now".
 UNKNOWN_DATE = _dt.datetime(1980, 1, 1)
 
 SUMMARY_HEADERS = ["名次", "单位", "分组", "组内名次", "基础分", "加分", "减分", "总分", "状态"]
@@ -46,21 +46,23 @@ class _Sheet:
 
     def add(self, values: list[Any], numbers: set[int] = frozenset(), wrap: set[int] = frozenset()) -> None:
         self.row += 1
+        row, ws, formats, widths = self.row, self.ws, self.formats, self.widths
         for col, value in enumerate(values):
             if value is None or value == "":
-                self.ws.write_blank(self.row, col, None, self.formats["text"])
+                ws.write_blank(row, col, None, formats["text"])
                 continue
             if col in numbers:
-                self.ws.write_number(self.row, col, value, self.formats["num"])
-                shown = f"{value:.{self.formats['places']}f}"
+                ws.write_number(row, col, value, formats["num"])
+                shown = f"{value:.{formats['places']}f}"
             elif isinstance(value, int):
-                self.ws.write_number(self.row, col, value, self.formats["int"])
+                ws.write_number(row, col, value, formats["int"])
                 shown = str(value)
             else:
-                self.ws.write_string(self.row, col, str(value),
-                                     self.formats["wrap" if col in wrap else "text"])
                 shown = str(value)
-            self.widths[col] = max(self.widths[col], _width(shown))
+                ws.write_string(row, col, shown, formats["wrap" if col in wrap else "text"])
+            width = (len(shown.encode("utf-8", "surrogatepass")) + len(shown)) // 2  # (_width)
+            if width > widths[col]:
+                widths[col] = width
 
     def finish(self) -> None:
         self.ws.freeze_panes(1, 0)
@@ -70,33 +72,10 @@ class _Sheet:
             self.ws.set_column(col, col, min(w, self.caps.get(col, 40)) + 2)
 
 
-def scores_xlsx(results: Results, source_date: _dt.datetime | None = None) -> bytes:
-    """The workbook: 汇总 (one row per unit), 任务项 (every item), 板块 (the 所's sections),
-    加减分 (every bonus and deduction line, and a cap's cut as a line of its own, so that a
-    unit's lines add up to its bonus minus its deduction), 说明. Numbers are the values shown
-    on the site and in scores.json (rounded once, in the rules' mode) stored as numbers and
-    shown with the rules' decimal places. Same results and date: the same bytes."""
-    import xlsxwriter
-
-    rules = results.rules
-    places = rules.places
-
-    def num(value: Fraction) -> float:
-        # the displayed decimal, e.g. Decimal("92.30") -> 92.3: Excel keeps it as that decimal
-        return float(Decimal(display.fmt(value, places, rules.rounding)))
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                                     "strings_to_formulas": False, "strings_to_urls": False})
-    created = source_date or UNKNOWN_DATE
-    if created.tzinfo is not None:
-        created = created.astimezone(_dt.UTC).replace(tzinfo=None)
-    bureau = rules.title.split(str(rules.year))[0].strip() or rules.title
-    book.set_properties({"title": f"{rules.title}结果", "subject": rules.document, "author": bureau,
-                         "company": bureau, "created": created,
-                         "comments": "由 qsgen 根据考核规则和记录生成"})
+def book_formats(book: Any, places: int) -> dict[str, Any]:
+    """The workbook's cell formats (_Sheet's ``formats``), numbers in ``places`` decimal places."""
     font = {"font_name": "宋体", "font_size": 11}
-    formats = {
+    return {
         "head": book.add_format({**font, "bold": True, "bg_color": "#E7EBF0", "border": 1,
                                  "align": "center", "valign": "vcenter"}),
         "text": book.add_format({**font, "valign": "top"}),
@@ -106,6 +85,37 @@ def scores_xlsx(results: Results, source_date: _dt.datetime | None = None) -> by
         "int": book.add_format({**font, "valign": "top", "num_format": "0"}),
         "places": places,
     }
+
+
+def scores_xlsx(results: Results, source_date: _dt.datetime | None = None, workbook: Any = None) -> bytes:
+    """The workbook: 汇总 (one row per unit), 任务项 (every item), 板块 (the 所's sections),
+    加减分 (every bonus and deduction line, and a cap's cut as a line of its own, so that a
+    unit's lines add up to its bonus minus its deduction), 说明. Numbers are the values shown
+    on the site and in scores.json (rounded once, in the rules' mode) stored as numbers and
+    shown with the rules' decimal places. Same results and date: the same bytes.
+
+    ``workbook``: the Workbook class (default xlsxfile's; the tests give xlsxwriter's, whose
+    bytes these are)."""
+    from qsgen.site import xlsxfile
+
+    rules = results.rules
+    places = rules.places
+
+    def num(value: Fraction) -> float:
+        # the displayed decimal, e.g. Decimal("92.30") -> 92.3: Excel keeps it as that decimal
+        return float(Decimal(display.fmt(value, places, rules.rounding)))
+
+    buf = io.BytesIO()
+    book = (workbook or xlsxfile.Workbook)(buf, {"in_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False, "strings_to_urls": False})
+    created = source_date or UNKNOWN_DATE
+    if created.tzinfo is not None:
+        created = created.astimezone(_dt.UTC).replace(tzinfo=None)
+    bureau = rules.title.split(str(rules.year))[0].strip() or rules.title
+    book.set_properties({"title": f"{rules.title}结果", "subject": rules.document, "author": bureau,
+                         "company": bureau, "created": created,
+                         "comments": "由 qsgen 根据考核规则和记录生成"})
+    formats = book_formats(book, places)
 
     summary = _Sheet(book, "汇总", SUMMARY_HEADERS, formats)
     for us in results.units:
