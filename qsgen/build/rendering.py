@@ -5,24 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from qsgen.core.model import unpacked_record
-from qsgen.publish.writer import stream_file, stream_page
+from qsgen.publish.writer import Folders, stream_file, stream_page
 from qsgen.site import Site, packedrows, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import record_file, unit_file
 
 
-def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
+def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None,
+               folders: Folders | None = None) -> tuple[bytes, Any]:
     """One page of ``work`` (a unit page, or a record page with its search row, made at once
     from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
-    ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
+    ``stream_dir`` at once when there is one (what stands for its bytes is returned);
+    ``folders``: its folders, held open by a worker."""
     kind, obj = item
     if kind == "unit":
         data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
     else:
         (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
     if stream_dir is not None:
-        data = stream_page(stream_dir, path, data)
+        data = stream_page(stream_dir, path, data, folders)
     return data, row
 
 
@@ -50,6 +52,16 @@ def render_loop(conn: Any, state: dict) -> None:
     use_compiled_templates(s)
     s.record_paths = state["record_paths"]
     stream_dir = state["stream_dir"]
+    folders = Folders.of(stream_dir)
+    try:
+        _loop(conn, s, stream_dir, folders)
+    finally:
+        if folders is not None:
+            folders.close()
+    conn.close()
+
+
+def _loop(conn: Any, s: Site, stream_dir: str | None, folders: Folders | None) -> None:
     gathered: dict[str, list | None] = {}  # part name -> the rows of its unit so far
     while True:
         try:
@@ -61,7 +73,7 @@ def render_loop(conn: Any, state: dict) -> None:
         packed, s.uses, s.inputs.history, unit = msg
         records = [unpacked_record(t) for t in packed]
         try:
-            data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
+            data: Any = [render_out(s, ("record", rec), stream_dir, folders) for rec in records]
         except BaseException:  # the parent renders this chunk itself and reports the error
             data = None
         if unit is not None:  # a chunk of a unit whose search part is made here, with its last
@@ -84,7 +96,6 @@ def render_loop(conn: Any, state: dict) -> None:
         conn.send(data)
         if unit is not None and unit[2]:
             _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
-    conn.close()
 
 
 def _packed_rows(data: list) -> list:
