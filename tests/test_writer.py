@@ -284,7 +284,7 @@ def test_pages_written_through_open_folders_are_what_stream_file_writes(tmp_path
                                 ("2023/records/b/z.html", b"zz"), ("top.html", b"t")]]
     assert (tmp_path / "new" / "2023" / "records" / "a" / "x.html").read_bytes() == b"<p>new</p>"
     assert [(w.size, w.crc) for w in [again, *made[1:]]] == [(w.size, w.crc) for w in plain]
-    for w, path in zip(made[1:], ["2023/records/a/y.html", "2023/records/b/z.html", "top.html"]):
+    for w, path in zip(made[1:], ["2023/records/a/y.html", "2023/records/b/z.html", "top.html"], strict=True):
         st = os.stat(tmp_path / "new" / path)
         assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE and (w.ino, w.mtime) == (st.st_ino, st.st_mtime_ns)
     assert not (tmp_path / "out.html").exists() and folders.fds == {}

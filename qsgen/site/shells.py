@@ -151,7 +151,7 @@ class Shells:
         except Exception:
             self.env.handle_exception()
         pieces = [text[0]]
-        for block, after in zip(blocks, text[1:]):
+        for block, after in zip(blocks, text[1:], strict=True):
             pieces.append(block.encode("utf-8"))
             pieces.append(after)
         return b"".join(pieces)
