@@ -6,7 +6,8 @@ of base.html depend only on what every page of the same depth, kind and unit sha
 rendering). Here the layout is rendered once per shared data with a marker in place of each
 block; a page is then the shell's text with its blocks rendered in between. A block of the
 layout that the page does not fill and that reads only the shared data (base.html's styles
-and scripts) is rendered into the shell: ~1 µs a block and page. That is the same
+and scripts) is rendered into the shell: ~1 µs a block and page; the page's own blocks are
+rendered by plain Python functions where they can be (site/fastblocks.py). That is the same
 text Jinja writes, provided the layout's part outside its blocks reads nothing but the shared
 data: ``plan`` checks that on the templates' syntax trees (no call, include, import, macro,
 assignment, ``self`` or impure filter outside the blocks; every variable it reads is shared;
@@ -23,6 +24,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
+
+from qsgen.site import fastblocks
 
 # What the layout may not hold outside its blocks (each could make its text differ from page
 # to page, or reach what a page's blocks define).
@@ -45,6 +48,9 @@ class Plan:
         self.template: Any = None
         self.blocks: dict[str, list[Any]] = {}  # block name -> its render functions, the page's first
         self.globals: dict[str, Any] = {}  # the template's globals (a ChainMap) as a plain dict
+        # block name -> (the template it is rendered from, its syntax tree): for fastblocks
+        self.trees: dict[str, tuple[str, list[nodes.Node]]] = {}
+        self.fast: dict[str, Any] = {}  # block name -> its fastblocks function, or None
 
 
 def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | None:
@@ -80,7 +86,10 @@ def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | N
     fixed = frozenset(b.name for b in parent.find_all(nodes.Block)
                       if next(iter(b.find_all(nodes.Block)), None) is None
                       and _reads_only(nodes.Template(b.body, lineno=b.lineno).set_environment(env), shared))
-    return Plan(layout, fixed)
+    made = Plan(layout, fixed)
+    for tree, source in ((parent, layout), (child, name)):  # (the page's blocks over the layout's)
+        made.trees.update((b.name, (source, b.body)) for b in tree.find_all(nodes.Block))
+    return made
 
 
 def _reads_only(tree: nodes.Template, shared: frozenset[str]) -> bool:
@@ -138,18 +147,28 @@ class Shells:
             if shell is None:
                 return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
         p, base, renders, text = shell
-        # the context template.new_context() makes, with the page's variables over the shared
-        # ones (looked up in the same order, not merged into a copy of them every page), and
-        # the blocks the page's extending the layout would add (read, never changed, by
-        # rendering the blocks: only a root render function adds to them)
-        context = self.env.context_class(self.env, base, name, {}, globals=p.globals)
-        context.vars = ctx
-        context.blocks = p.blocks
-        concat = self.env.concat
-        try:
-            blocks = [concat(render(context)) for render in renders]
-        except Exception:
-            self.env.handle_exception()
+        blocks = []
+        context = None
+        for fast, render in renders:
+            if fast is not None:  # (fastblocks: Jinja's text, or Fallback)
+                try:
+                    blocks.append(fast(ctx, base))
+                    continue
+                except Exception:
+                    pass  # (Jinja renders it: the same text, or the error it finds)
+            if context is None:
+                # the context template.new_context() makes, with the page's variables over
+                # the shared ones (looked up in the same order, not merged into a copy of
+                # them every page), and the blocks the page's extending the layout would add
+                # (read, never changed, by rendering the blocks: only a root render function
+                # adds to them)
+                context = self.env.context_class(self.env, base, name, {}, globals=p.globals)
+                context.vars = ctx
+                context.blocks = p.blocks
+            try:
+                blocks.append(self.env.concat(render(context)))
+            except Exception:
+                self.env.handle_exception()
         pieces = [text[0]]
         for block, after in zip(blocks, text[1:], strict=True):
             pieces.append(block.encode("utf-8"))
@@ -157,8 +176,9 @@ class Shells:
         return b"".join(pieces)
 
     def _shell_of(self, name: str, key: Any, shared: dict[str, Any]) -> tuple[Any, ...] | None:
-        """(plan, the context's variables but the page's, the render function of each block
-        left to render per page, [text before the first, text after each]) (texts as UTF-8)
+        """(plan, the context's variables but the page's, (its fastblocks function or None,
+        its render function) of each block left to render per page, [text before the first,
+        text after each]) (texts as UTF-8)
         of the template ``name`` for ``key``, made now; None while the page is to be rendered
         whole (the first of its key, or a template without a plan)."""
         if (name, key) not in self.seen:
@@ -175,8 +195,12 @@ class Shells:
             p.blocks = {block: [render] for block, render in template.blocks.items()}
             for block, render in self.env.get_template(p.layout).blocks.items():
                 p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
+            for block, renders in p.blocks.items():
+                source, body = p.trees[block]
+                p.fast[block] = fastblocks.compile_block(self.env, source, body, renders[0].__globals__["escape"])
         pieces = self._shell(p.template, p, shared)
-        shell = self.shells[(name, key)] = (p, {**p.globals, **shared}, [p.blocks[b][0] for b in pieces[1::2]],
+        shell = self.shells[(name, key)] = (p, {**p.globals, **shared},
+                                            [(p.fast[b], p.blocks[b][0]) for b in pieces[1::2]],
                                             [piece.encode("utf-8") for piece in pieces[::2]])
         return shell
 
