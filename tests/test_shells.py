@@ -36,6 +36,12 @@ SAFE_LAYOUTS = [
     "{% if flag %}{% block content %}<div>{% block inner %}in{% endblock %}</div>{% endblock %}{% endif %}",
     # no block at all outside the one the page fills
     "{% block content %}{% endblock %}",
+    # blocks the page does not fill: one of shared data only (rendered into the shell), one
+    # reading the page's data, one holding another block (of shared data only), one in a loop
+    "{% block styles %}<link href=\"{{ p }}s.css\">{{ title|length }}{% endblock %}"
+    "{% block extra %}[{{ rec.body }}]{% endblock %}{% block outer %}({% block inner %}{{ p }}"
+    "{% endblock %}{{ rec.title }}){% endblock %}{% for y in years %}{% block each %}{{ p }}{% endblock %}{% endfor %}"
+    "{% block content %}{% endblock %}{% block title %}{% endblock %}",
 ]
 
 
@@ -60,6 +66,8 @@ def test_a_page_from_its_shell_is_the_page_rendered_whole(layout):
     "{{ years|random }}{% block content %}{% endblock %}",
     "{% macro m() %}x{% endmacro %}{% block content %}{% endblock %}",
     "{% import 'other.html' as o %}{% block content %}{% endblock %}",
+    # a scoped block sees the loop's variable
+    "{% for y in years %}{% block each scoped %}{{ y.y }}{% endblock %}{% endfor %}{% block content %}{% endblock %}",
 ])
 def test_a_layout_that_may_differ_from_page_to_page_is_rendered_whole(layout):
     env = env_of({"layout.html": layout, "page.html": PAGE, "other.html": "o"})
@@ -102,3 +110,16 @@ def test_the_site_is_the_same_with_and_without_shells(which, tmp_path, monkeypat
 
     monkeypatch.setattr(site_context.Shells, "render_bytes", whole)
     assert build_site(results, inputs) == with_shells
+
+
+def test_a_block_of_the_layout_the_page_leaves_is_in_the_shell_when_it_reads_only_shared_data():
+    layout = SAFE_LAYOUTS[-1]
+    env = env_of({"layout.html": layout, "page.html": PAGE})
+    p = shells.plan(env, "page.html", frozenset(SHARED))
+    assert p is not None and {"styles", "each", "inner"} <= p.fixed and not {"extra", "outer"} & p.fixed
+    made = shells.Shells(env)
+    ctx = {"rec": {"title": "一", "body": "正文"}}
+    made.render("page.html", "k", SHARED, ctx)
+    assert made.render("page.html", "k", SHARED, ctx) == env.get_template("page.html").render(**SHARED, **ctx)
+    _p, _base, renders, texts = made.shells[("page.html", "k")]
+    assert len(renders) == 4 and b"s.css" in texts[0]  # extra, outer, content, title: per page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -265,3 +266,42 @@ def test_a_streamed_file_has_the_fixed_mode_and_its_own_status(tmp_path, mask):
     st = (tmp_path / "a" / "b.html").stat()
     assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE
     assert (made.size, made.ino, made.mtime, made.ctime) == (9, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
+def test_pages_written_through_open_folders_are_what_stream_file_writes(tmp_path):
+    folders = writer.Folders.of(str(tmp_path / "new"))
+    try:
+        made = [writer.stream_page(folders.root, path, data, folders)
+                for path, data in [("2023/records/a/x.html", b"<p>x</p>"), ("2023/records/a/y.html", b"y"),
+                                   ("2023/records/b/z.html", b"zz"), ("top.html", b"t")]]
+        again = writer.stream_page(folders.root, "2023/records/a/x.html", b"<p>new</p>", folders)  # (rewritten)
+        assert writer.stream_page(folders.root, "../out.html", b"o", folders) == b"o"  # refused: reported later
+    finally:
+        folders.close()
+    plain = [writer.stream_file(str(tmp_path / "old"), path, [data])
+             for path, data in [("2023/records/a/x.html", b"<p>new</p>"), ("2023/records/a/y.html", b"y"),
+                                ("2023/records/b/z.html", b"zz"), ("top.html", b"t")]]
+    assert (tmp_path / "new" / "2023" / "records" / "a" / "x.html").read_bytes() == b"<p>new</p>"
+    assert [(w.size, w.crc) for w in [again, *made[1:]]] == [(w.size, w.crc) for w in plain]
+    for w, path in zip(made[1:], ["2023/records/a/y.html", "2023/records/b/z.html", "top.html"], strict=True):
+        st = os.stat(tmp_path / "new" / path)
+        assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE and (w.ino, w.mtime) == (st.st_ino, st.st_mtime_ns)
+    assert not (tmp_path / "out.html").exists() and folders.fds == {}
+
+
+@pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
+def test_a_page_that_cannot_be_written_through_an_open_folder_names_its_whole_path(tmp_path, monkeypatch):
+    folders = writer.Folders.of(str(tmp_path))
+    real = os.open
+
+    def full(path, flags, mode=0o777, *, dir_fd=None):
+        if dir_fd is not None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(writer.os, "open", full)
+    with pytest.raises(OSError) as e:
+        folders.stream("2023/records/a/x.html", b"x")
+    folders.close()
+    assert e.value.errno == errno.ENOSPC and e.value.filename == os.path.join(tmp_path, "2023", "records", "a", "x.html")

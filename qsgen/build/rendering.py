@@ -5,24 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from qsgen.core.model import unpacked_record
-from qsgen.publish.writer import stream_file, stream_page
+from qsgen.publish.writer import Folders, Written, stream_file, stream_page
 from qsgen.site import Site, packedrows, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
 from qsgen.site.urls import record_file, unit_file
 
 
-def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None) -> tuple[bytes, Any]:
+def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None,
+               folders: Folders | None = None) -> tuple[bytes, Any]:
     """One page of ``work`` (a unit page, or a record page with its search row, made at once
     from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
-    ``stream_dir`` at once when there is one (what stands for its bytes is returned)."""
+    ``stream_dir`` at once when there is one (what stands for its bytes is returned);
+    ``folders``: its folders, held open by a worker."""
     kind, obj = item
     if kind == "unit":
         data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
     else:
         (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
     if stream_dir is not None:
-        data = stream_page(stream_dir, path, data)
+        data = stream_page(stream_dir, path, data, folders)
     return data, row
 
 
@@ -50,6 +52,16 @@ def render_loop(conn: Any, state: dict) -> None:
     use_compiled_templates(s)
     s.record_paths = state["record_paths"]
     stream_dir = state["stream_dir"]
+    folders = Folders.of(stream_dir)
+    try:
+        _loop(conn, s, stream_dir, folders)
+    finally:
+        if folders is not None:
+            folders.close()
+    conn.close()
+
+
+def _loop(conn: Any, s: Site, stream_dir: str | None, folders: Folders | None) -> None:
     gathered: dict[str, list | None] = {}  # part name -> the rows of its unit so far
     while True:
         try:
@@ -61,7 +73,7 @@ def render_loop(conn: Any, state: dict) -> None:
         packed, s.uses, s.inputs.history, unit = msg
         records = [unpacked_record(t) for t in packed]
         try:
-            data: Any = [render_out(s, ("record", rec), stream_dir) for rec in records]
+            data: Any = [render_out(s, ("record", rec), stream_dir, folders) for rec in records]
         except BaseException:  # the parent renders this chunk itself and reports the error
             data = None
         if unit is not None:  # a chunk of a unit whose search part is made here, with its last
@@ -84,14 +96,37 @@ def render_loop(conn: Any, state: dict) -> None:
         conn.send(data)
         if unit is not None and unit[2]:
             _give_back()  # (a unit's rows and index gone: the memory they took, to the system)
-    conn.close()
 
 
-def _packed_rows(data: list) -> list:
-    """A chunk's (page, search row) with its rows packed together (site/packedrows.py): the main
-    process keeps them to the end of the build, to save them, and reads none of them."""
-    rows = packedrows.packed([row for _page, row in data])
-    return [(page, row) for (page, _row), row in zip(data, rows, strict=True)]
+def _packed_rows(data: list) -> Sent:
+    """A chunk's (page, search row) as a worker sends it: its rows packed together
+    (site/packedrows.py: the main process keeps them to the end of the build, to save them,
+    and reads none of them), its pages as plain data (Sent)."""
+    return Sent([(p.size, p.crc, p.ino, p.mtime, p.ctime) if type(p) is Written else p for p, _row in data],
+                packedrows.RowChunk.of([row for _page, row in data]))
+
+
+class Sent:
+    """A chunk's pages and search rows as a worker sends them: each page Written's fields (or
+    its bytes), the rows in one RowChunk. Pickled, every Written and PackedRow of the chunk
+    called its own __reduce__ (~1 µs a page of the worker's); the main process makes them
+    from these (``unpacked``), as unpickling them did."""
+
+    __slots__ = ("pages", "rows")
+
+    def __init__(self, pages: list, rows: packedrows.RowChunk) -> None:
+        self.pages, self.rows = pages, rows
+
+    def __reduce__(self):
+        return (Sent, (self.pages, self.rows))
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def unpacked(self) -> list[tuple[bytes, packedrows.PackedRow]]:
+        """[(page, row)]: what the worker rendered, its rows packed."""
+        rows = self.rows
+        return [(Written(*p) if type(p) is tuple else p, packedrows.PackedRow(rows, i)) for i, p in enumerate(self.pages)]
 
 
 def _give_back() -> None:

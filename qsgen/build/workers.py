@@ -74,7 +74,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
     """
     import sys
 
-    from qsgen.build.rendering import render_out
+    from qsgen.build.rendering import Sent, render_out
     from qsgen.site.urls import RecordIds
 
     n_records = sum(1 for kind, _obj in work if kind == "record")
@@ -146,9 +146,10 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         unit = unit_of.get(chunk[0])
         if unit is not None and unit[2]:  # a unit's last chunk: its pages and its part (or None)
             data, part = data if isinstance(data, tuple) and len(data) == 2 else (None, None)
-        if not isinstance(data, list) or len(data) != len(chunk):
+        if not isinstance(data, Sent) or len(data) != len(chunk):
             failed.append(chunk)
             return
+        data = data.unpacked()
         for i, page in zip(chunk, data, strict=True):
             out[i] = page
         if part is not None:

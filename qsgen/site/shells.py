@@ -4,10 +4,14 @@ A record page is record.html extending base.html: the header, navigation, banner
 of base.html depend only on what every page of the same depth, kind and unit shares
 (Site.common), yet Jinja renders them again for each of 10,000 pages (~40% of a record page's
 rendering). Here the layout is rendered once per shared data with a marker in place of each
-block; a page is then the shell's text with its blocks rendered in between. That is the same
+block; a page is then the shell's text with its blocks rendered in between. A block of the
+layout that the page does not fill and that reads only the shared data (base.html's styles
+and scripts) is rendered into the shell: ~1 µs a block and page; the page's own blocks are
+rendered by plain Python functions where they can be (site/fastblocks.py). That is the same
 text Jinja writes, provided the layout's part outside its blocks reads nothing but the shared
 data: ``plan`` checks that on the templates' syntax trees (no call, include, import, macro,
 assignment, ``self`` or impure filter outside the blocks; every variable it reads is shared;
+no scoped block, which would see the layout's own variables, a loop's, where it stands;
 the page template holds nothing but ``extends`` and blocks) and otherwise the template is
 always rendered whole. tests/test_shells.py holds the two to the same bytes.
 """
@@ -20,6 +24,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
+
+from qsgen.site import fastblocks
 
 # What the layout may not hold outside its blocks (each could make its text differ from page
 # to page, or reach what a page's blocks define).
@@ -34,11 +40,17 @@ class Plan:
     """How a page template is rendered from a shell: its layout's name (and, once used, the
     page template and its layout's blocks)."""
 
-    def __init__(self, layout: str) -> None:
+    def __init__(self, layout: str, fixed: frozenset[str] = frozenset()) -> None:
         self.layout = layout
+        # the layout's blocks that read only the shared data as it checks its part outside
+        # the blocks: unless the page fills them, they are rendered into the shell
+        self.fixed = fixed
         self.template: Any = None
         self.blocks: dict[str, list[Any]] = {}  # block name -> its render functions, the page's first
         self.globals: dict[str, Any] = {}  # the template's globals (a ChainMap) as a plain dict
+        # block name -> (the template it is rendered from, its syntax tree): for fastblocks
+        self.trees: dict[str, tuple[str, list[nodes.Node]]] = {}
+        self.fast: dict[str, Any] = {}  # block name -> its fastblocks function, or None
 
 
 def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | None:
@@ -66,16 +78,29 @@ def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | N
         parent = env.parse(env.loader.get_source(env, layout)[0], layout)
     except Exception:
         return None
-    outside = _without_block_bodies(parent)
-    if next(iter(outside.find_all(_UNSAFE)), None) is not None:
+    if not _reads_only(_without_block_bodies(parent), shared):
         return None
-    if any(n.name == "self" for n in outside.find_all(nodes.Name)):
-        return None
-    if any(f.name in _IMPURE_FILTERS for f in outside.find_all(nodes.Filter)):
-        return None
-    if not meta.find_undeclared_variables(outside) <= shared:
-        return None
-    return Plan(layout)
+    if any(b.scoped for b in parent.find_all(nodes.Block)):
+        return None  # (a scoped block sees the layout's variables where it stands: a loop's)
+    # (a block holding another block is left out: the page may fill the inner one)
+    fixed = frozenset(b.name for b in parent.find_all(nodes.Block)
+                      if next(iter(b.find_all(nodes.Block)), None) is None
+                      and _reads_only(nodes.Template(b.body, lineno=b.lineno).set_environment(env), shared))
+    made = Plan(layout, fixed)
+    for tree, source in ((parent, layout), (child, name)):  # (the page's blocks over the layout's)
+        made.trees.update((b.name, (source, b.body)) for b in tree.find_all(nodes.Block))
+    return made
+
+
+def _reads_only(tree: nodes.Template, shared: frozenset[str]) -> bool:
+    """Whether the text ``tree`` renders is a function of the variables ``shared`` alone."""
+    if next(iter(tree.find_all(_UNSAFE)), None) is not None:
+        return False
+    if any(n.name == "self" for n in tree.find_all(nodes.Name)):
+        return False
+    if any(f.name in _IMPURE_FILTERS for f in tree.find_all(nodes.Filter)):
+        return False
+    return meta.find_undeclared_variables(tree) <= shared
 
 
 def _without_block_bodies(tree: nodes.Template) -> nodes.Template:
@@ -104,7 +129,7 @@ class Shells:
         self.env = env
         self.plans: dict[str, Plan | None] = {}
         self.seen: set[tuple[str, Any]] = set()
-        self.shells: dict[tuple[str, Any], list[Any]] = {}  # [plan, text, block, …, text]
+        self.shells: dict[tuple[str, Any], tuple[Any, ...]] = {}  # see _shell_of
         self.token = secrets.token_hex(8)
 
     def render(self, name: str, key: Any, shared: dict[str, Any], ctx: dict[str, Any]) -> str:
@@ -121,26 +146,41 @@ class Shells:
             shell = self._shell_of(name, key, shared)
             if shell is None:
                 return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
-        p, base, text = shell[0], shell[1], shell[2:]
-        # the context template.new_context() makes, and the blocks the page's extending the
-        # layout would add; without copying the globals' ChainMap for every page
-        context = self.env.context_class(self.env, {**base, **ctx}, name, {}, globals=p.globals)
-        context.blocks = {block: renders[:] for block, renders in p.blocks.items()}
-        concat = self.env.concat
-        try:
-            blocks = [concat(context.blocks[text[i]][0](context)) for i in range(1, len(text), 2)]
-        except Exception:
-            self.env.handle_exception()
+        p, base, renders, text = shell
+        blocks = []
+        context = None
+        for fast, render in renders:
+            if fast is not None:  # (fastblocks: Jinja's text, or Fallback)
+                try:
+                    blocks.append(fast(ctx, base))
+                    continue
+                except Exception:
+                    pass  # (Jinja renders it: the same text, or the error it finds)
+            if context is None:
+                # the context template.new_context() makes, with the page's variables over
+                # the shared ones (looked up in the same order, not merged into a copy of
+                # them every page), and the blocks the page's extending the layout would add
+                # (read, never changed, by rendering the blocks: only a root render function
+                # adds to them)
+                context = self.env.context_class(self.env, base, name, {}, globals=p.globals)
+                context.vars = ctx
+                context.blocks = p.blocks
+            try:
+                blocks.append(self.env.concat(render(context)))
+            except Exception:
+                self.env.handle_exception()
         pieces = [text[0]]
-        for i, block in enumerate(blocks, 1):
+        for block, after in zip(blocks, text[1:], strict=True):
             pieces.append(block.encode("utf-8"))
-            pieces.append(text[2 * i])
+            pieces.append(after)
         return b"".join(pieces)
 
-    def _shell_of(self, name: str, key: Any, shared: dict[str, Any]) -> list[Any] | None:
-        """[plan, the context's variables but the page's, shell text, block name, text, …,
-        text] (texts as UTF-8) of the template ``name`` for ``key``, made now; None while the
-        page is to be rendered whole (the first of its key, or a template without a plan)."""
+    def _shell_of(self, name: str, key: Any, shared: dict[str, Any]) -> tuple[Any, ...] | None:
+        """(plan, the context's variables but the page's, (its fastblocks function or None,
+        its render function) of each block left to render per page, [text before the first,
+        text after each]) (texts as UTF-8)
+        of the template ``name`` for ``key``, made now; None while the page is to be rendered
+        whole (the first of its key, or a template without a plan)."""
         if (name, key) not in self.seen:
             self.seen.add((name, key))
             return None
@@ -155,10 +195,13 @@ class Shells:
             p.blocks = {block: [render] for block, render in template.blocks.items()}
             for block, render in self.env.get_template(p.layout).blocks.items():
                 p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
+            for block, renders in p.blocks.items():
+                source, body = p.trees[block]
+                p.fast[block] = fastblocks.compile_block(self.env, source, body, renders[0].__globals__["escape"])
         pieces = self._shell(p.template, p, shared)
-        shell = self.shells[(name, key)] = [p, {**p.globals, **shared},
-                                            *(piece.encode("utf-8") if i % 2 == 0 else piece
-                                              for i, piece in enumerate(pieces))]
+        shell = self.shells[(name, key)] = (p, {**p.globals, **shared},
+                                            [(p.fast[b], p.blocks[b][0]) for b in pieces[1::2]],
+                                            [piece.encode("utf-8") for piece in pieces[::2]])
         return shell
 
     def _shell(self, template: jinja2.Template, p: Plan, shared: dict[str, Any]) -> list[str]:
@@ -167,8 +210,11 @@ class Shells:
         layout = self.env.get_template(p.layout)
         context = template.new_context(dict(shared))
         mark = f"\x00{self.token}"
-        for block in p.blocks:  # (the page's blocks and the layout's own)
-            context.blocks[block] = [lambda _c, block=block: iter((f"{mark}{block}\x00",))]
+        for block, renders in p.blocks.items():  # (the page's blocks and the layout's own)
+            if block in p.fixed and block not in template.blocks:
+                context.blocks[block] = renders[:]  # (the same text on every page of the shell)
+            else:
+                context.blocks[block] = [lambda _c, block=block: iter((f"{mark}{block}\x00",))]
         try:
             text = self.env.concat(layout.root_render_func(context))
         except Exception:
