@@ -448,7 +448,7 @@ CONVERTERS: dict[str, Callable[[str, FieldSpec, Any, FieldContext], Any]] = {
 def convert(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
     """The typed value of one field; INVALID after reporting, ABSENT for an empty optional one."""
     value = node.value
-    if (isinstance(value, str) and not value.strip()) or value == [] or value == {}:
+    if not (value.strip() if isinstance(value, str) else value):  # "", " ", [] or {}
         if spec.required:
             ctx.error(node, f"{describe(name, spec)}没有填写",
                       spec.help or "请在冒号后面填写内容", line=node.key_line)

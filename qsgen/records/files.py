@@ -102,5 +102,7 @@ class FileReport:
 
 def fold_name(name: str) -> str:
     """A file name as Windows and macOS compare it: case and width folded."""
+    if name.isascii():  # (NFKC keeps ASCII as it is; casefold is lower there): most names
+        return name.lower()
     return unicodedata.normalize("NFKC", name).casefold()
 
