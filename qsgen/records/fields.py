@@ -18,7 +18,7 @@ from qsgen.core.hints import did_you_mean, fold, nearest  # noqa: F401 (re-expor
 from qsgen.core.kinds import LEVEL_ALIASES, FieldSpec
 from qsgen.core.model import LEVEL_NAMES
 from qsgen.records.text import name_problem
-from qsgen.repo.files import ATTACHMENT_LIMIT, megabytes
+from qsgen.repo.files import ATTACHMENT_LIMIT, megabytes, resolve_file
 
 # Returned by a converter when the value is wrong (an error has been reported) ...
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -49,6 +49,7 @@ class FieldContext:
     record_dir: str = ""  # repository-relative directory of the record, for attachments
     records_real: str | None = None  # realpath of <root>/records
     errors: int = 0
+    real_dirs: dict[str, str] | None = None  # shared by the files of a load (resolve_file)
 
     def error(self, node: Any, message: str, hint: str = "", line: int | None = None) -> None:
         ln = line if line is not None else getattr(node, "line", 1)
@@ -504,7 +505,16 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
     if ctx.root is None:
         return joined
     full = os.path.join(ctx.root, *joined.split("/"))
-    if not os.path.lexists(full):
+    # (os.path.realpath(full) and whether it is a file, its folder resolved once a load: an
+    # attachment cost ~47 us in ~14 system calls, one per component of its path; 10k corpus)
+    if ctx.real_dirs is None:
+        ctx.real_dirs = {}
+    try:
+        real, regular = resolve_file(ctx.root, joined, ctx.real_dirs)
+        gone = False
+    except OSError:  # not there, or a link to nothing
+        real, regular, gone = full, False, True
+    if gone and not os.path.lexists(full):
         folder = os.path.dirname(full)
         hint = "请检查文件名（包括大小写和扩展名）和路径，并确认附件已经提交"
         try:
@@ -515,17 +525,16 @@ def check_attachment(node: Any, ctx: FieldContext) -> Any:
             hint = f"同一文件夹里有 {near}，是不是它？" + hint
         ctx.error(node, f"附件不存在：{quote(text)}", hint)
         return INVALID
-    if not os.path.exists(full):
+    if gone:
         ctx.error(node, f"附件是一个失效的链接（指向的文件不存在）：{quote(text)}",
                   "请把真正的文件放进 records/ 之内，不要用链接")
         return INVALID
-    real = os.path.realpath(full)
     records_real = ctx.records_real or os.path.realpath(os.path.join(ctx.root, "records"))
     if not (real + os.sep).startswith(records_real + os.sep):
         ctx.error(node, f"附件是指向 records/ 之外的链接（符号链接）：{quote(text)}",
                   "请把真正的文件复制到 records/ 之内，不要用链接")
         return INVALID
-    if not os.path.isfile(real):
+    if not regular:
         ctx.error(node, f"附件应是一个文件，这里是文件夹或其他东西：{quote(text)}",
                   "请写到具体的文件，如 files/决定书.pdf")
         return INVALID
