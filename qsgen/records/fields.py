@@ -92,7 +92,8 @@ def normalise(text: str) -> str:
 
 
 def _scalar(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> str | Any:
-    """The node's text, or INVALID (reported) when it is a list or a mapping."""
+    """The node's text, or INVALID (reported) when it is a list or a mapping. (The converters
+    test for a str themselves and call this only for what is not: a call less a field.)"""
     if isinstance(node.value, str):
         return node.value
     what = "一个列表" if isinstance(node.value, list) else "多个子字段"
@@ -150,9 +151,9 @@ def _plain(value: Decimal) -> str:
 
 
 def conv_text(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     if name == "url":
         low = text.strip().lower()
         if not (low.startswith("http://") or low.startswith("https://")):
@@ -166,9 +167,9 @@ _DAYS: dict[str, _dt.date] = {}  # a date as written -> the date (records share 
 
 
 def conv_date(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     value = _DAYS.get(text)
     if value is None:
         value = _date(name, spec, node, ctx, text)
@@ -237,9 +238,9 @@ def _range_hint(spec: FieldSpec) -> str:
 
 
 def conv_int(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     t = normalise(text)
     if not _INT_RE.fullmatch(t):
         if _DECIMAL_RE.fullmatch(t):
@@ -257,9 +258,9 @@ def conv_int(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
 
 
 def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     t = normalise(text)
     if spec.percent and t.endswith("%"):  # rate: 96.5% means 96.5 (％ is % after NFKC)
         t = t[:-1].rstrip()
@@ -290,9 +291,9 @@ def conv_decimal(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> An
 
 
 def conv_bool(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     t = fold(text)
     if t in _TRUE:
         return True
@@ -331,9 +332,9 @@ def choices_text(choices: dict[str, str]) -> str:
 
 
 def conv_enum(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
-    text = _scalar(name, spec, node, ctx)
-    if text is INVALID:
-        return INVALID
+    text = node.value
+    if not isinstance(text, str):
+        return _scalar(name, spec, node, ctx)  # (INVALID, reported)
     choices = ctx.case_categories if spec.choices == "case_category" else spec.choices
     if not isinstance(choices, dict):  # a FieldSpec without choices: accept the text
         return text

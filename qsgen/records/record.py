@@ -240,9 +240,12 @@ def _unit_rules(ctx: LoadContext, report: FileReport, unit: Unit, kind: str, val
                          "删掉 team 这一行")
         if "case_no" in values:
             case_no = values["case_no"]
-            folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", case_no)).casefold()
+            folded = _SPACES.sub("", unicodedata.normalize("NFKC", case_no)).casefold()
             return ((folded, path, fields["case_no"].line, case_no),)
     return ()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def nearest_item(text: str, ids: list[str]) -> str | None:
