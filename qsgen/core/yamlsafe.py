@@ -165,14 +165,13 @@ def _flat(text: str, off: int) -> Node | None:
             mapping[key] = Node(items, items[0].line, 3, i)
             continue
         j += 1
-        key = m[1]
+        key, value, quoted, _flow = m.groups()
         if key in mapping:
             return None  # (the parser's error names both lines)
-        value = m[2]
         if value is not None:
-            mapping[key] = Node(value, i, m.start(2) + 1, i)
-        elif m[3] is not None:  # "quoted"
-            mapping[key] = Node(m[3], i, m.start(3), i, quoted=True)
+            mapping[key] = Node(value, i, len(key) + 3, i)  # (the value starts after "key: ")
+        elif quoted is not None:  # "quoted"
+            mapping[key] = Node(quoted, i, len(key) + 3, i, quoted=True)
         else:  # [a, b]
             col = m.start(4) + 1
             items = []

@@ -23,13 +23,16 @@ class LoadContext:
     unit_names: dict[str, str]  # name -> slug
     item_ids: dict[str, dict[str, Any]]  # slug -> {item id: item}
     records_real: str  # realpath of <root>/records
+    # repository folder -> its real path, filled by the attachments checked (repo.files.resolve_file:
+    # each folder resolved once a load, not every attachment's path component by component)
+    real_dirs: dict[str, str]
 
     @classmethod
     def of(cls, root: Path | str, rules: Rules) -> LoadContext:
         root = os.fspath(root)
         return cls(root, rules, {u.slug: u for u in rules.units}, {u.name: u.slug for u in rules.units},
                    {u.slug: {i.id: i for i in u.items} for u in rules.units},
-                   os.path.realpath(os.path.join(root, "records")))
+                   os.path.realpath(os.path.join(root, "records")), {})
 
 
 class UnitFolder(NamedTuple):
@@ -93,7 +96,7 @@ class FileReport:
         """The context for converting this file's fields (fields.py); its errors land here."""
         return FieldContext(self.path, self.diags, ctx.rules.case_categories,
                             ctx.rules.period if period else None, ctx.root,
-                            self.path.rsplit("/", 1)[0], ctx.records_real)
+                            self.path.rsplit("/", 1)[0], ctx.records_real, real_dirs=ctx.real_dirs)
 
     def result(self, records: tuple[Record, ...] = (), assessment: Assessment | None = None,
                case_numbers: tuple = ()) -> FileResult:
@@ -102,5 +105,7 @@ class FileReport:
 
 def fold_name(name: str) -> str:
     """A file name as Windows and macOS compare it: case and width folded."""
+    if name.isascii():  # (NFKC keeps ASCII as it is; casefold is lower there): most names
+        return name.lower()
     return unicodedata.normalize("NFKC", name).casefold()
 

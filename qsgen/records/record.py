@@ -118,7 +118,8 @@ def _kind(report: FileReport, folder: UnitFolder, name: str, file_kind: str | No
     elif not isinstance(node.value, str):
         report.error(node.line, node.col, "kind（类型）只能写一个记录类型",
                      f"写成一行：kind: {file_kind or 'case'}")
-    elif unicodedata.normalize("NFKC", node.value).strip() not in KINDS:
+    elif (kind := unicodedata.normalize("NFKC", node.value).strip()) not in KINDS:  # ｎｅｗｓ is news
+        kind = None
         text = node.value.strip()
         by_name = {v.name: k for k, v in KINDS.items()}
         if text in by_name:
@@ -126,8 +127,6 @@ def _kind(report: FileReport, folder: UnitFolder, name: str, file_kind: str | No
         else:
             hint = (did_you_mean(text, list(KINDS)) if text else "") + f"类型有：{_KINDS_LIST}"
         report.error(node.line, node.col, f"没有{quote(text)}这种记录类型", hint)
-    else:
-        kind = unicodedata.normalize("NFKC", node.value).strip()  # ｎｅｗｓ is news
     if file_kind is None:
         _bad_file_name(report, folder, name, kind)
     elif kind is not None and kind != file_kind:
@@ -241,9 +240,12 @@ def _unit_rules(ctx: LoadContext, report: FileReport, unit: Unit, kind: str, val
                          "删掉 team 这一行")
         if "case_no" in values:
             case_no = values["case_no"]
-            folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", case_no)).casefold()
+            folded = _SPACES.sub("", unicodedata.normalize("NFKC", case_no)).casefold()
             return ((folded, path, fields["case_no"].line, case_no),)
     return ()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def nearest_item(text: str, ids: list[str]) -> str | None:
