@@ -58,7 +58,7 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     say(f"读取规则：{rules.root}/，{len(rules.units)} 个考核单位，{len(rules.adjustments)} 条加减分规则")
     if memo is not None:
         with paused_gc():
-            records, rec_diags = memo.load(root, rules)
+            records, rec_diags = memo.load(root, rules, digests)
     else:
         records, rec_diags = load_records(root, rules)
     diags = list(rule_diags) + list(rec_diags)
@@ -71,7 +71,8 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
     as_of = in_progress(rules, example_date(root, year) or build_date)
     if scores is not None and digests is not None:
-        results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
+        results = scores.score(rules, records, digests.table(records.records), as_of=as_of,
+                               before=digests.earlier(body_only=True))
     else:
         results = score(rules, records, as_of)
     results.lifecycle, life_diags = evaluate(root, rules, records, today, results, last_commit)

@@ -69,6 +69,13 @@ def root_key(code: str, source_date: Any, templates: Any, years: Any, example: b
     return digest(code, "root", source_date, str(templates), tuple(years), example)
 
 
+def _unit_key(gkey: str, outline: str, history_id: str, paths: str, sums: list[str]) -> str:
+    """What every record page of a unit shares besides the common key (see _record_keys): its
+    score (``outline``: the score lines its records feed), the commit the provenance was read
+    at, the set of record paths, and its records' contents (``sums``: their digests, in order)."""
+    return digest(gkey, outline, history_id, paths, hashlib.blake2b("".join(sums).encode(), digest_size=16).hexdigest())
+
+
 def shard(site: Site, slug: str) -> str:
     """The name a unit of a year is kept under (its search part's name, its page store shard)."""
     return search_page.part_name(site, slug)
@@ -164,25 +171,34 @@ class CachedPages(Pages):
         def key_of(rec: Record) -> str:
             return digest(gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
 
-        # A unit's record page keys are a function of the common key, the unit's score inputs
-        # (its records, and so the score lines they feed), the commit the provenance was read
-        # at and the set of record paths: while those are as at the last build, its keys are.
+        # A unit's record page keys are a function of the common key, the unit's score (the
+        # score lines its records feed), the commit the provenance was read at, the set of record
+        # paths and each record's content: while those are as at the last build, its keys are.
+        # The records read again since (DigestMemo.before) while the rest is: only theirs change.
         history_id = getattr(site.inputs, "history_id", None)
+        before = store.digests.earlier()
         rows_kept: set[str] = set()
         whole: set[str] = set()  # units whose record pages are all in the site as written
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
-            same = (digest(gkey, us.inputs, history_id, paths)
-                    if us.inputs and history_id is not None else None)
+            sums = [digests[id(rec)] for rec in own]
+            same = (_unit_key(gkey, us.outline, history_id, paths, sums)
+                    if us.outline and history_id is not None else None)
             hit = store.keysets.get(name)
-            if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
-                keys = hit[1]
-                if name in store.docs:  # saved with these keys: rows for each
-                    rows_kept.add(us.unit.slug)
-                    if store.kept_whole(name, len(own)):  # (saved with these keys too)
+            keys = None
+            if same is not None and hit is not None and len(hit[1]) == len(own):
+                if hit[0] == same:
+                    keys = hit[1]
+                    if name in store.docs and store.kept_whole(name, len(own)):  # (saved with these keys too)
                         whole.add(us.unit.slug)
-            else:
+                elif before and any(id(rec) in before for rec in own):
+                    was = [before.get(id(rec), d) for rec, d in zip(own, sums, strict=True)]
+                    if _unit_key(gkey, us.outline, history_id, paths, was) == hit[0]:
+                        keys = [key_of(rec) if id(rec) in before else k for rec, k in zip(own, hit[1], strict=True)]
+                if keys is not None and name in store.docs:  # rows saved with the keys kept
+                    rows_kept.add(us.unit.slug)
+            if keys is None:
                 keys = [key_of(rec) for rec in own]
             if same is not None:
                 self.new_keysets[name] = (same, keys)

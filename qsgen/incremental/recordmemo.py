@@ -17,10 +17,11 @@ import os
 import pickle
 import time
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qsgen.core.model import Record, record_fields
+from qsgen.core.model import RECORD_FIELDS, Record, record_fields
 from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
@@ -239,8 +240,10 @@ class RecordMemo:
             return None
         return info
 
-    def load(self, root: Path, rules: Any) -> tuple[Any, list]:
-        """Same as records.load_records(root, rules), reusing unchanged files (of that year)."""
+    def load(self, root: Path, rules: Any, digests: DigestMemo | None = None) -> tuple[Any, list]:
+        """Same as records.load_records(root, rules), reusing unchanged files (of that year).
+        ``digests``: the build's cache.DigestMemo, told of each record read again in place of
+        one this memo had (DigestMemo.before)."""
         from qsgen.records import FileResult, load_records, read_record_file
 
         known = self.rules_ids.get(rules.year)
@@ -250,10 +253,13 @@ class RecordMemo:
         _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
         # (the clock of the file system the cache is on when it is persisted: load_disk)
         now = _fs_now(self.disk_dir(root)) if self.validity else time.time_ns() - RACY_NS
-        source = _Replay(self, read_record_file, FileResult, now)
+        prefix = f"records/{rules.year}/"
+        if digests is not None:  # (what an earlier load of the year noted is over)
+            for k in [k for k, v in digests.before.items() if v[0].path.startswith(prefix)]:
+                del digests.before[k]
+        source = _Replay(self, read_record_file, FileResult, now, digests)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
-        prefix = f"records/{rules.year}/"
         for path in [p for p in self.entries if p.startswith(prefix) and p not in source.seen]:
             del self.entries[path]
             self.digests.pop(path, None)
@@ -267,10 +273,12 @@ class _Replay:
     file's status (and, for an entry from disk, its attachments) is the one it was read with;
     any other file is read with ``read`` (records.read_record_file) and remembered when clean."""
 
-    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now")
+    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now", "digests")
 
-    def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0) -> None:
+    def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0,
+                 digests: DigestMemo | None = None) -> None:
         self.memo = memo
+        self.digests = digests  # told of the records read again (_note)
         self.read = read
         self.result = result  # records.FileResult
         # the file system's clock before the walk: a folder changed since (in the same tick as
@@ -403,6 +411,8 @@ class _Replay:
         """Take a file just read: kept for replay when it read cleanly."""
         memo = self.memo
         self.parsed += 1
+        if self.digests is not None and result.records:
+            self._note(path, result.records)
         memo.dirty.add(_shard(path))
         memo.digests.pop(path, None)
         memo.attached.pop(path, None)
@@ -411,6 +421,23 @@ class _Replay:
         else:
             memo.entries.pop(path, None)
         return result
+
+    def _note(self, path: str, records: tuple[Record, ...]) -> None:
+        """Tell the build's DigestMemo (before) of ``records``, read again from ``path``: the
+        digest of the record each replaces (its file as this memo had it, the same number of
+        records) and whether they differ in their body alone. (One changed record: its old
+        self is unpickled, nothing else.)"""
+        hit = self.memo.entries.get(path)
+        if hit is None or len(hit[1][0]) != len(records):
+            return
+        was = hit[1][0]
+        sums = self.memo.digests.get(path)
+        if sums is None or len(sums) != len(was):  # (a warm memo's: the build's digests of them)
+            by_id = self.digests.by_id
+            sums = [d[1] if (d := by_id.get(id(r))) is not None and d[0] is r else None for r in was]
+        for new, old, d in zip(records, was, sums, strict=True):
+            if d is not None:
+                self.digests.before[id(new)] = (new, d, _but_body(new) == _but_body(old))
 
 
 # On disk a Record is what every build reads of it (id, path, unit, kind, title, date,
@@ -432,6 +459,9 @@ def _rest_of(rec: Record) -> bytes:
             return rest
     return pickle.dumps((rec.fields, rec.body.encode("utf-8", "surrogatepass"), rec.lines, rec.body_line),
                         protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_but_body = attrgetter(*(name for name in RECORD_FIELDS if name != "body"))  # a record less its body
 
 
 def _lazy(name: str) -> property:
