@@ -29,7 +29,7 @@ from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
 from qsgen.publish.writer import KEPT, Kept
-from qsgen.site import Pages, Site, search
+from qsgen.site import Pages, Site, regrams, search
 from qsgen.site import templates as site_templates
 from qsgen.site.builder import ROOT
 from qsgen.site.pages import record as record_page
@@ -400,7 +400,9 @@ class CachedPages(Pages):
                                                       lambda data=data: data)
                                       for path, data, dig in files}, sections, urls, digests, blob)
         if part is None:
-            with search.packed_before(_groups(hit)):  # (its groups whose sections are the same: as they were)
+            # (its groups whose sections are the same: as they were; with the runs of its rows
+            # as they were, only the sections its changed rows touch are made again)
+            with search.packed_before(_groups(hit)), search.made_again(name, self._again(name, hit, recs, nb)):
                 part = make()  # (its row files through page(): their keys in new_pages)
         if sealed is None:
             sealed = _section_digests(part)
@@ -409,8 +411,20 @@ class CachedPages(Pages):
         self.sections[id(part)] = (name, sealed)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
                                  {path: self.new_pages[path][0] for path in part.files}, sealed, runs,
-                                 search.PACKING)
+                                 search.PACKING, nb)
         return part
+
+    def _again(self, name: str, hit: tuple | None, recs: list[Record], nb: int) -> Any:
+        """How the part ``name`` of ``recs`` is made again from the one the store keeps
+        (regrams.remake, for search.made_again): when the store has its sections as packed by
+        this code for ``nb`` gram files, with their digests, and its rows' runs (the runs of
+        the same records, in order); else None."""
+        if not _packed_alike(hit) or len(hit) < 9 or hit[8] != nb or not hit[5]:
+            return None
+        runs = self._old_runs(name)
+        if list(runs) != [rec.id for rec in recs]:
+            return None
+        return regrams.remake(name, list(runs.values()), hit[2], hit[5], nb)
 
     def _rows_of(self, site: Site, name: str, recs: list[Record], keys: list[str]) -> None:
         """search_row for each of ``recs``, the records of the unit ``name`` (their page

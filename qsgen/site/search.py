@@ -90,9 +90,9 @@ import unicodedata
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, groupby, repeat
 from pathlib import Path
 
 import zstandard
@@ -326,10 +326,35 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    sections = dict(grams.sections(name))
-    digests = {b: digest(data) for b, data in sections.items()}
-    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb, digests),
+    again = _AGAIN.get(name)
+    made = again(nb, grams.rows) if again is not None else None
+    if made is not None:  # (only the sections its changed rows touch made again: see made_again)
+        packed, digests = made
+    else:
+        sections = dict(grams.sections(name))
+        digests = {b: digest(data) for b, data in sections.items()}
+        packed = pack(sections, nb, digests)
+    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, packed,
                 frozenset(urls), digests, compressor().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
+
+
+# A part made again after some of its rows changed: the page store may put here, by the part's
+# name, how to make its packed sections and their digests from the last build's (what pack()
+# and the digests of make_part would be): again(nb, each row's runs) -> (packed, digests), or
+# None to make them all (site/regrams.py; pages.CachedPages.search_part).
+_AGAIN: dict[str, Callable[[int, list[str]], tuple[dict, dict[int, str]] | None]] = {}
+
+
+@contextlib.contextmanager
+def made_again(name: str, again: Callable[[int, list[str]], tuple[dict, dict[int, str]] | None] | None
+               ) -> Iterator[None]:
+    """make_part of the part ``name`` takes its packed sections from ``again`` (when not None)."""
+    if again is not None:
+        _AGAIN[name] = again
+    try:
+        yield
+    finally:
+        _AGAIN.pop(name, None)
 
 
 def runs_of(blob: bytes, count: int) -> list[str] | None:
@@ -548,6 +573,41 @@ def slug_words(url: str) -> str:
 TITLE, WHOLE, SLUG, TEXT = 0, 1, 2, 3  # the fields of a run (WHOLE: the run is the whole title)
 
 
+def section_head(name: str) -> bytes:
+    """What the part ``name``'s section of a gram file starts with (its items follow, joined by
+    commas, then "}")."""
+    return _js_json(name).encode() + b":{"
+
+
+def bucket_of(label: str, groups: int) -> int:
+    """The gram file of a gram (two characters) or of a run's last character (one), for an
+    index of ``groups`` * SLOTS gram files."""
+    return (ord(label[0]) % groups) * SLOTS + ord(label[-1]) % SLOTS
+
+
+def name_base(counts: Iterable[int]) -> int:
+    """M of the run names (GramIndex.names): 4096, or the power of two at least twice the
+    most runs first seen in one row (``counts``: how many runs each row was first to have)."""
+    m, most = 4096, max(counts, default=0)
+    while m < 2 * most:
+        m *= 2
+    return m
+
+
+def row_names(row: int, hashes: Iterable[int], m: int) -> list[int]:
+    """The names of the runs first seen in ``row`` (``hashes``: of their fields and texts, in
+    their order): row * m plus each one's hash below m, or the next free one after it."""
+    used: set[int] = set()
+    out = []
+    for h in hashes:
+        h %= m
+        while h in used:
+            h = (h + 1) % m
+        used.add(h)
+        out.append(row * m + h)
+    return out
+
+
 class GramIndex:
     """The gram files of the parts' rows (see the module docstring), added one row at a time
     in the order of the index.
@@ -582,9 +642,7 @@ class GramIndex:
         its field and text below M (the next free one if another run first seen in that row has
         it): one row changed, the other runs keep their names, and the gram files of runs it
         neither has nor had stay as they were."""
-        m = 4096
-        while m < 2 * max(Counter(first).values()):  # (the most runs first seen in one row)
-            m *= 2
+        m = name_base(Counter(first).values())
         hashes = list(map(zlib.crc32, map(str.encode, runs), fields))
         out = list(map(operator.add, map(m.__mul__, first), map(m.__rmod__, hashes)))
         counts = Counter(out)
@@ -593,16 +651,10 @@ class GramIndex:
         # Two runs of a row with the same hash (in most parts, a few rows): that row's runs
         # named again in order, each the next free one after its hash (the others, their hash).
         rows = {v // m for v in compress(counts, map((1).__lt__, counts.values()))}
-        prev, used = -1, set()
-        for k in compress(range(len(first)), map(rows.__contains__, first)):
-            n = first[k]
-            if n != prev:
-                prev, used = n, set()
-            h = hashes[k] % m
-            while h in used:
-                h = (h + 1) % m
-            used.add(h)
-            out[k] = n * m + h
+        for n, ks in groupby(compress(range(len(first)), map(rows.__contains__, first)), first.__getitem__):
+            ks = list(ks)
+            for k, v in zip(ks, row_names(n, [hashes[k] for k in ks], m), strict=True):
+                out[k] = v
         return out
 
     def sections(self, name: str) -> Iterator[tuple[int, bytes]]:
@@ -676,7 +728,7 @@ class GramIndex:
         items = map(b'"%s":[%s]'.__mod__, zip(labels, map(grams.pop, order), strict=True))  # (each let go when made)
         table: list[list[bytes]] = [[] for _ in range(self.nb)]
         _drain(map(list.append, map(table.__getitem__, compress(buckets, real)), compress(items, real)))
-        head = _js_json(name).encode() + b":{"
+        head = section_head(name)
         for b, found in enumerate(table):
             if found:
                 table[b] = []
