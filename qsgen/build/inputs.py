@@ -182,7 +182,9 @@ def approvals(root: Path, results: Results, head: str | None = None, rules_diges
     year = results.rules.year
     kept = kept_approvals.load(root, year) if use_cache else {}
     found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest)
-    if use_cache and found is not None and keep != kept:
+    # (kept without approvers too: then the next build of the same HEAD and rules neither
+    # reads rules/owners.yaml for them nor imports their code)
+    if use_cache and keep != kept:
         if later is not None:
             later.append(lambda: kept_approvals.save(root, keep, year))
         else:

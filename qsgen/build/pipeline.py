@@ -96,8 +96,9 @@ def _site_code(git_history: Any = None) -> Callable[[], None]:
         if done:
             return
         done.append(True)
-        if git_history is not None:
+        if git_history is not None:  # (a clean build: the approvals are gathered, not kept)
             git_history.start()
+            from qsgen.approvals import engine  # noqa: F401  (imported by build.approvals to gather)
         # (render: the site's code; approvals, history and lifecycle: asked for between the
         # reading and the rendering, when nothing else runs)
         from qsgen import lifecycle  # noqa: F401

@@ -16,7 +16,7 @@ import io
 import os
 import pickle
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from qsgen.incremental.cache import (
     STATUS_TABLE,
     DigestMemo,
     code_key,
+    digest,
     read_pickle,
     record_digest,
     remove_files,
@@ -40,8 +41,9 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 7  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
-#                                   7: the unit folder as walked, its status in the piece)
+FORMAT = 8  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+#                                   7: the unit folder as walked, its status in the piece; 8: the
+#                                   signature kept as its digest: ~1 MB less to read at 10,000 records)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -59,17 +61,24 @@ def _shard(path: str) -> str:
     return f"{parts[1]}-{parts[2]}" if len(parts) > 3 else ""
 
 
-def _by_shard(entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``entries`` (by path) split by _shard; the paths of a folder come one after another in
-    walk order, so a path in the folder of the one before is placed without splitting it."""
-    shards: dict[str, dict[str, Any]] = {}
+def _by_shard(entries: dict[str, Any], skip: Container[str] = ()) -> dict[str, dict[str, Any] | None]:
+    """``entries`` (by path) split by _shard, the shards of ``skip`` only named (None: their
+    entries not gathered); the paths of a folder come one after another in walk order, so a
+    path in the folder of the one before is placed without splitting it."""
+    shards: dict[str, dict[str, Any] | None] = {}
     folder, last = None, None
     for path, entry in entries.items():
         if folder is None or not path.startswith(folder) or path.find("/", len(folder)) >= 0:
             shard = _shard(path)
-            last = shards.setdefault(shard, {})
+            if shard in skip:
+                last = shards[shard] = None
+            else:
+                last = shards.get(shard)
+                if last is None:
+                    last = shards[shard] = {}
             folder = path[:path.rfind("/") + 1] if shard else None
-        last[path] = entry
+        if last is not None:
+            last[path] = entry
     return shards
 
 
@@ -93,7 +102,7 @@ class RecordMemo:
         self.parsed = 0  # files parsed by the last load
         self.reused = 0  # files replayed by the last load
         self.validity = ""  # loader_digest of the entries loaded from disk
-        self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
+        self.saved: dict[str, str] = {}  # shard -> digest of the signature of what is on disk (save_disk)
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
         self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
         self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
@@ -176,13 +185,14 @@ class RecordMemo:
         rewritten. Never raises for I/O (a memo that cannot be written only costs time).
         ``known``: DigestMemo.by_id of the build, record digests already computed."""
         known = known or {}
-        shards = _by_shard(self.entries)
         folder = self.disk_dir(root)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
         except OSError:
             return
+        # (the entries of a shard replayed from its very file are not gathered: only named)
+        shards = _by_shard(self.entries, {s for s in self.saved if s not in self.dirty and shard_file(s) in existing})
         wanted = set()
         dirs: dict[str, str] = {}
         table = self.status_table(root)
@@ -191,7 +201,7 @@ class RecordMemo:
         for shard, entries in shards.items():
             name = shard_file(shard)
             wanted.add(name)
-            if shard not in self.dirty and shard in self.saved and name in existing:
+            if entries is None:
                 continue  # every file replayed from this very shard
             attached = {}
             for p, e in entries.items():
@@ -199,7 +209,7 @@ class RecordMemo:
                     sig = self.attached.get(p)
                     attached[p] = sig if sig is not None else attachment_signature(root, e[1][0], dirs)
             folder_info = self._whole_folder(shard, entries)
-            signature = (sorted((p, e[0], attached.get(p)) for p, e in entries.items()), folder_info)
+            signature = digest(sorted((p, e[0], attached.get(p)) for p, e in entries.items()), folder_info)
             if self.saved.get(shard) == signature and name in existing:
                 continue
             if complete:  # removed before a shard changes: never newer than the shards it describes
@@ -229,7 +239,7 @@ class RecordMemo:
         if not complete and not failed:  # every shard on disk is what the table will say
             pieces = [self.pieces.get(shard) for shard in shards]
             if None in pieces:  # (a shard kept from an earlier build without its piece)
-                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in shards.items()]
+                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in _by_shard(self.entries).items()]
             statcheck.save_table(table, pieces)
 
     def _whole_folder(self, shard: str, entries: dict[str, Any]) -> tuple | None:
