@@ -15,6 +15,7 @@ import copyreg
 import io
 import os
 import pickle
+import struct
 import time
 from collections.abc import Container, Iterable, Iterator
 from operator import attrgetter
@@ -30,7 +31,7 @@ from qsgen.incremental.cache import (
     DigestMemo,
     code_key,
     digest,
-    read_pickle,
+    read_sealed,
     record_digest,
     remove_files,
     shard_file,
@@ -41,9 +42,10 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 8  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+FORMAT = 9  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
 #                                   7: the unit folder as walked, its status in the piece; 8: the
-#                                   signature kept as its digest: ~1 MB less to read at 10,000 records)
+#                                   signature kept as its digest: ~1 MB less to read at 10,000 records;
+#                                   9: the records' rests after the pickle, read as spans: _dumps)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -152,8 +154,12 @@ class RecordMemo:
         for name in names:
             if not name.endswith(".pickle"):
                 continue
+            payload = read_sealed(folder / name)
             try:
-                data = read_pickle(folder / name)
+                data = None if payload is None else _loads(payload)
+            except Exception:  # sealed by us, yet not loadable (a class that changed): a miss
+                continue
+            try:
                 if not isinstance(data, dict) or data.get("validity") != validity:
                     continue
                 memo.entries.update(data["entries"])
@@ -461,12 +467,13 @@ _REST = ("fields", "body", "lines", "body_line")
 _SLOT = {name: Record.__dict__[name] for name in _REST}  # Record's own slots
 
 
-def _rest_of(rec: Record) -> bytes:
+def _rest_of(rec: Record) -> bytes | memoryview:
     """The part of a record kept pickled apart (the body as UTF-8 bytes: see model.packed_record)."""
     if type(rec) is LazyRecord:
         rest = getattr(rec, "_rest", None)
         if rest is not None:
-            return rest
+            span = rec._span
+            return rest if span is None else rest[span[0]:span[1]]
     return pickle.dumps((rec.fields, rec.body.encode("utf-8", "surrogatepass"), rec.lines, rec.body_line),
                         protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -489,7 +496,7 @@ def _lazy(name: str) -> property:
         # says: pickled anew if saved)
         if getattr(self, "_rest", None) is not None:
             self._fill()
-        self._rest = self.names_md = None
+        self._rest = self._span = self.names_md = None
         slot.__set__(self, value)
 
     return property(get, put, doc=f"Record.{name}, unpickled when first read")
@@ -497,11 +504,12 @@ def _lazy(name: str) -> property:
 
 class LazyRecord(Record):
     """A Record of the record cache whose fields, body and lines are unpickled when first read
-    (from ``_rest``, what _rest_of wrote); ``names_md``: whether its body has ".md" (what
-    records.crosscheck.dead_links asks of every record). Equal to, shown as and pickled as the
-    Record it stands for."""
+    (from ``_rest``, what _rest_of wrote; with ``_span``, (start, end) of it in ``_rest``, the
+    rests of its shard's records as read: see _dumps); ``names_md``: whether its body has ".md"
+    (what records.crosscheck.dead_links asks of every record). Equal to, shown as and pickled
+    as the Record it stands for."""
 
-    __slots__ = ("_rest", "names_md")
+    __slots__ = ("_rest", "_span", "names_md")
 
     fields = _lazy("fields")
     body = _lazy("body")
@@ -515,7 +523,7 @@ class LazyRecord(Record):
             return
         except AttributeError:
             pass
-        fields, body, lines, body_line = pickle.loads(self._rest)
+        fields, body, lines, body_line = pickle.loads(_rest_of(self))
         _SLOT["fields"].__set__(self, fields)
         _SLOT["body"].__set__(self, body.decode("utf-8", "surrogatepass"))
         _SLOT["lines"].__set__(self, lines)
@@ -523,7 +531,7 @@ class LazyRecord(Record):
         if not _KEEP_REST or _shard(self.path) not in _KEEP_REST[0]:
             # kept (to be written back as it is) only in a shard that is saved again: a build
             # that reads every record (new templates) holds no second copy of them all
-            self._rest = None
+            self._rest = self._span = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
@@ -542,38 +550,74 @@ _KEEP_REST: list[set[str]] = []
 
 
 def _lazy_record(id: str, path: str, unit: str, kind: str, title: str, date: Any, attachments: list[str],
-                 names_md: bool, rest: bytes) -> LazyRecord:
+                 names_md: bool, rest: bytes | memoryview, span: tuple[int, int] | None) -> LazyRecord:
     rec = _new(LazyRecord)
-    rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments, rec.names_md, rec._rest = \
-        id, path, unit, kind, title, date, attachments, names_md, rest
+    rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments, rec.names_md, rec._rest, \
+        rec._span = id, path, unit, kind, title, date, attachments, names_md, rest, span
     return rec
 
 
 _new = object.__new__
 
 
-def _reduce_record(rec: Record) -> tuple:
-    md = rec.names_md
-    return (_lazy_record, (rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments,
-                           ".md" in rec.body if md is None else md, _rest_of(rec)))
+class _Rests:
+    """Stands, in a pickle of _dumps, for the rests of its records written after it (see _dumps)."""
+
+
+def _rests(view: memoryview) -> memoryview:
+    return view
 
 
 class _Packer(pickle.Pickler):
-    """Pickles the memo's entries: records as _lazy_record calls, FileResults as tuple.__new__ calls."""
+    """Pickles the memo's entries: records as _lazy_record calls (their rests gathered in
+    ``rests``, each record naming its span), FileResults as tuple.__new__ calls."""
 
-    dispatch_table = copyreg.dispatch_table.copy()
-    dispatch_table[Record] = _reduce_record
-    dispatch_table[LazyRecord] = _reduce_record
+    def __init__(self, file: Any) -> None:
+        from qsgen.records import FileResult
+
+        super().__init__(file, protocol=5, buffer_callback=lambda _buffer: False)
+        self.rests: list[bytes | memoryview] = []
+        self.size = 0
+        self.marker = _Rests()
+        # (an instance's own table: with one on the class the pickler would take the class's)
+        self.dispatch_table = {**copyreg.dispatch_table, Record: self._record, LazyRecord: self._record,
+                               FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r))),
+                               _Rests: lambda _m: (_rests, (pickle.PickleBuffer(b""),))}
+
+    def _record(self, rec: Record) -> tuple:
+        md = rec.names_md
+        rest = _rest_of(rec)
+        at, self.size = self.size, self.size + len(rest)
+        self.rests.append(rest)
+        return (_lazy_record, (rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments,
+                               ".md" in rec.body if md is None else md, self.marker, (at, self.size)))
+
+
+_HEAD = struct.Struct("<Q")  # a _dumps payload: the pickle's length, the pickle, the rests
 
 
 def _dumps(data: Any) -> bytes:
-    from qsgen.records import FileResult
-
+    """``data`` pickled (records as LazyRecords), then their rests in one piece: read back by
+    _loads, each record's rest is a span of what was read, not a bytes object of its own
+    (9 MB of copies and ~2,300 pages of memory to fault in at 10,000 records)."""
     buf = io.BytesIO()
-    packer = _Packer(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r)))}
+    buf.write(_HEAD.pack(0))
+    packer = _Packer(buf)
     packer.dump(data)
+    size = buf.tell() - _HEAD.size
+    buf.writelines(packer.rests)
+    out = buf.getbuffer()
+    _HEAD.pack_into(out, 0, size)
+    del out
     return buf.getvalue()
+
+
+def _loads(payload: bytes | memoryview) -> Any:
+    """What _dumps pickled."""
+    view = memoryview(payload)
+    (size,) = _HEAD.unpack_from(view)
+    end = _HEAD.size + size
+    return pickle.loads(view[_HEAD.size:end], buffers=[view[end:]])
 
 
 RACY_NS = 100_000_000  # without the file system's clock: a folder changed this close before the walk is racy
