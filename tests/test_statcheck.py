@@ -61,6 +61,23 @@ def test_no_answer_without_a_readable_table(tmp_path):
     assert nothing.proc is None and nothing.changed(0) is None
 
 
+def test_each_tables_answer_is_taken_as_it_comes(tmp_path, monkeypatch):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for base in (a, b):
+        base.mkdir()
+        (base / "x.md").write_text("一\n", "utf-8")
+        statcheck.save_table(tmp_path / f"{base.name}.marshal", _table(base, ["x.md"]))
+    (b / "x.md").write_text("二二\n", "utf-8")
+    check = statcheck.start([(tmp_path / "a.marshal", a), (tmp_path / "b.marshal", b)])
+    assert check.changed(0) == set() and len(check.report) == 1  # (the second not waited for)
+    assert check.changed(1) == {"x.md"} and check.proc is None  # (all in: the helper is done)
+    again = statcheck.start([(tmp_path / "a.marshal", a), (tmp_path / "b.marshal", b)])
+    assert again.changed(1) == {"x.md"} and again.changed(0) == set()  # (asked in any order)
+    monkeypatch.setattr(statcheck, "TIMEOUT", 0)  # no answer in time: none trusted
+    late = statcheck.start([(tmp_path / "a.marshal", a)])
+    assert late.changed(0) is None and late.proc is None
+
+
 def test_an_unused_helper_is_stopped(tmp_path):
     table = tmp_path / "t.marshal"
     statcheck.save_table(table, {"x": (1,)})

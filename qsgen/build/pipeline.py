@@ -352,7 +352,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             site_code)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
-        store.use_check(check.changed(1), out)
+        store.use_check(lambda: check.changed(1), out)  # (the helper checks the pages next: asked later)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
                                        digests if use_cache else None, when.date() if when else None,
                                        last_commit=lasts.last if lasts is not None else None)
@@ -416,6 +416,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             raise writer.write_failure(e, out, written=written) from e
         raise
     if use_cache:
+        check.changed(1)  # (if no page asked for it: a table the helper refused is said with the others)
         store.save(root, out)
         refused = cache.rejected_warning(cache.take_rejected(), root)
         if refused is not None:
