@@ -195,3 +195,19 @@ def test_the_record_memo_tells_a_body_changed_from_a_field_changed(corpus, tmp_p
     assert digests.earlier(body_only=True) == {id(ra): was[ra.path]}
     memo.load(root, rules, digests)  # (nothing read again: nothing noted)
     assert digests.before == {}
+
+
+def test_files_put_in_the_site_by_hand_go_with_the_next_build(corpus, tmp_path):
+    root = copy_of(corpus, tmp_path)
+    pipeline.build(root, quiet=True)
+    site = root / "_site"
+    unit = next(p for p in (site / "2023" / "records").iterdir() if p.is_dir())
+    (site / "extra.html").write_text("手放的", "utf-8")
+    (unit / "stray.html").write_text("手放的", "utf-8")
+    (site / "newdir").mkdir()
+    (site / "newdir" / "f.txt").write_text("手放的", "utf-8")
+    rec = _records(root)[0]
+    rec.write_text(rec.read_text("utf-8").replace("\n---\n\n", "\n---\n\n（又一次）", 1), "utf-8")
+    pipeline.build(root, quiet=True)
+    assert _tree(site) == _tree(_clean(root, tmp_path))
+    assert not (site / "newdir").exists()

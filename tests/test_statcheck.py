@@ -78,6 +78,28 @@ def test_each_tables_answer_is_taken_as_it_comes(tmp_path, monkeypatch):
     assert late.changed(0) is None and late.proc is None
 
 
+def test_the_helper_lists_a_folder_as_the_writer_walks_it(tmp_path):
+    site = tmp_path / "site"
+    for rel in ("a.html", "x/b.html", "x/y/c.js", "x/y/空.html", "z/d.css"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("·", "utf-8")
+    (site / "empty").mkdir()
+    (site / "link").symlink_to(site / "x", target_is_directory=True)
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    check = statcheck.start([(table, site)], listing=site)
+    files, dirs = set(), set()
+    for dirpath, _dirnames, filenames in os.walk(site):  # (writer.update_site's own walk)
+        rel = os.path.relpath(dirpath, site).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        if prefix:
+            dirs.add(rel)
+        files.update(prefix + name for name in filenames)
+    assert check.listing() == (files, dirs) and "x/y/空.html" in files and "empty" in dirs
+    assert check.changed(0) == set() and check.proc is None
+    assert statcheck.start([(table, site)]).listing() is None  # (not asked for)
+
+
 def test_an_unused_helper_is_stopped(tmp_path):
     table = tmp_path / "t.marshal"
     statcheck.save_table(table, {"x": (1,)})

@@ -247,8 +247,9 @@ def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list
     from qsgen.incremental import cache, pagestore, recordmemo, statcheck
 
     # the status of every record file and page, checked on the other core
+    # (and the site listed, for updating it in place: writer.update_site)
     check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
-                             (pagestore.PageStore.status_table(root), out)])
+                             (pagestore.PageStore.status_table(root), out)], listing=out)
     if not _clean(root, True):
         # pages will be reused (no worker reads records, so none of read_many's meanwhile): the
         # site's code (Jinja, Markdown, the pages) is imported first, while the cache files are
@@ -398,7 +399,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                                 meanwhile=save_memos)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:
-            writer.update_site(files, out, root)  # only what changed is written
+            writer.update_site(files, out, root, check.listing())  # only what changed is written
         else:
             try:
                 store.materialize(files)

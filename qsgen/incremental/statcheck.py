@@ -42,6 +42,9 @@ import hmac, marshal, os, sys
 key = sys.stdin.buffer.read()
 magic = MAGIC
 args = sys.argv[1:]
+listing = None
+if len(args) % 3 == 1:  # (a folder to list after the tables)
+    listing = args.pop()
 out = sys.stdout.buffer
 def answer(value):
     data = marshal.dumps(value)
@@ -80,6 +83,18 @@ for at in range(0, len(args), 3):
         if have[:len(want)] != want:
             changed.append(rel)
     answer(changed)
+if listing is not None:  # its files and folders, as writer.update_site walks them
+    files, dirs = [], []
+    try:
+        for dirpath, _dirnames, filenames in os.walk(listing):
+            rel = os.path.relpath(dirpath, listing).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            if prefix:
+                dirs.append(rel)
+            files += [prefix + name for name in filenames]
+        answer([files, dirs])
+    except Exception:
+        answer(None)
 """.replace("MAGIC", repr(MAGIC))
 
 TIMEOUT = 30  # seconds; a helper that takes longer is killed and its report ignored
@@ -126,31 +141,45 @@ class Check:
     """A running helper; ``changed(i)``: the paths of the i-th table whose status changed, or
     None when there is no trustworthy answer (no table, the helper failed): stat them yourself."""
 
-    def __init__(self, proc: subprocess.Popen | None, count: int, tables: list[Path] | None = None) -> None:
+    def __init__(self, proc: subprocess.Popen | None, count: int, tables: list[Path] | None = None,
+                 listing: bool = False) -> None:
         self.proc, self.count = proc, count
         self.tables = tables or []
+        self.answers = count + (1 if listing else 0)  # (the tables', then the listing's)
         self.report: list[Any] = []  # the answers received, table by table
         self.deadline: float | None = None  # (TIMEOUT after the first ask)
 
     def changed(self, i: int) -> set[str] | None:
-        while len(self.report) <= i and self.proc is not None:
+        self._take(i)
+        part = self.report[i] if i < len(self.report) else None
+        return set(part) if isinstance(part, list) else None
+
+    def listing(self) -> tuple[set[str], set[str]] | None:
+        """(files, folders) of the folder start() was asked to list, paths relative to it
+        (as writer.update_site walks it), listed by the helper after the tables; None when
+        not asked for or not had."""
+        self._take(self.count)
+        part = self.report[self.count] if self.count < len(self.report) else None
+        return (set(part[0]), set(part[1])) if isinstance(part, list) and len(part) == 2 else None
+
+    def _take(self, i: int) -> None:
+        """The helper's answers up to the i-th, as they come."""
+        while len(self.report) <= i < self.answers and self.proc is not None:
             part = self._next()
             if part is _FAILED:
                 self.close()
                 break
-            table = self.tables[len(self.report)]
             self.report.append(part)
-            if part is False:  # not sealed with this repository's key
+            table = self.tables[len(self.report) - 1] if len(self.report) <= self.count else None
+            if part is False and table is not None:  # not sealed with this repository's key
                 try:
                     with open(table, "rb") as f:
                         head = f.read(len(MAGIC))
                 except OSError:
                     head = b""
                 reject(table, quiet=seal_of(table)[0] is PROCESS_KEY and head == MAGIC)
-            if len(self.report) == self.count:
+            if len(self.report) == self.answers:
                 self.close()  # (every answer in: the helper has ended)
-        part = self.report[i] if i < len(self.report) else None
-        return set(part) if isinstance(part, list) else None
 
     def _next(self) -> Any:
         """The helper's next answer; _FAILED when it cannot be had (the helper failed, or took
@@ -202,9 +231,11 @@ class Check:
 _FAILED = object()  # (no answer from the helper)
 
 
-def start(pairs: list[tuple[Path, Path]]) -> Check:
+def start(pairs: list[tuple[Path, Path]], listing: Path | None = None) -> Check:
     """Check each (table file, base folder) in a helper process; tables that do not exist are
-    not looked at (their report is None)."""
+    not looked at (their report is None). ``listing``: a folder whose files and folders the
+    helper lists after (Check.listing; a site updated in place: ~8 ms of directory reading
+    at 11,000 files, on the other core)."""
     args: list[str] = []
     keys = set()
     for table, base in pairs:
@@ -213,6 +244,8 @@ def start(pairs: list[tuple[Path, Path]]) -> Check:
         args += [os.fspath(table), os.path.join(os.fspath(base), ""), os.fsdecode(name)]
     if not sys.executable or not any(os.path.isfile(t) for t, _b in pairs) or len(keys) != 1:
         return Check(None, len(pairs))
+    if listing is not None:
+        args.append(os.fspath(listing))
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _HELPER, *args],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -223,4 +256,4 @@ def start(pairs: list[tuple[Path, Path]]) -> Check:
         proc.stdin = None  # (communicate() would flush it)
     except (OSError, ValueError):
         return Check(None, len(pairs))
-    return Check(proc, len(pairs), [Path(t) for t, _b in pairs])
+    return Check(proc, len(pairs), [Path(t) for t, _b in pairs], listing is not None)

@@ -210,7 +210,8 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
         raise
 
 
-def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
+def update_site(files: Mapping[str, bytes], out: Path, root: Path,
+                listed: tuple[set[str], set[str]] | None = None) -> set[str]:
     """Bring the site at ``out`` (a previous qsgen build) to exactly ``files``, in place.
 
     For an incremental build: the files whose bytes differ are written beside the site first
@@ -220,23 +221,26 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path) -> set[str]:
     reader may see new and old pages side by side for the moment the renames take, and an
     interrupted update leaves a mix of whole old and whole new files (the next build repairs
     it). A value ``KEPT`` says the file at that path is already right (not even read).
-    Returns the paths written.
+    ``listed``: the site's (files, folders), relative paths, as listed by the caller during
+    the build (statcheck's helper, on the other core) instead of here. Returns the paths written.
     """
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))
     if not (out / MARKER).is_file():
         raise QsgenError(f"{out} 不是以前由 qsgen 生成的站点，不能原地更新")
     plan = _plan(files)
-    existing: set[str] = set()
-    dirs: set[str] = set()
     base = os.fspath(out)
-    for dirpath, _dirnames, filenames in os.walk(base):
-        rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
-        prefix = "" if rel == "." else rel + "/"
-        if prefix:
-            dirs.add(rel)
-        for name in filenames:
-            existing.add(prefix + name)
+    if listed is not None:
+        existing, dirs = listed
+    else:
+        existing, dirs = set(), set()
+        for dirpath, _dirnames, filenames in os.walk(base):
+            rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            if prefix:
+                dirs.add(rel)
+            for name in filenames:
+                existing.add(prefix + name)
     existing.discard(MARKER)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.qsgen-new-", dir=out.parent))
