@@ -68,21 +68,22 @@ def rules_data(cfg: OwnersConfig, rules: Rules) -> tuple:
 
 
 def gather(root: Path, results: Results, kept: dict[str, Any] | None = None, head: str | None = None,
-           rules_digest: str | None = None) -> tuple[dict[str, SiteApproval] | None, tuple | None,
+           rules_digest: str | None = None, paths: list[str] | None = None) -> tuple[dict[str, SiteApproval] | None, tuple | None,
                                                      list[Diagnostic], dict[str, Any]]:
     """(record and assessment path -> SiteApproval, the rules page's data, warnings, what to
-    keep for the next build). (None, None, …) when rules/owners.yaml names no approver: then no
+    keep for the next build) of ``paths`` (by default every record and assessment file's). (None, None, …) when rules/owners.yaml names no approver: then no
     page mentions approvals. ``kept``: what the last build kept (incremental/approvals.py);
     its site data is reused while HEAD (``head``) and the rules (``rules_digest``) are the
     same, its verdicts while the signers file is."""
     kept = kept or {}
     rules = results.rules
-    paths = sorted({r.path for r in results.records.records}
-                   | {a.path for a in results.records.assessments.values()})
+    if paths is None:  # (the caller's, when it has them: the same)
+        paths = sorted({r.path for r in results.records.records}
+                       | {a.path for a in results.records.assessments.values()})
     key = (head, rules_digest, rules.year)
     site = kept.get("site")
     if head is not None and rules_digest is not None and site and site[0] == key and \
-            set(paths) <= site[1][2]:
+            site[1][2].issuperset(paths):
         data, policy, _asked = site[1]
         return ({p: data[p] for p in paths if p in data} if data is not None else None, policy,
                 list(site[2]) if len(site) > 2 else [], kept)

@@ -19,6 +19,7 @@ their bytes are the same.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import zlib
 from collections.abc import Callable, Iterator
@@ -67,6 +68,9 @@ def year_key(results: Results, inputs: Any, rules_digest: str, code: str, years:
 def root_key(code: str, source_date: Any, templates: Any, years: Any, example: bool) -> str:
     """What every cached page of the site's root shares: code, templates, the build's date, the years."""
     return digest(code, "root", source_date, str(templates), tuple(years), example)
+
+
+_ID = operator.attrgetter("id")
 
 
 def _unit_key(gkey: str, outline: str, history_id: str, paths: str, sums: list[str]) -> str:
@@ -166,7 +170,9 @@ class CachedPages(Pages):
         store, results = self.store, site.results
         gkey = self.keys[site.folder]
         digests = store.digests.table(results.records.records)
-        paths = digest(sorted(site.record_paths))
+        # the set of record paths (none has a NUL in it)
+        paths = hashlib.blake2b("\0".join(sorted(site.record_paths)).encode("utf-8", "surrogatepass"),
+                                digest_size=16).hexdigest()
 
         def key_of(rec: Record) -> str:
             return digest(gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
@@ -179,6 +185,7 @@ class CachedPages(Pages):
         before = store.digests.earlier()
         rows_kept: set[str] = set()
         whole: set[str] = set()  # units whose record pages are all in the site as written
+        covered = 0
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
@@ -202,11 +209,12 @@ class CachedPages(Pages):
                 keys = [key_of(rec) for rec in own]
             if same is not None:
                 self.new_keysets[name] = (same, keys)
-            for rec, key in zip(own, keys, strict=True):
-                self.rec_keys[rec.id] = key
-        for rec in results.records.records:  # (records of no unit of the rules)
-            if rec.id not in self.rec_keys:
-                self.rec_keys[rec.id] = key_of(rec)
+            self.rec_keys.update(zip(map(_ID, own), keys, strict=True))
+            covered += len(own)
+        if covered != len(results.records.records):
+            for rec in results.records.records:  # (records of no unit of the rules)
+                if rec.id not in self.rec_keys:
+                    self.rec_keys[rec.id] = key_of(rec)
         self.whole = whole
         return rows_kept
 
@@ -216,15 +224,17 @@ class CachedPages(Pages):
         # (the loop over every record of an incremental build: kept lean)
         rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
         ready, new_pages, reused, linkable = self.ready, self.new_pages, 0, store.linkable
-        whole = self.whole
-        for rec in site.results.records.records:
+        whole, records = self.whole, site.results.records
+        for slug in sorted(whole):  # (kept in the store as they were, not one by one)
+            kept = [folder + record_file(rid) for rid in map(_ID, records.by_unit(slug))]
+            ready.update(dict.fromkeys(kept, KEPT))
+            linkable.update(kept)
+            reused += len(kept)
+        for rec in records.records:
+            if rec.unit in whole:
+                continue
             rid = rec.id
             path = folder + record_file(rid)
-            if rec.unit in whole:  # (kept in the store as they were, not one by one)
-                ready[path] = KEPT
-                linkable.add(path)
-                reused += 1
-                continue
             key = rec_keys[rid]
             data = get(path, key)
             # reused with its search row (same key); a page kept without its row (an older
