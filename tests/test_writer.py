@@ -7,6 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qsgen.core.errors import QsgenError
 from qsgen.publish import writer
@@ -265,3 +267,18 @@ def test_a_streamed_file_has_the_fixed_mode_and_its_own_status(tmp_path, mask):
     st = (tmp_path / "a" / "b.html").stat()
     assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE
     assert (made.size, made.ino, made.mtime, made.ctime) == (9, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(names=st.lists(st.tuples(st.lists(st.sampled_from(["a", "A", "b", "é", "é", "x.html", "X.HTML", "", "..", "c d"]),
+                                         min_size=1, max_size=3), st.booleans()), max_size=12))
+def test_the_plan_made_in_bulk_is_the_plan_checked_file_by_file(names):
+    files = {"/".join(parts): (writer.KEPT if kept else b"x") for parts, kept in names}
+    try:
+        want = writer._checked_plan(files)
+    except QsgenError as e:
+        with pytest.raises(QsgenError) as got:
+            writer._plan(files)
+        assert got.value.message == e.message
+        return
+    assert writer._plan(files) == want

@@ -391,11 +391,40 @@ def _check_out(out: Path, root: Path) -> None:
 
 
 def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
-    """Validate every path before anything is written; sorted for deterministic writes."""
+    """Validate every path before anything is written; sorted for deterministic writes.
+
+    Worked out in bulk (C-level maps over the ~11,000 paths of the 10,000-record site, most of
+    them pages kept: ~7 ms a build one at a time); when anything is wrong, one at a time again
+    (_checked_plan), to say exactly what."""
+    paths = sorted(files)
+    datas = list(map(files.__getitem__, paths))
+    todo = [i for i, data in enumerate(datas) if not isinstance(data, Kept)]
+    for i in todo:  # (the files not kept: checked and made bytes)
+        if path_problem(paths[i]) is not None:
+            return _checked_plan(files)
+        datas[i] = _as_bytes(paths[i], datas[i])
+    folded = (list(map(str.lower, paths)) if "".join(paths).isascii()
+              else [_folded(path) for path in paths])
+    folders = set()
+    for parent in {path[:path.rfind("/")] for path in paths if "/" in path}:
+        while parent and parent not in folders:  # every folder a file is in, up to the top
+            folders.add(parent)
+            parent = parent[:max(parent.rfind("/"), 0)]
+    if len(set(folded)) != len(paths) or not folders.isdisjoint(paths):
+        return _checked_plan(files)
+    return list(zip(paths, datas, strict=True))
+
+
+def _folded(path: str) -> str:
+    """What a file system that ignores case and Unicode forms (macOS, Windows) takes a name for."""
+    return path.lower() if path.isascii() else unicodedata.normalize("NFC", path).casefold()
+
+
+def _checked_plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
+    """_plan one file at a time: every problem said (QsgenError), else the plan."""
     problems: list[str] = []
     seen: dict[str, str] = {}
     plan: list[tuple[str, bytes]] = []
-    normalize = unicodedata.normalize
     for path in sorted(files):
         data = files[path]
         # A page kept from the last build is a file of the site, checked when it was written.
@@ -406,7 +435,7 @@ def _plan(files: Mapping[str, bytes]) -> list[tuple[str, bytes]]:
                 continue
             data = _as_bytes(path, data)
         # Two names that one file system (macOS, Windows) treats as the same file.
-        folded = path.lower() if path.isascii() else normalize("NFC", path).casefold()
+        folded = _folded(path)
         if folded in seen:
             problems.append(f"两个输出文件只差大小写或 Unicode 写法，部分服务器上会互相覆盖："
                             f"{seen[folded]} 与 {path}")
