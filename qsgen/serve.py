@@ -87,7 +87,7 @@ class Engine:
                 self.rules[year], self.rules_digest[year] = rules, digest
                 self.memo.clear(year)
             rules = self.rules[year]
-            records, record_diags = self.memo.load(root, rules)
+            records, record_diags = self.memo.load(root, rules, self.store.digests)
             diags += record_diags
             today = gather.example_date(root, year) or (when.date() if when else None)
             if any(d.severity == "error" for d in record_diags):
@@ -95,7 +95,8 @@ class Engine:
                 continue
             memo = self.scores.setdefault(year, scorememo.ScoreMemo())
             r = memo.score(rules, records, self.store.digests.table(records.records),
-                           base=scorememo.scoring_digest(digest), as_of=in_progress(rules, today))
+                           base=scorememo.scoring_digest(digest), as_of=in_progress(rules, today),
+                           before=self.store.digests.earlier(body_only=True))
             r.lifecycle, life = evaluate(root, rules, records, today, r)  # 公示, objections, 定稿
             diags += life
             results.append(r)

@@ -113,6 +113,23 @@ def test_a_pass_started_ahead_gives_what_a_pass_for_the_paths_gives(repo):
     assert HistoryPass(repo.root, ["records"], now=False).history(want) == file_history(repo.root, want)
 
 
+def test_git_asked_ahead_answers_as_asked_then(repo, tmp_path):
+    want = (gitinfo.head_commit(repo.root), gitinfo.tracks(repo.root, "records"), gitinfo.tracks(repo.root, "_x"))
+    assert want[0][0] == repo.c3 and want[1] and not want[2]
+    gitinfo.start_ahead(repo.root, "records")
+    gitinfo.start_ahead(repo.root, "records")  # (once)
+    assert len(gitinfo._STARTED) == 2
+    assert (gitinfo.head_commit(repo.root), gitinfo.tracks(repo.root, "records")) == want[:2]
+    assert gitinfo._STARTED == {}  # (each answer taken once: asked again, git is run again)
+    assert gitinfo.head_commit(repo.root) == want[0]
+    gitinfo.start_ahead(repo.root, "_x")
+    assert gitinfo.tracks(repo.root, "_x") is False
+    gitinfo.end_ahead()  # (HEAD's, never asked for)
+    assert gitinfo._STARTED == {}
+    gitinfo.start_ahead(tmp_path / "not-a-repository")
+    assert gitinfo.head_commit(tmp_path / "not-a-repository") is None
+
+
 def test_stops_early_when_all_found(repo):
     h = file_history(repo.root, ["rules/2023/assessment.yaml"])
     assert h == {"rules/2023/assessment.yaml": file_history(repo.root)["rules/2023/assessment.yaml"]}

@@ -108,6 +108,20 @@ def test_an_edit_rebuilds_only_what_changed_and_bumps_the_version(running, repo)
     assert preview.version == v0 + 1
 
 
+def test_an_edit_of_a_body_alone_scores_nothing_again(running, repo, tmp_path):
+    preview, _base = running
+    rec = a_record(repo)
+    rec.write_text(rec.read_text("utf-8").replace("\n---\n\n", "\n---\n\n（第1次更新）", 1), "utf-8")
+    assert preview.rebuild([str(rec)])
+    assert preview.engine.scores[2023].scored == 0
+    assert preview.engine.store.rendered == 1
+    pipeline.build(repo, tmp_path / "site", quiet=True, use_cache=False)
+    built = {p.relative_to(tmp_path / "site").as_posix(): p.read_bytes()
+             for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    assert {k: v for k, v in preview.files.items() if k != ".qsgen-site"} == \
+        {k: v for k, v in built.items() if k != ".qsgen-site"}
+
+
 def test_a_broken_record_shows_its_error_and_the_server_keeps_running(running, repo):
     preview, base = running
     rec = a_record(repo, "guxian", "case")

@@ -61,6 +61,45 @@ def test_no_answer_without_a_readable_table(tmp_path):
     assert nothing.proc is None and nothing.changed(0) is None
 
 
+def test_each_tables_answer_is_taken_as_it_comes(tmp_path, monkeypatch):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for base in (a, b):
+        base.mkdir()
+        (base / "x.md").write_text("一\n", "utf-8")
+        statcheck.save_table(tmp_path / f"{base.name}.marshal", _table(base, ["x.md"]))
+    (b / "x.md").write_text("二二\n", "utf-8")
+    check = statcheck.start([(tmp_path / "a.marshal", a), (tmp_path / "b.marshal", b)])
+    assert check.changed(0) == set() and len(check.report) == 1  # (the second not waited for)
+    assert check.changed(1) == {"x.md"} and check.proc is None  # (all in: the helper is done)
+    again = statcheck.start([(tmp_path / "a.marshal", a), (tmp_path / "b.marshal", b)])
+    assert again.changed(1) == {"x.md"} and again.changed(0) == set()  # (asked in any order)
+    monkeypatch.setattr(statcheck, "TIMEOUT", 0)  # no answer in time: none trusted
+    late = statcheck.start([(tmp_path / "a.marshal", a)])
+    assert late.changed(0) is None and late.proc is None
+
+
+def test_the_helper_lists_a_folder_as_the_writer_walks_it(tmp_path):
+    site = tmp_path / "site"
+    for rel in ("a.html", "x/b.html", "x/y/c.js", "x/y/空.html", "z/d.css"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("·", "utf-8")
+    (site / "empty").mkdir()
+    (site / "link").symlink_to(site / "x", target_is_directory=True)
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    check = statcheck.start([(table, site)], listing=site)
+    files, dirs = set(), set()
+    for dirpath, _dirnames, filenames in os.walk(site):  # (writer.update_site's own walk)
+        rel = os.path.relpath(dirpath, site).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        if prefix:
+            dirs.add(rel)
+        files.update(prefix + name for name in filenames)
+    assert check.listing() == (files, dirs) and "x/y/空.html" in files and "empty" in dirs
+    assert check.changed(0) == set() and check.proc is None
+    assert statcheck.start([(table, site)]).listing() is None  # (not asked for)
+
+
 def test_an_unused_helper_is_stopped(tmp_path):
     table = tmp_path / "t.marshal"
     statcheck.save_table(table, {"x": (1,)})

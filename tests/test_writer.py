@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qsgen.core.errors import QsgenError
 from qsgen.publish import writer
@@ -305,3 +307,18 @@ def test_a_page_that_cannot_be_written_through_an_open_folder_names_its_whole_pa
         folders.stream("2023/records/a/x.html", b"x")
     folders.close()
     assert e.value.errno == errno.ENOSPC and e.value.filename == os.path.join(tmp_path, "2023", "records", "a", "x.html")
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(names=st.lists(st.tuples(st.lists(st.sampled_from(["a", "A", "b", "é", "é", "x.html", "X.HTML", "", "..", "c d"]),
+                                         min_size=1, max_size=3), st.booleans()), max_size=12))
+def test_the_plan_made_in_bulk_is_the_plan_checked_file_by_file(names):
+    files = {"/".join(parts): (writer.KEPT if kept else b"x") for parts, kept in names}
+    try:
+        want = writer._checked_plan(files)
+    except QsgenError as e:
+        with pytest.raises(QsgenError) as got:
+            writer._plan(files)
+        assert got.value.message == e.message
+        return
+    assert writer._plan(files) == want

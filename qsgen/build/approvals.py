@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qsgen.approvals import engine
-from qsgen.approvals.owners import OwnersConfig
-from qsgen.approvals.responsible import kind_departments
 from qsgen.core.errors import Diagnostic
 from qsgen.core.kinds import KINDS
 from qsgen.core.model import Results, Rules
-from qsgen.repo.commits import Verdict
+
+if TYPE_CHECKING:  # (the approvals' code is imported when approvals are gathered, not while
+    # the last build's are reused: an incremental build of the same HEAD)
+    from qsgen.approvals import engine
+    from qsgen.approvals.owners import OwnersConfig
+    from qsgen.repo.commits import Verdict
 
 # What a record page shows of an approval: (status, responsible department names joined by
 # "、", the signer's department name, the signer's name ("" unless names are shown), the date of
@@ -23,6 +25,8 @@ SiteApproval = tuple[str, str, str, str, str, str]
 def site_data(report: engine.Report, cfg: OwnersConfig, rules: Rules, paths: list[str]
               ) -> dict[str, SiteApproval]:
     """{path: SiteApproval} of ``paths`` from an evaluated report."""
+    from qsgen.approvals import engine
+
     names = rules.departments
     out: dict[str, SiteApproval] = {}
     for path in paths:
@@ -40,6 +44,8 @@ def site_data(report: engine.Report, cfg: OwnersConfig, rules: Rules, paths: lis
 def rules_data(cfg: OwnersConfig, rules: Rules) -> tuple:
     """What the rules page says about approving: (show names, ((department name, (what it
     approves, …), (approver names, …) or (), number of approvers), …))."""
+    from qsgen.approvals.responsible import kind_departments
+
     names = rules.departments
     approves: dict[str, list[str]] = {}
     for kind, depts in kind_departments(rules, cfg.assessment_office).items():
@@ -62,23 +68,27 @@ def rules_data(cfg: OwnersConfig, rules: Rules) -> tuple:
 
 
 def gather(root: Path, results: Results, kept: dict[str, Any] | None = None, head: str | None = None,
-           rules_digest: str | None = None) -> tuple[dict[str, SiteApproval] | None, tuple | None,
+           rules_digest: str | None = None, paths: list[str] | None = None) -> tuple[dict[str, SiteApproval] | None, tuple | None,
                                                      list[Diagnostic], dict[str, Any]]:
     """(record and assessment path -> SiteApproval, the rules page's data, warnings, what to
-    keep for the next build). (None, None, …) when rules/owners.yaml names no approver: then no
+    keep for the next build) of ``paths`` (by default every record and assessment file's). (None, None, …) when rules/owners.yaml names no approver: then no
     page mentions approvals. ``kept``: what the last build kept (incremental/approvals.py);
     its site data is reused while HEAD (``head``) and the rules (``rules_digest``) are the
     same, its verdicts while the signers file is."""
     kept = kept or {}
     rules = results.rules
-    paths = sorted({r.path for r in results.records.records}
-                   | {a.path for a in results.records.assessments.values()})
+    if paths is None:  # (the caller's, when it has them: the same)
+        paths = sorted({r.path for r in results.records.records}
+                       | {a.path for a in results.records.assessments.values()})
     key = (head, rules_digest, rules.year)
     site = kept.get("site")
     if head is not None and rules_digest is not None and site and site[0] == key and \
-            set(paths) <= site[1][2]:
+            site[1][2].issuperset(paths):
         data, policy, _asked = site[1]
-        return ({p: data[p] for p in paths if p in data} if data is not None else None, policy, [], kept)
+        return ({p: data[p] for p in paths if p in data} if data is not None else None, policy,
+                list(site[2]) if len(site) > 2 else [], kept)
+    from qsgen.approvals import engine
+
     known: tuple[str, dict[str, Verdict]] | None = kept.get("verdicts")
     report, cfg, diags = engine.run(root, paths, preloaded={rules.year: rules}, known=known)
     warnings = [Diagnostic(d.path, d.line, d.col, "审核签名：" + d.message, d.hint, "warning") for d in diags]
@@ -88,4 +98,5 @@ def gather(root: Path, results: Results, kept: dict[str, Any] | None = None, hea
         data, policy = site_data(report, cfg, rules, paths), rules_data(cfg, rules)
         same = known[1] if known and known[0] == report.signers_digest else {}
         verdicts = (report.signers_digest, {**same, **report.verdicts})
-    return data, policy, warnings, {"verdicts": verdicts, "site": (key, (data, policy, frozenset(paths)))}
+    return data, policy, warnings, {"verdicts": verdicts,
+                                    "site": (key, (data, policy, frozenset(paths)), tuple(warnings))}

@@ -152,7 +152,7 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
     if commit is False:
         commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
-    found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes, later)
+    found, policy = approvals(root, results, head, rules_digest if use_cache else None, notes, later, paths)
     read = history if early is None else (lambda root, paths: early.history(paths))
     return SiteInputs(
         history=(cached_history(root, paths, head, read, results.rules.year, later) if use_cache
@@ -170,19 +170,22 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
 
 
 def approvals(root: Path, results: Results, head: str | None = None, rules_digest: str | None = None,
-              notes: list[Diagnostic] | None = None, later: list | None = None
+              notes: list[Diagnostic] | None = None, later: list | None = None, paths: list[str] | None = None
               ) -> tuple[dict | None, tuple | None]:
     """The approvals the pages show and what the rules page says of them (build/approvals.py);
     (None, None) without approvers in rules/owners.yaml. With ``head`` and ``rules_digest`` the
-    last build's are reused (.qsgen-cache/approvals.pickle)."""
+    last build's are reused (.qsgen-cache/approvals.pickle). ``paths``: the sorted record and
+    assessment files' paths, when the caller has them."""
     from qsgen.build import approvals as gather
     from qsgen.incremental import approvals as kept_approvals
 
     use_cache = head is not None and rules_digest is not None
     year = results.rules.year
     kept = kept_approvals.load(root, year) if use_cache else {}
-    found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest)
-    if use_cache and found is not None and keep != kept:
+    found, policy, warnings, keep = gather.gather(root, results, kept, head, rules_digest, paths)
+    # (kept without approvers too: then the next build of the same HEAD and rules neither
+    # reads rules/owners.yaml for them nor imports their code)
+    if use_cache and keep != kept:
         if later is not None:
             later.append(lambda: kept_approvals.save(root, keep, year))
         else:

@@ -58,7 +58,7 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     say(f"读取规则：{rules.root}/，{len(rules.units)} 个考核单位，{len(rules.adjustments)} 条加减分规则")
     if memo is not None:
         with paused_gc():
-            records, rec_diags = memo.load(root, rules)
+            records, rec_diags = memo.load(root, rules, digests)
     else:
         records, rec_diags = load_records(root, rules)
     diags = list(rule_diags) + list(rec_diags)
@@ -71,7 +71,8 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     say(f"读取记录：{year} 年度 {len(records.records)} 条记录，{len(records.assessments)} 个评分文件")
     as_of = in_progress(rules, example_date(root, year) or build_date)
     if scores is not None and digests is not None:
-        results = scores.score(rules, records, digests.table(records.records), as_of=as_of)
+        results = scores.score(rules, records, digests.table(records.records), as_of=as_of,
+                               before=digests.earlier(body_only=True))
     else:
         results = score(rules, records, as_of)
     results.lifecycle, life_diags = evaluate(root, rules, records, today, results, last_commit)
@@ -95,8 +96,9 @@ def _site_code(git_history: Any = None) -> Callable[[], None]:
         if done:
             return
         done.append(True)
-        if git_history is not None:
+        if git_history is not None:  # (a clean build: the approvals are gathered, not kept)
             git_history.start()
+            from qsgen.approvals import engine  # noqa: F401  (imported by build.approvals to gather)
         # (render: the site's code; approvals, history and lifecycle: asked for between the
         # reading and the rendering, when nothing else runs)
         from qsgen import lifecycle  # noqa: F401
@@ -164,8 +166,17 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     too (publish/pdf.py: WeasyPrint, ~0.3-0.7 s of CPU a document, so not by default).
     """
     from qsgen.build import spawn
+    from qsgen.repo import gitinfo
 
     root = Path(root)
+    if use_cache:
+        from qsgen.incremental.cache import CACHE_DIR
+
+        if (root / CACHE_DIR).is_dir():
+            # HEAD, and whether git tracks the cache (cache.committed), asked of git while this
+            # process goes on to the cache (~10 ms waited for at 10,000 files, `git ls-files`
+            # reading the whole index)
+            gitinfo.start_ahead(root, CACHE_DIR)
     if _clean(root, use_cache) and _many_records(root, spawn.PARALLEL_MIN):
         # every page will be rendered: fresh workers start now, while this process loads the
         # rest of qsgen and reads the rules (they are ended below if no rendering takes them);
@@ -180,6 +191,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
         from qsgen.build import workers
 
         workers.release()
+        gitinfo.end_ahead()
 
 
 def _clean(root: Path, use_cache: bool) -> bool:
@@ -235,8 +247,9 @@ def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list
     from qsgen.incremental import cache, pagestore, recordmemo, statcheck
 
     # the status of every record file and page, checked on the other core
+    # (and the site listed, for updating it in place: writer.update_site)
     check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
-                             (pagestore.PageStore.status_table(root), out)])
+                             (pagestore.PageStore.status_table(root), out)], listing=out)
     if not _clean(root, True):
         # pages will be reused (no worker reads records, so none of read_many's meanwhile): the
         # site's code (Jinja, Markdown, the pages) is imported first, while the cache files are
@@ -341,7 +354,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             site_code)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
         memo.changed = check.changed(0)
-        store.use_check(check.changed(1), out)
+        store.use_check(lambda: check.changed(1), out)  # (the helper checks the pages next: asked later)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
                                        digests if use_cache else None, when.date() if when else None,
                                        last_commit=lasts.last if lasts is not None else None)
@@ -387,7 +400,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                                 meanwhile=save_memos)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:
-            writer.update_site(files, out, root)  # only what changed is written
+            writer.update_site(files, out, root, check.listing())  # only what changed is written
         else:
             try:
                 store.materialize(files)
@@ -405,6 +418,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             raise writer.write_failure(e, out, written=written) from e
         raise
     if use_cache:
+        check.changed(1)  # (if no page asked for it: a table the helper refused is said with the others)
         store.save(root, out)
         refused = cache.rejected_warning(cache.take_rejected(), root)
         if refused is not None:

@@ -420,6 +420,17 @@ class DigestMemo:
     def __init__(self) -> None:
         self.by_id: dict[int, tuple[Record, str]] = {}
         self._last: tuple[list[Record], tuple[Record, ...], dict[int, str]] | None = None
+        # id(record) -> (the record, the digest of the one it replaces, whether they differ in
+        # their body alone): the records read again since the last build because their file
+        # changed (recordmemo.RecordMemo.load notes them), so that what was kept for the records
+        # of the last build can be recognised: a unit whose records changed in their bodies
+        # alone keeps its score (scorememo), and its other record pages their keys (pages)
+        self.before: dict[int, tuple[Record, str, bool]] = {}
+
+    def earlier(self, body_only: bool = False) -> dict[int, str]:
+        """{id(record): the digest of the record it replaces} of the records of ``before``
+        (``body_only``: of those that differ from it in their body alone)."""
+        return {k: v[1] for k, v in self.before.items() if v[2] or not body_only}
 
     def table(self, records: list[Record]) -> dict[int, str]:
         last = self._last  # (asked twice a build, scoring and pages, for the same list)

@@ -19,6 +19,7 @@ their bytes are the same.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import zlib
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from qsgen.core.model import Record, Results, UnitScore
 from qsgen.incremental.cache import FORMAT, _hash_code, digest, tree_digest
 from qsgen.incremental.pagestore import PageStore
 from qsgen.publish.writer import KEPT, Kept
-from qsgen.site import Pages, Site, search
+from qsgen.site import Pages, Site, regrams, search
 from qsgen.site import templates as site_templates
 from qsgen.site.builder import ROOT
 from qsgen.site.pages import record as record_page
@@ -67,6 +68,16 @@ def year_key(results: Results, inputs: Any, rules_digest: str, code: str, years:
 def root_key(code: str, source_date: Any, templates: Any, years: Any, example: bool) -> str:
     """What every cached page of the site's root shares: code, templates, the build's date, the years."""
     return digest(code, "root", source_date, str(templates), tuple(years), example)
+
+
+_ID = operator.attrgetter("id")
+
+
+def _unit_key(gkey: str, outline: str, history_id: str, paths: str, sums: list[str]) -> str:
+    """What every record page of a unit shares besides the common key (see _record_keys): its
+    score (``outline``: the score lines its records feed), the commit the provenance was read
+    at, the set of record paths, and its records' contents (``sums``: their digests, in order)."""
+    return digest(gkey, outline, history_id, paths, hashlib.blake2b("".join(sums).encode(), digest_size=16).hexdigest())
 
 
 def shard(site: Site, slug: str) -> str:
@@ -160,38 +171,51 @@ class CachedPages(Pages):
         store, results = self.store, site.results
         gkey = self.keys[site.folder]
         digests = store.digests.table(results.records.records)
-        paths = digest(sorted(site.record_paths))
+        # the set of record paths (none has a NUL in it)
+        paths = hashlib.blake2b("\0".join(sorted(site.record_paths)).encode("utf-8", "surrogatepass"),
+                                digest_size=16).hexdigest()
 
         def key_of(rec: Record) -> str:
             return digest(gkey, digests[id(rec)], *record_page.inputs(site, rec, paths))
 
-        # A unit's record page keys are a function of the common key, the unit's score inputs
-        # (its records, and so the score lines they feed), the commit the provenance was read
-        # at and the set of record paths: while those are as at the last build, its keys are.
+        # A unit's record page keys are a function of the common key, the unit's score (the
+        # score lines its records feed), the commit the provenance was read at, the set of record
+        # paths and each record's content: while those are as at the last build, its keys are.
+        # The records read again since (DigestMemo.before) while the rest is: only theirs change.
         history_id = getattr(site.inputs, "history_id", None)
+        before = store.digests.earlier()
         rows_kept: set[str] = set()
         whole: set[str] = set()  # units whose record pages are all in the site as written
+        covered = 0
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
-            same = (digest(gkey, us.inputs, history_id, paths)
-                    if us.inputs and history_id is not None else None)
+            sums = [digests[id(rec)] for rec in own]
+            same = (_unit_key(gkey, us.outline, history_id, paths, sums)
+                    if us.outline and history_id is not None else None)
             hit = store.keysets.get(name)
-            if same is not None and hit is not None and hit[0] == same and len(hit[1]) == len(own):
-                keys = hit[1]
-                if name in store.docs:  # saved with these keys: rows for each
-                    rows_kept.add(us.unit.slug)
-                    if store.kept_whole(name, len(own)):  # (saved with these keys too)
+            keys = None
+            if same is not None and hit is not None and len(hit[1]) == len(own):
+                if hit[0] == same:
+                    keys = hit[1]
+                    if name in store.docs and store.kept_whole(name, len(own)):  # (saved with these keys too)
                         whole.add(us.unit.slug)
-            else:
+                elif before and any(id(rec) in before for rec in own):
+                    was = [before.get(id(rec), d) for rec, d in zip(own, sums, strict=True)]
+                    if _unit_key(gkey, us.outline, history_id, paths, was) == hit[0]:
+                        keys = [key_of(rec) if id(rec) in before else k for rec, k in zip(own, hit[1], strict=True)]
+                if keys is not None and name in store.docs:  # rows saved with the keys kept
+                    rows_kept.add(us.unit.slug)
+            if keys is None:
                 keys = [key_of(rec) for rec in own]
             if same is not None:
                 self.new_keysets[name] = (same, keys)
-            for rec, key in zip(own, keys, strict=True):
-                self.rec_keys[rec.id] = key
-        for rec in results.records.records:  # (records of no unit of the rules)
-            if rec.id not in self.rec_keys:
-                self.rec_keys[rec.id] = key_of(rec)
+            self.rec_keys.update(zip(map(_ID, own), keys, strict=True))
+            covered += len(own)
+        if covered != len(results.records.records):
+            for rec in results.records.records:  # (records of no unit of the rules)
+                if rec.id not in self.rec_keys:
+                    self.rec_keys[rec.id] = key_of(rec)
         self.whole = whole
         return rows_kept
 
@@ -201,15 +225,17 @@ class CachedPages(Pages):
         # (the loop over every record of an incremental build: kept lean)
         rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
         ready, new_pages, reused, linkable = self.ready, self.new_pages, 0, store.linkable
-        whole = self.whole
-        for rec in site.results.records.records:
+        whole, records = self.whole, site.results.records
+        for slug in sorted(whole):  # (kept in the store as they were, not one by one)
+            kept = [folder + record_file(rid) for rid in map(_ID, records.by_unit(slug))]
+            ready.update(dict.fromkeys(kept, KEPT))
+            linkable.update(kept)
+            reused += len(kept)
+        for rec in records.records:
+            if rec.unit in whole:
+                continue
             rid = rec.id
             path = folder + record_file(rid)
-            if rec.unit in whole:  # (kept in the store as they were, not one by one)
-                ready[path] = KEPT
-                linkable.add(path)
-                reused += 1
-                continue
             key = rec_keys[rid]
             data = get(path, key)
             # reused with its search row (same key); a page kept without its row (an older
@@ -411,7 +437,9 @@ class CachedPages(Pages):
                                                       lambda data=data: data)
                                       for path, data, dig in files}, sections, urls, digests, blob)
         if part is None:
-            with search.packed_before(_groups(hit)):  # (its groups whose sections are the same: as they were)
+            # (its groups whose sections are the same: as they were; with the runs of its rows
+            # as they were, only the sections its changed rows touch are made again)
+            with search.packed_before(_groups(hit)), search.made_again(name, self._again(name, hit, recs, nb)):
                 part = make()  # (its row files through page(): their keys in new_pages)
         if sealed is None:
             sealed = _section_digests(part)
@@ -420,8 +448,20 @@ class CachedPages(Pages):
         self.sections[id(part)] = (name, sealed)
         self.new_search[name] = (key, part.meta, part.sections, part.urls,
                                  {path: self.new_pages[path][0] for path in part.files}, sealed, runs,
-                                 search.PACKING)
+                                 search.PACKING, nb)
         return part
+
+    def _again(self, name: str, hit: tuple | None, recs: list[Record], nb: int) -> Any:
+        """How the part ``name`` of ``recs`` is made again from the one the store keeps
+        (regrams.remake, for search.made_again): when the store has its sections as packed by
+        this code for ``nb`` gram files, with their digests, and its rows' runs (the runs of
+        the same records, in order); else None."""
+        if not _packed_alike(hit) or len(hit) < 9 or hit[8] != nb or not hit[5]:
+            return None
+        runs = self._old_runs(name)
+        if list(runs) != [rec.id for rec in recs]:
+            return None
+        return regrams.remake(name, list(runs.values()), hit[2], hit[5], nb)
 
     def _rows_of(self, site: Site, name: str, recs: list[Record], keys: list[str]) -> None:
         """search_row for each of ``recs``, the records of the unit ``name`` (their page

@@ -9,6 +9,7 @@ import pickle
 import stat
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,9 @@ class PageStore:
         # unit -> (key, its index.js entry, its gram file sections, its urls, its row files)
         self.search: dict[str, tuple] = {}
         # pages of site_dir whose file status changed since the save (statcheck.py; None: not
-        # known, each is checked with lstat)
-        self.changed: set[str] | None = None
+        # known, each is checked with lstat); asked of the helper when first needed (use_check)
+        self._changed: set[str] | None = None
+        self._check: Callable[[], set[str] | None] | None = None
         # A unit's record pages as loaded, not unpickled until a page of them is asked for
         # (load(lazy=True)): shard -> (their entries pickled, how many, their status table
         # marshalled). Kept whole (kept_whole), they are written back as they were.
@@ -213,9 +215,27 @@ class PageStore:
         """The saved status of every page kept without its bytes, for statcheck (site paths)."""
         return cls.path(root) / STATUS_TABLE
 
-    def use_check(self, changed: set[str] | None, site: Path) -> None:
-        """Take statcheck's report on the pages of ``site`` (when that is where they are kept)."""
-        self.changed = changed if changed is not None and self.writes_to(site) else None
+    def use_check(self, changed: set[str] | None | Callable[[], set[str] | None], site: Path) -> None:
+        """Take statcheck's report on the pages of ``site`` (when that is where they are kept),
+        or a function giving it, asked when a page is first looked up (the helper checks the
+        pages after the record files: the build goes on meanwhile)."""
+        if not self.writes_to(site):
+            self._changed, self._check = None, None
+        elif callable(changed):
+            self._changed, self._check = None, changed
+        else:
+            self._changed, self._check = changed, None
+
+    @property
+    def changed(self) -> set[str] | None:
+        if self._check is not None:
+            check, self._check = self._check, None
+            self._changed = check()
+        return self._changed
+
+    @changed.setter
+    def changed(self, value: set[str] | None) -> None:
+        self._changed, self._check = value, None
 
     @classmethod
     def load(cls, root: Path, lazy: bool = False) -> PageStore:

@@ -15,12 +15,14 @@ import copyreg
 import io
 import os
 import pickle
+import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qsgen.core.model import Record, record_fields
+from qsgen.core.model import RECORD_FIELDS, Record, record_fields
 from qsgen.incremental import statcheck
 from qsgen.incremental.cache import (
     CACHE_DIR,
@@ -28,7 +30,8 @@ from qsgen.incremental.cache import (
     STATUS_TABLE,
     DigestMemo,
     code_key,
-    read_pickle,
+    digest,
+    read_sealed,
     record_digest,
     remove_files,
     shard_file,
@@ -39,8 +42,10 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 7  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
-#                                   7: the unit folder as walked, its status in the piece)
+FORMAT = 9  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+#                                   7: the unit folder as walked, its status in the piece; 8: the
+#                                   signature kept as its digest: ~1 MB less to read at 10,000 records;
+#                                   9: the records' rests after the pickle, read as spans: _dumps)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -58,17 +63,24 @@ def _shard(path: str) -> str:
     return f"{parts[1]}-{parts[2]}" if len(parts) > 3 else ""
 
 
-def _by_shard(entries: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``entries`` (by path) split by _shard; the paths of a folder come one after another in
-    walk order, so a path in the folder of the one before is placed without splitting it."""
-    shards: dict[str, dict[str, Any]] = {}
+def _by_shard(entries: dict[str, Any], skip: Container[str] = ()) -> dict[str, dict[str, Any] | None]:
+    """``entries`` (by path) split by _shard, the shards of ``skip`` only named (None: their
+    entries not gathered); the paths of a folder come one after another in walk order, so a
+    path in the folder of the one before is placed without splitting it."""
+    shards: dict[str, dict[str, Any] | None] = {}
     folder, last = None, None
     for path, entry in entries.items():
         if folder is None or not path.startswith(folder) or path.find("/", len(folder)) >= 0:
             shard = _shard(path)
-            last = shards.setdefault(shard, {})
+            if shard in skip:
+                last = shards[shard] = None
+            else:
+                last = shards.get(shard)
+                if last is None:
+                    last = shards[shard] = {}
             folder = path[:path.rfind("/") + 1] if shard else None
-        last[path] = entry
+        if last is not None:
+            last[path] = entry
     return shards
 
 
@@ -92,7 +104,7 @@ class RecordMemo:
         self.parsed = 0  # files parsed by the last load
         self.reused = 0  # files replayed by the last load
         self.validity = ""  # loader_digest of the entries loaded from disk
-        self.saved: dict[str, Any] = {}  # shard -> signature of what is on disk
+        self.saved: dict[str, str] = {}  # shard -> digest of the signature of what is on disk (save_disk)
         self.digests: dict[str, list[str]] = {}  # path -> record_digest of its records
         self.attached: dict[str, tuple] = {}  # path -> attachment_signature (from disk)
         self.dirty: set[str] = set()  # shards with a file parsed again or gone since the save
@@ -142,8 +154,12 @@ class RecordMemo:
         for name in names:
             if not name.endswith(".pickle"):
                 continue
+            payload = read_sealed(folder / name)
             try:
-                data = read_pickle(folder / name)
+                data = None if payload is None else _loads(payload)
+            except Exception:  # sealed by us, yet not loadable (a class that changed): a miss
+                continue
+            try:
                 if not isinstance(data, dict) or data.get("validity") != validity:
                     continue
                 memo.entries.update(data["entries"])
@@ -175,13 +191,14 @@ class RecordMemo:
         rewritten. Never raises for I/O (a memo that cannot be written only costs time).
         ``known``: DigestMemo.by_id of the build, record digests already computed."""
         known = known or {}
-        shards = _by_shard(self.entries)
         folder = self.disk_dir(root)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
         except OSError:
             return
+        # (the entries of a shard replayed from its very file are not gathered: only named)
+        shards = _by_shard(self.entries, {s for s in self.saved if s not in self.dirty and shard_file(s) in existing})
         wanted = set()
         dirs: dict[str, str] = {}
         table = self.status_table(root)
@@ -190,7 +207,7 @@ class RecordMemo:
         for shard, entries in shards.items():
             name = shard_file(shard)
             wanted.add(name)
-            if shard not in self.dirty and shard in self.saved and name in existing:
+            if entries is None:
                 continue  # every file replayed from this very shard
             attached = {}
             for p, e in entries.items():
@@ -198,7 +215,7 @@ class RecordMemo:
                     sig = self.attached.get(p)
                     attached[p] = sig if sig is not None else attachment_signature(root, e[1][0], dirs)
             folder_info = self._whole_folder(shard, entries)
-            signature = (sorted((p, e[0], attached.get(p)) for p, e in entries.items()), folder_info)
+            signature = digest(sorted((p, e[0], attached.get(p)) for p, e in entries.items()), folder_info)
             if self.saved.get(shard) == signature and name in existing:
                 continue
             if complete:  # removed before a shard changes: never newer than the shards it describes
@@ -228,7 +245,7 @@ class RecordMemo:
         if not complete and not failed:  # every shard on disk is what the table will say
             pieces = [self.pieces.get(shard) for shard in shards]
             if None in pieces:  # (a shard kept from an earlier build without its piece)
-                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in shards.items()]
+                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in _by_shard(self.entries).items()]
             statcheck.save_table(table, pieces)
 
     def _whole_folder(self, shard: str, entries: dict[str, Any]) -> tuple | None:
@@ -239,8 +256,10 @@ class RecordMemo:
             return None
         return info
 
-    def load(self, root: Path, rules: Any) -> tuple[Any, list]:
-        """Same as records.load_records(root, rules), reusing unchanged files (of that year)."""
+    def load(self, root: Path, rules: Any, digests: DigestMemo | None = None) -> tuple[Any, list]:
+        """Same as records.load_records(root, rules), reusing unchanged files (of that year).
+        ``digests``: the build's cache.DigestMemo, told of each record read again in place of
+        one this memo had (DigestMemo.before)."""
         from qsgen.records import FileResult, load_records, read_record_file
 
         known = self.rules_ids.get(rules.year)
@@ -250,10 +269,13 @@ class RecordMemo:
         _KEEP_REST[:] = [self.dirty]  # (the shards whose records keep their rest once read)
         # (the clock of the file system the cache is on when it is persisted: load_disk)
         now = _fs_now(self.disk_dir(root)) if self.validity else time.time_ns() - RACY_NS
-        source = _Replay(self, read_record_file, FileResult, now)
+        prefix = f"records/{rules.year}/"
+        if digests is not None:  # (what an earlier load of the year noted is over)
+            for k in [k for k, v in digests.before.items() if v[0].path.startswith(prefix)]:
+                del digests.before[k]
+        source = _Replay(self, read_record_file, FileResult, now, digests)
         result = load_records(root, rules, source)
         # forget files of the year that disappeared
-        prefix = f"records/{rules.year}/"
         for path in [p for p in self.entries if p.startswith(prefix) and p not in source.seen]:
             del self.entries[path]
             self.digests.pop(path, None)
@@ -267,10 +289,12 @@ class _Replay:
     file's status (and, for an entry from disk, its attachments) is the one it was read with;
     any other file is read with ``read`` (records.read_record_file) and remembered when clean."""
 
-    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now")
+    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now", "digests")
 
-    def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0) -> None:
+    def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0,
+                 digests: DigestMemo | None = None) -> None:
         self.memo = memo
+        self.digests = digests  # told of the records read again (_note)
         self.read = read
         self.result = result  # records.FileResult
         # the file system's clock before the walk: a folder changed since (in the same tick as
@@ -403,6 +427,8 @@ class _Replay:
         """Take a file just read: kept for replay when it read cleanly."""
         memo = self.memo
         self.parsed += 1
+        if self.digests is not None and result.records:
+            self._note(path, result.records)
         memo.dirty.add(_shard(path))
         memo.digests.pop(path, None)
         memo.attached.pop(path, None)
@@ -411,6 +437,23 @@ class _Replay:
         else:
             memo.entries.pop(path, None)
         return result
+
+    def _note(self, path: str, records: tuple[Record, ...]) -> None:
+        """Tell the build's DigestMemo (before) of ``records``, read again from ``path``: the
+        digest of the record each replaces (its file as this memo had it, the same number of
+        records) and whether they differ in their body alone. (One changed record: its old
+        self is unpickled, nothing else.)"""
+        hit = self.memo.entries.get(path)
+        if hit is None or len(hit[1][0]) != len(records):
+            return
+        was = hit[1][0]
+        sums = self.memo.digests.get(path)
+        if sums is None or len(sums) != len(was):  # (a warm memo's: the build's digests of them)
+            by_id = self.digests.by_id
+            sums = [d[1] if (d := by_id.get(id(r))) is not None and d[0] is r else None for r in was]
+        for new, old, d in zip(records, was, sums, strict=True):
+            if d is not None:
+                self.digests.before[id(new)] = (new, d, _but_body(new) == _but_body(old))
 
 
 # On disk a Record is what every build reads of it (id, path, unit, kind, title, date,
@@ -424,14 +467,18 @@ _REST = ("fields", "body", "lines", "body_line")
 _SLOT = {name: Record.__dict__[name] for name in _REST}  # Record's own slots
 
 
-def _rest_of(rec: Record) -> bytes:
+def _rest_of(rec: Record) -> bytes | memoryview:
     """The part of a record kept pickled apart (the body as UTF-8 bytes: see model.packed_record)."""
     if type(rec) is LazyRecord:
         rest = getattr(rec, "_rest", None)
         if rest is not None:
-            return rest
+            span = rec._span
+            return rest if span is None else rest[span[0]:span[1]]
     return pickle.dumps((rec.fields, rec.body.encode("utf-8", "surrogatepass"), rec.lines, rec.body_line),
                         protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_but_body = attrgetter(*(name for name in RECORD_FIELDS if name != "body"))  # a record less its body
 
 
 def _lazy(name: str) -> property:
@@ -449,7 +496,7 @@ def _lazy(name: str) -> property:
         # says: pickled anew if saved)
         if getattr(self, "_rest", None) is not None:
             self._fill()
-        self._rest = self.names_md = None
+        self._rest = self._span = self.names_md = None
         slot.__set__(self, value)
 
     return property(get, put, doc=f"Record.{name}, unpickled when first read")
@@ -457,11 +504,12 @@ def _lazy(name: str) -> property:
 
 class LazyRecord(Record):
     """A Record of the record cache whose fields, body and lines are unpickled when first read
-    (from ``_rest``, what _rest_of wrote); ``names_md``: whether its body has ".md" (what
-    records.crosscheck.dead_links asks of every record). Equal to, shown as and pickled as the
-    Record it stands for."""
+    (from ``_rest``, what _rest_of wrote; with ``_span``, (start, end) of it in ``_rest``, the
+    rests of its shard's records as read: see _dumps); ``names_md``: whether its body has ".md"
+    (what records.crosscheck.dead_links asks of every record). Equal to, shown as and pickled
+    as the Record it stands for."""
 
-    __slots__ = ("_rest", "names_md")
+    __slots__ = ("_rest", "_span", "names_md")
 
     fields = _lazy("fields")
     body = _lazy("body")
@@ -475,7 +523,7 @@ class LazyRecord(Record):
             return
         except AttributeError:
             pass
-        fields, body, lines, body_line = pickle.loads(self._rest)
+        fields, body, lines, body_line = pickle.loads(_rest_of(self))
         _SLOT["fields"].__set__(self, fields)
         _SLOT["body"].__set__(self, body.decode("utf-8", "surrogatepass"))
         _SLOT["lines"].__set__(self, lines)
@@ -483,7 +531,7 @@ class LazyRecord(Record):
         if not _KEEP_REST or _shard(self.path) not in _KEEP_REST[0]:
             # kept (to be written back as it is) only in a shard that is saved again: a build
             # that reads every record (new templates) holds no second copy of them all
-            self._rest = None
+            self._rest = self._span = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
@@ -502,38 +550,74 @@ _KEEP_REST: list[set[str]] = []
 
 
 def _lazy_record(id: str, path: str, unit: str, kind: str, title: str, date: Any, attachments: list[str],
-                 names_md: bool, rest: bytes) -> LazyRecord:
+                 names_md: bool, rest: bytes | memoryview, span: tuple[int, int] | None) -> LazyRecord:
     rec = _new(LazyRecord)
-    rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments, rec.names_md, rec._rest = \
-        id, path, unit, kind, title, date, attachments, names_md, rest
+    rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments, rec.names_md, rec._rest, \
+        rec._span = id, path, unit, kind, title, date, attachments, names_md, rest, span
     return rec
 
 
 _new = object.__new__
 
 
-def _reduce_record(rec: Record) -> tuple:
-    md = rec.names_md
-    return (_lazy_record, (rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments,
-                           ".md" in rec.body if md is None else md, _rest_of(rec)))
+class _Rests:
+    """Stands, in a pickle of _dumps, for the rests of its records written after it (see _dumps)."""
+
+
+def _rests(view: memoryview) -> memoryview:
+    return view
 
 
 class _Packer(pickle.Pickler):
-    """Pickles the memo's entries: records as _lazy_record calls, FileResults as tuple.__new__ calls."""
+    """Pickles the memo's entries: records as _lazy_record calls (their rests gathered in
+    ``rests``, each record naming its span), FileResults as tuple.__new__ calls."""
 
-    dispatch_table = copyreg.dispatch_table.copy()
-    dispatch_table[Record] = _reduce_record
-    dispatch_table[LazyRecord] = _reduce_record
+    def __init__(self, file: Any) -> None:
+        from qsgen.records import FileResult
+
+        super().__init__(file, protocol=5, buffer_callback=lambda _buffer: False)
+        self.rests: list[bytes | memoryview] = []
+        self.size = 0
+        self.marker = _Rests()
+        # (an instance's own table: with one on the class the pickler would take the class's)
+        self.dispatch_table = {**copyreg.dispatch_table, Record: self._record, LazyRecord: self._record,
+                               FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r))),
+                               _Rests: lambda _m: (_rests, (pickle.PickleBuffer(b""),))}
+
+    def _record(self, rec: Record) -> tuple:
+        md = rec.names_md
+        rest = _rest_of(rec)
+        at, self.size = self.size, self.size + len(rest)
+        self.rests.append(rest)
+        return (_lazy_record, (rec.id, rec.path, rec.unit, rec.kind, rec.title, rec.date, rec.attachments,
+                               ".md" in rec.body if md is None else md, self.marker, (at, self.size)))
+
+
+_HEAD = struct.Struct("<Q")  # a _dumps payload: the pickle's length, the pickle, the rests
 
 
 def _dumps(data: Any) -> bytes:
-    from qsgen.records import FileResult
-
+    """``data`` pickled (records as LazyRecords), then their rests in one piece: read back by
+    _loads, each record's rest is a span of what was read, not a bytes object of its own
+    (9 MB of copies and ~2,300 pages of memory to fault in at 10,000 records)."""
     buf = io.BytesIO()
-    packer = _Packer(buf, protocol=pickle.HIGHEST_PROTOCOL)
-    packer.dispatch_table = {**_Packer.dispatch_table, FileResult: lambda r: (tuple.__new__, (FileResult, tuple(r)))}
+    buf.write(_HEAD.pack(0))
+    packer = _Packer(buf)
     packer.dump(data)
+    size = buf.tell() - _HEAD.size
+    buf.writelines(packer.rests)
+    out = buf.getbuffer()
+    _HEAD.pack_into(out, 0, size)
+    del out
     return buf.getvalue()
+
+
+def _loads(payload: bytes | memoryview) -> Any:
+    """What _dumps pickled."""
+    view = memoryview(payload)
+    (size,) = _HEAD.unpack_from(view)
+    end = _HEAD.size + size
+    return pickle.loads(view[_HEAD.size:end], buffers=[view[end:]])
 
 
 RACY_NS = 100_000_000  # without the file system's clock: a folder changed this close before the walk is racy

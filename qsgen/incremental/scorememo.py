@@ -16,6 +16,8 @@ import hashlib
 import io
 import operator
 import pickle
+from collections import ChainMap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ def scoring_digest(validity: str) -> str:
     return code_key(_SCORING_MODULES, FORMAT, validity)
 
 
-def unit_inputs(base: str, records: RecordSet, slug: str, record_digest: dict[int, str]) -> str:
+def unit_inputs(base: str, records: RecordSet, slug: str, record_digest: Mapping[int, str]) -> str:
     """Digest of everything unit ``slug`` is scored from: ``base`` (scoring_digest), its records
     (by their content digests, in order) and its assessment file."""
     h = hashlib.blake2b(digest_size=16)
@@ -127,10 +129,14 @@ class ScoreMemo:
         self._ahead: dict[str, tuple[str, list, Any, str]] = {}
 
     def score(self, rules: Rules, records: RecordSet, record_digest: dict[int, str],
-              base: str | None = None, as_of: Any = None) -> Results:
+              base: str | None = None, as_of: Any = None, before: dict[int, str] | None = None) -> Results:
         """scoring.score(rules, records, as_of), reusing every unit whose inputs are unchanged.
 
-        ``record_digest``: cache.record_digest of every record, by id(record)."""
+        ``record_digest``: cache.record_digest of every record, by id(record). ``before``
+        (cache.DigestMemo.earlier(body_only=True)): for records that differ from the ones they
+        replace in their body alone, the digest of those. Scoring reads no body (nor does a
+        score show one: see outline), so a unit whose inputs are the remembered ones but for
+        such records keeps its score, under its new inputs."""
         from qsgen.scoring import engine as scoring
 
         if base is not None and base != self.base:
@@ -145,13 +151,18 @@ class ScoreMemo:
             key = keys[unit.slug]
             hit = self.entries.get(unit.slug)
             us = None
-            if hit is not None and hit[0] == key:
+            if hit is not None and (hit[0] == key or before and hit[0] == self._key(
+                    records, unit.slug, ChainMap(before, record_digest), as_of)):
                 us = hit[1]
                 if isinstance(us, bytes):
                     objects = objects if objects is not None else _rule_objects(rules)
                     us = _load(us, objects, unit.slug)
-                    if us is not None:  # its pickle is kept for save()
+                    if us is not None and hit[0] == key:  # its pickle is kept for save()
                         self.entries[unit.slug] = (key, us, hit[1])
+                if us is not None and hit[0] != key:  # (bodies changed: pickled again by save())
+                    us.inputs = key
+                    self.entries[unit.slug] = (key, us)
+                    self._dirty = True
             if us is None:
                 us = self._scored(rules, unit, records, key, as_of)
             else:
@@ -176,7 +187,7 @@ class ScoreMemo:
         if hit is None or hit[0] != key:
             self._scored(rules, unit, records, key, as_of)
 
-    def _key(self, records: RecordSet, slug: str, record_digest: dict[int, str], as_of: Any) -> str:
+    def _key(self, records: RecordSet, slug: str, record_digest: Mapping[int, str], as_of: Any) -> str:
         """unit_inputs of the unit ``slug`` in ``records``; for a unit prescore() had the very
         same record objects (in order) and assessment for, the key it worked out then."""
         salt = f"{self.base}\0{as_of}"

@@ -90,9 +90,9 @@ import unicodedata
 import zlib
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, groupby, repeat
 from pathlib import Path
 
 import zstandard
@@ -326,10 +326,35 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
             raise QsgenError(f"搜索索引中同一链接出现了两次：{r.url}")
         urls.add(r.url)
         grams.add(r)
-    sections = dict(grams.sections(name))
-    digests = {b: digest(data) for b, data in sections.items()}
-    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, pack(sections, nb, digests),
+    again = _AGAIN.get(name)
+    made = again(nb, grams.rows) if again is not None else None
+    if made is not None:  # (only the sections its changed rows touch made again: see made_again)
+        packed, digests = made
+    else:
+        sections = dict(grams.sections(name))
+        digests = {b: digest(data) for b, data in sections.items()}
+        packed = pack(sections, nb, digests)
+    return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, packed,
                 frozenset(urls), digests, compressor().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
+
+
+# A part made again after some of its rows changed: the page store may put here, by the part's
+# name, how to make its packed sections and their digests from the last build's (what pack()
+# and the digests of make_part would be): again(nb, each row's runs) -> (packed, digests), or
+# None to make them all (site/regrams.py; pages.CachedPages.search_part).
+_AGAIN: dict[str, Callable[[int, list[str]], tuple[dict, dict[int, str]] | None]] = {}
+
+
+@contextlib.contextmanager
+def made_again(name: str, again: Callable[[int, list[str]], tuple[dict, dict[int, str]] | None] | None
+               ) -> Iterator[None]:
+    """make_part of the part ``name`` takes its packed sections from ``again`` (when not None)."""
+    if again is not None:
+        _AGAIN[name] = again
+    try:
+        yield
+    finally:
+        _AGAIN.pop(name, None)
 
 
 def runs_of(blob: bytes, count: int) -> list[str] | None:
@@ -548,6 +573,41 @@ def slug_words(url: str) -> str:
 TITLE, WHOLE, SLUG, TEXT = 0, 1, 2, 3  # the fields of a run (WHOLE: the run is the whole title)
 
 
+def section_head(name: str) -> bytes:
+    """What the part ``name``'s section of a gram file starts with (its items follow, joined by
+    commas, then "}")."""
+    return _js_json(name).encode() + b":{"
+
+
+def bucket_of(label: str, groups: int) -> int:
+    """The gram file of a gram (two characters) or of a run's last character (one), for an
+    index of ``groups`` * SLOTS gram files."""
+    return (ord(label[0]) % groups) * SLOTS + ord(label[-1]) % SLOTS
+
+
+def name_base(counts: Iterable[int]) -> int:
+    """M of the run names (GramIndex.names): 4096, or the power of two at least twice the
+    most runs first seen in one row (``counts``: how many runs each row was first to have)."""
+    m, most = 4096, max(counts, default=0)
+    while m < 2 * most:
+        m *= 2
+    return m
+
+
+def row_names(row: int, hashes: Iterable[int], m: int) -> list[int]:
+    """The names of the runs first seen in ``row`` (``hashes``: of their fields and texts, in
+    their order): row * m plus each one's hash below m, or the next free one after it."""
+    used: set[int] = set()
+    out = []
+    for h in hashes:
+        h %= m
+        while h in used:
+            h = (h + 1) % m
+        used.add(h)
+        out.append(row * m + h)
+    return out
+
+
 class GramIndex:
     """The gram files of the parts' rows (see the module docstring), added one row at a time
     in the order of the index.
@@ -567,8 +627,8 @@ class GramIndex:
 
     def _runs(self) -> tuple[list[str], list[list[int]]]:
         """The part's runs (each led by its field's digit) in the order they were first seen,
-        and the rows each is in (ascending), each list led by _mark() (see _posts)."""
-        docs: defaultdict[str, list[int]] = defaultdict([_mark(len(self.rows))].copy)
+        and the rows each is in (ascending)."""
+        docs: defaultdict[str, list[int]] = defaultdict(list)
         found = map(str.split, filter(None, self.rows), repeat(" "))  # (a row's at a time)
         numbers = compress(range(len(self.rows)), self.rows)  # (of the rows with runs)
         counts = map((1).__add__, map(str.count, filter(None, self.rows), repeat(" ")))
@@ -577,125 +637,105 @@ class GramIndex:
         return list(docs), list(docs.values())
 
     @staticmethod
-    def names(runs: list[bytes], fields: list[int], first: list[int]) -> list[int]:
+    def names(runs: list[str], fields: list[int], first: list[int]) -> list[int]:
         """Each run's name in the files: the row it was first seen in, times M, plus a hash of
-        its field and text (UTF-8) below M (the next free one if another run first seen in that
-        row has it): one row changed, the other runs keep their names, and the gram files of
-        runs it neither has nor had stay as they were."""
-        m = 4096
-        while m < 2 * max(Counter(first).values()):  # (the most runs first seen in one row)
-            m *= 2
-        hashes = list(map(zlib.crc32, runs, fields))
+        its field and text below M (the next free one if another run first seen in that row has
+        it): one row changed, the other runs keep their names, and the gram files of runs it
+        neither has nor had stay as they were."""
+        m = name_base(Counter(first).values())
+        hashes = list(map(zlib.crc32, map(str.encode, runs), fields))
         out = list(map(operator.add, map(m.__mul__, first), map(m.__rmod__, hashes)))
-        if len(set(out)) == len(out):
+        counts = Counter(out)
+        if len(counts) == len(out):
             return out
         # Two runs of a row with the same hash (in most parts, a few rows): that row's runs
         # named again in order, each the next free one after its hash (the others, their hash).
-        counts = Counter(out)
         rows = {v // m for v in compress(counts, map((1).__lt__, counts.values()))}
-        prev, used = -1, set()
-        for k in compress(range(len(first)), map(rows.__contains__, first)):
-            n = first[k]
-            if n != prev:
-                prev, used = n, set()
-            h = hashes[k] % m
-            while h in used:
-                h = (h + 1) % m
-            used.add(h)
-            out[k] = n * m + h
+        for n, ks in groupby(compress(range(len(first)), map(rows.__contains__, first)), first.__getitem__):
+            ks = list(ks)
+            for k, v in zip(ks, row_names(n, [hashes[k] for k in ks], m), strict=True):
+                out[k] = v
         return out
 
     def sections(self, name: str) -> Iterator[tuple[int, bytes]]:
         """(bucket, bytes) of the part ``name``'s section of each gram file it has grams in:
         ``"name":{gram: [entries], …}``.
 
-        The runs are joined by spaces into one string S, one more at its end. The neighbouring
+        The runs are joined by spaces into one string S, two more at its end. The neighbouring
         characters of S are, for a run of n characters, its n - 1 grams, then its last character
         and a space (the key of its last character), then a space and the next run's first
-        (nothing: left out); each such pair is read as one number (its 8 bytes in UTF-32). Each
-        run's entries, one per pair, are made by one join; the entries of the pairs of S, in one
-        list (_CHUNK runs' at a time), are appended by map() each to its pair's bytes: each
-        gram's entries in the order of the runs, the grams in the order first seen."""
+        (nothing); each such pair is read as one number (its 8 bytes in UTF-32). Each run's
+        entries, one per pair (b"" for nothing and for a gram's later places in the run), are
+        made by one join; the entries of the pairs of S, in one list (_CHUNK runs' at a time),
+        are appended by map() each to its pair's bytes: each gram's entries in the order of the
+        runs, the grams in the order first seen."""
         keys, docs = self._runs()
         if not keys:
             return
-        runs = list(map(_TAIL, keys))
-        fields = list(map(_FIELD.__getitem__, map(_HEAD, keys)))
+        runs = [key[1:] for key in keys]
+        fields = list(map(_FIELD.__getitem__, map(operator.itemgetter(0), keys)))
         sizes = list(map(len, runs))
-        count = len(self.rows)
-        numbers = _numbers(max(count, *sizes))
-        joined = " ".join(runs)
-        names = self.names(joined.encode("utf-8", "surrogatepass").split(b" "), fields, list(map(_SECOND, docs)))
+        first = list(map(operator.itemgetter(0), docs))
+        numbers = _numbers(max(len(self.rows), *sizes))
         # an entry: [field, name, [positions], [rows, delta-coded](, length of the whole title)],
-        # with a comma after it (the last of a gram's made "]")
-        pres = list(map(b"[%d,%d,[".__mod__, zip(fields, names, strict=True)))
-        posts = _posts(docs, count)  # each run's "],[rows]],|"
-        del docs
+        # with a comma after it (dropped after a gram's last)
+        pres = list(map(b"[%d,%d,[".__mod__, zip(fields, self.names(runs, fields, first), strict=True)))
+        sub, number, start = operator.sub, numbers.__getitem__, (0,)
+        # each run's post and "|" (made by one join and split: a %-format a run cost more)
+        posts = (b"],[" + b"]],|\n],[".join([numbers[d[0]] if len(d) == 1 else b",".join(map(number, map(sub, d, chain(start, d))))
+                                            for d in docs]) + b"]],|").split(b"\n")
         for k in compress(range(len(keys)), map(WHOLE.__eq__, fields)):
             posts[k] = posts[k][:-3] + b",%d],|" % sizes[k]
-        # A run of n: its entries' positions, n - 1 of them and "", joined by its post (which
-        # ends with "|") and its pre, between its pre and its post: "pre0post|pre1post|…|pre
-        # post|" (the entry of its last character with no position); the entries of a chunk of
-        # runs, split at "|", are those of its pairs of S less a space and what follows.
-        places = {n: [*numbers[:n - 1], b""] for n in set(sizes)}
+        # A run of n: its entries' positions, between "" and "", "": joined by its post, "|" and
+        # its pre, "post|pre0post|pre1post|…|pre post|pre" (the entry of its last character
+        # with no position): the pairs' entries of a chunk of runs, split at "|", once the first
+        # (a post) is dropped, the pre left at each run's end and the post at the next's start
+        # making the entry of the pair of a space and what follows (nothing: see below).
+        places = {n: [b"", *numbers[:n - 1], b"", b""] for n in set(sizes)}
         joiners = list(map(bytes.__add__, posts, pres))
-        ends = list(accumulate(sizes))
-        starts = [0, *ends]  # where each run's pairs are, once those of a space are left out
-        kept = bytearray(b"\x01") * (ends[-1] + len(runs) - 1)
-        _drain(map(kept.__setitem__, map(operator.add, ends[:-1], range(len(runs) - 1)), repeat(0)))
-        codes = list(compress(_pairs(joined + " "), kept))
-        del joined, kept
-        # a gram twice in a run: all its positions in its first place's entry, b"" in the
-        # others (found by the distinct pairs of each run)
-        twice = deque(compress(range(len(keys)), map(operator.ne, map(len, map(set, map(
-            codes.__getitem__, map(slice, starts, ends)))), sizes)))
-        number = numbers.__getitem__
+        pairs = _pairs(" ".join(runs) + "  ")
+        starts = [0, *accumulate(map((1).__add__, sizes))]  # where each run's pairs are
         grams: defaultdict[int, bytearray] = defaultdict(bytearray)  # pair of S -> its entries
         for k0 in range(0, len(runs), _CHUNK):  # (so many runs at a time: less memory)
             k1 = min(k0 + _CHUNK, len(runs))
-            pieces = b"".join(chain.from_iterable(zip(pres[k0:k1], map(
-                bytes.join, joiners[k0:k1], map(places.__getitem__, sizes[k0:k1])), posts[k0:k1], strict=True))).split(b"|")
-            del pieces[-1]
-            base = starts[k0]
-            while twice and twice[0] < k1:
-                k = twice.popleft()
-                s = starts[k]
+            size, start = sizes[k0:k1], starts[k0:k1]
+            blobs = list(map(bytes.join, joiners[k0:k1], map(places.__getitem__, size)))
+            # a gram twice in a run: all its positions in its first place's entry, b"" in the others
+            mine = map(pairs.__getitem__, map(slice, start, map(operator.add, start, size)))
+            for k in compress(range(k1 - k0), map(operator.ne, map(len, map(set, mine)), size)):
+                two = pairs[start[k]:start[k] + size[k] - 1]
                 where: dict[int, list[int]] = {}
-                for i, g in enumerate(codes[s:s + sizes[k] - 1]):
+                for i, g in enumerate(two):
                     where.setdefault(g, []).append(i)
-                for at in where.values():
-                    if len(at) > 1:
-                        pieces[s - base + at[0]] = pres[k] + b",".join(map(number, at)) + posts[k][:-1]
-                        _drain(map(pieces.__setitem__, map((s - base).__add__, at[1:]), repeat(b"")))
-            _drain(map(bytearray.extend, map(grams.__getitem__, codes[base:starts[k1]]), pieces))
-        del codes, pres, posts, joiners, pieces
+                pre, post = pres[k0 + k], posts[k0 + k][:-1]
+                blobs[k] = b"|".join([post, *(pre + b",".join(map(number, at)) + post if at[0] == i else b""
+                                              for i, at in enumerate(map(where.__getitem__, two))), pre + post, pre])
+            pieces = b"".join(blobs).split(b"|")
+            del pieces[0]
+            _drain(map(bytearray.extend, map(grams.__getitem__, pairs[starts[k0]:starts[k1]]), pieces))
+        del pairs, pres, posts, joiners, blobs, pieces
+        # The pairs' characters a, b: a space as a is nothing; as b, the key of a as a last
+        # character (its bucket that of aa).
         order = array("Q", grams)
-        found = list(grams.values())
-        del grams
-        _drain(map(bytearray.__setitem__, found, repeat(-1), repeat(93)))  # (the last comma: "]")
-        # each gram's ',"ab":[' (a last character's ',"a":['), before its entries
-        chars = array("I", order.tobytes())  # (its characters a, b in turn)
-        heads = array("I", _HEADS * len(order))
-        heads[2::8], heads[3::8] = chars[0::2], chars[1::2]
-        heads = heads.tobytes().decode(_UTF32).replace(' "', '"').encode("utf-8", "surrogatepass").splitlines()
-        # a gram's bucket; a last character's that of aa
+        text = order.tobytes().decode(_UTF32)
+        firsts, seconds = text[0::2], text[1::2]
+        real = [a != " " for a in firsts]
+        _drain(map(bytearray.pop, compress(grams.values(), real)))  # (the last comma)
         groups = self.groups
-        buckets = [(a % groups) * SLOTS + (a if b == 32 else b) % SLOTS for a, b in zip(chars[0::2], chars[1::2], strict=True)]
-        table: list[list[tuple[bytes, bytearray]]] = [[] for _ in range(self.nb)]
-        _drain(map(list.append, map(table.__getitem__, buckets), zip(heads, found, strict=True)))
-        del found, heads
-        head = _js_json(name).encode() + b":{"
-        for b, items in enumerate(table):
-            if items:
+        buckets = [(ord(a) % groups) * SLOTS + ord(a if b == " " else b) % SLOTS
+                   for a, b in zip(firsts, seconds, strict=True)]
+        labels = map(str.encode, map(str.rstrip, map(operator.add, firsts, seconds)))
+        items = map(b'"%s":[%s]'.__mod__, zip(labels, map(grams.pop, order), strict=True))  # (each let go when made)
+        table: list[list[bytes]] = [[] for _ in range(self.nb)]
+        _drain(map(list.append, map(table.__getitem__, compress(buckets, real)), compress(items, real)))
+        head = section_head(name)
+        for b, found in enumerate(table):
+            if found:
                 table[b] = []
-                pieces = list(chain.from_iterable(items))
-                pieces[0] = head + pieces[0][1:]  # (the first gram: no comma before it)
-                pieces.append(b"}")
-                yield b, b"".join(pieces)
+                yield b, b"%b%b}" % (head, b",".join(found))
 
 
 _UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
-_HEADS = array("I", map(ord, ',"\0\0":[\n'))  # a gram's ',"ab":[' and a line end, less a and b
 
 
 def _pairs(text: str) -> array:
@@ -708,27 +748,7 @@ def _pairs(text: str) -> array:
     return out
 
 
-def _mark(count: int) -> int:
-    """What leads the list of rows of each run of a part of ``count`` rows (see _posts)."""
-    return -count - 1
-
-
-def _posts(docs: list[list[int]], count: int) -> list[bytes]:
-    """Each run's ``"],[rows, delta-coded]],|"`` from its rows (``docs``: each led by _mark()),
-    made by one join of every run's: a row less the one before it is a row number (",d");
-    a row less _mark() (a run's first) is the row number past ``count`` that also starts the
-    run's post; _mark() less a row is negative, and nothing."""
-    table = [b",%d" % d for d in range(count + 1)]
-    table += [b"]],|\n],[%d" % r for r in range(count)]
-    table += [b""] * (2 * count)  # (-2 count - 1 … -count - 1 of _mark() less a row)
-    flat = list(chain.from_iterable(docs))
-    posts = (b"".join(map(table.__getitem__, map(operator.sub, islice(flat, 1, None), flat))) + b"]],|").split(b"\n")
-    del posts[0]
-    return posts
-
-
 _FIELD = {str(field): field for field in (TITLE, WHOLE, SLUG, TEXT)}  # a run's first character -> its field
-_HEAD, _TAIL, _SECOND = operator.itemgetter(0), operator.itemgetter(slice(1, None)), operator.itemgetter(1)
 _drain = deque(maxlen=0).extend  # runs an iterator to its end
 _CHUNK = 512  # runs whose entries are made at a time
 
