@@ -8,10 +8,10 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.recordkit import generated_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,26 +21,17 @@ from qsgen.incremental import pagestore
 from qsgen.scoring import engine
 from qsgen.site.pages import record as record_page
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import gen_corpus  # noqa: E402
-
 YEAR = "records/2023/"
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """60 generated records in a git repository (the build keeps record page keys by HEAD)."""
-    made = tmp_path_factory.mktemp("corpus") / "repo"
-    gen_corpus.generate(60, made)
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.org",
-                                                  "commit", "-qm", "records"]):
-        subprocess.run(["git", *args], cwd=made, check=True, capture_output=True)
-    return made
+    """60 generated records in a git repository, copied by each test."""
+    return generated_repo(tmp_path_factory.mktemp("corpus") / "repo", 60)
 
 
 def copy_of(corpus: Path, where: Path) -> Path:
-    shutil.copytree(corpus, where / "repo")
-    return where / "repo"
+    return Path(shutil.copytree(corpus, where / "repo"))
 
 
 def _tree(path: Path) -> dict[str, bytes]:
