@@ -36,7 +36,7 @@ from qsgen.core.runtime import exclusive
 CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
-FORMAT = 18  # bump when the stored layout changes
+FORMAT = 19  # bump when the stored layout changes (19: the page store's large byte strings after its pickle)
 _PKG = Path(__file__).resolve().parent.parent  # the qsgen package
 
 
