@@ -465,13 +465,32 @@ def code_key(modules: Iterable[str], *extra: Any) -> str:
 
 def _hash_code(h: Any, modules: Iterable[str]) -> None:
     """Feed ``h`` the source of ``modules``: paths relative to the qsgen package, a folder
-    standing for every .py file under it."""
+    standing for every .py file under it (each file read once a process: three keys of a
+    build share core/; os.walk and strings, not pathlib: ~3.5 -> ~1 ms a build)."""
     for name in modules:
-        target = _PKG / name
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
-        for f in files:
-            rel = f.relative_to(_PKG).as_posix()
-            try:
-                h.update(rel.encode() + b"\0" + f.read_bytes())
-            except OSError:
-                h.update(rel.encode() + b"\0missing")
+        for rel in _sources(name):
+            data = _SOURCE.get(rel)
+            if data is None:
+                try:
+                    with open(os.path.join(_PKG, rel), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    data = None
+                _SOURCE[rel] = data
+            h.update(rel.encode() + b"\0" + (data if data is not None else b"missing"))
+
+
+_SOURCE: dict[str, bytes | None] = {}  # a source file of the package (relative path) -> its bytes
+
+
+def _sources(name: str) -> list[str]:
+    """The .py files ``name`` (a file or a folder of the package) stands for, relative to the
+    package, sorted by their parts."""
+    top = os.path.join(_PKG, name)
+    if not os.path.isdir(top):
+        return [name]
+    out = []
+    for dirpath, _dirnames, filenames in os.walk(top):
+        rel = os.path.relpath(dirpath, _PKG).replace(os.sep, "/")
+        out += [f"{rel}/{f}" for f in filenames if f.endswith(".py")]
+    return sorted(out, key=lambda rel: rel.split("/"))
