@@ -410,6 +410,9 @@ def record_digest(rec: Record) -> str:
                   rec.attachments, rec.lines, rec.body_line)
 
 
+_SECOND = operator.itemgetter(1)
+
+
 class DigestMemo:
     """record_digest by Record object, for a warm process whose RecordMemo hands back the very
     same (unmutated) Record objects build after build. Keeps only the last build's records."""
@@ -434,12 +437,15 @@ class DigestMemo:
         if last is not None and last[0] is records and len(records) == len(last[1]) and \
                 all(map(operator.is_, records, last[1])):
             return last[2]
-        old, new = self.by_id, {}
-        for rec in records:
-            hit = old.get(id(rec))
-            new[id(rec)] = hit if hit is not None and hit[0] is rec else (rec, record_digest(rec))
-        self.by_id = new
-        out = {k: v[1] for k, v in new.items()}
+        # (an id in by_id is its record's, alive there: no other live record has it)
+        old, ids = self.by_id, list(map(id, records))
+        hits = list(map(old.get, ids))
+        if None in hits:
+            for i, rec in enumerate(records):
+                if hits[i] is None:
+                    hits[i] = (rec, record_digest(rec))
+        self.by_id = dict(zip(ids, hits, strict=True))
+        out = dict(zip(ids, map(_SECOND, hits), strict=True))
         self._last = (records, tuple(records), out)
         return out
 
