@@ -14,7 +14,7 @@ HISTORY_FILE = "history.pickle"
 def cached_history(root: Path, paths: list[str], head: str | None,
                    read: Callable[[Path, list[str]], dict], year: int | None = None,
                    later: list[Callable[[], None]] | None = None) -> dict:
-    """``read(root, paths)`` (the last commit of each path), reused from the cache while HEAD
+    """``read(root, paths)`` (the last commit of each of the distinct ``paths``), reused from the cache while HEAD
     is the same commit (``head``) and no path is asked for that the stored pass did not look
     for (a file's last commit is a function of HEAD and its path only). ``year``: one file
     per year's paths. ``later``: what is to be saved is appended there as a function instead
@@ -24,8 +24,11 @@ def cached_history(root: Path, paths: list[str], head: str | None,
     if head is not None:
         data = read_pickle(target)
         try:
-            if data["head"] == head and data["asked"].issuperset(paths):
+            asked = data["asked"]
+            if data["head"] == head and asked.issuperset(paths):
                 found = data["found"]
+                if len(asked) == len(paths):  # (the very paths asked: every one it found, as it is)
+                    return found
                 return {p: found[p] for p in paths if p in found}
         except (KeyError, TypeError, AttributeError):
             pass

@@ -22,7 +22,7 @@ import hashlib
 import operator
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,19 @@ def root_key(code: str, source_date: Any, templates: Any, years: Any, example: b
 
 
 _ID = operator.attrgetter("id")
+
+
+def _joined(*parts: str) -> str:
+    """A digest of strings none of which has a NUL in them (keys, names, digests): as digest()
+    of them, without the repr of them all (a unit's ~1,000 record page keys, a gram file's ~20
+    sections, every build)."""
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _gram_key(root: str, path: str, sections: Iterable[tuple[str, str]]) -> str:
+    """A gram file's key: the root's key, its path, and the (part name, digest of its section
+    of the file) of each part that has one, in order."""
+    return _joined(root, "gram file", path, *(x for pair in sections for x in pair))
 
 
 def _unit_key(gkey: str, outline: str, history_id: str, paths: str, sums: list[str]) -> str:
@@ -368,6 +381,17 @@ class CachedPages(Pages):
             data = super().record_page(site, rec)
         return data
 
+    def record_pages(self, site: Site, recs: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
+        """record_page of each of ``recs``, the pages worked out by begin() taken in one go (the
+        loop over every record of an incremental build)."""
+        if self.pending:
+            self.settle()
+        folder, pop, render = site.folder, self.ready.pop, super().record_page
+        for rec in recs:
+            path = folder + record_file(rec.id)
+            data = pop(path, None)
+            yield path, (render(site, rec) if data is None else data)
+
     def search_row(self, site: Site, rec: Record) -> Any:
         if self.pending:
             self.settle()
@@ -412,7 +436,7 @@ class CachedPages(Pages):
         if None in keys:
             return make()
         name = shard(site, slug)
-        key = digest(self.keys[site.folder], "search part", name, nb, keys)
+        key = _joined(self.keys[site.folder], "search part", name, str(nb), *keys)
         hit, rows, part = self.store.search.get(name), self.store.docs.get(name), None
         if hit is not None and hit[0] == key and rows is not None:
             files = {}
@@ -501,7 +525,7 @@ class CachedPages(Pages):
         kept, keys = {}, {}
         for b in range(nb):
             path = search.gram_file(b)
-            keys[path] = key = digest(self.keys[ROOT], "gram file", path, by_bucket.get(b, []))
+            keys[path] = key = _gram_key(self.keys[ROOT], path, by_bucket.get(b, ()))
             data = self.store.get(path, key)
             if data is not None:
                 kept[path] = data
@@ -542,7 +566,7 @@ class CachedPages(Pages):
         for b in todo:
             path, g = search.gram_file(b), b - b % per
             was = [(name, digs[b]) for name, digs, _packed in old if b in digs]
-            data = self._written(path, digest(self.keys[ROOT], "gram file", path, was))
+            data = self._written(path, _gram_key(self.keys[ROOT], path, was))
             try:
                 sizes = [dict(packed[g][1])[b] for _name, digs, packed in old if b in digs]
             except (KeyError, IndexError, TypeError):

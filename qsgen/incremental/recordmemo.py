@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copyreg
 import io
+import operator
 import os
 import pickle
 import struct
@@ -42,10 +43,11 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 9  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+FORMAT = 10  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
 #                                   7: the unit folder as walked, its status in the piece; 8: the
 #                                   signature kept as its digest: ~1 MB less to read at 10,000 records;
-#                                   9: the records' rests after the pickle, read as spans: _dumps)
+#                                   9: the records' rests after the pickle, read as spans: _dumps;
+#                                   10: a folder's results put together with it: _gathered)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -119,6 +121,12 @@ class RecordMemo:
         # problems of the walk's own: while these statuses and each file's are unchanged, the
         # folder is replayed as a whole (_Replay.whole)
         self.folders: dict[str, tuple] = {}
+        # shard -> (its records, case numbers, assessment and record digests gathered in the
+        # order of its folder as walked, the paths of its files with attachments), as saved with
+        # the folder (_gathered): a folder replayed whole takes them at once (until the shard is
+        # dirty), and seed() hands its digests over in one go
+        self.gathered: dict[str, tuple] = {}
+        self.loaded: dict[str, list[str]] = {}  # shard -> the paths of its entries, as loaded
 
     def clear(self, year: int | None = None) -> None:
         """Forget every file (``year``: of that year only)."""
@@ -167,18 +175,33 @@ class RecordMemo:
                 memo.attached.update(data["attached"])
                 memo.saved[data["shard"]] = data["signature"]
                 memo.pieces[data["shard"]] = data["status"]
+                memo.loaded[data["shard"]] = list(data["entries"])
                 if data["folder"] is not None:
                     memo.folders[data["shard"]] = data["folder"]
+                    if data.get("gathered") is not None:
+                        memo.gathered[data["shard"]] = (*data["gathered"], list(data["attached"]))
             except (KeyError, TypeError, ValueError, AttributeError, IndexError):
                 continue
         return memo
 
     def seed(self, digests: DigestMemo) -> None:
-        """Hand the stored record digests of replayed files to ``digests`` (no re-hashing)."""
-        by_id, known = digests.by_id, self.digests.get
-        for path, (_key, value) in self.entries.items():
-            ds, recs = known(path), value[0]
-            if ds is not None and len(ds) == len(recs):
+        """Hand the stored record digests of replayed files to ``digests`` (no re-hashing);
+        a shard's gathered with its folder at once."""
+        by_id, known, entries = digests.by_id, self.digests.get, self.entries
+        for shard, paths in self.loaded.items():
+            gathered = self.gathered.get(shard)
+            if gathered is not None and shard not in self.dirty:
+                recs, _cases, _assessment, sums, _attached = gathered
+                by_id.update(zip(map(id, recs), zip(recs, sums, strict=True), strict=True))
+                continue
+            for path in paths:
+                hit = entries.get(path)
+                ds = known(path)
+                if hit is None or ds is None:
+                    continue
+                recs = hit[1][0]
+                if len(ds) != len(recs):
+                    continue
                 if len(recs) == 1:  # (nearly every file: one record)
                     rec = recs[0]
                     by_id[id(rec)] = (rec, ds[0])
@@ -233,11 +256,13 @@ class RecordMemo:
                     self.digests[p] = ds
                 digests[p] = ds
             piece = _piece(entries, folder_info)
+            gathered = None if folder_info is None else _gathered(entries, folder_info, digests)
             if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
                                                    "entries": entries, "digests": digests, "attached": attached,
-                                                   "status": piece, "folder": folder_info})):
+                                                   "status": piece, "folder": folder_info, "gathered": gathered})):
                 self.saved[shard] = signature
                 self.pieces[shard] = piece
+                self.gathered.pop(shard, None)  # (what is on disk now; taken by the next build)
                 self.dirty.discard(shard)
             else:
                 failed = True
@@ -343,6 +368,16 @@ class _Replay:
             return None
         entries, attached = memo.entries, memo.attached
         root, real_dirs = ctx.root, self.real_dirs
+        gathered = memo.gathered.get(shard) if shard not in memo.dirty else None
+        if gathered is not None:  # (the folder's results put together when it was saved)
+            recs, cases, assessment, _sums, with_attachments = gathered
+            for path in with_attachments:
+                hit = entries.get(path)
+                if hit is None or attachment_signature(root, hit[1][0], real_dirs) != attached.get(path):
+                    return None
+            self.seen.update(map(_PATH, info[2]))
+            self.reused += len(info[2])
+            return tuple.__new__(self.result, (recs, (), False, assessment, cases))
         recs: list = []
         cases: list = []
         assessment = None
@@ -631,6 +666,32 @@ def _fs_now(folder: Path) -> int:
         return os.stat(folder).st_mtime_ns
     except OSError:
         return time.time_ns() - RACY_NS
+
+
+def _gathered(entries: dict[str, Any], folder: tuple, digests: dict[str, list[str]]) -> tuple | None:
+    """The results of a folder's files put together in the order it was walked (as
+    _Replay.whole puts them together): (records, case numbers, assessment, record digests);
+    None when a file's entry or digests are not there as the folder says."""
+    recs: list = []
+    cases: list = []
+    sums: list = []
+    assessment = None
+    for path, a in folder[2]:
+        hit = entries.get(path)
+        ds = digests.get(path)
+        if hit is None or hit[0][5] != a or ds is None or len(ds) != len(hit[1][0]):
+            return None
+        result = hit[1]
+        recs += result[0]
+        sums += ds
+        if result[4]:
+            cases += result[4]
+        if result[3] is not None:
+            assessment = result[3]
+    return tuple(recs), tuple(cases), assessment, tuple(sums)
+
+
+_PATH = operator.itemgetter(0)  # (of a folder's (path, assessment))
 
 
 def _piece(entries: dict[str, Any], folder: tuple | None) -> bytes:

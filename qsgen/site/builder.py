@@ -79,6 +79,12 @@ class Pages:
         data, self.texts[rec.id] = record_page.page(site, rec)
         return data
 
+    def record_pages(self, site: Site, recs: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
+        """(path, record_page) of each of ``recs``, in order."""
+        folder = site.folder
+        for rec in recs:
+            yield folder + record_file(rec.id), self.record_page(site, rec)
+
     def search_row(self, site: Site, rec: Record) -> search.Row:
         """The record's row of the search index (asked after its page)."""
         return record_page.search_row(site, rec, self.texts.pop(rec.id, None))
@@ -185,8 +191,7 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes],
         meanwhile()
     # Last: the incremental layer may still be rendering them (worker processes) while the
     # files above are made.
-    for rec in results.records.records:
-        files[folder + record_file(rec.id)] = pages.record_page(site, rec)
+    files.update(pages.record_pages(site, results.records.records))
 
 
 def _paperwork(site: Site, pages: Pages, files: dict[str, bytes]) -> None:
