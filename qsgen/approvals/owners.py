@@ -105,6 +105,27 @@ class OwnersConfig:
 # ------------------------------------------------------------------ loading
 
 
+def shows_authors(root: str | Path) -> bool:
+    """rules/owners.yaml's show_authors: true when the file or the setting is missing, or the
+    file has errors (`qsgen check` reports those). Without the YAML parser when no line of the
+    file can set it: every line naming show_authors starts (after blanks) with ``#``, a comment
+    or text inside a multi-line value, never a key (a key is written on one line, and only a
+    backslash escape in double quotes could spell it otherwise); a build's front matter is
+    mostly read without PyYAML (core/yamlsafe.py), so this spares it importing PyYAML."""
+    path = Path(root) / OWNERS_PATH
+    if not os.path.lexists(path):
+        return True
+    try:
+        text = read_file(path, within=root).decode("utf-8-sig")
+    except (Refused, UnicodeDecodeError):
+        return True
+    if "\\" not in text and all(line.lstrip(" \t").startswith("#")
+                                for line in text.splitlines() if "show_authors" in line):
+        return True
+    cfg, _diags = load_owners(root)
+    return True if cfg is None else cfg.show_authors
+
+
 def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]]:
     """Read rules/owners.yaml; None when the file does not exist."""
     path = Path(root) / OWNERS_PATH

@@ -110,10 +110,9 @@ def show_authors(root: Path) -> bool:
     """Whether pages name the git author of a file's last change (rules/owners.yaml
     show_authors; true when the file or the setting is missing, or the file has errors:
     `qsgen check` reports those)."""
-    from qsgen.approvals.owners import load_owners
+    from qsgen.approvals.owners import shows_authors
 
-    cfg, _diags = load_owners(root)
-    return True if cfg is None else cfg.show_authors
+    return shows_authors(root)
 
 
 def templates_of(root: Path) -> Path | None:

@@ -175,7 +175,9 @@ def leave(code: int) -> int:
     without freeing what the command kept (os._exit: nothing else is left to clean up, the
     render workers were waited for)."""
     gc.freeze()
-    from qsgen.core import runtime
+    from qsgen.core import generated, runtime
+
+    generated.save()
 
     if runtime.RETAINED is not None:
         for stream in (sys.stdout, sys.stderr):

@@ -11,8 +11,10 @@ user. The table ``ERRORS`` lists every error libyaml and PyYAML raise while read
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:  # (PyYAML is imported where a document is parsed: core/yamlsafe.py)
+    import yaml
 
 QUOTE_HINT = "值以这个符号开头时，请给整个值加上英文引号，例如 title: \"@某某\""
 _KEY = r"[A-Za-z_][\w-]*"

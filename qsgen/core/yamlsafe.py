@@ -8,36 +8,54 @@ boolean is the job of the field's declared type (qsgen/fields.py, qsgen/rules.py
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from qsgen.core.errors import Diagnostic
 from qsgen.core.yamlerrors import FALLBACK, explain, explain_reader
 
-_DEFAULT_TAGS = {
-    yaml.ScalarNode: "tag:yaml.org,2002:str",
-    yaml.SequenceNode: "tag:yaml.org,2002:seq",
-    yaml.MappingNode: "tag:yaml.org,2002:map",
-}
+if TYPE_CHECKING:
+    import yaml
 
-try:  # libyaml makes composing ~10x faster; the pure-Python loader is the fallback
-    class _FastLoader(yaml.CBaseLoader):  # type: ignore[misc,valid-type]
-        """CBaseLoader without its per-node Python resolver calls (BaseResolver has no
-        implicit or path resolvers, so every untagged node gets the default tag anyway)."""
 
-        def resolve(self, kind, value, implicit):  # noqa: ARG002
-            return _DEFAULT_TAGS[kind]
+def _loader() -> Any:
+    """The loader yaml.compose is given (PyYAML imported here, on the first document that is
+    not flat: an incremental build reads most front matter without it, see _flat)."""
+    loader = globals().get("_Loader")
+    if loader is not None:
+        return loader
+    import yaml
 
-        def descend_resolver(self, parent, index):  # noqa: ARG002
-            return None
+    default_tags = {
+        yaml.ScalarNode: "tag:yaml.org,2002:str",
+        yaml.SequenceNode: "tag:yaml.org,2002:seq",
+        yaml.MappingNode: "tag:yaml.org,2002:map",
+    }
+    try:  # libyaml makes composing ~10x faster; the pure-Python loader is the fallback
+        class _FastLoader(yaml.CBaseLoader):  # type: ignore[misc,valid-type,name-defined]
+            """CBaseLoader without its per-node Python resolver calls (BaseResolver has no
+            implicit or path resolvers, so every untagged node gets the default tag anyway)."""
 
-        def ascend_resolver(self):
-            return None
+            def resolve(self, kind, value, implicit):  # noqa: ARG002
+                return default_tags[kind]
 
-    _Loader: Any = _FastLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.BaseLoader
+            def descend_resolver(self, parent, index):  # noqa: ARG002
+                return None
+
+            def ascend_resolver(self):
+                return None
+
+        loader = _FastLoader
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        loader = yaml.BaseLoader
+    globals()["_Loader"] = loader
+    return loader
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_Loader":  # (tests compose with it, or put another in its place)
+        return _loader()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -95,11 +113,14 @@ def load(text: str, path: str, line_offset: int = 0) -> tuple[Node | None, list[
     flat = _flat(text, line_offset)
     if flat is not None:
         return flat, []
+    import yaml
+
+    loader = _loader()
     try:
         _refuse_deep_nesting(text)
         if "&" in text or "*" in text:
-            _refuse_anchors(text)
-        root = yaml.compose(text, Loader=_Loader)
+            _refuse_anchors(text, loader)
+        root = yaml.compose(text, Loader=loader)
         if root is None:
             return None, []
         return _convert(root, None, set(), line_offset), []
@@ -237,8 +258,10 @@ def _refuse_deep_nesting(text: str) -> None:
                        "字段只需要一两层缩进或括号；请删掉多余的 [ { 或 - 以及过深的缩进")
 
 
-def _refuse_anchors(text: str) -> None:
-    for event in yaml.parse(text, Loader=_Loader):
+def _refuse_anchors(text: str, loader: Any) -> None:
+    import yaml
+
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             m = event.start_mark
             raise _Refused(
@@ -249,6 +272,8 @@ def _refuse_anchors(text: str) -> None:
 
 
 def _convert(node: yaml.Node, key_line: int | None, seen: set[int], off: int) -> Node:
+    import yaml
+
     if id(node) in seen:  # an alias that slipped through: never expand shared nodes
         raise _Refused(node.start_mark.line + 1, node.start_mark.column + 1,
                        "不支持 YAML 引用（*）", "请把内容直接写出来")
