@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
-import difflib
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qsgen.core import yamlsafe
+from qsgen.core import lazyre, yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.yamlsafe import Node
 from qsgen.repo.files import Refused, read_file
@@ -27,8 +25,8 @@ PERSON_KEYS = ("id", "name", "key", "emails", "since", "until")
 KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
              "ssh-rsa", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
 # A person's id is the principal in allowed_signers: no spaces, commas, quotes or wildcards.
-PERSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+PERSON_ID = lazyre.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+EMAIL = lazyre.compile(r"[^@\s]+@[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -105,6 +103,12 @@ class OwnersConfig:
 # ------------------------------------------------------------------ loading
 
 
+def _close_matches(word: str, choices: list[str] | tuple[str, ...], n: int) -> list[str]:
+    import difflib  # (only for a name not known: not on a build's way)
+
+    return difflib.get_close_matches(word, choices, n=n)
+
+
 def shows_authors(root: str | Path) -> bool:
     """rules/owners.yaml's show_authors: true when the file or the setting is missing, or the
     file has errors (`qsgen check` reports those). Without the YAML parser when no line of the
@@ -151,7 +155,7 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
         return None, diags.sorted()
     for key, value in node.value.items():
         if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+            close = _close_matches(key, sorted(KNOWN_KEYS), n=1)
             diags.error(OWNERS_PATH, value.key_line, 1, f"不认识的设置项：{key}",
                         f"是不是 {close[0]}？" if close else "可用的设置项：" + "、".join(sorted(KNOWN_KEYS)))
     if "platform" in node.value:
@@ -238,7 +242,7 @@ def _load_person(dept: str, entry: Node, cfg: OwnersConfig, diags: Diagnostics,
     fields = entry.value
     for key, value in fields.items():
         if key not in PERSON_KEYS:
-            close = difflib.get_close_matches(key, PERSON_KEYS, n=1)
+            close = _close_matches(key, PERSON_KEYS, n=1)
             diags.error(OWNERS_PATH, value.key_line, 1, f"审核人不认识的设置项：{key}",
                         f"是不是 {close[0]}？" if close else "可用的设置项：" + "、".join(PERSON_KEYS))
     pid_node, name_node = fields.get("id"), fields.get("name")
@@ -333,7 +337,7 @@ def check_departments(cfg: OwnersConfig, departments: dict[str, str], where: str
     diags = Diagnostics()
     for dept, line in [*cfg.lines.items(), *cfg.approver_lines.items()]:
         if dept not in departments:
-            close = difflib.get_close_matches(dept, sorted(departments), n=1)
+            close = _close_matches(dept, sorted(departments), n=1)
             diags.error(OWNERS_PATH, line, 1, f"不认识的股室 id：{dept}",
                         f"是不是 {close[0]}？" if close else f"股室 id 见 {where}/assessment.yaml 的 departments:")
     return diags.sorted()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import unicodedata
 
@@ -26,6 +25,8 @@ def nearest(word: str, choices: list[str] | tuple[str, ...] | set[str], cutoff: 
         if f == key:
             return c
     ranked = []
+    import difflib  # (only when a name is not known: not on a build's way)
+
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(key)
     for index, (f, c) in enumerate(zip(folded, choices, strict=True)):

@@ -13,15 +13,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from qsgen.core import lazyre
+
 if TYPE_CHECKING:  # (PyYAML is imported where a document is parsed: core/yamlsafe.py)
     import yaml
 
 QUOTE_HINT = "值以这个符号开头时，请给整个值加上英文引号，例如 title: \"@某某\""
 _KEY = r"[A-Za-z_][\w-]*"
 # A Chinese comma between two fields of a {…} or […]: "{score: 18，note: 缺签字}"
-_CN_COMMA_FIELD = re.compile(r"，(?=[ \t\u3000]*(" + _KEY + r")[ \t]*[:：])", re.ASCII)
-_SECOND_FIELD = re.compile(r"[，,][ \t\u3000]*(" + _KEY + r")[ \t]*$", re.ASCII)
-_FULLWIDTH_COLON_KEY = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*(" + _KEY + r")[ \t]*：", re.ASCII)
+_CN_COMMA_FIELD = lazyre.compile(r"，(?=[ \t\u3000]*(" + _KEY + r")[ \t]*[:：])", re.ASCII)
+_SECOND_FIELD = lazyre.compile(r"[，,][ \t\u3000]*(" + _KEY + r")[ \t]*$", re.ASCII)
+_FULLWIDTH_COLON_KEY = lazyre.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*(" + _KEY + r")[ \t]*：", re.ASCII)
 
 _ESCAPE = ("双引号里的反斜杠“\\”后面跟了不认识的字符",
            "在双引号里“\\”要写成“\\\\”；或改用单引号，例如 path: 'C:\\文件\\通知.pdf'")
@@ -164,7 +166,7 @@ def _typed_in_chinese(lines: list[str], line: int, e: yaml.MarkedYAMLError) -> t
     return None
 
 
-_OPENS_VALUE = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)$")
+_OPENS_VALUE = lazyre.compile(r"(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+|[\[{,][ \t]*)$")
 
 
 def flow_start(src: str, brackets: str = "[{") -> int:

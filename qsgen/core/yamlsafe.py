@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from qsgen.core import lazyre
 from qsgen.core.errors import Diagnostic
 from qsgen.core.yamlerrors import FALLBACK, explain, explain_reader
 
@@ -157,7 +158,7 @@ _FLAT_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_]{{0,63}}): (?:([^{_BAD} \-?,\[\
                         rf"|\"([^{_NEVER}\"\\\\]*)\"|\[((?:{_ITEM}(?:, {_ITEM})*)?)\])")
 
 
-_BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}): *")  # (a key whose value is the lines below it)
+_BLOCK_KEY = lazyre.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63}): *")  # (a key whose value is the lines below it)
 
 
 def _flat(text: str, off: int) -> Node | None:
@@ -231,7 +232,7 @@ def _flat_items(lines: list[str], j: int, off: int) -> tuple[list[Node] | None, 
 
 
 MAX_DEPTH = 64  # far beyond any real file; deeper nesting crashes libyaml's composer (C stack)
-_DEEP_BLOCK_RE = re.compile(rf"^[ \t]{{{4 * MAX_DEPTH},}}\S|(?:-[ \t]+){{{MAX_DEPTH},}}", re.M)
+_DEEP_BLOCK_RE = lazyre.compile(rf"^[ \t]{{{4 * MAX_DEPTH},}}\S|(?:-[ \t]+){{{MAX_DEPTH},}}", re.M)
 
 
 def _refuse_deep_nesting(text: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from qsgen.core import numbers
+from qsgen.core import lazyre, numbers
 from qsgen.core.errors import Diagnostic
 from qsgen.core.hints import did_you_mean, fold, nearest  # noqa: F401 (re-exported)
 from qsgen.core.kinds import LEVEL_ALIASES, FieldSpec
@@ -25,14 +25,14 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 # ... or when an optional field was left empty (treated as not given).
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 
-_INT_RE = re.compile(r"[+-]?\d+", re.ASCII)
-_DECIMAL_RE = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
+_INT_RE = lazyre.compile(r"[+-]?\d+", re.ASCII)
+_DECIMAL_RE = lazyre.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
 _DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})", re.ASCII)
 # Also unambiguous, so accepted: year first, the same separator twice (2023/6/2, 2023.6.2,
 # 2023-6-2) or 年月日 (2023年6月2日). Day-first or two-digit years (6/2/2023, 23.6.2) are not.
-_YMD_RE = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})", re.ASCII)
-_CJK_DATE_RE = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII)
-_LOOSE_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", re.ASCII)
+_YMD_RE = lazyre.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})", re.ASCII)
+_CJK_DATE_RE = lazyre.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?", re.ASCII)
+_LOOSE_DATE_RE = lazyre.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?", re.ASCII)
 _TRUE = {"true", "yes", "on", "y", "是", "对", "真"}
 _FALSE = {"false", "no", "off", "n", "否", "不是", "假"}
 
@@ -63,7 +63,7 @@ def describe(name: str, spec: FieldSpec) -> str:
     return f"{name}（{spec.label}）" if spec.label else name
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARS = lazyre.compile(r"[\x00-\x1f\x7f]")
 
 
 def quote(text: str, limit: int = 40) -> str:
@@ -461,7 +461,7 @@ def convert(name: str, spec: FieldSpec, node: Any, ctx: FieldContext) -> Any:
 
 # -------------------------------------------------------------- attachments
 
-_DIGITS_RE = re.compile(r"\d+", re.ASCII)
+_DIGITS_RE = lazyre.compile(r"\d+", re.ASCII)
 
 
 def nearest_file(name: str, names: list[str]) -> str | None:

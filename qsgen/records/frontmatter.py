@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from qsgen.core import mdcost, yamlsafe
+from qsgen.core import lazyre, mdcost, yamlsafe
 from qsgen.core.errors import Diagnostic
 from qsgen.core.kinds import KINDS
 from qsgen.core.yamlerrors import flow_start
@@ -16,13 +16,13 @@ MAX_NESTING = 1000  # consecutive '[' or '>' (or list markers) in a body
 # The line break before the closing line too: searched with a literal first (no test of
 # ``^`` at every character as re.M has it), 1.0 -> 0.65 us a record on the 10k corpus.
 _CLOSE_RE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")
-_KEY_FULLWIDTH_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
-_KEY_WIDESPACE_RE = re.compile(r"^([ \t]*(?:-[ \t]+)?\{?[ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
-_FLOW_KEY_WIDESPACE_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
-_KEY_NOSPACE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
-ITEM_ID_RE = re.compile(r"(?:t\d+|s\d+-\d+)", re.ASCII)  # a task item id: t01, s04-3
-_DEEP_QUOTE_RE = re.compile(r"(?:>[ \t]*){" + str(MAX_NESTING + 1) + ",}")
-_DEEP_LIST_RE = re.compile(r"(?:[-*+][ \t]+){" + str(MAX_NESTING + 1) + ",}")
+_KEY_FULLWIDTH_RE = lazyre.compile(r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
+_KEY_WIDESPACE_RE = lazyre.compile(r"^([ \t]*(?:-[ \t]+)?\{?[ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
+_FLOW_KEY_WIDESPACE_RE = lazyre.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(\u3000+)")
+_KEY_NOSPACE_RE = lazyre.compile(r"^[ \t]*(?:-[ \t]+)?\{?[ \t]*([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
+ITEM_ID_RE = lazyre.compile(r"(?:t\d+|s\d+-\d+)", re.ASCII)  # a task item id: t01, s04-3
+_DEEP_QUOTE_RE = lazyre.compile(r"(?:>[ \t]*){" + str(MAX_NESTING + 1) + ",}")
+_DEEP_LIST_RE = lazyre.compile(r"(?:[-*+][ \t]+){" + str(MAX_NESTING + 1) + ",}")
 
 KNOWN_KEYS = frozenset(
     {k for kind in KINDS.values() for k in kind.all_fields}
@@ -115,12 +115,12 @@ def precheck_yaml(text: str, path: str, first_line: int) -> tuple[list[Diagnosti
     return out, "\n".join(lines)
 
 
-_NOSPACE_QUICK_RE = re.compile(r":[^\s/:]")
+_NOSPACE_QUICK_RE = lazyre.compile(r":[^\s/:]")
 # Inside {…}: a Chinese comma before the next field (score: 18，note: …), a full-width colon
 # after a field's name ({score: 18, note：…}) or no space after its colon ({score:18}).
-_FLOW_CN_COMMA_RE = re.compile(r"，(?=[ \t\u3000]*([A-Za-z_][\w-]*)[ \t]*[:：])", re.ASCII)
-_FLOW_KEY_CN_COLON_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
-_FLOW_KEY_NOSPACE_RE = re.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
+_FLOW_CN_COMMA_RE = lazyre.compile(r"，(?=[ \t\u3000]*([A-Za-z_][\w-]*)[ \t]*[:：])", re.ASCII)
+_FLOW_KEY_CN_COLON_RE = lazyre.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*)[ \t]*：", re.ASCII)
+_FLOW_KEY_NOSPACE_RE = lazyre.compile(r"([{,][ \t]*)([A-Za-z_][\w-]*):(?=[^\s/:])", re.ASCII)
 
 
 def _flow_habits(line: str, ln: int, path: str, out: list[Diagnostic]) -> str:

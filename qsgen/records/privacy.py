@@ -25,6 +25,7 @@ import datetime as _dt
 import re
 from typing import NamedTuple
 
+from qsgen.core import lazyre
 from qsgen.core.errors import Diagnostic
 
 CODE = "privacy"  # Diagnostic.code of these warnings (`qsgen check --privacy-errors` makes them errors)
@@ -43,17 +44,17 @@ _QUICK = re.compile(r"[0-9０-９][0-9０-９][0-9０-９][0-9０-９ -]{8}")
 # character): the same matches, ~2.7x faster. _MOBILE, which may start with +, 0, 8 or 1, is
 # only run when _MOBILE_QUICK (what every mobile number holds) finds something: on the texts
 # _QUICK lets through in the 10k corpus, find went from 55 to ~15 us.
-_ID = re.compile(r"[1-9](?<![0-9A-Za-z][1-9])\d{16}[\dXx](?![0-9A-Za-z])", re.ASCII)
-_MOBILE_QUICK = re.compile(r"1[3-9][0-9][ -]?[0-9]{4}")
-_MOBILE = re.compile(
+_ID = lazyre.compile(r"[1-9](?<![0-9A-Za-z][1-9])\d{16}[\dXx](?![0-9A-Za-z])", re.ASCII)
+_MOBILE_QUICK = lazyre.compile(r"1[3-9][0-9][ -]?[0-9]{4}")
+_MOBILE = lazyre.compile(
     r"(?<![0-9A-Za-z+])(?:(?:\+|00)?86[ -]?)?"
     r"(1(?:3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9]))([ -]?)(\d{4})\2(\d{4})(?![0-9A-Za-z])",
     re.ASCII)
-_CARD = re.compile(r"[3-6](?<![0-9A-Za-z][3-6])\d{3}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?(?![0-9A-Za-z])", re.ASCII)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'）)\]】，。]+", re.I)
-_SERIAL_FIELD = re.compile(r"^[ \t]*(?:case_no|document|meeting)[ \t]*:.*$", re.M)
-_THING_LABEL = re.compile(r"(?:编号|批号|单号|案号|文号|登记号|注册号|许可证|条码|代码|批次|序号)[^\n\d]{0,4}$")
-_PERSON_LABEL = re.compile(r"(?:身份证|手机|电话|联系|卡号|账号|帐号)[^\n\d]{0,6}$")
+_CARD = lazyre.compile(r"[3-6](?<![0-9A-Za-z][3-6])\d{3}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?(?![0-9A-Za-z])", re.ASCII)
+_URL = lazyre.compile(r"(?:https?://|www\.)[^\s<>\"'）)\]】，。]+", re.I)
+_SERIAL_FIELD = lazyre.compile(r"^[ \t]*(?:case_no|document|meeting)[ \t]*:.*$", re.M)
+_THING_LABEL = lazyre.compile(r"(?:编号|批号|单号|案号|文号|登记号|注册号|许可证|条码|代码|批次|序号)[^\n\d]{0,4}$")
+_PERSON_LABEL = lazyre.compile(r"(?:身份证|手机|电话|联系|卡号|账号|帐号)[^\n\d]{0,6}$")
 
 PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
                        45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83})

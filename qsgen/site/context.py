@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from qsgen.core import lazyre
 from qsgen.core.model import Record, Results
 from qsgen.site import templates
 from qsgen.site.shells import Shells
@@ -45,7 +45,7 @@ class SiteInputs:
     show_authors: bool = True
 
 
-_EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+_EMAIL = lazyre.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
 
 
 def without_emails(text: str) -> str:

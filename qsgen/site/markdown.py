@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import re
 from functools import cache
 
 import nh3
 
-from qsgen.core import mdcost
+from qsgen.core import lazyre, mdcost
 
 
 @cache
@@ -94,7 +93,7 @@ _PARSER_CHANGES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufeff\uf
 # A "<" that does not start one of those tags (the same test as: any "<" left once they are
 # all removed; none of them holds a "<" after its first character), found without a copy.
 _OTHER_TAG = re.compile("<(?!" + _PLAIN_TAG.pattern[1:] + ")")
-_CODE_CLASS = re.compile(r'<code class="[^"]*">')
+_CODE_CLASS = lazyre.compile(r'<code class="[^"]*">')
 
 
 def sanitise_rendered(fragment: str) -> str:
@@ -153,6 +152,8 @@ UNRENDERED = {
 
 
 def _unrendered(src: str, cost: mdcost.Cost) -> str:
+    import html
+
     return (f"<p><strong>{UNRENDERED[cost.reason]}</strong></p>\n"
             f"<pre>{html.escape(src, quote=False)}</pre>\n")
 
@@ -177,11 +178,11 @@ _FAST = _rs.MarkdownIt("zero").enable_many(_FAST_RULES) if _rs is not None else 
 # not an exception). Nesting needs a marker or indentation at the start of a line, so a body
 # with no line starting with more than 20 such characters nests at most 20 deep: only those
 # bodies take the fast path.
-_DEEP_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{21,}", re.M)
+_DEEP_PREFIX = lazyre.compile(r"^[ \t>*+\-0-9.)]{21,}", re.M)
 # The same search, as a match at the start and a search from each newline (a pattern led by a
 # literal is searched for that character first, not tried at every position): ~3x faster.
-_DEEP_FIRST = re.compile(r"[ \t>*+\-0-9.)]{21}")
-_DEEP_AFTER = re.compile(r"\n[ \t>*+\-0-9.)]{21}")
+_DEEP_FIRST = lazyre.compile(r"[ \t>*+\-0-9.)]{21}")
+_DEEP_AFTER = lazyre.compile(r"\n[ \t>*+\-0-9.)]{21}")
 
 
 def _fast_ok(src: str) -> bool:
@@ -215,7 +216,7 @@ def _render_fast(src: str) -> tuple[str, str] | None:
         return None
 
 
-_IMG_ALT = re.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
+_IMG_ALT = lazyre.compile(r'<img src="[^"]*" alt="([^"]*)"[^>]*>')
 
 
 def html_text(fragment: str) -> str:
@@ -234,7 +235,11 @@ def html_text(fragment: str) -> str:
     out = _IMG_ALT.sub(r" \1 ", fragment) if "<img" in fragment else fragment
     out = "".join(out.replace(">", "<").split("<")[::2])
     # (split() and \s are the same whitespace: " ".join(split()) is _WS.sub(" ", …).strip())
-    return " ".join((html.unescape(out) if "&" in out else out).split())
+    if "&" in out:
+        import html  # (html.entities is the largest part: imported where it is needed)
+
+        out = html.unescape(out)
+    return " ".join(out.split())
 
 
 _TEXT_NODES = frozenset({"text", "text_special"})
@@ -270,7 +275,7 @@ def _tree_text(root) -> str:
     return _WS.sub(" ", "".join(parts)).strip()
 
 
-_WS = re.compile(r"\s+")
+_WS = lazyre.compile(r"\s+")
 
 
 def _tokens_text(tokens) -> str:
@@ -300,4 +305,6 @@ def _image_alt(tok) -> str:
 
 def escape(text: str) -> str:
     """HTML-escape plain text (for callers outside Jinja2's autoescape)."""
+    import html
+
     return html.escape(text, quote=True)

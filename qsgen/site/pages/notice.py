@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from qsgen.core.model import UnitScore
-from qsgen.site import notices
 from qsgen.site.context import Site
 from qsgen.site.pages import paper
 from qsgen.site.urls import notice_file
@@ -17,6 +16,8 @@ def inputs(site: Site, us: UnitScore) -> tuple:
 
 
 def render(site: Site, us: UnitScore) -> bytes:
+    from qsgen.site import notices  # (imported when the page is made, not while it is reused)
+
     path = notice_file(us.unit.slug)
     ctx = notices.notice_context(site.results, us)
     return site.render(path, "notice.html", "notice", **ctx,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from qsgen.site import notices
 from qsgen.site.context import Site
 from qsgen.site.urls import PAPER_JS, PRINT_CSS, SUMMARY_FILE, WORKBOOK, pdf_of, prefix_for
+
+if TYPE_CHECKING:  # (the notices' code is imported when a print page is made, not while they are reused)
+    from qsgen.site import notices
 
 
 def links(site: Site, page: str, p: str) -> dict[str, str]:
@@ -21,6 +23,8 @@ def links(site: Site, page: str, p: str) -> dict[str, str]:
 def common(site: Site, path: str, state: notices.ResultState, running: str) -> dict[str, Any]:
     """What every print page shows besides its own context: the running header (``running``
     left, the state or the year right), the watermark, the creation date, the toolbar's links."""
+    from qsgen.site import notices
+
     marks = ["示例数据"] if site.inputs.example else []
     if state.watermark:
         marks.append(state.watermark)

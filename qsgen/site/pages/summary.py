@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from qsgen.site import notices
 from qsgen.site.context import Site, bureau_of
 from qsgen.site.pages import paper
 from qsgen.site.urls import SUMMARY_FILE
@@ -18,6 +17,8 @@ def inputs(site: Site) -> tuple:
 
 
 def render(site: Site) -> bytes:
+    from qsgen.site import notices  # (imported when the page is made, not while it is reused)
+
     ctx = notices.summary_context(site.results)
     rules = site.rules
     return site.render(PATH, "summary.html", "summary", **ctx,
