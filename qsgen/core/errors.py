@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qsgen.core import lazyre
+
 # A line that a CI runner would take as a command: GitHub's ::command and ##[command], Azure's ##vso[
-_RUNNER_COMMAND = re.compile(r"^(\s*)(::|##\[|##vso\[)", re.MULTILINE)
+_RUNNER_COMMAND = lazyre.compile(r"^(\s*)(::|##\[|##vso\[)", re.MULTILINE)
 
 
 def inert_lines(text: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qsgen.core import lazyre
+
 # A page may be this many characters of HTML per character of Markdown, and at least
 # OUTPUT_FLOOR in all: an ordinary body makes 1–5 times its length (a table of short cells is
 # the most: about 10 characters of HTML per cell), so a real record is far below either.
@@ -133,8 +135,8 @@ def _table_cells(text: str) -> tuple[int, int]:
 
 
 # A row of - : | and blanks with at least one -; possessive, so a long line is read once.
-_DELIMITER_ROW = re.compile(r"^[ \t|:]*+-[ \t|:-]*+$", re.M)
-_BLANK_LINE = re.compile(r"\n[ \t]*+(?:\n|$)")
+_DELIMITER_ROW = lazyre.compile(r"^[ \t|:]*+-[ \t|:-]*+$", re.M)
+_BLANK_LINE = lazyre.compile(r"\n[ \t]*+(?:\n|$)")
 
 
 def _reference_copies(text: str) -> tuple[int, int]:
@@ -157,9 +159,9 @@ def _reference_copies(text: str) -> tuple[int, int]:
     return longest * text.count("]"), where
 
 
-_LABEL_START = re.compile(r"(?:^|\n) {0,3}\[")
-_SPACE = re.compile(r"[ \t]*\n?[ \t]*")
-_DESTINATION = re.compile(r"<[^>\n]*>|\S*")
+_LABEL_START = lazyre.compile(r"(?:^|\n) {0,3}\[")
+_SPACE = lazyre.compile(r"[ \t]*\n?[ \t]*")
+_DESTINATION = lazyre.compile(r"<[^>\n]*>|\S*")
 _CLOSERS = {'"': '"', "'": "'", "(": ")"}
 
 

@@ -8,13 +8,14 @@ import posixpath
 import re
 from collections.abc import Iterable
 
+from qsgen.core import lazyre
 from qsgen.core.errors import Diagnostic
 from qsgen.core.model import Record
 from qsgen.records.fields import nearest_file, quote
 
 # A Markdown link or reference definition whose target is a relative .md file:
 # [text](../longgang/case-1.md#x) or [1]: ../longgang/case-1.md
-_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(?:#[^()\s<>]*)?>?(?:\s+[\"'(][^)]*)?\)"
+_MD_LINK = lazyre.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(?:#[^()\s<>]*)?>?(?:\s+[\"'(][^)]*)?\)"
                       r"|^ {0,3}\[[^\]]+\]:\s*<?([^\s<>]+?\.md)(?:#\S*)?>?(?:\s|$)", re.MULTILINE)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from qsgen.core import lazyre
 from qsgen.core.errors import QsgenError
 
 
@@ -29,7 +29,7 @@ class Commit:
 
 
 _FORMAT = "%x1e%H%x1f%h%x1f%an%x1f%aI%x1f%s"
-_HEADER = re.compile(r"\n?\x1e([0-9a-f]{40,64})\x1f")
+_HEADER = lazyre.compile(r"\n?\x1e([0-9a-f]{40,64})\x1f")
 # Neutralise user configuration that would change what `git log` prints.
 _CONFIG = ["-c", "core.quotepath=off", "-c", "log.showSignature=false",
            "-c", "i18n.logOutputEncoding=UTF-8", "-c", "diff.relative=false", "-c", "color.ui=never"]

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from qsgen.core import numbers
+from qsgen.core import lazyre, numbers
 from qsgen.core.errors import Diagnostics
 from qsgen.core.hints import did_you_mean
 from qsgen.core.yamlsafe import Node
 
-_DECIMAL_RE = re.compile(r"^[+-]?\d+(\.\d+)?\Z")
+_DECIMAL_RE = lazyre.compile(r"^[+-]?\d+(\.\d+)?\Z")
 _ROUNDINGS = sorted(n for n in dir(decimal) if n.startswith("ROUND_"))
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 
+from qsgen.core import lazyre
 from qsgen.core.kinds import KINDS
 from qsgen.core.model import Record
 from qsgen.site import markdown, search
@@ -28,7 +29,7 @@ from qsgen.site.urls import (
 
 # A body may link to another record's .md file (rewrite_relative): such a page also depends
 # on which records exist. Only a body with "md" or a %-escape can.
-MAY_LINK = re.compile(r"md|%[0-9A-Fa-f]{2}")
+MAY_LINK = lazyre.compile(r"md|%[0-9A-Fa-f]{2}")
 
 
 def inputs(site: Site, rec: Record, paths: Any) -> tuple:
@@ -47,7 +48,7 @@ def inputs(site: Site, rec: Record, paths: Any) -> tuple:
     return (site.uses.get(rec.id), (commit, links))
 
 
-_HREF = re.compile(r'(src|href)="([^"#:?][^":?]*?)"')
+_HREF = lazyre.compile(r'(src|href)="([^"#:?][^":?]*?)"')
 
 
 def rewrite_relative(body: str, rec: Record, p: str, attachments: Any,
