@@ -127,3 +127,32 @@ def test_show_authors_is_not_read_again_while_the_file_is_the_same(corpus, tmp_p
     assert len(calls) == 1
     assert _tree(root / "_site") == _clean(root, tmp_path)
 
+
+
+_PATHS = st.one_of(
+    st.just("x.md"),
+    st.builds(lambda y, n: f"records/{y}/x{n}.md", st.sampled_from(["2023", "2024"]), st.integers(0, 2)),
+    st.builds(lambda y, u, n: f"records/{y}/{u}/{n}.md", st.sampled_from(["2023", "2024"]),
+              st.sampled_from(["a", "b", "龙港"]), st.integers(0, 9)),
+    st.builds(lambda u, n: f"records/2023/{u}/附件/{n}.md", st.sampled_from(["a", "b"]), st.integers(0, 9)),
+)
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(paths=st.lists(_PATHS, max_size=30), ordered=st.booleans(),
+       skip=st.sets(st.sampled_from(["2023-a", "2023-b", "2024-a", "", "2023-龙港"])))
+def test_the_record_memos_shards_are_its_entries_split_path_by_path(paths, ordered, skip):
+    """recordmemo._by_shard (runs of one folder placed at once) is the split done one path at a time."""
+    from qsgen.incremental import recordmemo
+
+    entries = {p: i for i, p in enumerate(sorted(paths) if ordered else paths)}
+    want: dict = {}
+    for p, e in entries.items():
+        shard = recordmemo._shard(p)
+        if shard in skip:
+            want[shard] = None
+        else:
+            want.setdefault(shard, {})[p] = e
+    got = recordmemo._by_shard(entries, skip)
+    assert got == want and list(got) == list(want)
+    assert all(want[s] is None or list(got[s]) == list(want[s]) for s in want)
