@@ -207,7 +207,7 @@ class CachedPages(Pages):
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
-            sums = [digests[id(rec)] for rec in own]
+            sums = list(map(digests.__getitem__, map(id, own)))
             same = (_unit_key(gkey, us.outline, history_id, paths, sums)
                     if us.outline and history_id is not None else None)
             hit = store.keysets.get(name)
@@ -489,7 +489,7 @@ class CachedPages(Pages):
         its page is made from; the tables are a function of the rules and code, in the year's
         key) and the number of gram files: its row files stay in the site, its gram sections
         and its rows (never unpickled) in the store."""
-        keys = [self.rec_keys.get(rec.id) for rec in recs]
+        keys = list(map(self.rec_keys.get, map(_ID, recs)))
         if None in keys:
             return make()
         name = shard(site, slug)
