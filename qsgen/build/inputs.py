@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -106,13 +107,45 @@ def history(root: Path, paths: list[str]) -> dict:
     return gitinfo.file_history(root, paths)
 
 
-def show_authors(root: Path) -> bool:
+_PATH = operator.attrgetter("path")
+OWNERS_FILE = "rules/owners.yaml"  # (approvals.owners.OWNERS_PATH)
+SHOWN_FILE = "show-authors.pickle"  # in .qsgen-cache/: show_authors by owners.yaml's bytes
+
+
+def show_authors(root: Path, use_cache: bool = False, later: list | None = None) -> bool:
     """Whether pages name the git author of a file's last change (rules/owners.yaml
     show_authors; true when the file or the setting is missing, or the file has errors:
-    `qsgen check` reports those)."""
+    `qsgen check` reports those). ``use_cache``: the answer is kept in .qsgen-cache/ by the
+    file's bytes and the code that reads it (an incremental build neither parses the file nor
+    imports the approvals' code while it is the same); ``later`` as for site_inputs."""
+    key = target = None
+    if use_cache:
+        import hashlib
+
+        from qsgen.incremental.cache import CACHE_DIR, code_key, read_pickle
+
+        try:
+            data = read_file(Path(root) / OWNERS_FILE, within=root)
+        except Refused:
+            data = None  # (missing or refused: load_owners says so at once)
+        if data is not None:
+            key = code_key(("approvals/owners.py", "core/yamlsafe.py", "repo/files.py"),
+                           hashlib.blake2b(data, digest_size=16).hexdigest())
+            target = Path(root) / CACHE_DIR / SHOWN_FILE
+            kept = read_pickle(target)
+            if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], bool):
+                return kept[1]
     from qsgen.approvals.owners import shows_authors
 
-    return shows_authors(root)
+    shown = shows_authors(root)  # (parses the file only where a line names the setting)
+    if key is not None and target is not None and isinstance(shown, bool):
+        from qsgen.incremental.cache import write_pickle
+
+        if later is not None:
+            later.append(lambda: write_pickle(target, (key, shown)))
+        else:
+            write_pickle(target, (key, shown))
+    return shown
 
 
 def templates_of(root: Path) -> Path | None:
@@ -146,8 +179,10 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
     from qsgen.incremental.history import cached_history
     from qsgen.site import SiteInputs
 
-    paths = sorted({r.path for r in results.records.records}
-                   | {a.path for a in results.records.assessments.values()})
+    # (the records come in path order: sorted as runs already in order, not as a set's
+    # ~10,000 paths in hash order)
+    paths = sorted(dict.fromkeys([*map(_PATH, results.records.records),
+                                  *map(_PATH, results.records.assessments.values())]))
     if commit is False:
         commit = gitinfo.head_commit(root)  # one git call for both HEAD and the build date
     head = commit[0] if commit and use_cache else None
@@ -164,7 +199,7 @@ def site_inputs(root: Path, results: Results, use_cache: bool = False, commit: A
         example=is_example(root, results.rules.year),
         templates=templates_of(root),
         pdf=pdf,
-        show_authors=show_authors(root),
+        show_authors=show_authors(root, use_cache, later),
     )
 
 

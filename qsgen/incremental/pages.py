@@ -23,6 +23,7 @@ import operator
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,9 @@ class CachedPages(Pages):
         self.old_runs: dict[str, dict[str, str]] = {}  # part name -> {record id: runs}: see _old_runs
         self.sections: dict[int, tuple[str, dict[int, str]]] = {}  # id(part) -> (name, digest of each section)
         self.whole: set[str] = set()  # units of the year begun whose record pages the store kept whole
+        # year's folder -> {unit: the paths of its record pages, kept whole}: handed to the
+        # builder as they are (record_pages), not one record at a time
+        self.kept_units: dict[str, dict[str, list[str]]] = {}
         store.rendered = store.reused = 0
         store.linkable = set()
 
@@ -203,7 +207,7 @@ class CachedPages(Pages):
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
-            sums = [digests[id(rec)] for rec in own]
+            sums = list(map(digests.__getitem__, map(id, own)))
             same = (_unit_key(gkey, us.outline, history_id, paths, sums)
                     if us.outline and history_id is not None else None)
             hit = store.keysets.get(name)
@@ -239,9 +243,9 @@ class CachedPages(Pages):
         rec_keys, get, unit_docs = self.rec_keys, store.get, store.unit_docs
         ready, new_pages, reused, linkable = self.ready, self.new_pages, 0, store.linkable
         whole, records = self.whole, site.results.records
+        kept_units = self.kept_units[folder] = {}
         for slug in sorted(whole):  # (kept in the store as they were, not one by one)
-            kept = [folder + record_file(rid) for rid in map(_ID, records.by_unit(slug))]
-            ready.update(dict.fromkeys(kept, KEPT))
+            kept = kept_units[slug] = [folder + record_file(rid) for rid in map(_ID, records.by_unit(slug))]
             linkable.update(kept)
             reused += len(kept)
         for rec in records.records:
@@ -376,10 +380,17 @@ class CachedPages(Pages):
     def record_page(self, site: Site, rec: Record) -> bytes:
         if self.pending:
             self.settle()
+        self._unkept(site.folder)
         data = self.ready.pop(site.folder + record_file(rec.id), None)
         if data is None:  # not planned in begin(): render it here
             data = super().record_page(site, rec)
         return data
+
+    def _unkept(self, folder: str) -> None:
+        """The record pages of the units kept whole of the year ``folder`` made ready one by one
+        (asked for otherwise than all at once: record_pages of every record of the year)."""
+        for paths in self.kept_units.pop(folder, {}).values():
+            self.ready.update(dict.fromkeys(paths, KEPT))
 
     def record_pages(self, site: Site, recs: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
         """record_page of each of ``recs``, the pages worked out by begin() taken in one go (the
@@ -387,6 +398,21 @@ class CachedPages(Pages):
         if self.pending:
             self.settle()
         folder, pop, render = site.folder, self.ready.pop, super().record_page
+        records = site.results.records
+        kept = self.kept_units.get(folder)
+        if kept and recs is records.records:  # (every record of the year: the builder's ask)
+            del self.kept_units[folder]
+            for slug, own in records.units():
+                paths = kept.get(slug)
+                if paths is not None and len(paths) == len(own):  # (a unit kept whole: as it is)
+                    yield from zip(paths, repeat(KEPT))
+                    continue
+                for rec in own:
+                    path = folder + record_file(rec.id)
+                    data = pop(path, None)
+                    yield path, (render(site, rec) if data is None else data)
+            return
+        self._unkept(folder)
         for rec in recs:
             path = folder + record_file(rec.id)
             data = pop(path, None)
@@ -410,6 +436,37 @@ class CachedPages(Pages):
             self.new_docs.setdefault(name, {})[rec.id] = (key, row)
         return row
 
+    def search_rows(self, site: Site, recs: list[Record]) -> list[search.Row]:
+        """search_row of each of ``recs``, the records of one unit (what search_row looks up
+        for each: looked up once)."""
+        if self.pending:
+            self.settle()
+        if not recs or any(rec.unit != recs[0].unit for rec in recs):
+            return super().search_rows(site, recs)
+        name = shard(site, recs[0].unit)
+        docs, keys, rows = self.store.unit_docs(name), self.rec_keys, self.rows
+        had = name in self.new_docs
+        mine, old, out = self.new_docs.setdefault(name, {}), None, []
+        for rec in recs:
+            rid = rec.id
+            key = keys.get(rid)
+            hit = docs.get(rid)
+            if key is not None and hit is not None and hit[0] == key:
+                row = hit[1]
+                if row.runs is None:  # (its part is made again: its runs as the last build had them)
+                    old = self._old_runs(name) if old is None else old
+                    runs = old.get(rid)
+                    if runs is not None:
+                        row.runs = runs
+            else:  # kept as its index row: nothing to redo next time but joining
+                row = rows.pop(rid, None) or Pages.search_row(self, site, rec)
+            if key is not None:
+                mine[rid] = (key, row)
+            out.append(row)
+        if not mine and not had:
+            del self.new_docs[name]
+        return out
+
     def _old_runs(self, name: str) -> dict[str, str]:
         """{record id: its row's runs} of the part ``name`` as the store keeps it, when they are
         those of the rows the store keeps (the page keys they were made with, in order, are
@@ -432,7 +489,7 @@ class CachedPages(Pages):
         its page is made from; the tables are a function of the rules and code, in the year's
         key) and the number of gram files: its row files stay in the site, its gram sections
         and its rows (never unpickled) in the store."""
-        keys = [self.rec_keys.get(rec.id) for rec in recs]
+        keys = list(map(self.rec_keys.get, map(_ID, recs)))
         if None in keys:
             return make()
         name = shard(site, slug)

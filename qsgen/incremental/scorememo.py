@@ -42,7 +42,8 @@ def unit_inputs(base: str, records: RecordSet, slug: str, record_digest: Mapping
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{base}\0{slug}\0".encode("utf-8", "surrogatepass"))
     # (the same bytes as one update per record, in one: a digest is ASCII hex)
-    h.update("".join([record_digest[id(rec)] + "\0" for rec in records.by_unit(slug)]).encode())
+    own = records.by_unit(slug)
+    h.update(("\0".join(map(record_digest.__getitem__, map(id, own))) + "\0" if own else "").encode())
     h.update(repr(records.assessments.get(slug)).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 

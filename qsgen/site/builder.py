@@ -89,6 +89,10 @@ class Pages:
         """The record's row of the search index (asked after its page)."""
         return record_page.search_row(site, rec, self.texts.pop(rec.id, None))
 
+    def search_rows(self, site: Site, recs: list[Record]) -> list[search.Row]:
+        """search_row of each of ``recs`` (the records of one unit), in order."""
+        return [self.search_row(site, rec) for rec in recs]
+
     def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
                     make: Callable[[], search.Part]) -> search.Part:
         """The search index's part of a unit's records (``make`` asks search_row for each),
@@ -243,7 +247,7 @@ def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes],
         name = search_page.part_name(site, slug)
 
         def make(name: str = name, recs: list[Record] = recs) -> search.Part:
-            part = search_page.part(site, name, [pages.search_row(site, rec) for rec in recs], nb)
+            part = search_page.part(site, name, pages.search_rows(site, recs), nb)
             # a row file is kept in the site while its bytes are the same
             part.files = {path: pages.page(ROOT, path, lambda path=path, data=data: ("search rows", path, search.digest(data)),
                                            lambda path=path, data=data: sink(path, [data]))
