@@ -54,6 +54,45 @@ def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
     return uses
 
 
+def record_uses(us: UnitScore, plain: Any, rid: str) -> list[dict[str, str]] | None:
+    """unit_uses(us, plain).get(rid): the same lines, equal and in the same order, worked out
+    for the one record (what an incremental build asks for a record read again: the unit's
+    other records' lines are neither formatted nor listed)."""
+    out: list[dict[str, str]] = []
+    slug, name = us.unit.slug, us.unit.name
+
+    def add(what: str, anchor: str) -> None:
+        entry = {"unit": slug, "unit_name": name, "what": what, "anchor": anchor}
+        if entry not in out:
+            out.append(entry)
+
+    for it in us.items:
+        if rid in it.evidence:
+            add(f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
+        names: list[str] = []
+        for pv in it.progress:
+            if rid in pv.records and pv.label not in names:
+                names.append(pv.label)
+        if names:
+            add(f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
+        for ln in it.extras:
+            if rid in ln.records:
+                add(f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}", "item-" + it.item.id)
+    for adj in us.adjustments:
+        word = "加分" if adj.rule.sign > 0 else "减分"
+        for ln in adj.lines:
+            if rid in ln.records:
+                add(f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}{_shared(ln.records)}",
+                    "rule-" + adj.rule.id)
+    return out or None
+
+
+# Records of a unit asked for one at a time (record_uses) before its whole table is made: an
+# incremental build asks for the few records read again; a build that asks for more (every
+# record of a unit) gets the table, made once.
+FEW = 4
+
+
 class Uses:
     """Record id -> the score lines it feeds, worked out one unit at a time on first ask: an
     incremental build asks for a few records only. Holds no reference to the site (a cycle
@@ -64,13 +103,22 @@ class Uses:
         self.units = {us.unit.slug: us for us in units}
         self.plain = plain
         self.done: dict[str, dict[str, list[dict[str, str]]]] = {}
+        self.few: dict[str, dict[str, list[dict[str, str]] | None]] = {}  # unit -> {record id: record_uses}
 
     def get(self, record_id: str, default: Any = None) -> Any:
         rec = self.records.get(record_id)
         us = self.units.get(rec.unit) if rec is not None else None
         if us is None:
             return default
-        table = self.done.get(us.unit.slug)
+        slug = us.unit.slug
+        table = self.done.get(slug)
         if table is None:
-            table = self.done[us.unit.slug] = unit_uses(us, self.plain)
+            few = self.few.setdefault(slug, {})
+            if record_id not in few and len(few) < FEW:
+                few[record_id] = record_uses(us, self.plain, record_id)
+            if record_id in few:
+                found = few[record_id]
+                return default if found is None else found
+            table = self.done[slug] = unit_uses(us, self.plain)
+            del self.few[slug]
         return table.get(record_id, default)
