@@ -13,9 +13,18 @@ def _shared(records: list[str]) -> str:
     return f"（{len(records)} 条记录合计）" if len(records) > 1 else ""
 
 
-def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
+def unit_uses(us: UnitScore, plain: Any, only: str | None = None) -> dict[str, list[dict[str, str]]]:
     """Record id -> the score lines of unit ``us`` it feeds (a record feeds only its own
-    unit's: scoring sees no other unit's records)."""
+    unit's: scoring sees no other unit's records); ``only``: that record's lines alone (the
+    others' are neither formatted nor listed)."""
+    if only is None:
+        def pick(rids: list[str]) -> Any:
+            return rids
+    else:
+        one = (only,)
+
+        def pick(rids: list[str]) -> Any:
+            return one if only in rids else ()
     uses: dict[str, list[dict[str, str]]] = {}
     # Most records feed a line worded like many others ("任务项 t01 的佐证"): one entry
     # for all of them (never changed after), not one per record (~15 MB at 50,000 records).
@@ -31,24 +40,24 @@ def unit_uses(us: UnitScore, plain: Any) -> dict[str, list[dict[str, str]]]:
             lst.append(entry)
 
     for it in us.items:
-        for rid in it.evidence:
+        for rid in pick(it.evidence):
             add(rid, f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
         labels: dict[str, list[str]] = {}
         for pv in it.progress:
-            for rid in pv.records:
+            for rid in pick(pv.records):
                 labels.setdefault(rid, [])
                 if pv.label not in labels[rid]:
                     labels[rid].append(pv.label)
         for rid, names in labels.items():
             add(rid, f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
         for ln in it.extras:
-            for rid in ln.records:
+            for rid in pick(ln.records):
                 add(rid, f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}",
                     "item-" + it.item.id)
     for adj in us.adjustments:
         word = "加分" if adj.rule.sign > 0 else "减分"
         for ln in adj.lines:
-            for rid in ln.records:
+            for rid in pick(ln.records):
                 add(rid, f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}"
                          f"{_shared(ln.records)}", "rule-" + adj.rule.id)
     return uses
@@ -58,33 +67,7 @@ def record_uses(us: UnitScore, plain: Any, rid: str) -> list[dict[str, str]] | N
     """unit_uses(us, plain).get(rid): the same lines, equal and in the same order, worked out
     for the one record (what an incremental build asks for a record read again: the unit's
     other records' lines are neither formatted nor listed)."""
-    out: list[dict[str, str]] = []
-    slug, name = us.unit.slug, us.unit.name
-
-    def add(what: str, anchor: str) -> None:
-        entry = {"unit": slug, "unit_name": name, "what": what, "anchor": anchor}
-        if entry not in out:
-            out.append(entry)
-
-    for it in us.items:
-        if rid in it.evidence:
-            add(f"任务项 {it.item.id} 的佐证", "item-" + it.item.id)
-        names: list[str] = []
-        for pv in it.progress:
-            if rid in pv.records and pv.label not in names:
-                names.append(pv.label)
-        if names:
-            add(f"任务项 {it.item.id} 的完成进度（{'、'.join(names)}）", "item-" + it.item.id)
-        for ln in it.extras:
-            if rid in ln.records:
-                add(f"任务项 {it.item.id} 加分 {plain(ln.amount)}{_shared(ln.records)}", "item-" + it.item.id)
-    for adj in us.adjustments:
-        word = "加分" if adj.rule.sign > 0 else "减分"
-        for ln in adj.lines:
-            if rid in ln.records:
-                add(f"{adj.rule.id} {adj.rule.title}：{word} {plain(ln.amount)}{_shared(ln.records)}",
-                    "rule-" + adj.rule.id)
-    return out or None
+    return unit_uses(us, plain, only=rid).get(rid)
 
 
 # Records of a unit asked for one at a time (record_uses) before its whole table is made: an
