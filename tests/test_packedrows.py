@@ -49,3 +49,19 @@ def test_packed_rows_pickle_their_chunk_once_and_are_unpacked_only_when_read():
     assert again[0]._chunk.rows is not None
     again[7].runs = "1x"  # a row's runs, set, stay what was set when its fields are read
     assert again[7].head == rows[7].head and again[7].runs == "1x"
+
+
+def test_a_packed_row_asked_first_for_its_runs_or_for_no_field():
+    rows = _rows([(f"标题{i}", "正文") for i in range(3)])
+    again = pickle.loads(pickle.dumps(packedrows.packed(rows), protocol=pickle.HIGHEST_PROTOCOL))
+    assert again[1].runs is None  # (packed without runs) and its fields filled in with them
+    assert (again[1].url, again[1].head, again[1].text) == (rows[1].url, rows[1].head, rows[1].text)
+    again[2].runs = "3x"
+    assert again[2].url == rows[2].url and again[2].runs == "3x"
+    for name in ("nothing", "_chunk_missing"):
+        try:
+            getattr(again[0], name)
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError(name)

@@ -82,3 +82,26 @@ def test_a_row_of_runs_colliding_in_their_names_renames_its_later_runs():
     assert regrams.again(NAME, 256, after, before, packed, digests) == made(after, 256)
     packed, digests = made(after, 256)
     assert regrams.again(NAME, 256, before, after, packed, digests) == made(before, 256)
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(rows=st.lists(a_row(), min_size=1, max_size=20), nb=st.sampled_from([64, 256]), data=st.data())
+def test_made_again_from_what_again_made(rows, nb, data):
+    """Build after build (docs/benchmarks.md, 第八轮): each time from the sections and digests the
+    last ``again`` made (its kept sections joined as the unpacked views they are, not copied),
+    one row changed; every time, the sections all the rows make."""
+    now = list(rows)
+    packed, digests = made(now, nb)
+    for _ in range(data.draw(st.integers(1, 4))):
+        k = data.draw(st.integers(0, len(now) - 1))
+        after = list(now)
+        after[k] = data.draw(a_row())
+        got = regrams.again(NAME, nb, after, now, packed, digests)
+        whole = made(after, nb)
+        if got is None:
+            packed, digests = whole
+        else:
+            assert got == whole
+            assert all(type(data) is bytes for data, _sizes in got[0].values())
+            packed, digests = got
+        now = after

@@ -51,15 +51,19 @@ class PackedRow(Row):
         object.__setattr__(self, "_i", i)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("_chunk", "_i"):
-            raise AttributeError(name)
-        if name not in Row.__slots__:
+        if name not in _FIELDS:  # (_chunk and _i among others: not set yet)
             raise AttributeError(name)
         row = self._chunk.row(self._i)
-        for field in ("url", "kind", "unit", "head", "text"):
-            object.__setattr__(self, field, getattr(row, field))
-        if not _has(self, "runs"):
-            object.__setattr__(self, "runs", row.runs)
+        put = object.__setattr__
+        put(self, "url", row.url)
+        put(self, "kind", row.kind)
+        put(self, "unit", row.unit)
+        put(self, "head", row.head)
+        put(self, "text", row.text)
+        # (asked for its runs, it has none yet: else this is not called; asked for another
+        # field, its runs may have been set before)
+        if name == "runs" or not _has(self, "runs"):
+            put(self, "runs", row.runs)
         return object.__getattribute__(self, name)
 
     def __eq__(self, other: object) -> bool:
@@ -72,6 +76,9 @@ class PackedRow(Row):
 
     def __reduce__(self):
         return (PackedRow, (self._chunk, self._i))
+
+
+_FIELDS = frozenset(Row.__slots__)  # (a field not set yet: __getattr__ fills them in)
 
 
 def _has(obj: Any, name: str) -> bool:

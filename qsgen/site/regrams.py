@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from itertools import accumulate
+from operator import itemgetter
 
 from qsgen.site import search
 
@@ -53,7 +54,7 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
     index = search.GramIndex(nb)
     index.rows = list(rows)
     keys, docs = index._runs()
-    at = {key: i for i, key in enumerate(keys)}
+    at = dict(zip(keys, range(len(keys)), strict=True))
     gained: dict[str, set[int]] = {}
     lost: dict[str, set[int]] = {}
     for k in changed:
@@ -71,7 +72,7 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
     def first_was(x: str) -> int:
         return was_in[x][0] if x in was_in else docs[at[x]][0]
 
-    first = [d[0] for d in docs]
+    first = list(map(itemgetter(0), docs))
     # the rows where those runs are first seen, before or now: their runs' names may differ
     moved = {f for x, d in was_in.items() for f in ((d[0],) if d else ())} | \
             {docs[at[x]][0] for x in was_in if x in at}
@@ -81,8 +82,8 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
     if m != search.name_base([*(c for f, c in counts.items() if f not in moved),
                               *map(len, firsts_was.values())]):
         return None
-    runs = [key[1:] for key in keys]
-    fields = [int(key[0]) for key in keys]
+    runs = list(map(itemgetter(slice(1, None)), keys))
+    fields = list(map(int, map(itemgetter(0), keys)))
     names = search.GramIndex.names(runs, fields, first)
     touched = set(was_in)
     for f, xs in firsts_was.items():
@@ -99,10 +100,10 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
     out, sums = dict(packed), dict(digests)
     for g in sorted({b - b % per for b in labels}):
         old = search.unpack(packed[g]) if g in packed else {}
-        sections = {b: bytes(data) for b, data in old.items()}
+        sections: dict[int, bytes | memoryview] = dict(old)  # (joined as they are; made again: read as bytes)
         for b in range(g, g + per):
             if b in labels:
-                data = made.section(search.section_head(name), sections.get(b), labels[b])
+                data = made.section(search.section_head(name), bytes(sections[b]) if b in sections else None, labels[b])
                 sums.pop(b, None)
                 if data is None:
                     sections.pop(b, None)
@@ -130,7 +131,7 @@ class _Items:
     def __init__(self, runs: list[str], fields: list[int], names: list[int], docs: list[list[int]]) -> None:
         self.runs, self.fields, self.names, self.docs = runs, fields, names, docs
         self.text = " ".join(runs) + "  "  # S, as GramIndex.sections joins them
-        self.starts = [0, *accumulate(len(run) + 1 for run in runs)][:-1]  # where each run is in S
+        self.starts = [0, *accumulate(map((1).__add__, map(len, runs)))][:-1]  # where each run is in S
         self._by_name: dict[int, int] | None = None
 
     def section(self, head: bytes, old: bytes | None, labels: set[str]) -> bytes | None:
@@ -159,7 +160,7 @@ class _Items:
         """Where in S the gram of a kept item is first met: the first place of its first entry
         ([field, name, [places], …]; a run's last character has no places: its end)."""
         if self._by_name is None:
-            self._by_name = {v: i for i, v in enumerate(self.names)}
+            self._by_name = dict(zip(self.names, range(len(self.names)), strict=True))
         entry = item[item.index(b'":[[') + 4:]
         _field, name, rest = entry.split(b",", 2)
         k = self._by_name[int(name)]
