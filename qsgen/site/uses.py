@@ -103,5 +103,7 @@ class Uses:
                 found = few[record_id]
                 return default if found is None else found
             table = self.done[slug] = unit_uses(us, self.plain)
-            del self.few[slug]
+            # (pop: the builder's thread and the main thread may both get here for a unit;
+            # each makes the same table)
+            self.few.pop(slug, None)
         return table.get(record_id, default)
