@@ -419,22 +419,7 @@ class CachedPages(Pages):
             yield path, (render(site, rec) if data is None else data)
 
     def search_row(self, site: Site, rec: Record) -> Any:
-        if self.pending:
-            self.settle()
-        key = self.rec_keys.get(rec.id)
-        name = shard(site, rec.unit)
-        hit = self.store.unit_docs(name).get(rec.id)
-        if key is not None and hit is not None and hit[0] == key:
-            row = hit[1]
-            if row.runs is None:  # (its part is made again: its runs as the last build had them)
-                runs = self._old_runs(name).get(rec.id)
-                if runs is not None:
-                    row.runs = runs
-        else:  # kept as its index row: nothing to redo next time but joining
-            row = self.rows.pop(rec.id, None) or super().search_row(site, rec)
-        if key is not None:
-            self.new_docs.setdefault(name, {})[rec.id] = (key, row)
-        return row
+        return self.search_rows(site, [rec])[0]
 
     def search_rows(self, site: Site, recs: list[Record]) -> list[search.Row]:
         """search_row of each of ``recs``, the records of one unit (what search_row looks up
@@ -549,8 +534,7 @@ class CachedPages(Pages):
         ``keys``): in one go when the store keeps no row of the unit (a clean build's: ~10,000
         rows registered after the workers ended)."""
         if self.pending or name in self.store.docs:
-            for rec in recs:
-                self.search_row(site, rec)
+            self.search_rows(site, recs)
             return
         done = self.new_docs.get(name)
         if done is not None and len(done) == len(recs):  # (registered as its pages came in: settle)
