@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qsgen.core import lazyre, yamlsafe
 from qsgen.core.errors import Diagnostic, Diagnostics
+from qsgen.core.hints import nearest
 from qsgen.core.yamlsafe import Node
 from qsgen.repo.files import Refused, read_file
 
@@ -103,12 +104,6 @@ class OwnersConfig:
 # ------------------------------------------------------------------ loading
 
 
-def _close_matches(word: str, choices: list[str] | tuple[str, ...], n: int) -> list[str]:
-    import difflib  # (only for a name not known: not on a build's way)
-
-    return difflib.get_close_matches(word, choices, n=n)
-
-
 def shows_authors(root: str | Path) -> bool:
     """rules/owners.yaml's show_authors: true when the file or the setting is missing, or the
     file has errors (`qsgen check` reports those). Without the YAML parser when no line of the
@@ -155,9 +150,9 @@ def load_owners(root: str | Path) -> tuple[OwnersConfig | None, list[Diagnostic]
         return None, diags.sorted()
     for key, value in node.value.items():
         if key not in KNOWN_KEYS:
-            close = _close_matches(key, sorted(KNOWN_KEYS), n=1)
+            close = nearest(key, sorted(KNOWN_KEYS))
             diags.error(OWNERS_PATH, value.key_line, 1, f"不认识的设置项：{key}",
-                        f"是不是 {close[0]}？" if close else "可用的设置项：" + "、".join(sorted(KNOWN_KEYS)))
+                        f"是不是 {close}？" if close else "可用的设置项：" + "、".join(sorted(KNOWN_KEYS)))
     if "platform" in node.value:
         p = node.value["platform"]
         if not p.is_scalar or p.value.strip().lower() not in PLATFORMS:
@@ -242,9 +237,9 @@ def _load_person(dept: str, entry: Node, cfg: OwnersConfig, diags: Diagnostics,
     fields = entry.value
     for key, value in fields.items():
         if key not in PERSON_KEYS:
-            close = _close_matches(key, PERSON_KEYS, n=1)
+            close = nearest(key, PERSON_KEYS)
             diags.error(OWNERS_PATH, value.key_line, 1, f"审核人不认识的设置项：{key}",
-                        f"是不是 {close[0]}？" if close else "可用的设置项：" + "、".join(PERSON_KEYS))
+                        f"是不是 {close}？" if close else "可用的设置项：" + "、".join(PERSON_KEYS))
     pid_node, name_node = fields.get("id"), fields.get("name")
     pid = pid_node.value.strip() if pid_node is not None and pid_node.is_scalar else ""
     name = name_node.value.strip() if name_node is not None and name_node.is_scalar else ""
@@ -337,7 +332,7 @@ def check_departments(cfg: OwnersConfig, departments: dict[str, str], where: str
     diags = Diagnostics()
     for dept, line in [*cfg.lines.items(), *cfg.approver_lines.items()]:
         if dept not in departments:
-            close = _close_matches(dept, sorted(departments), n=1)
+            close = nearest(dept, sorted(departments))
             diags.error(OWNERS_PATH, line, 1, f"不认识的股室 id：{dept}",
-                        f"是不是 {close[0]}？" if close else f"股室 id 见 {where}/assessment.yaml 的 departments:")
+                        f"是不是 {close}？" if close else f"股室 id 见 {where}/assessment.yaml 的 departments:")
     return diags.sorted()
