@@ -43,7 +43,6 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
     ``last_commit``: for lifecycle.evaluate (the build's keeps git's answers by HEAD)."""
     from qsgen.build.inputs import example_date
     from qsgen.records import load_records
-    from qsgen.rules import load_rules
     from qsgen.scoring.engine import score
 
     say = progress or (lambda line: None)
@@ -52,6 +51,9 @@ def load_year(root: Path, year: int, build_date: _dt.date | None = None,
 
         rules, rule_diags = load_rules_cached(root, rules_digest, year)
     else:
+        # (the loader only here: the cached rules are used without importing it, ~3 ms)
+        from qsgen.rules import load_rules
+
         rules, rule_diags = load_rules(root, year)
     if rules is None or any(d.severity == "error" for d in rule_diags):
         return None, list(rule_diags)

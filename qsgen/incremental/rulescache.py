@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.incremental.cache import CACHE_DIR, code_key, read_pickle, write_pickle
-from qsgen.rules import load_rules
 
 RULES_FILE = "rules.pickle"  # .qsgen-cache/rules.pickle: the last rules loaded without errors
 _RULES_MODULES = ("rules", "core", "records/fields.py", "incremental/rulescache.py")
@@ -22,6 +21,8 @@ def load_rules_cached(root: Path, rules_digest: str, year: int | None = None) ->
     data = read_pickle(target)
     if isinstance(data, dict) and data.get("key") == key and "rules" in data and "diags" in data:
         return data["rules"], data["diags"]
+    from qsgen.rules import load_rules  # (on a miss: the kept rules are used without the loader)
+
     rules, diags = load_rules(root, year)
     if rules is not None and not any(d.severity == "error" for d in diags):
         write_pickle(target, {"key": key, "rules": rules, "diags": diags})
