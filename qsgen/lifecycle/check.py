@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.hints import did_you_mean
@@ -19,11 +20,15 @@ from qsgen.core.lifecycle import (
     Objection,
     UnitChange,
     YearLifecycle,
+    manifest_path,
 )
 from qsgen.core.model import Record, RecordSet, Results, Rules
-from qsgen.lifecycle import manifest as mf
-from qsgen.lifecycle.calendar import Calendar, UnknownYear, load_calendar, unknown_year_hint
-from qsgen.lifecycle.status import Status, read_status
+from qsgen.lifecycle.status import read_status
+
+if TYPE_CHECKING:  # (the calendar, its schema and the manifest's code are imported for a year with a lifecycle)
+    from qsgen.lifecycle import manifest as mf
+    from qsgen.lifecycle.calendar import Calendar
+    from qsgen.lifecycle.status import Status
 
 GUIDE = "docs/guide/office.md"
 
@@ -50,7 +55,7 @@ class _Year:
         self.last_commit = last_commit
         self.year = rules.year
         self.diags = Diagnostics()
-        self.calendar: Calendar = Calendar()
+        self.calendar: Calendar  # (run: loaded once the year turns out to have a lifecycle)
 
     def of_kinds(self, *kinds: str) -> list[list[Record]]:
         """The records of each of ``kinds``, in one pass over the year's records."""
@@ -63,11 +68,13 @@ class _Year:
     def run(self, results: Results | None) -> tuple[YearLifecycle | None, list[Diagnostic]]:
         status = read_status(self.root, self.year, self.diags)
         objections, answers, corrections = self.of_kinds("objection", "answer", "correction")
-        sealed = (self.root / mf.manifest_path(self.year)).is_file()
+        sealed = (self.root / manifest_path(self.year)).is_file()
         if not sealed:
             self._unsealed()
         if status is None and not (objections or answers or corrections or sealed):
             return None, self.diags.sorted()
+        from qsgen.lifecycle.calendar import load_calendar
+
         self.calendar, cal_diags = load_calendar(self.root)
         self.diags.extend(cal_diags)
         state = status.state if status is not None else IN_PROGRESS
@@ -88,7 +95,9 @@ class _Year:
         if state == FINAL or sealed:  # (a status put back or removed is itself a difference)
             digest, changes = self._manifest(status, corrections, corr, results)
             if digest:
-                signature, signer = mf.check_signature(self.root, self.year)
+                from qsgen.lifecycle.manifest import check_signature
+
+                signature, signer = check_signature(self.root, self.year)
         lc = YearLifecycle(state=state, notice=notice, final=final, answer_workdays=self.rules.answer_workdays,
                            objections=tuple(objs), corrections=tuple(corr), changes=changes,
                            manifest_digest=digest, signature=signature, signer=signer)
@@ -98,10 +107,11 @@ class _Year:
 
     def _unsealed(self) -> None:
         """A manifest the history has had and the tree has not: the final year was unsealed."""
-        from qsgen.repo.commits import last_commit_of
-
-        rel = mf.manifest_path(self.year)
-        last = (self.last_commit or last_commit_of)(self.root, rel)
+        rel = manifest_path(self.year)
+        last_commit = self.last_commit
+        if last_commit is None:
+            from qsgen.repo.commits import last_commit_of as last_commit
+        last = last_commit(self.root, rel)
         if last is not None:
             self.diags.error(rel, 1, 1, f"{self.year} 年度的定稿清单被删除了（提交 {last[:10]} 中还有）",
                              f"定稿后不能撤销定稿：用 git 恢复 {rel}；确需改动的，提交更正记录（correction），见 {GUIDE}")
@@ -121,6 +131,8 @@ class _Year:
                              "考核办评完全部任务项（各单位的 assessment.yaml）之后才能公示和定稿")
 
     def _notice(self, status: Status) -> Notice | None:
+        from qsgen.lifecycle.calendar import UnknownYear, unknown_year_hint
+
         n = status.notice
         if n is None or n.start is None or n.workdays is None:
             return None
@@ -170,6 +182,8 @@ class _Year:
         return None
 
     def _objections(self, objections: list[Record], answers: list[Record], notice: Notice | None) -> list[Objection]:
+        from qsgen.lifecycle.calendar import UnknownYear, unknown_year_hint
+
         by_path = {r.path: r for r in objections}
         answered: dict[str, Record] = {}
         for a in answers:
@@ -255,6 +269,8 @@ class _Year:
 
     def _manifest(self, status: Status | None, records: list[Record], corrections: list[Correction],
                   results: Results | None) -> tuple[str, tuple[UnitChange, ...]]:
+        from qsgen.lifecycle import manifest as mf
+
         manifest, why = mf.read_manifest(self.root, self.year)
         rel = mf.manifest_path(self.year)
         if manifest is None:
@@ -286,6 +302,8 @@ class _Year:
         return manifest.digest, tuple(changes)
 
     def _refuse(self, d: mf.Difference, files: dict[str, bytes]) -> None:
+        from qsgen.lifecycle import manifest as mf
+
         what = {"changed": "内容被改动", "added": "是新加的文件", "removed": "被删除了"}[d.what]
         line = mf.changed_line(self.root, d, files)
         where = d.path.split("/")

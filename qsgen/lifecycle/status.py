@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,24 +12,29 @@ from qsgen.core.errors import Diagnostics
 from qsgen.core.lifecycle import FINAL, IN_PROGRESS, NOTICE, STATUS_FILE
 from qsgen.core.yamlsafe import load as load_yaml
 from qsgen.repo.files import Refused, read_file
-from qsgen.rules.schema import Choice, Ctx, Date, Invalid, Number, Opt, Schema, Text
 
 STATES = {IN_PROGRESS: IN_PROGRESS, "in_progress": IN_PROGRESS, NOTICE: NOTICE, "notice": NOTICE,
           "公示中": NOTICE, FINAL: FINAL, "final": FINAL, "已定稿": FINAL}
 
-_STATUS = Schema({
-    "state": Opt(Choice(STATES, "状态"), True, help="写 state: 进行中、公示 或 定稿"),
-    "notice": Opt(Schema({
-        "start": Opt(Date(), True, help="公示开始日期，如 start: 2024-01-15"),
-        "workdays": Opt(Number(min=1, max=60, integer=True), True, help="公示几个工作日，如 workdays: 5"),
-        "where": Opt(Text(), True, help="向哪里提出异议，如 where: 局机关309室考核办"),
-        "how": Opt(Text(), True, help="怎样提出异议，如 how: 在本单位文件夹提交异议记录（objection）"),
-    }, "公示")),
-    "final": Opt(Schema({
-        "date": Opt(Date(), True, help="定稿日期，如 date: 2024-02-02"),
-        "decision": Opt(Text(), True, help="定稿决定的文号，如 decision: 沁市监字〔2024〕9号"),
-    }, "定稿")),
-}, "年度状态")
+
+@functools.cache
+def _schema() -> Any:
+    """The status file's schema (the schema code is imported only for a year that has the file)."""
+    from qsgen.rules.schema import Choice, Date, Number, Opt, Schema, Text
+
+    return Schema({
+        "state": Opt(Choice(STATES, "状态"), True, help="写 state: 进行中、公示 或 定稿"),
+        "notice": Opt(Schema({
+            "start": Opt(Date(), True, help="公示开始日期，如 start: 2024-01-15"),
+            "workdays": Opt(Number(min=1, max=60, integer=True), True, help="公示几个工作日，如 workdays: 5"),
+            "where": Opt(Text(), True, help="向哪里提出异议，如 where: 局机关309室考核办"),
+            "how": Opt(Text(), True, help="怎样提出异议，如 how: 在本单位文件夹提交异议记录（objection）"),
+        }, "公示")),
+        "final": Opt(Schema({
+            "date": Opt(Date(), True, help="定稿日期，如 date: 2024-02-02"),
+            "decision": Opt(Text(), True, help="定稿决定的文号，如 decision: 沁市监字〔2024〕9号"),
+        }, "定稿")),
+    }, "年度状态")
 
 
 @dataclass
@@ -62,10 +68,12 @@ def read_status(root: Path, year: int, diags: Diagnostics) -> Status | None:
         if not ydiags:
             diags.error(rel, 1, 1, "年度状态文件是空的", "至少写一行 state: 进行中、公示 或 定稿")
         return None
+    from qsgen.rules.schema import Ctx, Invalid
+
     ctx = Ctx(rel, diags)
     before = len(diags.errors)
     try:
-        obj = _STATUS.convert(node, ctx)
+        obj = _schema().convert(node, ctx)
     except Invalid as e:
         ctx.invalid(e, node)
         return None

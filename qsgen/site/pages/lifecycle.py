@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qsgen.core.lifecycle import Objection
 from qsgen.site.context import Site
 from qsgen.site.urls import unit_url
+
+if TYPE_CHECKING:  # (core.lifecycle's dataclasses are imported when a year has a lifecycle)
+    from qsgen.core.lifecycle import Objection
 
 PATH = "lifecycle.html"
 SIGNATURE_NAMES = {"verified": "签名已验证", "invalid": "签名无效", "unsigned": "未签名",
