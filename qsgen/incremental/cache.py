@@ -27,7 +27,6 @@ import operator
 import os
 import pickle
 import re
-import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,7 +91,8 @@ KEY_FILE = "qsgen-cache-key"  # in the repository's git storage (.git/), never i
 KEY_BYTES = 32
 MAGIC = b"QSGEN-CACHE-1\n"  # then the 32-byte HMAC-SHA256, then the payload
 _KEYS: dict[str, bytes] = {}  # cache folder -> its key, for this process
-PROCESS_KEY = secrets.token_bytes(KEY_BYTES)  # for a tree without git storage: trusted by no other process
+# (keys from os.urandom, as secrets.token_bytes makes them: the secrets module and base64 are not imported)
+PROCESS_KEY = os.urandom(KEY_BYTES)  # for a tree without git storage: trusted by no other process
 _REJECTED: list[str] = []  # cache files refused since the last take_rejected(), as repository paths
 
 
@@ -157,7 +157,7 @@ def _make_key(path: Path) -> bytes | None:
     """A new random key in ``path`` (readable by its owner only); the one another process made
     at the same moment wins. None when it cannot be written."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    key = secrets.token_bytes(KEY_BYTES)
+    key = os.urandom(KEY_BYTES)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

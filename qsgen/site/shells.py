@@ -18,8 +18,8 @@ always rendered whole. tests/test_shells.py holds the two to the same bytes.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from typing import Any
 
 import jinja2
@@ -130,7 +130,7 @@ class Shells:
         self.plans: dict[str, Plan | None] = {}
         self.seen: set[tuple[str, Any]] = set()
         self.shells: dict[tuple[str, Any], tuple[Any, ...]] = {}  # see _shell_of
-        self.token = secrets.token_hex(8)
+        self.token = os.urandom(8).hex()  # (as secrets.token_hex(8))
 
     def render(self, name: str, key: Any, shared: dict[str, Any], ctx: dict[str, Any]) -> str:
         """The template ``name`` rendered with ``shared`` (the same dict for the same ``key``)
