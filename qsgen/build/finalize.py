@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qsgen.core.errors import Diagnostic, QsgenError
-from qsgen.core.lifecycle import FINAL
+from qsgen.core.stages import FINAL
 from qsgen.lifecycle import manifest as mf
 from qsgen.lifecycle.status import read_status
 

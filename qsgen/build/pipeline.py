@@ -333,7 +333,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         from qsgen.incremental.history import LastCommits
 
         lasts = LastCommits(root, commit[0] if commit else None)
-        from qsgen.core.lifecycle import manifest_path
+        from qsgen.core.stages import manifest_path
 
         # (lifecycle.evaluate asks git whether a year without its final manifest had one)
         lasts.ahead(root, [manifest_path(y) for y in digests if not (root / manifest_path(y)).is_file()])

@@ -6,18 +6,8 @@ import datetime as _dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-IN_PROGRESS, NOTICE, FINAL = "进行中", "公示", "定稿"
-STATUS_FILE = "status.yaml"  # records/<year>/status.yaml, the assessment office's
-MANIFEST_FILE = "manifest.json"  # records/<year>/manifest.json, written by `qsgen finalize`
-SIGNATURE_FILE = "manifest.json.sig"  # its SSH signature (ssh-keygen -Y sign)
-# The namespace of the manifest's SSH signature: rules/allowed_signers (approvals/signers.py)
-# admits its keys for "git" only, and the approvers who sign commits are the ones who sign this.
-SIGNATURE_NAMESPACE = "git"
-
-
-def manifest_path(year: int) -> str:
-    """records/<year>/manifest.json, from the repository root."""
-    return f"records/{year}/{MANIFEST_FILE}"
+# The states (YearLifecycle.state) and the files' names are in core/stages.py: every build asks
+# for those, and this module is imported only for a year that has a lifecycle.
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,13 @@ from typing import TYPE_CHECKING
 from qsgen.core.errors import Diagnostic, Diagnostics
 from qsgen.core.hints import did_you_mean
 from qsgen.core.kinds import kind_of_filename
-from qsgen.core.lifecycle import (
-    FINAL,
-    IN_PROGRESS,
-    Answer,
-    Correction,
-    Final,
-    Notice,
-    Objection,
-    UnitChange,
-    YearLifecycle,
-    manifest_path,
-)
 from qsgen.core.model import Record, RecordSet, Results, Rules
+from qsgen.core.stages import FINAL, IN_PROGRESS, manifest_path
 from qsgen.lifecycle.status import read_status
 
-if TYPE_CHECKING:  # (the calendar, its schema and the manifest's code are imported for a year with a lifecycle)
+if TYPE_CHECKING:  # (imported for a year with a lifecycle only: the calendar and its schema, the
+    # manifest's code, core.lifecycle's dataclasses)
+    from qsgen.core.lifecycle import Correction, Final, Notice, Objection, UnitChange, YearLifecycle
     from qsgen.lifecycle import manifest as mf
     from qsgen.lifecycle.calendar import Calendar
     from qsgen.lifecycle.status import Status
@@ -73,6 +64,7 @@ class _Year:
             self._unsealed()
         if status is None and not (objections or answers or corrections or sealed):
             return None, self.diags.sorted()
+        from qsgen.core.lifecycle import YearLifecycle
         from qsgen.lifecycle.calendar import load_calendar
 
         self.calendar, cal_diags = load_calendar(self.root)
@@ -131,6 +123,7 @@ class _Year:
                              "考核办评完全部任务项（各单位的 assessment.yaml）之后才能公示和定稿")
 
     def _notice(self, status: Status) -> Notice | None:
+        from qsgen.core.lifecycle import Notice
         from qsgen.lifecycle.calendar import UnknownYear, unknown_year_hint
 
         n = status.notice
@@ -152,6 +145,8 @@ class _Year:
         return Notice(n.start, end, n.workdays, n.where or "", n.how or "")
 
     def _final(self, status: Status, notice: Notice | None) -> Final | None:
+        from qsgen.core.lifecycle import Final
+
         f = status.final
         if f is None or f.date is None:
             return None
@@ -182,6 +177,7 @@ class _Year:
         return None
 
     def _objections(self, objections: list[Record], answers: list[Record], notice: Notice | None) -> list[Objection]:
+        from qsgen.core.lifecycle import Answer, Objection
         from qsgen.lifecycle.calendar import UnknownYear, unknown_year_hint
 
         by_path = {r.path: r for r in objections}
@@ -249,6 +245,8 @@ class _Year:
     # -------------------------------------------------------- corrections
 
     def _corrections(self, corrections: list[Record], state: str, final: Final | None) -> list[Correction]:
+        from qsgen.core.lifecycle import Correction
+
         out = []
         for rec in corrections:
             if state != FINAL or final is None:
@@ -269,6 +267,7 @@ class _Year:
 
     def _manifest(self, status: Status | None, records: list[Record], corrections: list[Correction],
                   results: Results | None) -> tuple[str, tuple[UnitChange, ...]]:
+        from qsgen.core.lifecycle import UnitChange
         from qsgen.lifecycle import manifest as mf
 
         manifest, why = mf.read_manifest(self.root, self.year)

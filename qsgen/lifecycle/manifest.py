@@ -12,8 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from qsgen.core.lifecycle import SIGNATURE_FILE, SIGNATURE_NAMESPACE, manifest_path
 from qsgen.core.model import Results
+from qsgen.core.stages import SIGNATURE_FILE, SIGNATURE_NAMESPACE, manifest_path
 from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file
 
 FORMAT = 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.errors import Diagnostics
-from qsgen.core.lifecycle import FINAL, IN_PROGRESS, NOTICE, STATUS_FILE
+from qsgen.core.stages import FINAL, IN_PROGRESS, NOTICE, STATUS_FILE
 from qsgen.core.yamlsafe import load as load_yaml
 from qsgen.repo.files import Refused, read_file
 

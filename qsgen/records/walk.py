@@ -10,9 +10,9 @@ from pathlib import Path
 from qsgen.core.errors import Diagnostic
 from qsgen.core.hints import nearest
 from qsgen.core.kinds import kind_of_filename
-from qsgen.core.lifecycle import STATUS_FILE
 from qsgen.core.model import Assessment, Record, RecordSet, Rules, Unit
 from qsgen.core.runtime import paused_gc
+from qsgen.core.stages import STATUS_FILE
 from qsgen.records.assessment import ASSESSMENT_FILE
 from qsgen.records.crosscheck import dead_links, duplicate_case_numbers
 from qsgen.records.fields import quote
