@@ -811,6 +811,24 @@ def test_cache_files_read_ahead_are_what_read_sealed_gives(tmp_path):
     assert not cache._AHEAD
 
 
+def test_cache_files_read_ahead_of_the_root_dot_are_found_by_their_readers(tmp_path, monkeypatch):
+    """qsgen build in the repository's folder (its root "."): what read_ahead read is what
+    read_sealed of Path(".") / CACHE_DIR / … hands over (not read and checked again)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    target = Path(cache.CACHE_DIR) / cache.PAGES_DIR / "a.pickle"
+    assert cache.write_pickle(tmp_path / target, 1)
+    monkeypatch.chdir(tmp_path)
+    cache.read_ahead(".")
+    try:
+        assert len(cache._AHEAD) == 1
+        assert cache.read_pickle(Path(".") / target) == 1
+        assert not cache._AHEAD  # (handed over)
+    finally:
+        cache.read_ahead_end()
+
+
 def test_a_cache_file_read_ahead_with_a_foreign_seal_is_refused(tmp_path):
     import subprocess
 
