@@ -811,6 +811,24 @@ def test_cache_files_read_ahead_are_what_read_sealed_gives(tmp_path):
     assert not cache._AHEAD
 
 
+def test_cache_files_read_ahead_of_the_root_dot_are_found_by_their_readers(tmp_path, monkeypatch):
+    """qsgen build in the repository's folder (its root "."): what read_ahead read is what
+    read_sealed of Path(".") / CACHE_DIR / … hands over (not read and checked again)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    target = Path(cache.CACHE_DIR) / cache.PAGES_DIR / "a.pickle"
+    assert cache.write_pickle(tmp_path / target, 1)
+    monkeypatch.chdir(tmp_path)
+    cache.read_ahead(".")
+    try:
+        assert len(cache._AHEAD) == 1
+        assert cache.read_pickle(Path(".") / target) == 1
+        assert not cache._AHEAD  # (handed over)
+    finally:
+        cache.read_ahead_end()
+
+
 def test_a_cache_file_read_ahead_with_a_foreign_seal_is_refused(tmp_path):
     import subprocess
 
@@ -941,9 +959,9 @@ def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo,
         made = []
         real_made = pages.CachedPages.search_part
 
-        def spy(self, site, slug, recs, nb, make):
+        def spy(self, site, slug, recs, nb, make, *files_of):
             made.append(bool(self.made_parts))
-            return real_made(self, site, slug, recs, nb, make)
+            return real_made(self, site, slug, recs, nb, make, *files_of)
 
         monkeypatch.setattr(pages.CachedPages, "search_part", spy)
     first = _build(repo, repo / "_site")
@@ -967,6 +985,50 @@ def test_a_search_part_made_again_takes_its_other_rows_runs_from_the_store(repo,
         assert without == []
         _clean_build(repo, tmp_path / f"clean{i}")
         _same_trees(repo / "_site", tmp_path / f"clean{i}")
+
+
+def test_a_part_a_few_of_whose_records_changed_is_made_from_the_kept_one(repo, tmp_path, monkeypatch):
+    """CachedPages._part_again: one record's body changed (then another's title: its row's
+    head), its unit's part is made from the one the store keeps, not by make_part (only the
+    row file of the changed row made again), and the site is the clean build's; with more
+    records changed than regrams.MOST, the part is made whole by make_part."""
+    from qsgen.site import regrams, search
+
+    _build(repo, repo / "_site")
+    made: list[str] = []
+    again: list[tuple[str, bool]] = []
+    real_make, real_again = search.make_part, pages.CachedPages._part_again
+
+    def make_part(name, *args):
+        made.append(name)
+        return real_make(name, *args)
+
+    def part_again(self, site, name, *args):
+        part = real_again(self, site, name, *args)
+        again.append((name, part is not None))
+        return part
+
+    monkeypatch.setattr(search, "make_part", make_part)
+    monkeypatch.setattr(pages.CachedPages, "_part_again", part_again)
+    recs = _records(repo, "longgang", "evidence")
+    edits = [(recs[0], "\n---\n\n", "\n---\n\n（第1次更新）鹊桥"), (recs[1], "title: ", "title: 改题")]
+    for i, (rec, old, new) in enumerate(edits):
+        made.clear()
+        again.clear()
+        _edit(rec, old, new)
+        _build(repo, repo / "_site")
+        assert again == [("2023-longgang", True)] and made == []
+        _clean_build(repo, tmp_path / f"clean{i}")
+        _same_trees(repo / "_site", tmp_path / f"clean{i}")
+    monkeypatch.setattr(regrams, "MOST", 1)
+    made.clear()
+    again.clear()
+    _edit(recs[0], "鹊桥", "银河")
+    _edit(recs[1], "改题", "再改")
+    _build(repo, repo / "_site")
+    assert again == [("2023-longgang", False)] and made == ["2023-longgang"]
+    _clean_build(repo, tmp_path / "clean-most")
+    _same_trees(repo / "_site", tmp_path / "clean-most")
 
 
 def test_a_part_made_again_compresses_only_its_groups_that_changed(repo, tmp_path, monkeypatch):

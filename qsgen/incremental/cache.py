@@ -257,7 +257,7 @@ def rejected_warning(names: list[str], root: Path | str) -> Any:
 def read_sealed(target: Path | str) -> memoryview | None:
     """The payload of the cache file ``target``; None when it is absent, unreadable or refused."""
     if _AHEAD:
-        ahead = _AHEAD.pop(os.fspath(target), None)
+        ahead = _AHEAD.pop(_ahead_key(target), None)
         if ahead is not None:
             ahead[0].wait()
             if ahead[2]:
@@ -269,7 +269,7 @@ def write_sealed(target: Path, payload: bytes) -> bool:
     """Write ``payload`` sealed to ``target`` (in .qsgen-cache/) atomically: beside it, then
     renamed. False when it could not be written (a cache that is not written only costs time)."""
     if _AHEAD:
-        _AHEAD.pop(os.fspath(target), None)  # (what was read ahead is no more)
+        _AHEAD.pop(_ahead_key(target), None)  # (what was read ahead is no more)
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -311,7 +311,7 @@ def read_ahead(root: Path | str) -> None:
     if not paths:
         return
     slots = [[threading.Event(), None, False] for _ in paths]
-    _AHEAD.update(zip(paths, slots, strict=True))
+    _AHEAD.update(zip(map(_ahead_key, paths), slots, strict=True))
 
     def read_all() -> None:
         for path, slot in zip(paths, slots, strict=True):
@@ -323,6 +323,12 @@ def read_ahead(root: Path | str) -> None:
                 slot[0].set()
 
     threading.Thread(target=read_all, name="qsgen-cache-read-ahead", daemon=True).start()
+
+
+def _ahead_key(path: Path | str) -> str:
+    """What a file read ahead is found by: its absolute path (read_ahead of the root "." names
+    it "./.qsgen-cache/…", a reader Path(".") / CACHE_DIR / … ".qsgen-cache/…")."""
+    return os.path.abspath(path)
 
 
 def read_ahead_end() -> None:
@@ -366,7 +372,7 @@ def write_pickle(target: Path, data: Any) -> bool:
 def remove_files(folder: Path, names: Iterable[str]) -> None:
     for name in names:
         if _AHEAD:
-            _AHEAD.pop(os.fspath(folder / name), None)
+            _AHEAD.pop(_ahead_key(folder / name), None)
         with contextlib.suppress(OSError):
             os.unlink(folder / name)
 

@@ -23,7 +23,7 @@ import operator
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -469,11 +469,13 @@ class CachedPages(Pages):
         return found
 
     def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
-                    make: Callable[[], search.Part]) -> search.Part:
+                    make: Callable[[], search.Part],
+                    files_of: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None) -> search.Part:
         """Kept while its records' page keys are (a record's search row is a function of what
         its page is made from; the tables are a function of the rules and code, in the year's
         key) and the number of gram files: its row files stay in the site, its gram sections
-        and its rows (never unpickled) in the store."""
+        and its rows (never unpickled) in the store. When a few of those keys changed, made
+        from the kept part (_part_again) when it can be, else by ``make``."""
         keys = list(map(self.rec_keys.get, map(_ID, recs)))
         if None in keys:
             return make()
@@ -502,6 +504,8 @@ class CachedPages(Pages):
             part = search.Part(meta, {path: self.page(ROOT, path, lambda path=path, dig=dig: ("search rows", path, dig),
                                                       lambda data=data: data)
                                       for path, data, dig in files}, sections, urls, digests, blob)
+        if part is None and files_of is not None:
+            part = self._part_again(site, name, recs, keys, nb, hit, files_of)
         if part is None:
             # (its groups whose sections are the same: as they were; with the runs of its rows
             # as they were, only the sections its changed rows touch are made again)
@@ -516,6 +520,77 @@ class CachedPages(Pages):
                                  {path: self.new_pages[path][0] for path in part.files}, sealed, runs,
                                  search.PACKING, nb)
         return part
+
+    def _part_again(self, site: Site, name: str, recs: list[Record], keys: list[str], nb: int, hit: tuple | None,
+                    files_of: Callable[[dict[str, bytes]], dict[str, bytes]]) -> search.Part | None:
+        """The part ``name`` of ``recs`` (their page ``keys``) made from the one the store keeps,
+        when that was made of the same records, in order, with the same year's key and number
+        of gram files (its key, made again of the keys its rows were saved with, is the one
+        kept), and only a few of them (regrams.MOST) have another key now: only their rows are
+        asked for, only the row files they are in made again (the others kept: store.get),
+        their kinds put in the index.js entry, its gram sections made again from its rows'
+        runs (regrams.again). The same part as make() would make (tests/test_cache.py);
+        None when it cannot be made so (nothing asked for nor kept then)."""
+        if not _packed_alike(hit) or len(hit) < 9 or hit[8] != nb or not hit[5] or hit[1][1] != len(recs):
+            return None
+        docs = self.store.unit_docs(name)
+        ids = list(map(_ID, recs))
+        if len(docs) != len(recs) or list(docs) != ids:
+            return None
+        olds = list(map(operator.itemgetter(0), docs.values()))
+        changed = list(compress(range(len(keys)), map(operator.ne, keys, olds)))
+        if not changed or len(changed) > regrams.MOST or \
+                _joined(self.keys[site.folder], "search part", name, str(nb), *olds) != hit[0]:
+            return None
+        runs = self._old_runs(name)
+        if len(runs) != len(recs):
+            return None
+        remade = {search.part_file(name, i // search.BLOCK): i // search.BLOCK for i in changed}
+        if not remade.keys() <= hit[4].keys():
+            return None
+        kept = {}
+        for path, page_key in hit[4].items():  # (the row files no changed row is in)
+            if path not in remade:
+                data = self.store.get(path, page_key)
+                if data is None:
+                    return None
+                kept[path] = data
+        if self.pending:
+            self.settle()
+        got, rows = {}, self.rows
+        for i in changed:
+            got[i] = rows.pop(ids[i], None) or Pages.search_row(self, site, recs[i])
+        kinds, units = search_page.tables(site)
+        kind_no = {k: n for n, k in enumerate(kinds)}
+        unit_no = {u: n for n, u in enumerate(units)}
+        before = list(runs.values())
+        now = list(before)
+        try:
+            for i, row in got.items():
+                if row.url != docs[ids[i]][1].url:
+                    raise KeyError(row.url)
+                now[i] = search.row_runs(row)
+            meta = search.kinds_again(hit[1][2], {i: (kind_no[row.kind], unit_no[row.unit]) for i, row in got.items()})
+            made = regrams.again(name, nb, now, before, hit[2], hit[5])
+            if made is None:
+                raise KeyError(name)
+        except KeyError:  # (its rows asked for again by make)
+            for i, row in got.items():
+                rows[ids[i]] = row
+            return None
+        mine = self.new_docs[name] = dict(docs)
+        for i, row in got.items():
+            mine[ids[i]] = (keys[i], row)
+        for path, data in kept.items():
+            self.new_pages[path] = (hit[4][path], data)
+        at = search.BLOCK
+        blocks = files_of({path: search.block_file(name, b, kind_no, unit_no,
+                                                    [mine[rid][1] for rid in ids[b * at:(b + 1) * at]])
+                           for path, b in sorted(remade.items(), key=operator.itemgetter(1))})
+        packed, digests = made
+        return search.Part([name, len(recs), meta], {path: kept[path] if path in kept else blocks[path] for path in hit[4]},
+                           packed, hit[3], digests,
+                           search.compressor().compress("\n".join(now).encode("utf-8", "surrogatepass")))
 
     def _again(self, name: str, hit: tuple | None, recs: list[Record], nb: int) -> Any:
         """How the part ``name`` of ``recs`` is made again from the one the store keeps

@@ -94,9 +94,11 @@ class Pages:
         return [self.search_row(site, rec) for rec in recs]
 
     def search_part(self, site: Site, slug: str, recs: list[Record], nb: int,
-                    make: Callable[[], search.Part]) -> search.Part:
+                    make: Callable[[], search.Part],
+                    files_of: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None) -> search.Part:
         """The search index's part of a unit's records (``make`` asks search_row for each),
-        for an index of ``nb`` gram files."""
+        for an index of ``nb`` gram files; ``files_of``: what the builder makes of row files
+        ({path: bytes}) made otherwise than by ``make`` (as ``make`` does of its own)."""
         return make()
 
     def search_files(self, site: Site, head: list[search.Row], parts: list[search.Part], tail: list[search.Row],
@@ -242,19 +244,23 @@ def _scores_xlsx(site: Site) -> bytes:
 def _search_parts(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes], nb: int) -> list[search.Part]:
     """The search index's parts of a year: one per unit with records (its row files go into
     ``files``)."""
+
+    def files_of(made: dict[str, bytes]) -> dict[str, bytes]:
+        # a row file is kept in the site while its bytes are the same
+        return {path: pages.page(ROOT, path, lambda path=path, data=data: ("search rows", path, search.digest(data)),
+                                 lambda path=path, data=data: sink(path, [data]))
+                for path, data in made.items()}
+
     out = []
     for slug, recs in site.results.records.units():  # (records are in path order)
         name = search_page.part_name(site, slug)
 
         def make(name: str = name, recs: list[Record] = recs) -> search.Part:
             part = search_page.part(site, name, pages.search_rows(site, recs), nb)
-            # a row file is kept in the site while its bytes are the same
-            part.files = {path: pages.page(ROOT, path, lambda path=path, data=data: ("search rows", path, search.digest(data)),
-                                           lambda path=path, data=data: sink(path, [data]))
-                          for path, data in part.files.items()}
+            part.files = files_of(part.files)
             return part
 
-        part = pages.search_part(site, slug, recs, nb, make)
+        part = pages.search_part(site, slug, recs, nb, make, files_of)
         files.update(part.files)
         out.append(part)
     return out

@@ -23,11 +23,10 @@ the first place of its first entry, one made again by its first place in S.
 from __future__ import annotations
 
 import zlib
-from bisect import bisect_right
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, deque
 from collections.abc import Callable
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, chain, compress, repeat
 
 from qsgen.site import search
 
@@ -51,10 +50,11 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
         return dict(packed), dict(digests)
     if len(changed) > MOST:
         return None
-    index = search.GramIndex(nb)
-    index.rows = list(rows)
-    keys, docs = index._runs()
-    at = dict(zip(keys, range(len(keys)), strict=True))
+    found = [row.split(" ") if row else [] for row in rows]
+    seen: dict[str, int] = {}  # each run -> the row it is first seen in, in the order first seen
+    _drain(map(seen.setdefault, chain.from_iterable(found),
+               chain.from_iterable(map(repeat, range(len(found)), map(len, found)))))
+    keys, first = list(seen), list(seen.values())  # (first: ascending)
     gained: dict[str, set[int]] = {}
     lost: dict[str, set[int]] = {}
     for k in changed:
@@ -66,36 +66,37 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
             lost.setdefault(x, set()).add(k)
         for x in kept_now - kept_was:
             gained.setdefault(x, set()).add(k)
-    was_in = {x: sorted(set(docs[at[x]] if x in at else ()) - gained.get(x, set()) | lost.get(x, set()))
+    made = _Items(keys, found)
+    # (the rows of those runs found with those of the runs the items of their grams have: one
+    # pass over the rows, unless runs are renamed too)
+    made.meet(set().union(*map(_labels, gained.keys() | lost.keys())), {x for x in gained.keys() | lost.keys() if x in seen})
+    docs = made.docs
+    was_in = {x: sorted(set(docs.get(x, ())) - gained.get(x, set()) | lost.get(x, set()))
               for x in gained.keys() | lost.keys()}  # the rows each run whose rows changed was in
 
     def first_was(x: str) -> int:
-        return was_in[x][0] if x in was_in else docs[at[x]][0]
+        return was_in[x][0] if x in was_in else seen[x]
 
-    first = list(map(itemgetter(0), docs))
     # the rows where those runs are first seen, before or now: their runs' names may differ
     moved = {f for x, d in was_in.items() for f in ((d[0],) if d else ())} | \
-            {docs[at[x]][0] for x in was_in if x in at}
+            {seen[x] for x in was_in if x in seen}
     counts = Counter(first)
     firsts_was = {f: [x for x in _split(before[f]) if first_was(x) == f] for f in moved}
     m = search.name_base(counts.values())
     if m != search.name_base([*(c for f, c in counts.items() if f not in moved),
                               *map(len, firsts_was.values())]):
         return None
-    runs = list(map(itemgetter(slice(1, None)), keys))
-    fields = list(map(int, map(itemgetter(0), keys)))
-    names = search.GramIndex.names(runs, fields, first)
+    names = made.names = _Names(keys, first, m, seen)
     touched = set(was_in)
     for f, xs in firsts_was.items():
         named = search.row_names(f, [zlib.crc32(x[1:].encode(), int(x[0])) for x in xs], m)
-        touched.update(x for x, v in zip(xs, named, strict=True) if x in at and names[at[x]] != v)
+        touched.update(x for x, v in zip(xs, named, strict=True) if x in seen and names.of(names.at(x)) != v)
     groups = nb // search.SLOTS
     labels: dict[int, set[str]] = {}  # bucket -> its grams the touched runs have (or had)
     for x in touched:
-        text = x[1:]
-        for label in {*(text[i:i + 2] for i in range(len(text) - 1)), text[-1]}:
+        for label in _labels(x):
             labels.setdefault(search.bucket_of(label, groups), set()).add(label)
-    made = _Items(runs, fields, names, docs)
+    made.meet(set().union(*labels.values()))
     per = max(1, nb // search.GROUPS)
     out, sums = dict(packed), dict(digests)
     for g in sorted({b - b % per for b in labels}):
@@ -119,20 +120,74 @@ def again(name: str, nb: int, rows: list[str], before: list[str],
     return out, sums
 
 
+def _labels(run: str) -> set[str]:
+    """The grams of a run (led by its field's digit) and its last character."""
+    text = run[1:]
+    return {*(text[i:i + 2] for i in range(len(text) - 1)), text[-1]}
+
+
 def _split(runs: str) -> list[str]:
     """A row's runs (Row.runs): each led by its field's digit."""
     return runs.split(" ") if runs else []
 
 
-class _Items:
-    """The items of a part's gram sections made from its runs (in the order first seen), their
-    fields, names and rows."""
+class _Names:
+    """The names of a part's runs (search.GramIndex.names), worked out only for the rows asked
+    about: a run's name is a function of the runs first seen in the same row (``first``: the
+    row each of ``keys`` is first seen in, ascending) and of M (``m``)."""
 
-    def __init__(self, runs: list[str], fields: list[int], names: list[int], docs: list[list[int]]) -> None:
-        self.runs, self.fields, self.names, self.docs = runs, fields, names, docs
-        self.text = " ".join(runs) + "  "  # S, as GramIndex.sections joins them
-        self.starts = [0, *accumulate(map((1).__add__, map(len, runs)))][:-1]  # where each run is in S
-        self._by_name: dict[int, int] | None = None
+    def __init__(self, keys: list[str], first: list[int], m: int, seen: dict[str, int]) -> None:
+        self.keys, self.first, self.m, self.seen = keys, first, m, seen
+        self._rows: dict[int, tuple[int, list[int]]] = {}
+
+    def _row(self, row: int) -> tuple[int, list[int]]:
+        """(the first run first seen in ``row``, the names of those runs)."""
+        hit = self._rows.get(row)
+        if hit is None:
+            lo, hi = bisect_left(self.first, row), bisect_right(self.first, row)
+            hit = self._rows[row] = (lo, search.row_names(
+                row, [zlib.crc32(x[1:].encode(), int(x[0])) for x in self.keys[lo:hi]], self.m))
+        return hit
+
+    def of(self, k: int) -> int:
+        """The name of run ``k``."""
+        lo, names = self._row(self.first[k])
+        return names[k - lo]
+
+    def at(self, key: str) -> int:
+        """The number of the run ``key`` (one of ``keys``, first seen in row ``seen[key]``)."""
+        row = self.seen[key]
+        return self.keys.index(key, bisect_left(self.first, row), bisect_right(self.first, row))
+
+    def run(self, name: int) -> int:
+        """The number of the run named ``name``."""
+        lo, names = self._row(name // self.m)
+        return lo + names.index(name)
+
+
+class _Items:
+    """The items of a part's gram sections made from its runs (``keys``: each led by its
+    field's digit, in the order first seen), their names (``names``, set before an item is
+    made) and each row's runs (``found``): the grams met (meet) are looked for in S, and the
+    rows of the runs they are in found in one pass over the rows."""
+
+    def __init__(self, keys: list[str], found: list[list[str]]) -> None:
+        self.keys, self.found = keys, found
+        self.names: _Names | None = None
+        self.runs = [x[1:] for x in keys]
+        self.text = " ".join(self.runs) + "  "  # S, as GramIndex.sections joins them
+        self.starts = [0, *accumulate(map((1).__add__, map(len, self.runs)))][:-1]  # where each run is in S
+        self.met: dict[str, list[tuple[int, list[int]]]] = {}
+        self.docs: dict[str, list[int]] = {}  # run -> the rows it is in, ascending
+
+    def meet(self, labels: set[str], more: set[str] = frozenset()) -> None:
+        """Find where the grams ``labels`` are met, and the rows of the runs they are met in
+        and of the runs ``more``."""
+        want = set(more)
+        for label in labels - self.met.keys():
+            hits = self.met[label] = self._met(label)
+            want.update(self.keys[k] for k, _places in hits)
+        self.docs.update(_rows_of(self.found, want - self.docs.keys()))
 
     def section(self, head: bytes, old: bytes | None, labels: set[str]) -> bytes | None:
         """The section (``head`` and its items) made from ``old``, the section as it was: the
@@ -159,44 +214,63 @@ class _Items:
     def _first(self, item: bytes) -> int:
         """Where in S the gram of a kept item is first met: the first place of its first entry
         ([field, name, [places], …]; a run's last character has no places: its end)."""
-        if self._by_name is None:
-            self._by_name = dict(zip(self.names, range(len(self.names)), strict=True))
         entry = item[item.index(b'":[[') + 4:]
         _field, name, rest = entry.split(b",", 2)
-        k = self._by_name[int(name)]
+        k = self.names.run(int(name))  # type: ignore[union-attr]
         places = rest[1:rest.index(b"]")]
         return self.starts[k] + (int(places.split(b",", 1)[0]) if places else len(self.runs[k]) - 1)
 
-    def _item(self, label: str) -> tuple[int, bytes] | None:
-        """(where in S its gram is first met, the item) of the gram ``label`` (two characters)
-        or of a run's last character (one: that character before a space in S); None when no
-        run has it."""
+    def _met(self, label: str) -> list[tuple[int, list[int]]]:
+        """Each run the gram ``label`` (two characters) or a run's last character (one: that
+        character before a space in S) is met in, with its places there, in the order of S."""
         text, starts = self.text, self.starts
         seek = label if len(label) == 2 else label + " "
+        out: list[tuple[int, list[int]]] = []
         p = text.find(seek)
-        if p < 0:
-            return None
-        first, entries, k, places = p, [], -1, []
         while p >= 0:
             run = bisect_right(starts, p) - 1
-            if run != k:
-                if k >= 0:
-                    entries.append(self._entry(k, places, len(label)))
-                k, places = run, []
-            places.append(p - starts[run])
+            if not out or out[-1][0] != run:
+                out.append((run, []))
+            out[-1][1].append(p - starts[run])
             p = text.find(seek, p + 1)
-        entries.append(self._entry(k, places, len(label)))
-        return first, b'"%b":[%b]' % (label.encode(), b",".join(entries))
+        return out
+
+    def _item(self, label: str) -> tuple[int, bytes] | None:
+        """(where in S its gram is first met, the item) of the gram ``label``; None when no run
+        has it."""
+        hits = self.met[label]
+        if not hits:
+            return None
+        k, places = hits[0]
+        entries = [self._entry(k, places, len(label)) for k, places in hits]
+        return self.starts[k] + places[0], b'"%b":[%b]' % (label.encode(), b",".join(entries))
 
     def _entry(self, k: int, places: list[int], size: int) -> bytes:
         """A run's entry in an item (as GramIndex.sections writes it): [field, name, [places],
         [rows, delta-coded](, length if it is the whole title)]; a last character's has no places."""
-        rows = self.docs[k]
+        rows = self.docs[self.keys[k]]
+        field = int(self.keys[k][0])
         coded = b",".join([b"%d" % (n - p) for n, p in zip(rows, [0, *rows], strict=False)])
         where = b",".join([b"%d" % i for i in places]) if size == 2 else b""
-        if self.fields[k] == search.WHOLE:
-            return b"[%d,%d,[%b],[%b],%d]" % (self.fields[k], self.names[k], where, coded, len(self.runs[k]))
-        return b"[%d,%d,[%b],[%b]]" % (self.fields[k], self.names[k], where, coded)
+        if field == search.WHOLE:
+            return b"[%d,%d,[%b],[%b],%d]" % (field, self.names.of(k), where, coded,  # type: ignore[union-attr]
+                                              len(self.runs[k]))
+        return b"[%d,%d,[%b],[%b]]" % (field, self.names.of(k), where, coded)  # type: ignore[union-attr]
+
+
+def _rows_of(found: list[list[str]], want: set[str]) -> dict[str, list[int]]:
+    """{run: the rows it is in, ascending} of the runs ``want``, from each row's runs ``found``."""
+    out: dict[str, list[int]] = {}
+    if not want:
+        return out
+    hits = list(map(want.intersection, found))
+    for row in compress(range(len(hits)), hits):
+        for x in hits[row]:
+            out.setdefault(x, []).append(row)
+    return out
+
+
+_drain = deque(maxlen=0).extend  # runs an iterator to its end
 
 
 def remake(name: str, before: list[str], packed: dict, digests: dict[int, str], nb: int

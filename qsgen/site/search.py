@@ -317,8 +317,7 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
     unit_no = {u: i for i, u in enumerate(units)}
     files = {}
     for k in range(0, len(rows), BLOCK):
-        files[part_file(name, k // BLOCK)] = b"".join(
-            _block_pieces(f"{name}/{k // BLOCK}", kind_no, unit_no, rows[k:k + BLOCK]))
+        files[part_file(name, k // BLOCK)] = block_file(name, k // BLOCK, kind_no, unit_no, rows[k:k + BLOCK])
     grams = GramIndex(nb)
     urls: set[str] = set()
     for r in rows:
@@ -336,6 +335,24 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
         packed = pack(sections, nb, digests)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, packed,
                 frozenset(urls), digests, compressor().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
+
+
+def block_file(name: str, block: int, kind_no: dict[str, int], unit_no: dict[str, int], rows: list[Row]) -> bytes:
+    """The row file of block ``block`` of the part ``name`` (at part_file(name, block)): its
+    ``rows``, BLOCK of them (fewer in the last)."""
+    return b"".join(_block_pieces(f"{name}/{block}", kind_no, unit_no, rows))
+
+
+def kinds_again(runs: list[list[int]], changed: dict[int, tuple[int, int]]) -> list[list[int]]:
+    """A part's [[kind number, unit number, how many rows in a row], …] (Part.meta[2]) after the
+    rows ``changed`` ({row: (its kind number, its unit number)}) changed."""
+    each = [(k, u) for k, u, n in runs for _ in range(n)]
+    for i, pair in changed.items():
+        each[i] = pair
+    out: list[list[int]] = []
+    for (k, u), same in groupby(each):
+        out.append([k, u, len(list(same))])
+    return out
 
 
 # A part made again after some of its rows changed: the page store may put here, by the part's
