@@ -368,13 +368,15 @@ def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
     rules, _ = load_rules(repo)
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()  # (the entries of a folder kept whole are packed till asked for)
     assert len(memo.entries) > N // 2
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n磁盘缓存之后改的一句。\n\n")
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
     assert memo.parsed == 1  # records listing attachments too, while their attachments stay
     # another code or rules version: nothing is replayed
-    assert recordmemo.RecordMemo.load_disk(repo, "other").entries == {}
+    other = recordmemo.RecordMemo.load_disk(repo, "other")
+    assert other.entries == {} and other.packed == {}
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
@@ -385,6 +387,7 @@ def test_a_replayed_record_sees_its_attachment_removed(repo):
     rules, _ = load_rules(repo)
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()
     path, rel = next((p, r.attachments[0]) for p, e in sorted(memo.entries.items())
                      for r in e[1][0] if r.attachments)
     assert path in memo.attached
@@ -918,6 +921,7 @@ def test_a_record_kept_by_the_cache_still_warns_of_a_link_to_a_record_deleted_si
     _build(repo, repo / "_site")
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()
     kept = memo.entries[a.relative_to(repo).as_posix()][1].records[0]
     assert type(kept) is recordmemo.LazyRecord and kept.names_md is True
     b.unlink()
