@@ -654,8 +654,23 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
 
     assert cached_history(repo, paths[:10], head, read) == {p: first[p] for p in paths[:10] if p in first}
     assert calls == []
+    assert cached_history(repo, list(paths), head, read) == first  # the very paths: told by their digest
+    assert calls == []
     cached_history(repo, paths + ["records/2023/new.md"], head, read)  # a path not looked for
     assert len(calls) == 1
+
+
+def test_the_paths_a_cache_answered_for_are_told_by_digest_or_as_a_set():
+    paths = [f"records/2023/u/evidence-{i:04d}.md" for i in range(100)]
+    asked = cache.asked_of(paths)
+    assert cache.asked_covers(asked, list(paths)) == 2
+    assert cache.asked_covers(asked, paths[::2]) == 1
+    assert cache.asked_covers(asked, paths[::-1]) == 1  # (the same set in another order)
+    assert cache.asked_covers(asked, [*paths, "records/2023/u/new.md"]) == 0
+    assert cache.asked_covers(asked, []) == 1
+    assert cache.asked_covers(cache.asked_of([]), []) == 2
+    assert cache.asked_covers(frozenset(paths), paths) == 0  # (an earlier format's: asked again)
+    assert cache.asked_covers((asked[0], b"garbage"), paths[:3]) == 0
 
 
 def test_the_last_commit_of_a_missing_manifest_is_asked_once_per_head(repo, monkeypatch):
