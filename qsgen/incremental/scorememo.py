@@ -155,14 +155,18 @@ class ScoreMemo:
             if hit is not None and (hit[0] == key or before and hit[0] == self._key(
                     records, unit.slug, ChainMap(before, record_digest), as_of)):
                 us = hit[1]
+                pickled = hit[1:] if isinstance(us, bytes) else hit[2:]
                 if isinstance(us, bytes):
                     objects = objects if objects is not None else _rule_objects(rules)
                     us = _load(us, objects, unit.slug)
-                    if us is not None and hit[0] == key:  # its pickle is kept for save()
-                        self.entries[unit.slug] = (key, us, hit[1])
-                if us is not None and hit[0] != key:  # (bodies changed: pickled again by save())
+                    if us is not None:  # its pickle is kept for save()
+                        us.inputs = hit[0]  # (not the pickle's: see below)
+                        self.entries[unit.slug] = (hit[0], us, *pickled)
+                if us is not None and hit[0] != key:
+                    # (bodies changed: kept under the new key; its pickle, but for the inputs
+                    # that score() sets on what it loads, is the same)
                     us.inputs = key
-                    self.entries[unit.slug] = (key, us)
+                    self.entries[unit.slug] = (key, us, *pickled)
                     self._dirty = True
             if us is None:
                 us = self._scored(rules, unit, records, key, as_of)
