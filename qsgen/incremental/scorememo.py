@@ -16,7 +16,6 @@ import hashlib
 import io
 import operator
 import pickle
-from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,7 @@ class ScoreMemo:
             self.entries.clear()
             self.base = base
         objects: dict[tuple, Any] | None = None
+        overlay: dict[int, str] | None = None  # record_digest, with ``before``'s digests in place
         keys = {u.slug: self._key(records, u.slug, record_digest, as_of) for u in rules.units}
         self._ahead.clear()
         scores: list[UnitScore] = []
@@ -152,8 +152,10 @@ class ScoreMemo:
             key = keys[unit.slug]
             hit = self.entries.get(unit.slug)
             us = None
+            if hit is not None and hit[0] != key and before and overlay is None:
+                overlay = {**record_digest, **before}  # (once: looked up by C-level maps, not a ChainMap)
             if hit is not None and (hit[0] == key or before and hit[0] == self._key(
-                    records, unit.slug, ChainMap(before, record_digest), as_of)):
+                    records, unit.slug, overlay, as_of)):
                 us = hit[1]
                 pickled = hit[1:] if isinstance(us, bytes) else hit[2:]
                 if isinstance(us, bytes):
