@@ -1061,3 +1061,28 @@ def test_a_part_packed_otherwise_is_made_again_from_its_rows(repo, tmp_path):
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_the_digest_memo_answers_for_the_records_asked_and_forgets_replaced_ones_once_they_are_many():
+    import datetime
+
+    from qsgen.core.model import Record
+
+    def rec(i: int, body: str = "正文") -> Record:
+        return Record(f"u/evidence-{i}", f"records/2023/u/evidence-{i}.md", "u", "evidence", "标题",
+                      datetime.date(2023, 5, 6), {}, body, [], {"title": 3}, 7)
+
+    memo = cache.DigestMemo()
+    recs = [rec(i) for i in range(64)]
+    assert memo.table(recs) == {id(r): cache.record_digest(r) for r in recs}
+    replaced = [rec(0, "改过的正文"), *recs[1:]]
+    memo.by_id[id(replaced[0])] = (replaced[0], cache.record_digest(replaced[0]))  # (as a worker tells it)
+    table = memo.table(replaced)
+    assert table == {id(r): cache.record_digest(r) for r in replaced}
+    assert memo.by_id[id(recs[0])] == (recs[0], cache.record_digest(recs[0]))  # (a few kept meanwhile)
+    many = [rec(i, "又改了") for i in range(32)] + recs[32:]
+    assert memo.table(many) == {id(r): cache.record_digest(r) for r in many}
+    assert set(memo.by_id) == set(map(id, many))  # (records not known: made anew, the old ones gone)
+    memo.by_id.update((id(r), (r, cache.record_digest(r))) for r in recs)
+    assert memo.table(list(many)) == {id(r): cache.record_digest(r) for r in many}
+    assert set(memo.by_id) == set(map(id, many))  # (every one known, but the others too many)

@@ -455,7 +455,8 @@ _SECOND = operator.itemgetter(1)
 
 class DigestMemo:
     """record_digest by Record object, for a warm process whose RecordMemo hands back the very
-    same (unmutated) Record objects build after build. Keeps only the last build's records."""
+    same (unmutated) Record objects build after build. Keeps the last build's records (and the
+    records they replaced, while those are few: see table)."""
 
     def __init__(self) -> None:
         self.by_id: dict[int, tuple[Record, str]] = {}
@@ -484,7 +485,11 @@ class DigestMemo:
             for i, rec in enumerate(records):
                 if hits[i] is None:
                     hits[i] = (rec, record_digest(rec))
-        self.by_id = dict(zip(ids, hits, strict=True))
+            self.by_id = dict(zip(ids, hits, strict=True))
+        elif len(old) > len(ids) + len(ids) // 8 + 8:
+            # (every record known: by_id is made anew, without those of earlier builds, only
+            # once they are many; a build that replaced a few records keeps them meanwhile)
+            self.by_id = dict(zip(ids, hits, strict=True))
         out = dict(zip(ids, map(_SECOND, hits), strict=True))
         self._last = (records, tuple(records), out)
         return out
