@@ -128,9 +128,10 @@ class RecordMemo:
         # dirty), and seed() hands its digests over in one go
         self.gathered: dict[str, tuple] = {}
         self.loaded: dict[str, list[str]] = {}  # shard -> the paths of its entries, as loaded
-        # shard -> (what _packed made of its entries, its folder as walked (folders)): a shard loaded with its folder's results put together (gathered) whose entries
-        # and digests are not in entries/digests until something asks for one of its files
-        # (unpack): a folder replayed whole never is (nothing per file of it is made)
+        # shard -> (what _packed made of its entries, its folder as walked (folders)): a shard
+        # loaded with its folder's results put together (gathered), whose entries and digests
+        # are not in entries/digests until something asks for one of its files (unpack): a
+        # folder replayed whole never does (nothing per file of it is made)
         self.packed: dict[str, tuple[bytes, tuple]] = {}
 
     def clear(self, year: int | None = None) -> None:
