@@ -368,13 +368,15 @@ def test_parsed_records_are_kept_on_disk_and_replayed(repo, tmp_path):
     rules, _ = load_rules(repo)
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()  # (the entries of a folder kept whole are packed till asked for)
     assert len(memo.entries) > N // 2
     rec = _records(repo, "longgang", "evidence")[0]
     _edit(rec, "\n---\n\n", "\n---\n\n磁盘缓存之后改的一句。\n\n")
     _same_load(memo.load(repo, rules), _plain_load(repo, rules))
     assert memo.parsed == 1  # records listing attachments too, while their attachments stay
     # another code or rules version: nothing is replayed
-    assert recordmemo.RecordMemo.load_disk(repo, "other").entries == {}
+    other = recordmemo.RecordMemo.load_disk(repo, "other")
+    assert other.entries == {} and other.packed == {}
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
@@ -385,6 +387,7 @@ def test_a_replayed_record_sees_its_attachment_removed(repo):
     rules, _ = load_rules(repo)
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()
     path, rel = next((p, r.attachments[0]) for p, e in sorted(memo.entries.items())
                      for r in e[1][0] if r.attachments)
     assert path in memo.attached
@@ -651,8 +654,23 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
 
     assert cached_history(repo, paths[:10], head, read) == {p: first[p] for p in paths[:10] if p in first}
     assert calls == []
+    assert cached_history(repo, list(paths), head, read) == first  # the very paths: told by their digest
+    assert calls == []
     cached_history(repo, paths + ["records/2023/new.md"], head, read)  # a path not looked for
     assert len(calls) == 1
+
+
+def test_the_paths_a_cache_answered_for_are_told_by_digest_or_as_a_set():
+    paths = [f"records/2023/u/evidence-{i:04d}.md" for i in range(100)]
+    asked = cache.asked_of(paths)
+    assert cache.asked_covers(asked, list(paths)) == 2
+    assert cache.asked_covers(asked, paths[::2]) == 1
+    assert cache.asked_covers(asked, paths[::-1]) == 1  # (the same set in another order)
+    assert cache.asked_covers(asked, [*paths, "records/2023/u/new.md"]) == 0
+    assert cache.asked_covers(asked, []) == 1
+    assert cache.asked_covers(cache.asked_of([]), []) == 2
+    assert cache.asked_covers(frozenset(paths), paths) == 0  # (an earlier format's: asked again)
+    assert cache.asked_covers((asked[0], b"garbage"), paths[:3]) == 0
 
 
 def test_the_last_commit_of_a_missing_manifest_is_asked_once_per_head(repo, monkeypatch):
@@ -936,6 +954,7 @@ def test_a_record_kept_by_the_cache_still_warns_of_a_link_to_a_record_deleted_si
     _build(repo, repo / "_site")
     validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
     memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    memo.unpack()
     kept = memo.entries[a.relative_to(repo).as_posix()][1].records[0]
     assert type(kept) is recordmemo.LazyRecord and kept.names_md is True
     b.unlink()
@@ -1104,3 +1123,28 @@ def test_a_part_packed_otherwise_is_made_again_from_its_rows(repo, tmp_path):
     _build(repo, repo / "_site")
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_the_digest_memo_answers_for_the_records_asked_and_forgets_replaced_ones_once_they_are_many():
+    import datetime
+
+    from qsgen.core.model import Record
+
+    def rec(i: int, body: str = "正文") -> Record:
+        return Record(f"u/evidence-{i}", f"records/2023/u/evidence-{i}.md", "u", "evidence", "标题",
+                      datetime.date(2023, 5, 6), {}, body, [], {"title": 3}, 7)
+
+    memo = cache.DigestMemo()
+    recs = [rec(i) for i in range(64)]
+    assert memo.table(recs) == {id(r): cache.record_digest(r) for r in recs}
+    replaced = [rec(0, "改过的正文"), *recs[1:]]
+    memo.by_id[id(replaced[0])] = (replaced[0], cache.record_digest(replaced[0]))  # (as a worker tells it)
+    table = memo.table(replaced)
+    assert table == {id(r): cache.record_digest(r) for r in replaced}
+    assert memo.by_id[id(recs[0])] == (recs[0], cache.record_digest(recs[0]))  # (a few kept meanwhile)
+    many = [rec(i, "又改了") for i in range(32)] + recs[32:]
+    assert memo.table(many) == {id(r): cache.record_digest(r) for r in many}
+    assert set(memo.by_id) == set(map(id, many))  # (records not known: made anew, the old ones gone)
+    memo.by_id.update((id(r), (r, cache.record_digest(r))) for r in recs)
+    assert memo.table(list(many)) == {id(r): cache.record_digest(r) for r in many}
+    assert set(memo.by_id) == set(map(id, many))  # (every one known, but the others too many)

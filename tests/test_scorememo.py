@@ -148,3 +148,29 @@ def test_a_unit_scored_ahead_from_the_very_records_is_not_hashed_again(repo, mon
     assert first.slug not in hashed and len(hashed) == len(rules.units) - 1
     assert next(u for u in results.units if u.unit is first).inputs == real("base\0None", records, first.slug, digests)
     _same(results, score(rules, records))
+
+
+def test_a_unit_whose_records_changed_in_their_bodies_alone_keeps_its_pickle_under_its_new_inputs(repo):
+    """A body-only change keeps the unit's score (see ScoreMemo.score's ``before``): saved
+    again under the new key with the very pickle it was loaded from, not pickled anew; what
+    the next build loads from it carries the new key as its inputs."""
+    rules, records = _saved(repo)
+    rules, records = _load(repo)
+    digests = _digests(records)
+    target = records.records[0]
+    before = {id(target): digests[id(target)]}  # (what the record "replaced" digested to)
+    digests = {**digests, id(target): "another digest"}
+    memo = scorememo.ScoreMemo.load(repo, "base")
+    kept = memo.entries[target.unit][1]
+    results = memo.score(rules, records, digests, before=before)
+    assert memo.reused == len(rules.units)
+    mine = next(u for u in results.units if u.unit.slug == target.unit)
+    key, us, pickled = memo.entries[target.unit]
+    assert us is mine and us.inputs == key and pickled is kept
+    memo.save(repo, rules)
+    again = scorememo.ScoreMemo.load(repo, "base")
+    assert again.entries[target.unit][0] == key
+    results2 = again.score(rules, records, digests)
+    assert again.reused == len(rules.units)
+    assert next(u for u in results2.units if u.unit.slug == target.unit).inputs == key
+    _same(results2, score(rules, records))

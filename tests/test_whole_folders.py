@@ -234,3 +234,64 @@ def test_after_changes_to_the_folders_an_incremental_build_is_a_clean_build(corp
         pipeline.build(root, work / "clean", quiet=True, use_cache=False)
         assert _tree(root / "_site") == _tree(work / "clean")
         shutil.rmtree(work / "clean")
+
+
+def _memo(root: Path) -> recordmemo.RecordMemo:
+    return recordmemo.RecordMemo.load_disk(root, recordmemo.loader_digest(root, cache.tree_digest(root / "rules")))
+
+
+def test_a_folder_kept_whole_is_loaded_packed_and_unpacked_only_when_its_files_are_asked_for(corpus, tmp_path):
+    """A shard saved with its folder's results put together is loaded without an entry per file
+    (RecordMemo.packed); unpacked, its entries, digests and statuses are what a fresh read gives;
+    a load after one file changed unpacks that file's shard alone."""
+    repo = copy_of(corpus, tmp_path)
+    cached_load(repo)
+    settle()
+    cached_load(repo)
+    memo = _memo(repo)
+    shards = {recordmemo._shard(YEAR + p.name + "/") for p in units(repo)}
+    assert set(memo.packed) == shards and memo.entries == {} and memo.digests == {}
+    memo.unpack()
+    assert memo.packed == {}
+    records, _diags = fresh(repo)
+    by_path: dict[str, list] = {}
+    for rec in records.records:
+        by_path.setdefault(rec.path, []).append(rec)
+    assert set(memo.entries) == {p.relative_to(repo).as_posix() for p in (repo / YEAR).glob("*/*")
+                                 if p.is_file() and p.name != "README.md"}
+    for path, (key, result) in memo.entries.items():
+        st = os.lstat(repo / path)
+        assert key == (*statcheck.status(st), path.endswith("/assessment.yaml"))
+        assert list(result.records) == by_path.get(path, [])
+        assert memo.digests[path] == [cache.record_digest(r) for r in result.records]
+        assert (result.assessment is not None) == key[5]
+        if result.assessment is not None:
+            assert result.assessment == records.assessments[result.assessment.unit]
+    target = records_in(units(repo)[1])[0]
+    target.write_text(target.read_text("utf-8") + "\n补充一句。\n", "utf-8")
+    memo = _memo(repo)
+    memo.changed = statcheck.start([(recordmemo.RecordMemo.status_table(repo), repo)]).changed(0)
+    rules, _ = load_rules(repo, 2023)
+    same(memo.load(repo, rules), fresh(repo))
+    assert set(memo.packed) == shards - {recordmemo._shard(YEAR + units(repo)[1].name + "/")}
+    assert {recordmemo._shard(p) for p in memo.entries} == {recordmemo._shard(YEAR + units(repo)[1].name + "/")}
+    memo.save_disk(repo)
+    same(cached_load(repo), fresh(repo))
+
+
+def test_a_packed_folder_removed_whole_is_forgotten(corpus, tmp_path):
+    repo = copy_of(corpus, tmp_path)
+    cached_load(repo)
+    settle()
+    cached_load(repo)
+    gone = units(repo)[2]
+    shutil.rmtree(gone)
+    memo = _memo(repo)
+    memo.changed = statcheck.start([(recordmemo.RecordMemo.status_table(repo), repo)]).changed(0)
+    rules, _ = load_rules(repo, 2023)
+    same(memo.load(repo, rules), fresh(repo))
+    shard = recordmemo._shard(YEAR + gone.name + "/")
+    assert shard not in memo.packed and not any(p.startswith(YEAR + gone.name + "/") for p in memo.entries)
+    memo.save_disk(repo)
+    assert cache.shard_file(shard) not in os.listdir(recordmemo.RecordMemo.disk_dir(repo))
+    same(cached_load(repo), fresh(repo))

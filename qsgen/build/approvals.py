@@ -81,9 +81,11 @@ def gather(root: Path, results: Results, kept: dict[str, Any] | None = None, hea
         paths = sorted({r.path for r in results.records.records}
                        | {a.path for a in results.records.assessments.values()})
     key = (head, rules_digest, rules.year)
-    site = kept.get("site")
+    site = kept.get("for_site")  # (not "site": what an earlier version kept, its paths as a set)
+    from qsgen.incremental.cache import asked_covers, asked_of
+
     if head is not None and rules_digest is not None and site and site[0] == key and \
-            site[1][2].issuperset(paths):
+            asked_covers(site[1][2], paths):
         data, policy, _asked = site[1]
         return ({p: data[p] for p in paths if p in data} if data is not None else None, policy,
                 list(site[2]) if len(site) > 2 else [], kept)
@@ -99,4 +101,4 @@ def gather(root: Path, results: Results, kept: dict[str, Any] | None = None, hea
         same = known[1] if known and known[0] == report.signers_digest else {}
         verdicts = (report.signers_digest, {**same, **report.verdicts})
     return data, policy, warnings, {"verdicts": verdicts,
-                                    "site": (key, (data, policy, frozenset(paths)), tuple(warnings))}
+                                    "for_site": (key, (data, policy, asked_of(paths)), tuple(warnings))}

@@ -6,6 +6,7 @@ import datetime as _dt
 import operator
 import os
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,16 +63,15 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
     files: dict[str, str] = {}
     dirs: dict[str, str] = {}
     base = os.path.realpath(os.path.join(root, "records")) + os.sep
-    for rec in records.records:
-        for rel in rec.attachments:
-            if rel in files:
-                continue
-            try:
-                full, regular = resolve_file(root, rel, dirs)
-            except (OSError, ValueError):
-                continue  # the records stage reports missing or escaping attachments
-            if full.startswith(base) and regular:
-                files[rel] = full
+    # (each distinct one in the order the records list them: gathered by C-level maps, not a
+    # loop over ~10,000 records that mostly list none)
+    for rel in dict.fromkeys(chain.from_iterable(map(_ATTACHMENTS, records.records))):
+        try:
+            full, regular = resolve_file(root, rel, dirs)
+        except (OSError, ValueError):
+            continue  # the records stage reports missing or escaping attachments
+        if full.startswith(base) and regular:
+            files[rel] = full
     return Attachments(files)
 
 
@@ -108,6 +108,7 @@ def history(root: Path, paths: list[str]) -> dict:
 
 
 _PATH = operator.attrgetter("path")
+_ATTACHMENTS = operator.attrgetter("attachments")
 OWNERS_FILE = "rules/owners.yaml"  # (approvals.owners.OWNERS_PATH)
 SHOWN_FILE = "show-authors.pickle"  # in .qsgen-cache/: show_authors by owners.yaml's bytes
 

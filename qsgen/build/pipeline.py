@@ -344,7 +344,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         # (the workers started ahead read with this process; each gives the digests of what it
         # read; with nothing to replay, this process scores each unit folder once it is read)
         ahead = None
-        if not memo.entries:
+        if not memo.entries and not memo.packed:
             from qsgen.build.inputs import example_date
             from qsgen.build.prescore import prescorer
 

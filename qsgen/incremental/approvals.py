@@ -15,7 +15,7 @@ def _file(root: Path, year: int | None) -> Path:
 
 
 def load(root: Path, year: int | None = None) -> dict[str, Any]:
-    """What the last build kept: {"verdicts": {signers digest: {sha: verdict}}, "site": (key,
+    """What the last build kept: {"verdicts": {signers digest: {sha: verdict}}, "for_site": (key,
     data)}; empty when there is nothing (or nothing readable)."""
     data = read_pickle(_file(root, year))
     return data if isinstance(data, dict) else {}

@@ -23,6 +23,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import marshal
 import operator
 import os
 import pickle
@@ -386,6 +387,40 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def asked_of(paths: list[str]) -> tuple[str, bytes]:
+    """What a cache file keeps of the distinct paths it answered for (asked_covers): their
+    digest, by which the same list asked again is told at once (not ~10,000 strings unpickled
+    into a set and looked up each), and the paths themselves marshalled, read only when other
+    paths are asked."""
+    return _paths_digest(paths), marshal.dumps(list(paths))
+
+
+def asked_covers(asked: Any, paths: list[str]) -> int:
+    """2 when ``paths`` (distinct) are the very list of asked_of's ``asked``, 1 when they are
+    some of its paths, 0 when not (or ``asked`` is not what asked_of made)."""
+    try:
+        known, packed = asked
+        if known == _paths_digest(paths):
+            return 2
+        return 1 if frozenset(marshal.loads(packed)).issuperset(paths) else 0
+    except (TypeError, ValueError, EOFError):
+        return 0
+
+
+_LAST_PATHS: list[Any] = [None, ""]  # the last list _paths_digest hashed (a copy), its digest
+
+
+def _paths_digest(paths: list[str]) -> str:
+    last = _LAST_PATHS
+    if paths == last[0]:  # (asked twice a build for the same list: history, approvals)
+        return last[1]
+    h = hashlib.blake2b(digest_size=16)
+    h.update("\0".join(paths).encode("utf-8", "surrogatepass"))
+    h.update(str(len(paths)).encode())
+    last[:] = [list(paths), h.hexdigest()]
+    return last[1]
+
+
 def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
     """Hash of every file's relative path and bytes under ``dirs`` (missing dirs hash as empty;
     ``__pycache__`` folders left out).
@@ -426,7 +461,8 @@ _SECOND = operator.itemgetter(1)
 
 class DigestMemo:
     """record_digest by Record object, for a warm process whose RecordMemo hands back the very
-    same (unmutated) Record objects build after build. Keeps only the last build's records."""
+    same (unmutated) Record objects build after build. Keeps the last build's records (and the
+    records they replaced, while those are few: see table)."""
 
     def __init__(self) -> None:
         self.by_id: dict[int, tuple[Record, str]] = {}
@@ -455,7 +491,11 @@ class DigestMemo:
             for i, rec in enumerate(records):
                 if hits[i] is None:
                     hits[i] = (rec, record_digest(rec))
-        self.by_id = dict(zip(ids, hits, strict=True))
+            self.by_id = dict(zip(ids, hits, strict=True))
+        elif len(old) > len(ids) + len(ids) // 8 + 8:
+            # (every record known: by_id is made anew, without those of earlier builds, only
+            # once they are many; a build that replaced a few records keeps them meanwhile)
+            self.by_id = dict(zip(ids, hits, strict=True))
         out = dict(zip(ids, map(_SECOND, hits), strict=True))
         self._last = (records, tuple(records), out)
         return out

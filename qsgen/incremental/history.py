@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qsgen.incremental.cache import CACHE_DIR, read_pickle, write_pickle
+from qsgen.incremental.cache import CACHE_DIR, asked_covers, asked_of, read_pickle, write_pickle
 
 HISTORY_FILE = "history.pickle"
 
@@ -24,17 +24,17 @@ def cached_history(root: Path, paths: list[str], head: str | None,
     if head is not None:
         data = read_pickle(target)
         try:
-            asked = data["asked"]
-            if data["head"] == head and asked.issuperset(paths):
+            covered = asked_covers(data["asked"], paths) if data["head"] == head else 0
+            if covered:
                 found = data["found"]
-                if len(asked) == len(paths):  # (the very paths asked: every one it found, as it is)
+                if covered == 2:  # (the very paths asked: every one it found, as it is)
                     return found
                 return {p: found[p] for p in paths if p in found}
         except (KeyError, TypeError, AttributeError):
             pass
     found = read(root, paths)
     if head is not None:
-        data = {"head": head, "asked": frozenset(paths), "found": found}
+        data = {"head": head, "asked": asked_of(paths), "found": found}
         if later is not None:
             later.append(lambda: write_pickle(target, data))
         else:

@@ -44,11 +44,12 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 10  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+FORMAT = 11  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
 #                                   7: the unit folder as walked, its status in the piece; 8: the
 #                                   signature kept as its digest: ~1 MB less to read at 10,000 records;
 #                                   9: the records' rests after the pickle, read as spans: _dumps;
-#                                   10: a folder's results put together with it: _gathered)
+#                                   10: a folder's results put together with it: _gathered;
+#                                   11: with them, its files' entries packed: _packed)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -127,10 +128,17 @@ class RecordMemo:
         # dirty), and seed() hands its digests over in one go
         self.gathered: dict[str, tuple] = {}
         self.loaded: dict[str, list[str]] = {}  # shard -> the paths of its entries, as loaded
+        # shard -> (what _packed made of its entries, its folder as walked (folders)): a shard
+        # loaded with its folder's results put together (gathered), whose entries and digests
+        # are not in entries/digests until something asks for one of its files (unpack): a
+        # folder replayed whole never does (nothing per file of it is made)
+        self.packed: dict[str, tuple[bytes, tuple]] = {}
 
     def clear(self, year: int | None = None) -> None:
         """Forget every file (``year``: of that year only)."""
         prefix = "" if year is None else f"records/{year}/"
+        for shard in [s for s, (_packed, info) in self.packed.items() if info[0].startswith(prefix)]:
+            self.unpack(shard)
         for p in [p for p in self.entries if p.startswith(prefix)]:
             self.dirty.add(_shard(p))
             del self.entries[p]
@@ -170,19 +178,49 @@ class RecordMemo:
             try:
                 if not isinstance(data, dict) or data.get("validity") != validity:
                     continue
-                memo.entries.update(data["entries"])
-                memo.digests.update(data["digests"])
+                shard, folder_info, gathered, packed = data["shard"], data["folder"], data["gathered"], data["packed"]
+                if packed is not None:  # (its entries made from the gathered results when asked for)
+                    if folder_info is None or gathered is None or not isinstance(packed, bytes):
+                        continue
+                    memo.packed[shard] = (packed, folder_info)
+                    memo.loaded[shard] = []
+                else:
+                    memo.entries.update(data["entries"])
+                    memo.digests.update(data["digests"])
+                    memo.loaded[shard] = list(data["entries"])
                 memo.attached.update(data["attached"])
-                memo.saved[data["shard"]] = data["signature"]
-                memo.pieces[data["shard"]] = data["status"]
-                memo.loaded[data["shard"]] = list(data["entries"])
-                if data["folder"] is not None:
-                    memo.folders[data["shard"]] = data["folder"]
-                    if data.get("gathered") is not None:
-                        memo.gathered[data["shard"]] = (*data["gathered"], list(data["attached"]))
+                memo.saved[shard] = data["signature"]
+                memo.pieces[shard] = data["status"]
+                if folder_info is not None:
+                    memo.folders[shard] = folder_info
+                    if gathered is not None:
+                        memo.gathered[shard] = gathered
             except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                memo.packed.pop(data.get("shard") if isinstance(data, dict) else None, None)
                 continue
         return memo
+
+    def unpack(self, shard: str | None = None) -> None:
+        """Put the entries and digests of a packed shard (``shard``; None: of every one) into
+        entries/digests, made from its gathered results as _packed says (before anything asks
+        for one of its files or changes one)."""
+        from qsgen.records import FileResult
+
+        for name in list(self.packed) if shard is None else [shard]:
+            got = self.packed.pop(name, None)
+            if got is None:
+                continue
+            packed, info = got
+            recs, cases, assessment, sums, _attached = self.gathered[name]
+            entries, digests, new = self.entries, self.digests, tuple.__new__
+            i = j = 0
+            for (path, _a), (key, n, m, assessed) in zip(info[2], pickle.loads(packed), strict=True):
+                entries[path] = (key, new(FileResult, (recs[i:i + n], (), False, assessment if assessed else None,
+                                                      cases[j:j + m])))
+                digests[path] = list(sums[i:i + n])
+                i += n
+                j += m
+            self.loaded[name] = list(map(_PATH, info[2]))
 
     def seed(self, digests: DigestMemo) -> None:
         """Hand the stored record digests of replayed files to ``digests`` (no re-hashing);
@@ -220,8 +258,12 @@ class RecordMemo:
             existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
         except OSError:
             return
-        # (the entries of a shard replayed from its very file are not gathered: only named)
+        for shard in [s for s in self.packed if shard_file(s) not in existing]:
+            self.unpack(shard)  # (its file gone since: written anew)
+        # (the entries of a shard replayed from its very file are not gathered: only named; a
+        # packed shard's, never unpacked, are not in entries)
         shards = _by_shard(self.entries, {s for s in self.saved if s not in self.dirty and shard_file(s) in existing})
+        shards.update(dict.fromkeys(self.packed))
         wanted = set()
         dirs: dict[str, str] = {}
         table = self.status_table(root)
@@ -256,10 +298,14 @@ class RecordMemo:
                     self.digests[p] = ds
                 digests[p] = ds
             piece = _piece(entries, folder_info)
-            gathered = None if folder_info is None else _gathered(entries, folder_info, digests)
+            gathered = None if folder_info is None else _gathered(entries, folder_info, digests, attached)
+            packed = None if gathered is None else _packed(entries, folder_info, gathered[2])
+            inline = packed is None  # (else its entries and digests are made from gathered: unpack)
             if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
-                                                   "entries": entries, "digests": digests, "attached": attached,
-                                                   "status": piece, "folder": folder_info, "gathered": gathered})):
+                                                   "entries": entries if inline else None,
+                                                   "digests": digests if inline else None, "attached": attached,
+                                                   "status": piece, "folder": folder_info, "gathered": gathered,
+                                                   "packed": packed})):
                 self.saved[shard] = signature
                 self.pieces[shard] = piece
                 self.gathered.pop(shard, None)  # (what is on disk now; taken by the next build)
@@ -270,6 +316,7 @@ class RecordMemo:
         if not complete and not failed:  # every shard on disk is what the table will say
             pieces = [self.pieces.get(shard) for shard in shards]
             if None in pieces:  # (a shard kept from an earlier build without its piece)
+                self.unpack()
                 pieces = [_piece(es, self._whole_folder(s, es)) for s, es in _by_shard(self.entries).items()]
             statcheck.save_table(table, pieces)
 
@@ -300,6 +347,10 @@ class RecordMemo:
                 del digests.before[k]
         source = _Replay(self, read_record_file, FileResult, now, digests)
         result = load_records(root, rules, source)
+        # (a packed shard of the year not replayed whole: its folder is gone, say)
+        for shard in [s for s, (_packed, info) in self.packed.items()
+                      if info[0].startswith(prefix) and s not in source.wholes]:
+            self.unpack(shard)
         # forget files of the year that disappeared
         for path in [p for p in self.entries if p.startswith(prefix) and p not in source.seen]:
             del self.entries[path]
@@ -314,7 +365,8 @@ class _Replay:
     file's status (and, for an entry from disk, its attachments) is the one it was read with;
     any other file is read with ``read`` (records.read_record_file) and remembered when clean."""
 
-    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now", "digests")
+    __slots__ = ("memo", "read", "seen", "real_dirs", "parsed", "reused", "result", "touched", "now", "digests",
+                 "wholes")
 
     def __init__(self, memo: RecordMemo, read: FileSource, result: Any = None, now: int = 0,
                  digests: DigestMemo | None = None) -> None:
@@ -326,7 +378,8 @@ class _Replay:
         # its status was taken, and maybe again after) is not kept for replay as a whole
         self.now = now
         self.touched: set[str] | None = None  # the shards with a path statcheck saw changed
-        self.seen: set[str] = set()  # every file the walk asked for
+        self.seen: set[str] = set()  # every file the walk asked for (but of the shards in wholes)
+        self.wholes: set[str] = set()  # the packed shards replayed whole (RecordMemo.packed)
         self.real_dirs: dict[str, str] = {}  # for resolve_file
         self.parsed = self.reused = 0
 
@@ -356,7 +409,14 @@ class _Replay:
     def whole(self, ctx: LoadContext, rel: str, entry: os.DirEntry) -> FileResult | None:
         """All the files of a unit folder at once, when statcheck saw neither the folder (no
         file added, removed or renamed) nor any of its files changed since they were saved
-        with the folder as walked (RecordMemo.folders); else None (the walk lists it)."""
+        with the folder as walked (RecordMemo.folders); else None (the walk lists it: a packed
+        shard's entries are unpacked for it)."""
+        got = self._whole(ctx, rel)
+        if got is None:
+            self.memo.unpack(_shard(rel + "/"))
+        return got
+
+    def _whole(self, ctx: LoadContext, rel: str) -> FileResult | None:
         memo = self.memo
         changed, shard = memo.changed, _shard(rel + "/")
         info = memo.folders.get(shard)
@@ -371,11 +431,13 @@ class _Replay:
         gathered = memo.gathered.get(shard) if shard not in memo.dirty else None
         if gathered is not None:  # (the folder's results put together when it was saved)
             recs, cases, assessment, _sums, with_attachments = gathered
-            for path in with_attachments:
-                hit = entries.get(path)
-                if hit is None or attachment_signature(root, hit[1][0], real_dirs) != attached.get(path):
+            for path, own in with_attachments:
+                if attachment_signature(root, own, real_dirs) != attached.get(path):
                     return None
-            self.seen.update(map(_PATH, info[2]))
+            if shard in memo.packed:
+                self.wholes.add(shard)  # (its paths are in no entry: seen need not name them)
+            else:
+                self.seen.update(map(_PATH, info[2]))
             self.reused += len(info[2])
             return tuple.__new__(self.result, (recs, (), False, assessment, cases))
         recs: list = []
@@ -671,10 +733,12 @@ def _fs_now(folder: Path) -> int:
         return time.time_ns() - RACY_NS
 
 
-def _gathered(entries: dict[str, Any], folder: tuple, digests: dict[str, list[str]]) -> tuple | None:
+def _gathered(entries: dict[str, Any], folder: tuple, digests: dict[str, list[str]],
+              attached: dict[str, tuple]) -> tuple | None:
     """The results of a folder's files put together in the order it was walked (as
-    _Replay.whole puts them together): (records, case numbers, assessment, record digests);
-    None when a file's entry or digests are not there as the folder says."""
+    _Replay.whole puts them together): (records, case numbers, assessment, record digests,
+    ((path, its records) of each file of ``attached``, with attachments)); None when a file's
+    entry or digests are not there as the folder says."""
     recs: list = []
     cases: list = []
     sums: list = []
@@ -691,7 +755,22 @@ def _gathered(entries: dict[str, Any], folder: tuple, digests: dict[str, list[st
             cases += result[4]
         if result[3] is not None:
             assessment = result[3]
-    return tuple(recs), tuple(cases), assessment, tuple(sums)
+    return tuple(recs), tuple(cases), assessment, tuple(sums), tuple((p, entries[p][1][0]) for p in attached)
+
+
+def _packed(entries: dict[str, Any], folder: tuple, assessment: Any) -> bytes | None:
+    """What RecordMemo.unpack makes a folder's entries again from with its gathered results:
+    for each of its files as walked, (its status key, how many records and case numbers it
+    gave, whether it gave the assessment); None when a file's result is not all that says
+    (a diagnostic, or an assessment other than the folder's)."""
+    out = []
+    for path, _a in folder[2]:
+        key, result = entries[path]
+        records, diags, bad, mine, cases = result
+        if diags or bad or (mine is not None and mine is not assessment):
+            return None
+        out.append((key, len(records), len(cases) if cases else 0, mine is not None))
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 _PATH = operator.itemgetter(0)  # (of a folder's (path, assessment))

@@ -16,7 +16,6 @@ import hashlib
 import io
 import operator
 import pickle
-from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,7 @@ class ScoreMemo:
             self.entries.clear()
             self.base = base
         objects: dict[tuple, Any] | None = None
+        overlay: dict[int, str] | None = None  # record_digest, with ``before``'s digests in place
         keys = {u.slug: self._key(records, u.slug, record_digest, as_of) for u in rules.units}
         self._ahead.clear()
         scores: list[UnitScore] = []
@@ -152,17 +152,23 @@ class ScoreMemo:
             key = keys[unit.slug]
             hit = self.entries.get(unit.slug)
             us = None
+            if hit is not None and hit[0] != key and before and overlay is None:
+                overlay = {**record_digest, **before}  # (once: looked up by C-level maps, not a ChainMap)
             if hit is not None and (hit[0] == key or before and hit[0] == self._key(
-                    records, unit.slug, ChainMap(before, record_digest), as_of)):
+                    records, unit.slug, overlay, as_of)):
                 us = hit[1]
+                pickled = hit[1:] if isinstance(us, bytes) else hit[2:]
                 if isinstance(us, bytes):
                     objects = objects if objects is not None else _rule_objects(rules)
                     us = _load(us, objects, unit.slug)
-                    if us is not None and hit[0] == key:  # its pickle is kept for save()
-                        self.entries[unit.slug] = (key, us, hit[1])
-                if us is not None and hit[0] != key:  # (bodies changed: pickled again by save())
+                    if us is not None:  # its pickle is kept for save()
+                        us.inputs = hit[0]  # (not the pickle's: see below)
+                        self.entries[unit.slug] = (hit[0], us, *pickled)
+                if us is not None and hit[0] != key:
+                    # (bodies changed: kept under the new key; its pickle, but for the inputs
+                    # that score() sets on what it loads, is the same)
                     us.inputs = key
-                    self.entries[unit.slug] = (key, us)
+                    self.entries[unit.slug] = (key, us, *pickled)
                     self._dirty = True
             if us is None:
                 us = self._scored(rules, unit, records, key, as_of)

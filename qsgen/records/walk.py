@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import unicodedata
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from qsgen.records.fields import quote
 from qsgen.records.files import FileResult, FileSource, LoadContext, UnitFolder, fold_name
 from qsgen.records.read import read_record_file
 from qsgen.records.text import name_problem, shown_name
+
+_PATH = operator.attrgetter("path")
 
 
 def load_records(root: Path, rules: Rules, source: FileSource | None = None) -> tuple[RecordSet, list[Diagnostic]]:
@@ -74,7 +77,8 @@ class _Walk:
             self.diags.append(d)
             self.bad_paths.add(d.path)
         self.diags += dead_links(root, self.records)
-        records = sorted((r for r in self.records if r.path not in self.bad_paths), key=lambda r: r.path)
+        bad = self.bad_paths
+        records = sorted([r for r in self.records if r.path not in bad] if bad else self.records, key=_PATH)
         assessments = {k: a for k, a in sorted(self.assessments.items())}
         return (RecordSet(self.ctx.rules.year, records, assessments),
                 sorted(set(self.diags)))
