@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import pickle
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -174,3 +177,37 @@ def test_a_unit_whose_records_changed_in_their_bodies_alone_keeps_its_pickle_und
     assert again.reused == len(rules.units)
     assert next(u for u in results2.units if u.unit.slug == target.unit).inputs == key
     _same(results2, score(rules, records))
+
+
+def test_fractions_come_back_as_the_very_fractions_pickled(repo):
+    """A Fraction is pickled as its numerator and denominator (not its str, parsed again):
+    what comes back is an equal Fraction, normalised as it was, of every size and sign."""
+    rules, records = _saved(repo)
+    loaded = scorememo.ScoreMemo.load(repo, "base")
+    _same(loaded.score(rules, records, _digests(records)), score(rules, records))
+    names, objects = scorememo._rule_names(rules), scorememo._rule_objects(rules)
+    us = score(rules, records).units[0]
+    values = [Fraction(0), Fraction(-7, 3), Fraction(10**30 + 1, 3**40), Fraction(5)]
+    us.base, us.projected = values[1], values[2]
+    us.computation = [str(v) for v in values]
+    us.outline = "x"
+    buf = io.BytesIO()
+    scorememo._Pickler(buf, names).dump((us, values))
+    assert b"Fraction" not in buf.getvalue()  # (no str of one to parse again)
+    again = pickle.Unpickler(io.BytesIO(buf.getvalue()))
+    again.persistent_load = objects.__getitem__
+    back, got = again.load()
+    assert back == us and repr(back) == repr(us)
+    for a, b in zip(got, values, strict=True):
+        assert type(a) is Fraction and a == b and (a.numerator, a.denominator) == (b.numerator, b.denominator)
+        assert hash(a) == hash(b) and str(a) == str(b)
+
+
+def test_an_entry_naming_an_unknown_rule_object_is_only_a_miss(repo):
+    rules, records = _saved(repo)
+    slug = rules.units[0].slug
+    data = scorememo.ScoreMemo.load(repo, "base").entries[slug][1]
+    objects = scorememo._rule_objects(rules)
+    assert scorememo._load(data, objects, slug) is not None
+    del objects[("unit", slug)]
+    assert scorememo._load(data, objects, slug) is None
