@@ -1148,3 +1148,27 @@ def test_the_digest_memo_answers_for_the_records_asked_and_forgets_replaced_ones
     memo.by_id.update((id(r), (r, cache.record_digest(r))) for r in recs)
     assert memo.table(list(many)) == {id(r): cache.record_digest(r) for r in many}
     assert set(memo.by_id) == set(map(id, many))  # (every one known, but the others too many)
+
+
+def test_a_shards_signature_tells_every_status_attachment_and_walk_apart():
+    """recordmemo._signature (marshalled, not a repr): the same values give the same
+    signature; a changed status, attachment signature or folder as walked another; a value
+    marshal cannot write falls back to the repr's digest."""
+    key = (434, 1796641926818961414, 2934533, 1796654886681062951, False, False)
+    entries = {"records/2023/a/x.md": (key, None), "records/2023/a/y.md": (key[:-1] + (True,), None)}
+    attached = {"records/2023/a/x.md": (("records/2023/a/附件/f.pdf", "/r/records/2023/a/附件/f.pdf", True),)}
+    folder = ("records/2023/a/", (4096, 1, 2, 3, False), (("records/2023/a/x.md", False),), ())
+    sig = recordmemo._signature(entries, attached, folder)
+    assert sig == recordmemo._signature(dict(reversed(entries.items())), dict(attached), folder)
+    other = dict(entries)
+    other["records/2023/a/x.md"] = (key[:1] + (key[1] + 1,) + key[2:], None)
+    changed_attachment = {"records/2023/a/x.md": (("records/2023/a/附件/f.pdf", None),)}
+    changed_folder = (folder[0], (4096, 1, 2, 4, False), folder[2], folder[3])
+    sigs = {sig, recordmemo._signature(other, attached, folder),
+            recordmemo._signature(entries, changed_attachment, folder),
+            recordmemo._signature(entries, {}, folder), recordmemo._signature(entries, attached, None),
+            recordmemo._signature(entries, attached, changed_folder),
+            recordmemo._signature({**entries, "records/2023/a/z.md": (key, None)}, attached, folder)}
+    assert len(sigs) == 7
+    odd = {"records/2023/a/x.md": ((object,), None)}  # (not marshallable)
+    assert recordmemo._signature(odd, {}, None) == cache.digest([("records/2023/a/x.md", (object,), None)], None)
