@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from qsgen import site
 from qsgen.build import inputs as gather
@@ -1148,3 +1150,16 @@ def test_the_digest_memo_answers_for_the_records_asked_and_forgets_replaced_ones
     memo.by_id.update((id(r), (r, cache.record_digest(r))) for r in recs)
     assert memo.table(list(many)) == {id(r): cache.record_digest(r) for r in many}
     assert set(memo.by_id) == set(map(id, many))  # (every one known, but the others too many)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(paths=hst.lists(hst.lists(hst.sampled_from(["2023", "202x", "records", "files", "units", "search", "parts",
+                                                  "longgang", "a.html", "units.html", ""]),
+                                 min_size=1, max_size=5).map("/".join), max_size=20))
+def test_pages_grouped_a_folder_at_a_time_as_one_at_a_time(paths):
+    by_shard, records = pagestore._by_shard(paths)
+    want: dict[str, list[str]] = {}
+    for p in paths:
+        want.setdefault(pagestore._page_shard(p), []).append(p)
+    assert by_shard == want
+    assert records == {p for p in paths if pagestore._is_record_page(p)}
