@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from qsgen import site
 from qsgen.build import inputs as gather
@@ -1172,3 +1174,16 @@ def test_a_shards_signature_tells_every_status_attachment_and_walk_apart():
     assert len(sigs) == 7
     odd = {"records/2023/a/x.md": ((object,), None)}  # (not marshallable)
     assert recordmemo._signature(odd, {}, None) == cache.digest([("records/2023/a/x.md", (object,), None)], None)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(paths=hst.lists(hst.lists(hst.sampled_from(["2023", "202x", "records", "files", "units", "search", "parts",
+                                                  "longgang", "a.html", "units.html", ""]),
+                                 min_size=1, max_size=5).map("/".join), max_size=20))
+def test_pages_grouped_a_folder_at_a_time_as_one_at_a_time(paths):
+    by_shard, records = pagestore._by_shard(paths)
+    want: dict[str, list[str]] = {}
+    for p in paths:
+        want.setdefault(pagestore._page_shard(p), []).append(p)
+    assert by_shard == want
+    assert records == {p for p in paths if pagestore._is_record_page(p)}

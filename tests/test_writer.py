@@ -317,8 +317,54 @@ def test_the_plan_made_in_bulk_is_the_plan_checked_file_by_file(names):
     try:
         want = writer._checked_plan(files)
     except QsgenError as e:
-        with pytest.raises(QsgenError) as got:
-            writer._plan(files)
-        assert got.value.message == e.message
+        for kept in (True, False):
+            with pytest.raises(QsgenError) as got:
+                writer._plan(files, kept=kept)
+            assert got.value.message == e.message
         return
     assert writer._plan(files) == want
+    # (update_site's: only the pages to write, sorted; and, the paths being files of one
+    # listing of a site, without asking again whether one is a folder of another)
+    written = [(path, data) for path, data in want if not isinstance(data, writer.Kept)]
+    assert writer._plan(dict(reversed(files.items())), kept=False) == written
+    assert writer._plan(files, listed=True, kept=False) == written
+    assert writer._plan(files, listed=True) == want
+
+
+@pytest.mark.parametrize("walked", [False, True])
+def test_update_in_place_writes_what_changed_and_removes_what_is_gone(repo, walked):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    files = {p: writer.KEPT for p in SITE}
+    del files["scores.json"]  # gone
+    files["index.html"] = b"<h1>new</h1>"  # changed
+    files["search/index.js"] = SITE["search/index.js"]  # the same bytes: not written
+    files["units/new/a/b.html"] = b"b"  # new, in new folders
+    listed = None
+    if walked:  # (as statcheck's helper lists it)
+        listed = ({p for p in SITE} | {MARKER}, {"units", "units/longgang", "records", "records/longgang", "search"})
+    written = writer.update_site(files, out, repo, listed)
+    assert written == {"index.html", "units/new/a/b.html"}
+    want = {**SITE, "index.html": b"<h1>new</h1>", "units/new/a/b.html": b"b", MARKER: writer.MARKER_TEXT}
+    del want["scores.json"]
+    assert tree(out) == want
+
+
+def test_update_in_place_refuses_a_kept_page_missing_from_the_site(repo):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    files = {**{p: writer.KEPT for p in SITE}, "index.html": b"new", "units/x.html": writer.KEPT, "units/w.html": writer.KEPT}
+    with pytest.raises(QsgenError) as e:
+        writer.update_site(files, out, repo)
+    assert "units/w.html" in e.value.message
+    assert tree(out) == {**SITE, MARKER: writer.MARKER_TEXT}
+
+
+def test_update_in_place_checks_new_paths_against_the_kept_ones(repo):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    for bad in ("INDEX.html", "scores.json/x.html", "units/longgang"):
+        files = {**{p: writer.KEPT for p in SITE}, bad: b"x"}
+        with pytest.raises(QsgenError):
+            writer.update_site(files, out, repo)
+        assert tree(out) == {**SITE, MARKER: writer.MARKER_TEXT}
