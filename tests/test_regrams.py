@@ -60,6 +60,11 @@ def test_made_again_is_made_whole(rows, nb, data):
     if got is None:  # (too many rows changed, or a changed row's kept runs in another order)
         return
     assert got == made(after, nb)
+    short, regrams.SHORT = regrams.SHORT, 0  # (rows as long as that: every row split, _Items)
+    try:
+        assert regrams.again(NAME, nb, after, before, packed, digests) == got
+    finally:
+        regrams.SHORT = short
 
 
 def test_a_row_of_runs_colliding_in_their_names_renames_its_later_runs():
@@ -105,3 +110,41 @@ def test_made_again_from_what_again_made(rows, nb, data):
             assert all(type(data) is bytes for data, _sizes in got[0].values())
             packed, digests = got
         now = after
+
+
+def test_rows_long_enough_for_another_m_are_all_split():
+    # a row first to see 2,048 runs or more: M is 8192 (search.name_base), not the 4096 the
+    # runs looked for in the rows joined (_Local) take: made from every row split, the same bytes
+    many = " ".join(f"3甲{i}" for i in range(2100))
+    assert len(many) >= regrams.SHORT
+    before = ["3乙 3丙", many, "3丙 3丁"]
+    after = ["3乙 3戊", many, "3丙 3丁"]
+    packed, digests = made(before, 256)
+    assert regrams.again(NAME, 256, after, before, packed, digests) == made(after, 256)
+    packed, digests = made(after, 256)
+    assert regrams.again(NAME, 256, [*after[:1], many + " 3己", after[2]], after, packed, digests) == \
+        made([*after[:1], many + " 3己", after[2]], 256)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(rows=st.lists(a_row(), min_size=2, max_size=40), nb=st.sampled_from([64, 256]), data=st.data())
+def test_runs_moved_between_rows_keep_their_order(rows, nb, data):
+    """Runs of a changed row seen first in it before and in a later row now (or the other way),
+    and rows emptied and filled: the entries and items are put where S has them."""
+    before = list(rows)
+    after = list(rows)
+    for _ in range(data.draw(st.integers(1, 3))):
+        k = data.draw(st.integers(0, len(rows) - 1))
+        how = data.draw(st.sampled_from(["empty", "take", "give"]))
+        if how == "empty":
+            after[k] = ""
+        else:  # (the runs of another row, taken from or given to this one)
+            other = after[data.draw(st.integers(0, len(rows) - 1))]
+            mine = after[k].split(" ") if after[k] else []
+            theirs = other.split(" ") if other else []
+            after[k] = " ".join([x for x in theirs if x not in mine] + mine if how == "give"
+                                else [x for x in mine if x not in theirs])
+    packed, digests = made(before, nb)
+    got = regrams.again(NAME, nb, after, before, packed, digests)
+    if got is not None:
+        assert got == made(after, nb)
