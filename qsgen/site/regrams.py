@@ -312,7 +312,7 @@ _ENTRY = re.compile(rb"\[\d+,(\d+),\[[\d,]*\],\[[\d,]*\](?:,\d+)?\]")  # an entr
 class _Local:
     """``again`` worked out from the runs that changed alone, when M is 4096 (SHORT): what it
     asks of the other rows (where a run is first seen, the rows it is in, the runs first seen
-    in a row) looked for in the rows joined, T (" run run \\n run … "), not by splitting every
+    in a row) looked for in the rows joined, T (" \\n run run \\n run … \\n "), not by splitting every
     row; the items of a gram made again from its item as it was, less the entries of the
     touched runs (those whose rows or names changed: their names before), with their entries
     now put in among the others by the order the runs are first seen (a run's name tells its
@@ -322,8 +322,8 @@ class _Local:
                  gained: dict[str, set[int]], lost: dict[str, set[int]]) -> None:
         self.name, self.nb, self.rows, self.before = name, nb, rows, before
         self.gained, self.lost = gained, lost
-        self.text = " " + " \n ".join(rows) + " "
-        self.begins = [1, *accumulate(map((3).__add__, map(len, rows)))][:-1]  # where each row is in T
+        self.text = " \n ".join(["", *rows, ""])  # (one join: a str added to one this long is copied)
+        self.begins = list(accumulate(map((3).__add__, map(len, rows)), initial=3))[:-1]  # where each row is in T
         self.tables: dict[int, tuple[list[str], list[int], dict[int, str]]] = {}
         self.index: dict[int, dict[int, int]] = {}
 
