@@ -512,3 +512,19 @@ def test_node_characters_outside_the_bmp_and_whole_titles(tmp_path):
     assert urls(got["罚"]) == ["records/u/c.html", "records/u/a.html"]  # the whole title first
     assert urls(got["𠮷野 罚款"]) == ["records/u/a.html"]
     assert got["𠮷野家"]["results"][1]["excerpt"] == [["隔壁的", False], ["𠮷野家", True], ["分店", False]]
+
+
+@pytest.mark.parametrize("rows", [[], [""], ["3甲乙 2ab", "", "0\U00020000字 3x"], ["3a\udc80b", "1整题"]])
+def test_a_parts_runs_come_back_as_they_were(rows):
+    # Part.runs (UTF-16, compressed): CJK, characters beyond the BMP, lone surrogates, empty rows
+    assert search.runs_of(search.runs_blob(rows), len(rows)) == (rows if rows else [])
+
+
+def test_runs_kept_another_way_are_not_read():
+    # a Part.runs of another count of rows, or not of this packing (an older qsgen's UTF-8, or
+    # not zstd at all): None, not rows misread
+    blob = search.runs_blob(["3甲", "3乙"])
+    assert search.runs_of(blob, 3) is None
+    assert search.runs_of(search.compressor().compress("3甲\n3乙丙".encode()), 2) is None
+    assert search.runs_of(b"not zstd", 2) is None
+    assert search.PACKING != "zstd-1"  # (the packing of the parts stored with their runs in UTF-8)

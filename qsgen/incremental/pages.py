@@ -590,7 +590,7 @@ class CachedPages(Pages):
         packed, digests = made
         return search.Part([name, len(recs), meta], {path: kept[path] if path in kept else blocks[path] for path in hit[4]},
                            packed, hit[3], digests,
-                           search.compressor().compress("\n".join(now).encode("utf-8", "surrogatepass")))
+                           search.runs_blob(now))
 
     def _again(self, name: str, hit: tuple | None, recs: list[Record], nb: int) -> Any:
         """How the part ``name`` of ``recs`` is made again from the one the store keeps

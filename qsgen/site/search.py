@@ -334,7 +334,7 @@ def make_part(name: str, rows: list[Row], kinds: list[str], units: list[str], nb
         digests = {b: digest(data) for b, data in sections.items()}
         packed = pack(sections, nb, digests)
     return Part([name, len(rows), _runs_of_kinds(rows, kind_no, unit_no)], files, packed,
-                frozenset(urls), digests, compressor().compress("\n".join(grams.rows).encode("utf-8", "surrogatepass")))
+                frozenset(urls), digests, runs_blob(grams.rows))
 
 
 def block_file(name: str, block: int, kind_no: dict[str, int], unit_no: dict[str, int], rows: list[Row]) -> bytes:
@@ -374,11 +374,17 @@ def made_again(name: str, again: Callable[[int, list[str]], tuple[dict, dict[int
         _AGAIN.pop(name, None)
 
 
+def runs_blob(runs: list[str]) -> bytes:
+    """A part's Part.runs: its rows' ``runs``, a line each, in UTF-16 (CJK text: a quarter of
+    the time UTF-8 takes to encode and decode, and no bigger compressed), compressed."""
+    return compressor().compress("\n".join(runs).encode("utf-16-le", "surrogatepass"))
+
+
 def runs_of(blob: bytes, count: int) -> list[str] | None:
-    """The runs of a part's ``count`` rows from its Part.runs (None when they are not so many,
-    or it cannot be read)."""
+    """The runs of a part's ``count`` rows from its Part.runs (runs_blob; None when they are
+    not so many, or it cannot be read)."""
     try:
-        runs = decompressor().decompress(blob).decode("utf-8", "surrogatepass").split("\n") if count else []
+        runs = decompressor().decompress(blob).decode("utf-16-le", "surrogatepass").split("\n") if count else []
     except (zstandard.ZstdError, UnicodeDecodeError, TypeError):
         return None
     return runs if len(runs) == count else None
@@ -387,7 +393,7 @@ def runs_of(blob: bytes, count: int) -> list[str] | None:
 GROUPS = 16  # a part's gram sections are compressed in so many pieces (nb / GROUPS buckets each)
 # How pack() and Part.runs compress: kept with what the page store keeps of a part, whose bytes
 # are taken as they are (packed_before, runs_of) only while it is the same.
-PACKING = "zstd-1"
+PACKING = "zstd-1 utf-16"
 
 
 # Groups of sections compressed before, by their buckets and sections' digests: while a part is
