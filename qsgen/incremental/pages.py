@@ -23,7 +23,7 @@ import operator
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -397,25 +397,29 @@ class CachedPages(Pages):
 
     def record_pages(self, site: Site, recs: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
         """record_page of each of ``recs``, the pages worked out by begin() taken in one go (the
-        loop over every record of an incremental build)."""
+        loop over every record of an incremental build): the units kept whole as C-level
+        iterators chained, not yielded one page at a time."""
         if self.pending:
             self.settle()
-        folder, pop, render = site.folder, self.ready.pop, super().record_page
+        folder = site.folder
         records = site.results.records
         kept = self.kept_units.get(folder)
         if kept and recs is records.records:  # (every record of the year: the builder's ask)
             del self.kept_units[folder]
+            each = []
             for slug, own in records.units():
                 paths = kept.get(slug)
                 if paths is not None and len(paths) == len(own):  # (a unit kept whole: as it is)
-                    yield from zip(paths, repeat(KEPT))
-                    continue
-                for rec in own:
-                    path = folder + record_file(rec.id)
-                    data = pop(path, None)
-                    yield path, (render(site, rec) if data is None else data)
-            return
+                    each.append(zip(paths, repeat(KEPT)))
+                else:
+                    each.append(self._record_pages(site, own))
+            return chain.from_iterable(each)
         self._unkept(folder)
+        return self._record_pages(site, recs)
+
+    def _record_pages(self, site: Site, recs: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
+        """record_page of each of ``recs``: ready (begin) or rendered now."""
+        folder, pop, render = site.folder, self.ready.pop, super().record_page
         for rec in recs:
             path = folder + record_file(rec.id)
             data = pop(path, None)
