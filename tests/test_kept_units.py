@@ -156,3 +156,34 @@ def test_the_record_memos_shards_are_its_entries_split_path_by_path(paths, order
     got = recordmemo._by_shard(entries, skip)
     assert got == want and list(got) == list(want)
     assert all(want[s] is None or list(got[s]) == list(want[s]) for s in want)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(folders=st.lists(st.lists(st.sampled_from(["records", "2023", "a", "b", ".", "..", "", "ln", "up", "附件"]),
+                                 min_size=1, max_size=5).map("/".join), min_size=1, max_size=8))
+def test_attachment_folders_resolved_from_their_parents_are_realpaths(tmp_path_factory, folders):
+    """read_attachments resolves a folder from its parent's real path (build.inputs._real_folder):
+    the same as os.path.realpath, symbolic links, missing folders, "." and ".." included."""
+    import os
+
+    root = tmp_path_factory.mktemp("links")
+    (root / "records" / "2023" / "a" / "附件").mkdir(parents=True)
+    (root / "records" / "2023" / "b").mkdir()
+    (root / "records" / "2023" / "ln").symlink_to("a")
+    (root / "records" / "up").symlink_to("..")
+    dirs: dict[str, str] = {}
+    for folder in folders:
+        if folder not in dirs:
+            inputs._real_folder(root, folder, dirs)
+        assert dirs[folder] == os.path.realpath(os.path.join(root, *folder.split("/")))
+    for folder, real in dirs.items():
+        assert real == os.path.realpath(os.path.join(root, *folder.split("/")))
+
+
+@given(ids=st.lists(st.text(min_size=1, max_size=12), max_size=20), folder=st.sampled_from(["", "2023/", "{0}/"]))
+def test_kept_record_page_paths_are_record_files(ids, folder):
+    """_changed's paths of the record pages of units kept whole (CachedPages._page_path) are
+    folder + record_file(id), whatever the id."""
+    from qsgen.site.urls import record_file
+
+    assert list(pages._page_path(folder)(iter(ids))) == [folder + record_file(i) for i in ids]

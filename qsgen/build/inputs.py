@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import operator
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from itertools import chain
 from pathlib import Path
@@ -66,6 +67,9 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
     # (each distinct one in the order the records list them: gathered by C-level maps, not a
     # loop over ~10,000 records that mostly list none)
     for rel in dict.fromkeys(chain.from_iterable(map(_ATTACHMENTS, records.records))):
+        folder = rel.rpartition("/")[0]
+        if folder not in dirs:
+            _real_folder(root, folder, dirs)
         try:
             full, regular = resolve_file(root, rel, dirs)
         except (OSError, ValueError):
@@ -73,6 +77,25 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
         if full.startswith(base) and regular:
             files[rel] = full
     return Attachments(files)
+
+
+def _real_folder(root: Path, folder: str, dirs: dict[str, str]) -> None:
+    """Put os.path.realpath of the repository folder ``folder`` (and of the folders above it)
+    into ``dirs`` as resolve_file keeps them, each from its parent's: a folder that is not a
+    symbolic link is its resolved parent's real path joined with its name (realpath of each
+    folder from the file system's root lstats every folder above it again: ~10 calls each)."""
+    parent, _, name = folder.rpartition("/")
+    if not name or name in (".", "..") or not parent:
+        dirs[folder] = os.path.realpath(os.path.join(root, *folder.split("/")))
+        return
+    if parent not in dirs:
+        _real_folder(root, parent, dirs)
+    real = os.path.join(dirs[parent], name)
+    try:
+        link = stat.S_ISLNK(os.lstat(real).st_mode)
+    except OSError:
+        link = True  # (as realpath says: it leaves what is missing as it is)
+    dirs[folder] = os.path.realpath(real) if link else real
 
 
 def example_date(root: Path, year: int) -> _dt.date | None:
