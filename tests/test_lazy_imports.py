@@ -61,3 +61,20 @@ def test_the_rules_package_names_are_found_where_they_live():
     assert set(qsgen.rules.__all__) <= set(dir(qsgen.rules))
     with pytest.raises(ImportError):
         from qsgen.rules import no_such_name  # noqa: F401
+
+
+_GIT_FIRST = ("import sys; from pathlib import Path; from qsgen.build import pipeline; from qsgen.repo import gitinfo; "
+              "start = gitinfo.start_ahead; seen = []; "
+              "gitinfo.start_ahead = lambda *a: (seen.append('qsgen.incremental.cache' in sys.modules), start(*a)); "
+              "pipeline.build(Path(sys.argv[1]), quiet=True); print(seen)")
+
+
+def test_a_build_starts_its_git_commands_before_the_cache_code_is_imported(corpus):
+    # (cache.py brings hashlib, hmac and pickle: imported while git reads its index)
+    from qsgen.incremental import CACHE_DIR, cache
+
+    assert CACHE_DIR == cache.CACHE_DIR == ".qsgen-cache"
+    if not (corpus / CACHE_DIR).is_dir():
+        _modules_of_a_build(corpus)
+    out = subprocess.run([sys.executable, "-c", _GIT_FIRST, str(corpus)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[False]"]

@@ -172,7 +172,7 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
 
     root = Path(root)
     if use_cache:
-        from qsgen.incremental.cache import CACHE_DIR
+        from qsgen.incremental import CACHE_DIR  # (not cache.py: it is imported while git runs)
 
         if (root / CACHE_DIR).is_dir():
             # HEAD, and whether git tracks the cache (cache.committed), asked of git while this
@@ -228,6 +228,8 @@ def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: 
     notes: list[Diagnostic] = []
     cache.take_rejected()  # (what an earlier build of this process refused was said then)
     if use_cache:
+        from qsgen.incremental import pagestore, recordmemo, statcheck  # noqa: F401  (while git answers)
+
         committed = cache.committed(root)
         if committed is not None:  # not to be trusted: neither read nor written
             use_cache = False

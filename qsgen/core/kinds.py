@@ -205,7 +205,7 @@ def kind_of_filename(name: str) -> str | None:
     return m.group(1) if m else None
 
 
-_PREFIX_PATTERN: tuple[list[str], re.Pattern] = ([], re.compile(r"(?!)"))
+_PREFIX_PATTERN: tuple[list[str] | None, re.Pattern | None] = (None, None)  # (made on first use)
 
 
 def _prefix_pattern() -> re.Pattern:

@@ -34,8 +34,8 @@ from typing import Any
 
 from qsgen.core.model import Record
 from qsgen.core.runtime import exclusive
+from qsgen.incremental import CACHE_DIR
 
-CACHE_DIR = ".qsgen-cache"
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
 RECORDS_DIR = "records"  # .qsgen-cache/records/<shard>.pickle: the persisted RecordMemo
 FORMAT = 19  # bump when the stored layout changes (19: the page store's large byte strings after its pickle)

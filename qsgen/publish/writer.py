@@ -27,6 +27,7 @@ from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from qsgen.core import lazyre
 from qsgen.core.errors import QsgenError
 from qsgen.core.runtime import exclusive
 
@@ -36,7 +37,7 @@ FILE_MODE = 0o644
 DIR_MODE = 0o755
 # Repository folders that hold sources: an output there would overwrite or delete them.
 PROTECTED = ("records", "rules", "site_templates", ".git")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = lazyre.compile(r"[\x00-\x1f\x7f]")  # (only for a path _PLAIN_PATH does not pass)
 
 
 class SiteFiles(dict):

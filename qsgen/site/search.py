@@ -97,6 +97,7 @@ from pathlib import Path
 
 import zstandard
 
+from qsgen.core import lazyre
 from qsgen.core.errors import QsgenError
 
 TEXT_LIMIT = 300  # characters of a document's text (whitespace collapsed) that are searched
@@ -108,7 +109,7 @@ FORMAT_VERSION = 4
 BLOCK = 16  # rows per file of a part (the results shown load the files they are in)
 SLOTS = 16  # gram files per group (a one-character term loads one group)
 
-_RUN = re.compile(r"[^\W_]+")  # letters and digits (Unicode L and N), as the client's terms
+_RUN = lazyre.compile(r"[^\W_]+")  # letters and digits (Unicode L and N), as the client's terms
 _WORD = re.compile(r"\w+")  # the same but for "_" (and faster)
 
 
