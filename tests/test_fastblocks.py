@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from qsgen.site import fastblocks, shells, templates
+from qsgen.site import fastblocks, jinjaenv, shells, templates
 
 LAYOUT = "<html>{{ title }}{% block a %}{% endblock %}|{% block b %}[{{ p }}]{% endblock %}</html>"
 
@@ -46,14 +46,14 @@ class Obj:
         return "Obj&"
 
 
-def env_of(page_block: str, cls: type = templates._Environment) -> jinja2.Environment:
+def env_of(page_block: str, cls: type = jinjaenv._Environment) -> jinja2.Environment:
     env = cls(loader=jinja2.DictLoader({
         "layout.html": LAYOUT, "inc.html": "<i>{{ rec.title }}|{{ p }}</i>",
         "page.html": '{% extends "layout.html" %}{% block a %}' + page_block + "{% endblock %}"}),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    if cls is templates._Environment:
-        env.template_class = templates._Template
+    if cls is jinjaenv._Environment:
+        env.template_class = jinjaenv._Template
     return env
 
 
@@ -76,7 +76,7 @@ def outcome(fn):
         return "error", type(e).__name__
 
 
-@pytest.mark.parametrize("cls", [templates._Environment, jinja2.Environment])
+@pytest.mark.parametrize("cls", [jinjaenv._Environment, jinja2.Environment])
 @pytest.mark.parametrize("block", BLOCKS)
 @settings(max_examples=100, deadline=None)
 @given(ctx=_CTX)
@@ -121,7 +121,7 @@ def test_an_environment_that_looks_up_or_writes_otherwise_is_left_to_jinja():
 
 
 def test_record_pages_blocks_are_written_as_python():
-    env = templates.environment(templates.TEMPLATE_DIR, 2, "ROUND_HALF_UP")
+    env = jinjaenv.environment(templates.TEMPLATE_DIR, 2, "ROUND_HALF_UP")
     source = (Path(templates.TEMPLATE_DIR) / "record.html").read_text("utf-8")
     tree = env.parse(source)
     for block in tree.find_all(jinja2.nodes.Block):

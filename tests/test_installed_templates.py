@@ -1,4 +1,4 @@
-"""qsgen's own templates compiled once per installation (incremental/templates.InstalledBytecodeCache)."""
+"""qsgen's own templates compiled once per installation (incremental/bytecode.InstalledBytecodeCache)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import jinja2
 import pytest
 
 from qsgen.build import pipeline
-from qsgen.incremental import templates as compiled
-from qsgen.site import templates as site_templates
+from qsgen.incremental import bytecode
+from qsgen.site import jinjaenv
 from qsgen.site.templates import TEMPLATE_DIR
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,8 +40,8 @@ def compiles(monkeypatch) -> list[str]:
 
 
 def fresh_env(templates: Path = TEMPLATE_DIR) -> jinja2.Environment:
-    env = site_templates.environment(templates, 2, "ROUND_HALF_UP")
-    env.bytecode_cache = compiled._Layers(compiled.installed_cache(env, templates))
+    env = jinjaenv.environment(templates, 2, "ROUND_HALF_UP")
+    env.bytecode_cache = bytecode._Layers(bytecode.installed_cache(env, templates))
     return env
 
 
@@ -49,7 +49,7 @@ def test_qsgens_templates_are_compiled_once_where_python_keeps_bytecode(prefix, 
     seen = compiles(monkeypatch)
     first = fresh_env().get_template("record.html")
     assert seen == ["record.html"]
-    here = Path(compiled.installed_cache(fresh_env(), TEMPLATE_DIR).folder)
+    here = Path(bytecode.installed_cache(fresh_env(), TEMPLATE_DIR).folder)
     # where Python would keep the bytecode of a module in the templates' folder
     assert here == prefix / Path(TEMPLATE_DIR.resolve()).relative_to(Path(TEMPLATE_DIR.resolve()).anchor)
     assert len(list(here.glob("*.jinja"))) == 1 and not list(here.glob("*.tmp"))
@@ -61,7 +61,7 @@ def test_qsgens_templates_are_compiled_once_where_python_keeps_bytecode(prefix, 
 
 def test_a_damaged_or_foreign_file_is_compiled_again_and_replaced(prefix, monkeypatch):
     fresh_env().get_template("base.html")
-    [kept] = Path(compiled.installed_cache(fresh_env(), TEMPLATE_DIR).folder).glob("*.jinja")
+    [kept] = Path(bytecode.installed_cache(fresh_env(), TEMPLATE_DIR).folder).glob("*.jinja")
     good = kept.read_bytes()
     seen = compiles(monkeypatch)
     for bad in (b"", good[:40], b"garbage" * 10, good[:-20]):
@@ -81,26 +81,26 @@ def test_nothing_is_written_where_python_writes_no_bytecode(prefix, monkeypatch)
 
 
 def test_other_settings_or_jinja_versions_do_not_share_compiled_code(prefix, monkeypatch):
-    ours = compiled._signature(fresh_env())
-    other = site_templates.environment(TEMPLATE_DIR, 2, "ROUND_HALF_UP")
+    ours = bytecode._signature(fresh_env())
+    other = jinjaenv.environment(TEMPLATE_DIR, 2, "ROUND_HALF_UP")
     other.trim_blocks = False
-    assert compiled._signature(other) != ours
+    assert bytecode._signature(other) != ours
     monkeypatch.setattr(jinja2, "__version__", "0.0-other")
-    assert compiled._signature(fresh_env()) != ours
+    assert bytecode._signature(fresh_env()) != ours
 
 
 def test_a_repositorys_own_templates_stay_in_its_sealed_cache(tmp_path, prefix):
     own = tmp_path / "site_templates"
     shutil.copytree(TEMPLATE_DIR, own, ignore=shutil.ignore_patterns("__pycache__"))
-    assert compiled.installed_cache(fresh_env(own), own) is None
-    assert compiled.installed_cache(fresh_env(), None) is None
+    assert bytecode.installed_cache(fresh_env(own), own) is None
+    assert bytecode.installed_cache(fresh_env(), None) is None
 
 
 def test_a_clean_build_with_the_installed_templates_is_the_same_site(tmp_path, prefix, monkeypatch):
     root = tmp_path / "repo"  # (the example's records and rules with qsgen's own templates)
     shutil.copytree(REPO / "records", root / "records")
     shutil.copytree(REPO / "rules", root / "rules")
-    monkeypatch.setattr(compiled._COMPILED, "data", {})  # (what earlier tests compiled in this process)
+    monkeypatch.setattr(bytecode._COMPILED, "data", {})  # (what earlier tests compiled in this process)
     plain = pipeline.build(root, tmp_path / "first", quiet=True, use_cache=False).out
     assert list(prefix.rglob("*.jinja"))  # (compiled by the first build)
     seen = compiles(monkeypatch)

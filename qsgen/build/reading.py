@@ -73,9 +73,10 @@ def read_chunk(ctx: Any, part: list) -> list | None:
 def compile_templates(templates: str | None, folder: str | None, names: tuple[str, ...] | None) -> None:
     """The site's templates (``templates``: the repository's own site_templates/, None for
     qsgen's), compiled into this worker's templates and ``folder`` (see
-    incremental.templates.compile_ahead): ``names``, or every one."""
-    from qsgen.incremental.templates import compile_ahead
-    from qsgen.site.templates import TEMPLATE_DIR, ConfinedLoader
+    incremental.bytecode.compile_ahead): ``names``, or every one."""
+    from qsgen.incremental.bytecode import compile_ahead
+    from qsgen.site.jinjaenv import ConfinedLoader
+    from qsgen.site.templates import TEMPLATE_DIR
 
     where = Path(templates) if templates else TEMPLATE_DIR
     try:

@@ -45,8 +45,8 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
                                    s.years) for s in sites}
         keys[ROOT] = root_key(code, latest.inputs.source_date, latest.inputs.templates, latest.years,
                               any(s.inputs.example for s in sites))
-        for s in sites:
-            use_compiled_templates(s, bytecode_dir)
+        for s in sites:  # (the shells of page templates kept too: `code` covers the latest's templates)
+            use_compiled_templates(s, bytecode_dir, code if s.templates == latest.templates else None)
         pages = CachedPages(store, keys, lambda site, work, later=False, parts=None:
                             workers.render_pages(site, work, jobs, stream_dir, later, parts), search_buckets(sites),
                             meanwhile, None if stream_dir is None else lambda files: _flush(stream_dir, files))

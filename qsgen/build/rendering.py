@@ -50,6 +50,7 @@ def render_loop(conn: Any, state: dict) -> None:
     rules = state["rules"]
     s = Site(Results(rules, RecordSet(rules.year, [], {}), [], state["as_of"]), state["inputs"], state["years"])
     use_compiled_templates(s)
+    s.shells.store = state.get("shells")  # (the build's: the shells made here are kept for the next)
     s.record_paths = state["record_paths"]
     stream_dir = state["stream_dir"]
     folders = Folders.of(stream_dir)

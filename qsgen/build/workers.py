@@ -130,6 +130,7 @@ def render_pages(s: Site, work: list, jobs: int, stream_dir: str | None = None,
         return take
 
     state = {"rules": s.rules, "record_paths": RecordIds.of(s.record_paths), "stream_dir": stream_dir,
+             "shells": s.shells.store,
              "years": s.years, "as_of": s.results.as_of,
              "inputs": dataclasses.replace(s.inputs, history={},
                                            attachments=dict.fromkeys(s.inputs.attachments, b""),

@@ -438,7 +438,7 @@ def tree_digest(*dirs: Path, within: Path | str | None = None) -> str:
             continue
         for dirpath, dirnames, filenames in os.walk(d):
             # (not Python's bytecode, nor qsgen's own templates compiled beside it: see
-            # incremental.templates.InstalledBytecodeCache; written by the builds it would key)
+            # incremental.bytecode.InstalledBytecodeCache; written by the builds it would key)
             dirnames[:] = sorted(n for n in dirnames if n != "__pycache__")
             for name in sorted(filenames):
                 full = os.path.join(dirpath, name)

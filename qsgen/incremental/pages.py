@@ -118,7 +118,7 @@ class CachedPages(Pages):
         # flush(files): the files made so far written out now (while the workers render),
         # each replaced by what stands for its bytes
         self.flush = flush
-        self.envs: list[Any] = []  # the Jinja environments of the sites begun
+        self.envs: list[Any] = []  # the Shells of the sites begun (their Jinja environments)
         # called once, as soon as the first pages are handed to render_many (the build's work
         # that no page waits for is done while the workers render)
         self.meanwhile = meanwhile
@@ -150,7 +150,7 @@ class CachedPages(Pages):
 
     def begin(self, site: Site) -> None:
         store, results, folder = self.store, site.results, site.folder
-        self.envs.append(site.env)
+        self.envs.append(site.shells)  # (its environment, made only if a template is compiled)
         if store.empty:
             # Nothing to reuse (a clean build): every record page is rendered. The workers
             # start on them at once; their keys (only saved, for the next build) are worked
@@ -319,7 +319,8 @@ class CachedPages(Pages):
             self.flush(files)
         if sum(len(todo) for _finish, todo, _whole in self.pending) <= self.store.reused:
             return  # (most pages kept, as after one change: a template is compiled when used)
-        for env in self.envs:
+        for shells in self.envs:
+            env = shells.env
             for name in env.list_templates():
                 try:
                     env.get_template(name)

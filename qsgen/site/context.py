@@ -59,6 +59,13 @@ def bureau_of(title: str, year: int) -> str:
     return head or title
 
 
+def _environment(templates: Path, places: int, rounding: str) -> Any:
+    """jinjaenv.environment (jinja2 imported now)."""
+    from qsgen.site import jinjaenv
+
+    return jinjaenv.environment(templates, places, rounding)
+
+
 @functools.lru_cache(maxsize=4096)  # (many files share a commit)
 def _commit_date(date: Any) -> str:
     """gitinfo's ISO 8601 author date -> "2023-06-02 10:00" (the author's own clock)."""
@@ -93,10 +100,18 @@ class Site:
         self.places = self.rules.places
         self.rounding = self.rules.rounding
         self.templates = inputs.templates or templates.TEMPLATE_DIR
-        self.env = templates.environment(self.templates, self.places, self.rounding)
-        self.shells = Shells(self.env)  # pages rendered with their layout's part made once
-        self.uses: Any = Uses(self.records, results.units, self.env.filters["plain"])
+        # pages rendered with their layout's part made once; the Jinja environment (``env``) is
+        # made the first time a page needs it (one rendered from a kept shell does not)
+        self.shells = Shells(functools.partial(_environment, self.templates, self.places, self.rounding))
+        # (the environment's "plain" filter)
+        self.uses: Any = Uses(self.records, results.units,
+                              functools.partial(templates.plain, places=self.places, rounding=self.rounding))
         self._common: dict[tuple, dict[str, Any]] = {}
+
+    @property
+    def env(self) -> Any:
+        """The Jinja2 environment of the templates (templates.environment), made when first used."""
+        return self.shells.env
 
     # formatting ---------------------------------------------------------
     def num(self, value: Fraction | None) -> str:

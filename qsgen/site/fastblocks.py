@@ -22,16 +22,13 @@ import jinja2
 from jinja2 import nodes
 from jinja2 import tests as jinja_tests
 
-from qsgen.site import templates
+from qsgen.site import jinjaenv
+from qsgen.site.keptblocks import Fallback
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 _TESTS = {"defined": jinja_tests.test_defined, "undefined": jinja_tests.test_undefined}
 _OPERATORS = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in",
               "notin": "not in"}  # (jinja2.compiler.operators)
-
-
-class Fallback(Exception):
-    """The block reached what is rendered by Jinja only."""
 
 
 class _Unsupported(Exception):
@@ -48,7 +45,7 @@ def compile_block(env: jinja2.Environment, template: str, body: list[nodes.Node]
     # (Environment.getattr: jinja2's, or qsgen's, which gives the same for every key of a
     # dict but dict's own attribute names: what this module writes a dict's key as)
     if env.is_async or env.finalize is not None or callable(env.autoescape) \
-            or type(env).getattr not in (jinja2.Environment.getattr, templates._Environment.getattr):
+            or type(env).getattr not in (jinja2.Environment.getattr, jinjaenv._Environment.getattr):
         return None
     writer = _Writer(template, bool(env.autoescape), env.tests)
     try:

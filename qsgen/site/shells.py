@@ -14,123 +14,75 @@ assignment, ``self`` or impure filter outside the blocks; every variable it read
 no scoped block, which would see the layout's own variables, a loop's, where it stands;
 the page template holds nothing but ``extends`` and blocks) and otherwise the template is
 always rendered whole. tests/test_shells.py holds the two to the same bytes.
+
+A shell whose blocks are all such functions is kept between builds (``Shells.store``: sealed in
+.qsgen-cache/jinja/, as compiled templates are): its text and its blocks' compiled code, keyed
+by everything they are made from (the code and templates' digest, Jinja's and Python's
+version, the template's name, the shared data; and, checked when read, the page template's and
+its layout's sources as they were parsed). A build that renders one page of a key (after one
+record changed) renders it from the kept shell without importing Jinja; anything not covered
+(no kept shell, other sources, a block that meets what only Jinja renders) renders the page
+with Jinja as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import re
+import sys
+import types
 from typing import Any
 
-import jinja2
-from jinja2 import meta, nodes
+from qsgen.site.keptblocks import kept_namespace
 
-from qsgen.site import fastblocks
-
-# What the layout may not hold outside its blocks (each could make its text differ from page
-# to page, or reach what a page's blocks define).
-_UNSAFE = (nodes.Call, nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Assign,
-           nodes.AssignBlock, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Scope,
-           nodes.OverlayScope, nodes.EvalContextModifier, nodes.ExprStmt, nodes.ContextReference,
-           nodes.DerivedContextReference, nodes.InternalName, nodes.ImportedName)
-_IMPURE_FILTERS = frozenset({"random"})
+# (the shells kept between builds: bump when what is kept, or the code made for a block, changes)
+KEPT_FORMAT = 1
 
 
-class Plan:
-    """How a page template is rendered from a shell: its layout's name (and, once used, the
-    page template and its layout's blocks)."""
+def plan(env: Any, name: str, shared: frozenset[str]) -> Any:
+    """shellplan.plan: a Plan for the template ``name``, or None (render it whole)."""
+    from qsgen.site import shellplan
 
-    def __init__(self, layout: str, fixed: frozenset[str] = frozenset()) -> None:
-        self.layout = layout
-        # the layout's blocks that read only the shared data as it checks its part outside
-        # the blocks: unless the page fills them, they are rendered into the shell
-        self.fixed = fixed
-        self.template: Any = None
-        self.blocks: dict[str, list[Any]] = {}  # block name -> its render functions, the page's first
-        self.globals: dict[str, Any] = {}  # the template's globals (a ChainMap) as a plain dict
-        # block name -> (the template it is rendered from, its syntax tree): for fastblocks
-        self.trees: dict[str, tuple[str, list[nodes.Node]]] = {}
-        self.fast: dict[str, Any] = {}  # block name -> its fastblocks function, or None
-
-
-def plan(env: jinja2.Environment, name: str, shared: frozenset[str]) -> Plan | None:
-    """A Plan for the template ``name`` when its layout's part outside the blocks reads only
-    the variables ``shared`` (see the module docstring); None: render it whole."""
-    try:
-        child = env.parse(env.loader.get_source(env, name)[0], name)
-    except Exception:
-        return None
-    layout = None
-    for node in child.body:
-        if isinstance(node, nodes.Extends) and layout is None and isinstance(node.template, nodes.Const) \
-                and isinstance(node.template.value, str):
-            layout = node.template.value
-        elif isinstance(node, nodes.Block):
-            continue
-        elif isinstance(node, nodes.Output) and all(isinstance(n, nodes.TemplateData) and not n.data.strip()
-                                                      for n in node.nodes):
-            continue
-        else:
-            return None
-    if layout is None:
-        return None
-    try:
-        parent = env.parse(env.loader.get_source(env, layout)[0], layout)
-    except Exception:
-        return None
-    if not _reads_only(_without_block_bodies(parent), shared):
-        return None
-    if any(b.scoped for b in parent.find_all(nodes.Block)):
-        return None  # (a scoped block sees the layout's variables where it stands: a loop's)
-    # (a block holding another block is left out: the page may fill the inner one)
-    fixed = frozenset(b.name for b in parent.find_all(nodes.Block)
-                      if next(iter(b.find_all(nodes.Block)), None) is None
-                      and _reads_only(nodes.Template(b.body, lineno=b.lineno).set_environment(env), shared))
-    made = Plan(layout, fixed)
-    for tree, source in ((parent, layout), (child, name)):  # (the page's blocks over the layout's)
-        made.trees.update((b.name, (source, b.body)) for b in tree.find_all(nodes.Block))
-    return made
-
-
-def _reads_only(tree: nodes.Template, shared: frozenset[str]) -> bool:
-    """Whether the text ``tree`` renders is a function of the variables ``shared`` alone."""
-    if next(iter(tree.find_all(_UNSAFE)), None) is not None:
-        return False
-    if any(n.name == "self" for n in tree.find_all(nodes.Name)):
-        return False
-    if any(f.name in _IMPURE_FILTERS for f in tree.find_all(nodes.Filter)):
-        return False
-    return meta.find_undeclared_variables(tree) <= shared
-
-
-def _without_block_bodies(tree: nodes.Template) -> nodes.Template:
-    """The layout's tree with every block emptied (what is rendered outside the blocks)."""
-
-    def strip(node: nodes.Node) -> nodes.Node:
-        if isinstance(node, nodes.Block):
-            return nodes.Block(node.name, [], node.scoped, node.required, lineno=node.lineno)
-        copy = node.__class__.__new__(node.__class__)
-        for attr in node.fields + node.attributes:
-            value = getattr(node, attr, None)
-            if isinstance(value, list):
-                value = [strip(v) if isinstance(v, nodes.Node) else v for v in value]
-            elif isinstance(value, nodes.Node):
-                value = strip(value)
-            setattr(copy, attr, value)
-        return copy
-
-    return strip(tree)
+    return shellplan.plan(env, name, shared)
 
 
 class Shells:
     """The shells of one environment's page templates, by template and shared data."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
-        self.env = env
-        self.plans: dict[str, Plan | None] = {}
+    def __init__(self, env: Any, store: Any = None) -> None:
+        # ``env``: the Jinja environment, or what makes it (called the first time it is
+        # needed: a page rendered from a kept shell needs none, nor jinja2)
+        self._env, self._make = (None, env) if callable(env) else (env, None)
+        self._on_env: list[Any] = []
+        # ``store``: where shells are kept between builds (incremental.templates.ShellStore:
+        # ``context``, what every key is made with; ``templates``, their folder; load(name)
+        # and save(name, payload) of a sealed file), or None
+        self.store = store
+        self.kept: dict[tuple[str, Any], Any] = {}  # (template, key) -> a kept shell, or None
+        self.plans: dict[str, Any] = {}
         self.seen: set[tuple[str, Any]] = set()
         self.shells: dict[tuple[str, Any], tuple[Any, ...]] = {}  # see _shell_of
         self.token = os.urandom(8).hex()  # (as secrets.token_hex(8))
+
+    @property
+    def env(self) -> Any:
+        """The Jinja environment (made now, the first time)."""
+        env = self._env
+        if env is None:
+            env = self._env = self._make()
+            for hook in self._on_env:
+                hook(env)
+            self._on_env.clear()
+        return env
+
+    def when_env(self, hook: Any) -> None:
+        """Call ``hook(env)`` with the environment once it is made (now, if it is)."""
+        if self._env is not None:
+            hook(self._env)
+        else:
+            self._on_env.append(hook)
 
     def render(self, name: str, key: Any, shared: dict[str, Any], ctx: dict[str, Any]) -> str:
         """The template ``name`` rendered with ``shared`` (the same dict for the same ``key``)
@@ -143,6 +95,14 @@ class Shells:
         each time (the UTF-8 of a text is the UTF-8 of its pieces, joined)."""
         shell = self.shells.get((name, key))
         if shell is None:
+            if self.store is not None:
+                kept = self.kept.get((name, key), False)
+                if kept is False:
+                    kept = self.kept[(name, key)] = self._kept_of(name, key, shared)
+                if kept is not None:
+                    data = _render_kept(kept, shared, ctx)
+                    if data is not None:
+                        return data
             shell = self._shell_of(name, key, shared)
             if shell is None:
                 return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
@@ -195,6 +155,8 @@ class Shells:
             p.blocks = {block: [render] for block, render in template.blocks.items()}
             for block, render in self.env.get_template(p.layout).blocks.items():
                 p.blocks.setdefault(block, []).append(render)  # (as extending the layout does)
+            from qsgen.site import fastblocks
+
             for block, renders in p.blocks.items():
                 source, body = p.trees[block]
                 p.fast[block] = fastblocks.compile_block(self.env, source, body, renders[0].__globals__["escape"])
@@ -202,9 +164,71 @@ class Shells:
         shell = self.shells[(name, key)] = (p, {**p.globals, **shared},
                                             [(p.fast[b], p.blocks[b][0]) for b in pieces[1::2]],
                                             [piece.encode("utf-8") for piece in pieces[::2]])
+        if self.store is not None and self.kept.get((name, key)) is None:
+            self._keep(name, key, shared, p, shell)
         return shell
 
-    def _shell(self, template: jinja2.Template, p: Plan, shared: dict[str, Any]) -> list[str]:
+    # ---- shells kept between builds
+
+    def _file(self, name: str, key: Any, shared: dict[str, Any]) -> str | None:
+        """The name of the file the shell of ``name`` for ``key`` and ``shared`` is kept in;
+        None: not kept (shared data other than plain values, Jinja's version unknown)."""
+        version = jinja_version()
+        if version is None or not _plain(shared):
+            return None
+        made = repr((KEPT_FORMAT, self.store.context, version, sys.version, name, key, shared))
+        return "shell-" + hashlib.blake2b(made.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def _sources(self, name: str, layout: str) -> str:
+        """The digest of the page template's and its layout's sources, as read now."""
+        from qsgen.site.templates import template_bytes
+
+        h = hashlib.blake2b(digest_size=20)
+        for one in (name, layout):
+            data = template_bytes(self.store.templates, one)
+            h.update(b"%d\0" % len(data))
+            h.update(data)
+        return h.hexdigest()
+
+    def _kept_of(self, name: str, key: Any, shared: dict[str, Any]) -> tuple[list[Any], list[bytes]] | None:
+        """([each block's function], [text before the first block, text after each]) of the
+        kept shell of ``name`` for ``key``; None when there is none for these sources."""
+        try:
+            file = self._file(name, key, shared)
+            payload = None if file is None else self.store.load(file)
+            if payload is None:
+                return None
+            layout, sources, text, codes = marshal.loads(payload)
+            if sources != self._sources(name, layout) or len(text) != len(codes) + 1:
+                return None
+            namespace = kept_namespace()
+            return [types.FunctionType(code, namespace) for code in codes], text
+        except Exception:  # (not kept, unreadable, a template that is not read: Jinja renders it)
+            return None
+
+    def _keep(self, name: str, key: Any, shared: dict[str, Any], p: Any, shell: tuple[Any, ...]) -> None:
+        """Keep the shell just made for the next builds, when each of its blocks is a fastblocks
+        function writing through the escape function a kept shell's blocks are given."""
+        from qsgen.site.templates import _escape
+
+        _p, _base, renders, text = shell
+        if not all(fast is not None and fast.__globals__.get("_E") is _escape for fast, _render in renders):
+            return
+        try:
+            file = self._file(name, key, shared)
+            if file is None:
+                return
+            h = hashlib.blake2b(digest_size=20)
+            for source in p.sources:
+                data = source.encode("utf-8")
+                h.update(b"%d\0" % len(data))
+                h.update(data)
+            self.store.save(file, marshal.dumps((p.layout, h.hexdigest(), text,
+                                                 [fast.__code__ for fast, _render in renders])))
+        except Exception:  # (a shell not kept only costs time)
+            pass
+
+    def _shell(self, template: Any, p: Any, shared: dict[str, Any]) -> list[str]:
         """[text, block name, text, …, text]: the layout rendered with ``shared`` and a marker
         for each block (its name at that place)."""
         layout = self.env.get_template(p.layout)
@@ -220,3 +244,57 @@ class Shells:
         except Exception:
             self.env.handle_exception()
         return re.split(f"{re.escape(mark)}([^\x00]*)\x00", text)
+
+
+def _render_kept(kept: tuple[list[Any], list[bytes]], shared: dict[str, Any], ctx: dict[str, Any]) -> bytes | None:
+    """The page from a kept shell: its text with each block's function's text in between;
+    None when a block reaches what only Jinja renders (or fails: Jinja then finds the error)."""
+    fasts, text = kept
+    pieces = [text[0]]
+    try:
+        for fast, after in zip(fasts, text[1:], strict=True):
+            pieces.append(fast(ctx, shared).encode("utf-8"))
+            pieces.append(after)
+    except Exception:
+        return None
+    return b"".join(pieces)
+
+
+_PLAIN_TYPES = (str, int, bool, float, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is made of str, numbers, None, lists, tuples and dicts only (its repr
+    then tells it apart from every other such value)."""
+    if type(value) in _PLAIN_TYPES:
+        return True
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if type(value) in (list, tuple):
+        return all(_plain(v) for v in value)
+    return False
+
+
+_VERSION = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.M)
+_JINJA_VERSION: list[str | None] = []
+
+
+def jinja_version() -> str | None:
+    """jinja2.__version__, read from its package without importing it (None: not found)."""
+    jinja2 = sys.modules.get("jinja2")
+    if jinja2 is not None:
+        return jinja2.__version__
+    if not _JINJA_VERSION:
+        found = None
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec("jinja2")
+            if spec is not None and spec.origin:
+                with open(spec.origin, encoding="utf-8") as f:
+                    m = _VERSION.search(f.read())
+                found = m.group(1) if m else None
+        except (ImportError, OSError, ValueError):
+            found = None
+        _JINJA_VERSION.append(found)
+    return _JINJA_VERSION[0]

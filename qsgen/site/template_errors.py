@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from qsgen.core.errors import Diagnostic, QsgenError
-from qsgen.site.templates import RefusedTemplate
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def _where(exc: jinja2.TemplateError) -> tuple[str | None, int]:
     """The template file and line the error points at: a syntax error says so itself; for an
     error while rendering, the innermost template frame of the traceback (Jinja rewrites the
     traceback so that those frames carry the template's file name and line)."""
+    import jinja2
+
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return exc.filename, exc.lineno or 1
     found: tuple[str | None, int] = (None, 1)
@@ -39,6 +43,10 @@ def _shown_path(filename: str, root: Path) -> str:
 
 def diagnostic(exc: jinja2.TemplateError, root: Path, templates: Path | None = None) -> Diagnostic:
     """The Diagnostic of a Jinja error: where it is and what happened, in Chinese with Jinja's own words."""
+    import jinja2
+
+    from qsgen.site.jinjaenv import RefusedTemplate
+
     filename, line = _where(exc)
     original = exc.message or type(exc).__name__
     if isinstance(exc, RefusedTemplate):
@@ -81,8 +89,12 @@ def as_qsgen_error(exc: jinja2.TemplateError, root: Path, templates: Path | None
 @contextmanager
 def reported(root: Path, templates: Path | None = None,
              message: str = "网站模板有错误，未生成网站") -> Iterator[None]:
-    """Turn a Jinja error raised inside the block into a QsgenError (see diagnostic)."""
+    """Turn a Jinja error raised inside the block into a QsgenError (see diagnostic). (A
+    block that never imported jinja2, a page rendered without Jinja, raised none.)"""
     try:
         yield
-    except jinja2.TemplateError as e:
+    except Exception as e:
+        jinja2 = sys.modules.get("jinja2")
+        if jinja2 is None or not isinstance(e, jinja2.TemplateError):
+            raise
         raise as_qsgen_error(e, root, templates, message) from e

@@ -1,13 +1,11 @@
-"""The site's Jinja2 templates: where they are (the repository's own or qsgen's) and their environment."""
+"""The site's Jinja2 templates: where they are (the repository's own or qsgen's), their files, what their code writes through, the number filters; their environment is in site/jinjaenv.py (imported only when a page is rendered by Jinja)."""
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import markupsafe
 
 from qsgen.core import display
@@ -38,57 +36,33 @@ def confinement(templates: Path) -> str:
     return os.path.realpath(Path(templates).parent)
 
 
-class RefusedTemplate(jinja2.TemplateError):
-    """A template or asset file that is not read (repo.files.Refused): ``filename`` and why."""
-
-    def __init__(self, filename: str, reason: str) -> None:
-        super().__init__(reason)
-        self.filename = filename
-
-
 def template_bytes(templates: Path, name: str) -> bytes:
     """A file of the templates' folder (a template or an asset such as style.css), read
     confined (repo.files.read_file); RefusedTemplate when it is not a regular file inside the
     repository, jinja2.TemplateNotFound when it does not exist."""
-    pieces = jinja2.loaders.split_template_path(name)
-    full = os.path.join(templates, *pieces)
+    full = os.path.join(templates, *template_path(name))
     try:
         return read_file(full, within=confinement(templates))
     except Refused as e:
         if e.kind == "missing":
+            import jinja2
+
             raise jinja2.TemplateNotFound(name) from None
-        raise RefusedTemplate(full, f"网站模板文件 {name} {e.reason}") from None
+        raise refused_template()(full, f"网站模板文件 {name} {e.reason}") from None
 
 
-class ConfinedLoader(jinja2.BaseLoader):
-    """jinja2.FileSystemLoader's job for one folder, through template_bytes: a template that is
-    a link out of the repository, a FIFO, a device or too large is an error, never read."""
+def template_path(name: str) -> list[str]:
+    """jinja2.loaders.split_template_path(name): the pieces of a template's name, a name
+    reaching out of the folder (``..``, a separator in a piece) refused as not found."""
+    pieces = []
+    for piece in name.split("/"):
+        if os.path.sep in piece or (os.path.altsep and os.path.altsep in piece) or piece == os.path.pardir:
+            import jinja2
 
-    def __init__(self, templates: Path) -> None:
-        self.templates = Path(templates)
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        data = template_bytes(self.templates, template)
-        filename = os.path.join(self.templates, *jinja2.loaders.split_template_path(template))
-        try:
-            source = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise RefusedTemplate(filename, f"网站模板文件 {template} 不是 UTF-8 编码") from e
-        try:
-            mtime = os.path.getmtime(filename)
-        except OSError:
-            mtime = None
-
-        def uptodate() -> bool:
-            try:
-                return os.path.getmtime(filename) == mtime
-            except OSError:
-                return False
-
-        return source, os.path.normpath(filename), uptodate
-
-    def list_templates(self) -> list[str]:
-        return sorted(n for n in os.listdir(self.templates) if n.endswith(".html"))
+            raise jinja2.TemplateNotFound(name)
+        if piece and piece != ".":
+            pieces.append(piece)
+    return pieces
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -107,60 +81,32 @@ def _escape(value: Any) -> Any:
     return markupsafe.escape(value)
 
 
-class _Template(jinja2.Template):
-    """A compiled template whose output escaping is _escape. The generated code only yields
-    what escape() returns (joined into the page), so a str there writes what a Markup would."""
-
-    @classmethod
-    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:
-        if namespace.get("escape") is markupsafe.escape:
-            namespace["escape"] = _escape
-        return super()._from_namespace(environment, namespace, globals)
+_REFUSED: list[type] = []
 
 
-class _Environment(jinja2.Environment):
-    """jinja2.Environment, with ``x.name`` on a plain dict looked up as ``x["name"]`` at once.
+def refused_template() -> type:
+    """RefusedTemplate (a jinja2.TemplateError): a template or asset file that is not read
+    (repo.files.Refused), with its ``filename`` and why. Made the first time it is needed, so
+    that reading a file does not import jinja2."""
+    if not _REFUSED:
+        import jinja2
 
-    Jinja tries ``getattr(x, "name")`` first and the item after the AttributeError; the pages
-    pass their data as dicts, so every ``rec.title`` raised and caught an exception (~30 a
-    record page). A plain dict has no attribute but dict's own, so for any other name the
-    result is the same, undefined included."""
+        class RefusedTemplate(jinja2.TemplateError):
+            """A template or asset file that is not read (repo.files.Refused): ``filename`` and why."""
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        return super().getattr(obj, attribute)
+            def __init__(self, filename: str, reason: str) -> None:
+                super().__init__(reason)
+                self.filename = filename
 
-    template_class = _Template
+        RefusedTemplate.__qualname__ = "RefusedTemplate"  # (found as templates.RefusedTemplate)
+        _REFUSED.append(RefusedTemplate)
+    return _REFUSED[0]
 
 
-def environment(templates: Path, places: int, rounding: str) -> jinja2.Environment:
-    """A Jinja2 environment for ``templates`` with the number filters of the rules' display
-    settings (num, signed, plain). The filters are functions of those settings, not bound
-    methods of the site: a filter holding the site would make site and environment a
-    reference cycle, and builds run with the cyclic collector paused, so the site and all it
-    holds (~30 MB at 50,000 records) would stay. Templates are read once per environment: a
-    changed template is seen by the next environment (the next build)."""
-    env = _Environment(
-        loader=ConfinedLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # Compiled once and never stat'ed again: an environment lives for one build (each
-        # build, and each of `qsgen serve`'s rebuilds, makes its Site and so a new one), and
-        # with auto_reload every one of ~20,000 template lookups at 10,000 records stats the file.
-        auto_reload=False,
-    )
-    fmt = {"places": places, "rounding": rounding}
-    env.filters["num"] = functools.partial(num, **fmt)
-    env.filters["signed"] = functools.partial(signed, **fmt)
-    env.filters["plain"] = functools.partial(plain, **fmt)
-    return env
+def __getattr__(name: str) -> Any:
+    if name == "RefusedTemplate":
+        return refused_template()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def num(value: Any, places: int, rounding: str) -> str:
