@@ -103,6 +103,9 @@ class Shells:
                     data = _render_kept(kept, shared, ctx)
                     if data is not None:
                         return data
+                    # (a block met what only Jinja renders: the pages of this key are rendered
+                    # from the shell made now, as without a kept one)
+                    self.kept[(name, key)] = None
             shell = self._shell_of(name, key, shared)
             if shell is None:
                 return self.env.get_template(name).render(**shared, **ctx).encode("utf-8")
