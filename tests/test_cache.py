@@ -924,6 +924,27 @@ def test_a_record_of_the_cache_is_the_record_it_stands_for(monkeypatch):
     assert recordmemo._loads(recordmemo._dumps([lazy]))[0].body == "改过的正文"
 
 
+def test_a_record_cache_of_another_format_is_refused_and_made_anew(repo, tmp_path, monkeypatch):
+    """A record cache written under another FORMAT (an older qsgen) is not read: the build
+    reads every file afresh, its site is a clean build's, and the cache it saves is read back."""
+    _build(repo, repo / "_site")
+    monkeypatch.setattr(recordmemo, "FORMAT", recordmemo.FORMAT - 1)
+    validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    older = recordmemo.RecordMemo.load_disk(repo, validity)
+    assert not older.entries and not older.packed and not older.gathered
+    _build(repo, repo / "_site")  # (saved as the older format)
+    monkeypatch.undo()
+    validity = recordmemo.loader_digest(repo, cache.tree_digest(repo / "rules"))
+    assert not recordmemo.RecordMemo.load_disk(repo, validity).packed
+    _build(repo, repo / "_site")
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+    _build(repo, repo / "_site")  # (a memo saved by a build that replayed nothing is packed by the next)
+    memo = recordmemo.RecordMemo.load_disk(repo, validity)
+    assert memo.packed and memo.gathered
+    assert all(type(r) is recordmemo.LazyRecord for g in memo.gathered.values() for r in g[0])
+
+
 def test_packing_a_shard_leaves_no_cycle_behind():
     """A build runs with the collector off (cli.program): what recordmemo._dumps makes for a
     shard (the packer and the rests it gathered, ~30 MB at 10,000 records) must go when it

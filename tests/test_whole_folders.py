@@ -295,3 +295,73 @@ def test_a_packed_folder_removed_whole_is_forgotten(corpus, tmp_path):
     memo.save_disk(repo)
     assert cache.shard_file(shard) not in os.listdir(recordmemo.RecordMemo.disk_dir(repo))
     same(cached_load(repo), fresh(repo))
+
+
+def _listed(root: Path, monkeypatch) -> list[str]:
+    """The unit folders the walk lists from now on (records/walk.py's _scandir)."""
+    from qsgen.records import walk
+
+    listed: list[str] = []
+    real = walk._Walk._scandir
+
+    def scandir(self, full, rel):
+        if rel.count("/") > 1:
+            listed.append(rel)
+        return real(self, full, rel)
+
+    monkeypatch.setattr(walk._Walk, "_scandir", scandir)
+    return listed
+
+
+def test_a_folder_whose_listing_is_unchanged_is_not_listed_and_only_its_changed_files_are_read(
+        corpus, tmp_path, monkeypatch):
+    """A folder with files changed in place (its listing and sub-folders as saved) is not
+    listed: its other files are replayed, the changed ones read (as FileSource.part gives
+    them), and what the load gives is what a fresh read gives, in the same order (the case
+    numbers' "另见" lists them in the order the files were read)."""
+    repo = copy_of(corpus, tmp_path)
+    cached_load(repo)
+    settle()
+    cached_load(repo)
+    folder = next((f for f in units(repo) if len([p for p in records_in(f) if p.name.startswith("case-")]) >= 3),
+                  None)
+    assert folder is not None, "the corpus has no folder with three cases"
+    recs = records_in(folder)
+    first, last = recs[0], recs[-1]
+    first.write_text(first.read_text("utf-8") + "\n补充一句。\n", "utf-8")
+    last.write_text(last.read_text("utf-8") + "\n又补充一句。\n", "utf-8")
+    listed = _listed(repo, monkeypatch)
+    read: list[str] = []
+    real = recordmemo._Replay._remember
+
+    def remember(self, path, key, clashed, result):
+        read.append(path)
+        return real(self, path, key, clashed, result)
+
+    monkeypatch.setattr(recordmemo._Replay, "_remember", remember)
+    got = cached_load(repo)
+    assert listed == []
+    same(got, fresh(repo))
+    assert sorted(read) == sorted(p.relative_to(repo).as_posix() for p in (first, last))
+    assert "又补充一句" in next(r for r in got[0].records if r.path.endswith(last.name)).body
+    # a file added: the folder is listed
+    other = next(p for p in recs if not p.name.startswith("case-"))  # (no case number to repeat)
+    shutil.copy(other, folder / (other.name.split("-", 1)[0] + "-1231-900001.md"))
+    listed.clear()
+    got = cached_load(repo)
+    assert listed == [YEAR + folder.name]
+    same(got, fresh(repo))
+    settle()
+    same(cached_load(repo), fresh(repo))
+    # a case number written three times (two files changed): the same errors, each "另见" in
+    # the same order, as a fresh read
+    cases = [p for p in records_in(folder) if p.name.startswith("case-")]
+    number = next(line for line in cases[0].read_text("utf-8").splitlines() if line.startswith("case_no:"))
+    for case in (cases[1], cases[-1]):
+        text = case.read_text("utf-8").splitlines()
+        case.write_text("\n".join(number if line.startswith("case_no:") else line for line in text) + "\n", "utf-8")
+    listed.clear()
+    got = cached_load(repo)
+    assert listed == []
+    same(got, fresh(repo))
+    assert len([d for d in got[1] if "重复" in d.message]) >= 2

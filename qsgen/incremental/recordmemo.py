@@ -21,7 +21,7 @@ import pickle
 import struct
 import time
 from collections.abc import Container, Iterable, Iterator
-from itertools import groupby, repeat
+from itertools import chain, groupby, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -461,6 +461,42 @@ class _Replay:
         self.reused += len(info[2])
         return tuple.__new__(self.result, (tuple(recs), (), False, assessment, tuple(cases)))
 
+    def part(self, ctx: LoadContext, rel: str) -> list[tuple[FileResult | None, str, bool]] | None:
+        """A unit folder not replayed whole whose listing statcheck saw unchanged (the folder
+        and its sub-folders, as saved with the folder as walked: no file added, removed or
+        renamed), told without listing it (see records.FileSource): its files in walk order,
+        the runs of those replayed (statcheck saw them unchanged, their attachments as they
+        were) each put together in one FileResult, the others (None) to be read; else None."""
+        memo = self.memo
+        changed, shard, folder = memo.changed, _shard(rel + "/"), rel + "/"
+        info = memo.folders.get(shard)
+        if changed is None or info is None or info[0] != folder or shard not in memo.pieces or folder in changed \
+                or any(sub in changed for sub, _st in info[3]):
+            return None
+        memo.unpack(shard)  # (as whole() leaves a folder it does not replay)
+        entries, attached, root, real_dirs, new = memo.entries, memo.attached, ctx.root, self.real_dirs, tuple.__new__
+        out: list[tuple[FileResult | None, str, bool]] = []
+        run: list[FileResult] = []
+        replayed = []
+        for path, a in info[2]:
+            hit = entries.get(path)
+            if hit is None or hit[0][5] != a:
+                return None
+            if path in changed or \
+                    (path in attached and attachment_signature(root, hit[1][0], real_dirs) != attached[path]):
+                if run:
+                    out.append((_together(run, new, self.result), folder, False))
+                    run = []
+                out.append((None, path, a))
+                continue
+            run.append(hit[1])
+            replayed.append(path)
+        if run:
+            out.append((_together(run, new, self.result), folder, False))
+        self.seen.update(replayed)
+        self.reused += len(replayed)
+        return out
+
     def many(self, ctx: LoadContext, files: Iterable) -> list[FileResult]:
         """__call__ for each of ``files`` (the walk's (folder, entry, path, assessment); it may
         be the walk itself, an iterator); the files not replayed are read all at once by the
@@ -733,6 +769,21 @@ def _fs_now(folder: Path) -> int:
         return os.stat(folder).st_mtime_ns
     except OSError:
         return time.time_ns() - RACY_NS
+
+
+def _together(results: list, new: Any, kind: Any) -> Any:
+    """Clean FileResults of files one after another as one (of the type ``kind``: FileResult)."""
+    if len(results) == 1:
+        return results[0]
+    assessment = None
+    for result in results:
+        if result[3] is not None:
+            assessment = result[3]
+    return new(kind, (tuple(chain.from_iterable(map(_RECORDS, results))), (), False, assessment,
+                      tuple(chain.from_iterable(map(_CASES, results)))))
+
+
+_RECORDS, _CASES = operator.itemgetter(0), operator.itemgetter(4)
 
 
 def _gathered(entries: dict[str, Any], folder: tuple, digests: dict[str, list[str]],

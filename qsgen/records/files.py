@@ -69,7 +69,10 @@ class FileSource(Protocol):
     # sub-folders it looked into [(path, lstat taken before listing it, None if that failed)];
     # whole() may then give, before a folder is listed, one FileResult standing for all its
     # files (their records, case numbers and assessment in walk order, no diagnostic) when it
-    # knows the folder and each of its files are as they were when walked.
+    # knows the folder and each of its files are as they were when walked; else part(ctx, rel)
+    # may give, instead of the folder's listing when it knows that (and its sub-folders) as
+    # they were, its files in walk order [(FileResult, or None for a file the walk is to get
+    # as usual, path, assessment)], a FileResult standing for a run of files as whole()'s does.
 
 
 class FileReport:

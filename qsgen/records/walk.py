@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import operator
 import os
+import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from qsgen.core.errors import Diagnostic
@@ -52,6 +53,10 @@ class _Walk:
         # its files, or None), once told what a folder held when walked (walked(rel, stat, files))
         self.whole = getattr(source, "whole", None)
         self.walked = getattr(source, "walked", None)
+        # and a folder whose listing it knows unchanged in part (part(ctx, rel) -> the folder's
+        # files in walk order, each (its FileResult, or None: to be read; path, assessment),
+        # the results of files one after another put together; or None: the folder is listed)
+        self.part = getattr(source, "part", None)
 
     def run(self) -> tuple[RecordSet, list[Diagnostic]]:
         root = self.ctx.root
@@ -156,6 +161,10 @@ class _Walk:
             if got is not None:
                 self.files.append((None, got, rel, False))
                 return
+            items = self.part(ctx, rel) if self.part is not None else None
+            if items is not None:
+                yield from self._part(entry.path, rel, unit, items)
+                return
             try:  # (the folder's status before it is listed: a file added later changes it)
                 st = entry.stat(follow_symlinks=False)
             except OSError:
@@ -194,6 +203,23 @@ class _Walk:
             walked(rel, st if plain else None, [(path, a) for _f, _e, path, a in files], subs)
         yield from files
 
+    def _part(self, full: str, rel: str, unit: Unit, items: list[tuple[FileResult | None, str, bool]]
+              ) -> Iterator[tuple[UnitFolder, os.DirEntry, str, bool]]:
+        """The files of a unit folder as the source's part gave them, not listed: only those
+        it did not give are read (the folder, its listing unchanged, had no problem of the
+        walk's own: no names clash; its names are listed if a file's reading asks for them)."""
+        folder = UnitFolder(rel, unit, _Names(full), frozenset())
+        files: list[tuple[UnitFolder, os.DirEntry, str, bool]] = []
+        for result, path, assessment in items:
+            if result is not None:
+                self.files.append((None, result, path, False))
+                continue
+            name = path.rpartition("/")[2]
+            file = (folder, _File(os.path.join(full, name), name), path, assessment)
+            self.files.append(file)
+            files.append(file)
+        yield from files
+
     def _take(self, path: str, result: FileResult) -> None:
         """What one file gave (a FileResult)."""
         records, diags, bad, assessment, case_numbers = result
@@ -226,6 +252,62 @@ class _Walk:
                     self._error(f"{rel}/{sub}", 1, 1,
                                 f"记录文件 {name} 放在了子文件夹里，不会被计入",
                                 f"记录要直接放在 records/{self.year}/{unit.slug}/ 下；子文件夹只放附件")
+
+
+class _Names(Mapping):
+    """UnitFolder.names of a folder not listed by the walk: listed when first asked."""
+
+    __slots__ = ("folder", "_names")
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._names: dict[str, str] | None = None
+
+    def _got(self) -> dict[str, str]:
+        if self._names is None:
+            try:
+                names = sorted(os.listdir(self.folder))
+            except OSError:
+                names = []
+            self._names = {fold_name(n): n for n in names}
+        return self._names
+
+    def __getitem__(self, key: str) -> str:
+        return self._got()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._got())
+
+    def __len__(self) -> int:
+        return len(self._got())
+
+
+class _File:
+    """What reading a file asks of its os.DirEntry, for a file of a folder not listed (_part)."""
+
+    __slots__ = ("path", "name", "_stat")
+
+    def __init__(self, path: str, name: str) -> None:
+        self.path, self.name, self._stat = path, name, None
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        if not follow_symlinks:
+            if self._stat is None:
+                self._stat = os.lstat(self.path)
+            return self._stat
+        return os.stat(self.path)
+
+    def is_symlink(self) -> bool:
+        try:
+            return stat.S_ISLNK(self.stat(follow_symlinks=False).st_mode)
+        except OSError:
+            return False
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        try:
+            return stat.S_ISDIR(self.stat(follow_symlinks=follow_symlinks).st_mode)
+        except OSError:
+            return False
 
 
 def _lstat(path: str) -> os.stat_result | None:
