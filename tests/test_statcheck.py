@@ -10,6 +10,7 @@ import pytest
 
 from qsgen.build import pipeline
 from qsgen.incremental import cache, pagestore, recordmemo, statcheck
+from qsgen.publish import writer
 from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -98,6 +99,46 @@ def test_the_helper_lists_a_folder_as_the_writer_walks_it(tmp_path):
     assert check.listing() == (files, dirs) and "x/y/空.html" in files and "empty" in dirs
     assert check.changed(0) == set() and check.proc is None
     assert statcheck.start([(table, site)]).listing() is None  # (not asked for)
+
+
+def test_the_helper_says_when_a_folder_holds_exactly_the_paths_saved(tmp_path):
+    site = tmp_path / "site"
+    for rel in ("a.html", "x/y/空.html", writer.MARKER):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("·", "utf-8")
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    paths = tmp_path / "site.paths"
+    payload = statcheck.paths_payload(["x/y/空.html", "a.html"])
+    assert cache.write_sealed(paths, payload)
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == (None, {"x", "x/y"})  # (only the folders: the files are those paths)
+    assert check.listed_as == statcheck.paths_digest(payload)
+    (site / "b.html").write_text("·", "utf-8")  # a file more: the files as listed
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"a.html", "b.html", "x/y/空.html", writer.MARKER}, {"x", "x/y"})
+    assert check.listed_as is None
+    (site / "b.html").unlink()
+    (site / "a.html").unlink()  # a file fewer
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"x/y/空.html", writer.MARKER}, {"x", "x/y"}) and check.listed_as is None
+    (site / "a.html").write_text("·", "utf-8")
+    check = statcheck.start([(table, site)], listing=site)  # (no paths file asked about)
+    assert check.listing()[0] == {"a.html", "x/y/空.html", writer.MARKER}
+
+
+def test_a_paths_file_without_the_seal_is_refused(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_text("·", "utf-8")
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    paths = tmp_path / "site.paths"
+    sealed = cache.seal(paths, statcheck.paths_payload(["a.html"]))
+    paths.write_bytes(sealed[:-1] + b"b")  # (another path, the seal of the first)
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"a.html"}, set()) and check.listed_as is None
+    assert not paths.exists()  # refused: removed (and said, unless it is another process's)
 
 
 def test_an_unused_helper_is_stopped(tmp_path):
