@@ -393,10 +393,14 @@ class PageStore:
             listed = os.listdir(folder)
         except OSError:
             return  # a cache that cannot be written only makes the next build slower
-        existing = {n for n in listed if n.endswith((".pickle", ROWS))}
+        existing = {n for n in listed if n.endswith((".pickle", ROWS, PIECE))}
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
         table_file, table, pieces = self.status_table(root), {}, []
+        # the record pages' pieces of the table are in files beside it, each rewritten only when
+        # it changed while the table the last save wrote was found as written (the helper
+        # checked every piece file against the digest the table keeps of it)
+        trusted = same_site and self.changed is not None
         if not statcheck.drop_table(table_file):  # never newer than the shards it describes
             return
         failed = False
@@ -453,9 +457,17 @@ class PageStore:
                            statcheck.piece(mine), len(mine) == len(own))
             else:
                 records = None
-            if records is not None:
-                pieces.append(bytes(records[2]))  # (marshalled with the others)
             content = {"pages": pages, "records": records}
+            if records is not None:
+                side, was = shard_file(shard).removesuffix(".pickle") + PIECE, self.saved.get(shard, {}).get("status")
+                ok = trusted and side in existing and isinstance(was, tuple) and len(was) == 2 and was[0] == side
+                # (a unit kept whole: its piece as it was)
+                ref = was if ok and kept is not None else (side, statcheck.piece_digest(records[2]))
+                if not (ok and ref == was) and not statcheck.save_piece(folder / side, records[2]):
+                    failed = True
+                wanted.add(side)
+                pieces.append(ref)
+                content["status"] = ref
             for name, part in (("keysets", self.keysets), ("exports", self.exports), ("search", self.search)):
                 content[name] = {shard: part[shard]} if shard in part else {}
             rows = self.docs.get(shard)
@@ -546,6 +558,7 @@ def _load(payload: bytes | memoryview) -> Any:
 
 
 ROWS = ".rows"  # a unit's search rows, beside its shard: <shard file name less .pickle>.rows
+PIECE = ".status"  # its record pages' piece of the status table, likewise (statcheck.save_piece)
 
 
 class Rows:

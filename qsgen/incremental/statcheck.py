@@ -72,8 +72,18 @@ for at in range(0, len(args), 3):
         continue
     try:
         table = marshal.loads(data)
-        if isinstance(table, list):  # pieces, each a table marshalled
-            items = [kv for piece in table for kv in marshal.loads(piece).items()]
+        if isinstance(table, list):  # pieces, each a table marshalled, or one in a file beside it
+            items = []
+            for piece in table:
+                if isinstance(piece, tuple):  # (its name, the SHA-256 of its bytes)
+                    if os.path.basename(piece[0]) != piece[0]:
+                        raise ValueError(piece[0])
+                    with open(os.path.join(os.path.dirname(args[at]), piece[0]), "rb") as f:
+                        found = f.read()
+                    if not hmac.compare_digest(hashlib.sha256(found).hexdigest(), piece[1]):
+                        raise ValueError(piece[0])
+                    piece = found
+                items += marshal.loads(piece).items()
         else:
             items = list(table.items())
     except Exception:
@@ -122,11 +132,14 @@ def status(st: os.stat_result, fields: int = 5) -> tuple:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns, (st.st_mode & 0o170000) == 0o120000)[:fields]
 
 
-def save_table(target: Path, table: dict[str, tuple] | list[bytes]) -> None:
+def save_table(target: Path, table: dict[str, tuple] | list[bytes | tuple[str, str]]) -> None:
     """Write ``table`` ({path relative to a base folder: status(...) or a prefix of it}, or a
     list of such tables each marshalled: ``piece``, so that a cache can keep the pieces of what
-    did not change as they are) atomically. Call drop_table(target) before rewriting the cache
-    it describes."""
+    did not change as they are) atomically. A piece of the list may be kept in a file beside
+    the table instead (save_piece): (its name, piece_digest of its bytes), so that a piece that
+    did not change is not written again; the helper reads it and takes the table only while
+    its bytes have that digest (the table's seal covers the digests). Call drop_table(target)
+    before rewriting the cache it describes, or any piece file of it."""
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -135,6 +148,26 @@ def save_table(target: Path, table: dict[str, tuple] | list[bytes]) -> None:
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def save_piece(target: Path, data: bytes) -> bool:
+    """Write a piece of a table to its file beside the table (see save_table) atomically;
+    False when it could not be written."""
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
+
+
+def piece_digest(data: bytes | memoryview) -> str:
+    """What save_table keeps of a piece kept in a file (its bytes' SHA-256)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def piece(table: dict[str, tuple]) -> bytes:
