@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from qsgen.incremental.cache import MAGIC, PROCESS_KEY, reject, seal, seal_of
+from qsgen.incremental.cache import MAGIC, PROCESS_KEY, reject, seal, seal_of, write_file
 from qsgen.publish.writer import MARKER
 
 # The helper: for each (table file, base folder, name in the cache) of its arguments (after
@@ -150,19 +150,10 @@ def save_table(target: Path, table: dict[str, tuple] | list[bytes | tuple[str, s
             os.unlink(tmp)
 
 
-def save_piece(target: Path, data: bytes) -> bool:
+def save_piece(target: Path, data: bytes | memoryview) -> bool:
     """Write a piece of a table to its file beside the table (see save_table) atomically;
     False when it could not be written."""
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-        return True
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        return False
+    return write_file(target, data)
 
 
 def piece_digest(data: bytes | memoryview) -> str:
@@ -310,8 +301,9 @@ def start(pairs: list[tuple[Path, Path]], listing: Path | None = None, paths: Pa
         return Check(None, len(pairs))
     if listing is not None:
         args.append(os.fspath(listing))
-        if paths is not None and os.path.isfile(paths) and seal_of(paths)[0] in keys:
-            args += [os.fspath(paths), os.fsdecode(seal_of(paths)[1])]
+        key, name = seal_of(paths) if paths is not None and os.path.isfile(paths) else (None, b"")
+        if key in keys:
+            args += [os.fspath(paths), os.fsdecode(name)]
         else:
             paths = None
     try:
