@@ -1208,3 +1208,45 @@ def test_pages_grouped_a_folder_at_a_time_as_one_at_a_time(paths):
         want.setdefault(pagestore._page_shard(p), []).append(p)
     assert by_shard == want
     assert records == {p for p in paths if pagestore._is_record_page(p)}
+
+
+def test_a_site_updated_in_place_is_compared_with_the_paths_the_last_build_wrote(repo, tmp_path, monkeypatch):
+    """statcheck's helper compares the site with the paths file (PageStore.paths_file): the site's
+    files exactly this build's paths, only its folders come back (same); another file in the
+    site, a record added or removed: its files, as listed or as the paths file says."""
+    out = repo / "_site"
+    _build(repo, out)
+    assert pagestore.PageStore.paths_file(repo).is_file()
+    told: list[bool] = []
+    real = writer.update_site
+
+    def update_site(files, out, root, listed=None, same=False):
+        told.append(same)
+        if same:
+            assert listed is not None and listed[0] is None
+        return real(files, out, root, listed, same=same)
+
+    monkeypatch.setattr(writer, "update_site", update_site)
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n", "\n---\n改过的正文。\n")
+    _build(repo, out)
+    assert told == [True]
+    written = pagestore.PageStore.paths_file(repo).stat()
+    _edit(rec, "改过的正文。", "又改了一次。")
+    _build(repo, out)
+    assert told == [True, True]
+    assert pagestore.PageStore.paths_file(repo).stat().st_mtime_ns == written.st_mtime_ns  # (the same paths)
+    (out / "stray.html").write_text("不属于站点", "utf-8")  # a file the last build did not write
+    _build(repo, out)
+    assert told[-1] is False and not (out / "stray.html").exists()
+    _records(repo, "xinyong", "news")[0].unlink()  # (the site as the paths file says: one page less now)
+    new = repo / "records" / "2023" / "duanshi" / "commendation-new-1.md"
+    new.write_text("---\nkind: commendation\ntitle: 省局通报表扬\ndate: 2023-07-01\ncategory: B1\n"
+                   "level: 省级\nissuer: 山西省市场监督管理局\n---\n\n表扬。\n", "utf-8")
+    _build(repo, out)
+    assert told[-1] is False
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(out, tmp_path / "clean")
+    _edit(new, "表扬。", "再次表扬。")
+    _build(repo, out)
+    assert told[-1] is True

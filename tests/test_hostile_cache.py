@@ -84,9 +84,10 @@ def test_a_planted_pickle_under_every_cache_file_name_runs_nothing(repo, tmp_pat
     no_pwned(tmp_path, repo, Path.cwd())
     assert tree(repo / "_site") == clean_site(repo, tmp_path / "clean")
     [warning] = refused(report)  # one warning, for all of them
-    # (a unit's search rows beside its shard are read only when its shard names them: here,
-    # never; they are written anew)
-    side = [p for p in files if p.name.endswith(pagestore.ROWS)]
+    # (a unit's search rows beside its shard are read only when its shard names them, its piece
+    # of the status table only when the table names it, and the site's paths only when the
+    # site is updated in place: here, never; they are written anew)
+    side = [p for p in files if p.name.endswith((pagestore.ROWS, pagestore.PIECE)) or p.name == pagestore.PATHS]
     assert side and all(p.read_bytes() != PWN for p in side)
     assert warning.severity == "warning" and f"等 {len(files) - len(side)} 个" in warning.message
     assert "qsgen-cache-key" in warning.hint

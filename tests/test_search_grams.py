@@ -153,3 +153,16 @@ def test_slug_runs(url):
     docs = [SearchDoc(url, "标题", "案件", "龙港所", "正文")]
     assert _sections("p", 64, docs) == _reference("p", 64, docs)
     assert search.row(docs[0]).runs.split(" 3")[0] == search.runs(url, "标题", "")
+
+
+def test_a_url_in_two_parts_is_refused_whether_kept_as_a_set_or_a_tuple():
+    docs = [SearchDoc(f"records/u/{n}.html", f"标题{n}", "案件", "龙港所", "正文", None) for n in "abcd"]
+    a = search.make_part("a", [search.row(d) for d in docs[:2]], ["案件"], ["龙港所"], 64)
+    b = search.make_part("b", [search.row(d) for d in docs[2:]], ["案件"], ["龙港所"], 64)
+    as_kept = [search.Part(p.meta, p.files, p.sections, tuple(p.urls), p.digests, p.runs) for p in (a, b)]
+    assert _gram_files(64, [a, b]) == _gram_files(64, as_kept)  # (a page store's parts: tuples)
+    again = search.make_part("c", [search.row(d) for d in docs[1:3]], ["案件"], ["龙港所"], 64)
+    for parts in ([a, b, again], [*as_kept, again],
+                  [a, search.Part(again.meta, again.files, again.sections, tuple(again.urls))]):
+        with pytest.raises(search.QsgenError, match="records/u/b.html"):
+            _gram_files(64, parts)

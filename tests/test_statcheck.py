@@ -10,6 +10,7 @@ import pytest
 
 from qsgen.build import pipeline
 from qsgen.incremental import cache, pagestore, recordmemo, statcheck
+from qsgen.publish import writer
 from qsgen.rules import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,6 +101,64 @@ def test_the_helper_lists_a_folder_as_the_writer_walks_it(tmp_path):
     assert statcheck.start([(table, site)]).listing() is None  # (not asked for)
 
 
+def test_the_helper_says_when_a_folder_holds_exactly_the_paths_saved(tmp_path):
+    site = tmp_path / "site"
+    for rel in ("a.html", "x/y/空.html", writer.MARKER):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("·", "utf-8")
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    paths = tmp_path / "site.paths"
+    payload = statcheck.paths_payload(["x/y/空.html", "a.html"])
+    assert cache.write_sealed(paths, payload)
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == (None, {"x", "x/y"})  # (only the folders: the files are those paths)
+    assert check.listed_as == statcheck.paths_digest(payload)
+    (site / "b.html").write_text("·", "utf-8")  # a file more: the files as listed
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"a.html", "b.html", "x/y/空.html", writer.MARKER}, {"x", "x/y"})
+    assert check.listed_as is None
+    (site / "b.html").unlink()
+    (site / "a.html").unlink()  # a file fewer
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"x/y/空.html", writer.MARKER}, {"x", "x/y"}) and check.listed_as is None
+    (site / "a.html").write_text("·", "utf-8")
+    check = statcheck.start([(table, site)], listing=site)  # (no paths file asked about)
+    assert check.listing()[0] == {"a.html", "x/y/空.html", writer.MARKER}
+
+
+def test_a_paths_file_without_the_seal_is_refused(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.html").write_text("·", "utf-8")
+    table = tmp_path / "t.marshal"
+    statcheck.save_table(table, {})
+    paths = tmp_path / "site.paths"
+    sealed = cache.seal(paths, statcheck.paths_payload(["a.html"]))
+    paths.write_bytes(sealed[:-1] + b"b")  # (another path, the seal of the first)
+    check = statcheck.start([(table, site)], listing=site, paths=paths)
+    assert check.listing() == ({"a.html"}, set()) and check.listed_as is None
+    assert not paths.exists()  # refused: removed (and said, unless it is another process's)
+
+
+def test_a_piece_of_a_table_in_a_file_is_taken_while_it_has_the_digest_the_table_keeps(tmp_path):
+    base = tmp_path / "files"
+    base.mkdir()
+    for name in ("a.md", "b.md", "c.md"):
+        (base / name).write_text("正文\n", "utf-8")
+    table = tmp_path / "t.marshal"
+    inline = statcheck.piece(_table(base, ["a.md"]))
+    beside = statcheck.piece(_table(base, ["b.md", "c.md"]))
+    assert statcheck.save_piece(tmp_path / "b.status", beside)
+    statcheck.save_table(table, [inline, ("b.status", statcheck.piece_digest(beside))])
+    (base / "c.md").write_text("改过\n", "utf-8")
+    assert statcheck.start([(table, base)]).changed(0) == {"c.md"}
+    (tmp_path / "b.status").write_bytes(statcheck.piece(_table(base, ["b.md"])))  # (c.md left out)
+    assert statcheck.start([(table, base)]).changed(0) is None  # not the piece the table names
+    statcheck.save_table(table, [inline, ("../b.status", statcheck.piece_digest(beside))])
+    assert statcheck.start([(table, base)]).changed(0) is None  # (only a file beside the table)
+
+
 def test_an_unused_helper_is_stopped(tmp_path):
     table = tmp_path / "t.marshal"
     statcheck.save_table(table, {"x": (1,)})
@@ -178,3 +237,35 @@ def test_a_helper_that_fails_or_hangs_gives_no_answer(tmp_path, monkeypatch):
     check = statcheck.start([(table, tmp_path)])
     proc = check.proc
     assert check.changed(0) is None and proc.returncode is not None  # killed, not waited for
+
+
+def test_the_pages_table_keeps_each_units_record_pages_in_a_piece_written_when_it_changes(repo):
+    pipeline.build(repo, quiet=True)
+    folder = pagestore.PageStore.path(repo)
+    pieces = {p.name: p.stat().st_mtime_ns for p in folder.glob("*" + pagestore.PIECE)}
+    assert len(pieces) > 1
+    record = next(iter(sorted((repo / "records" / "2024" / "longgang").glob("*.md"))))
+    record.write_text(record.read_text("utf-8").replace("\n---\n", "\n---\n改过的正文。\n", 1), "utf-8")
+    pipeline.build(repo, quiet=True)
+    now = {p.name: p.stat().st_mtime_ns for p in folder.glob("*" + pagestore.PIECE)}
+    mine = cache.shard_file("2024-longgang").removesuffix(".pickle") + pagestore.PIECE
+    assert now.keys() == pieces.keys() and now[mine] != pieces[mine]
+    assert {n: t for n, t in now.items() if n != mine} == {n: t for n, t in pieces.items() if n != mine}
+    # a piece changed by hand: the table is not taken (each page's status looked at), and the
+    # save writes every piece again, so that the next build takes it again
+    other = sorted(n for n in now if n != mine)[0]
+    (folder / other).write_bytes(statcheck.piece({}))
+    site = _tree(repo / "_site")
+    store = pagestore.PageStore.load(repo)
+    store.use_check(statcheck.start([(pagestore.PageStore.status_table(repo), repo / "_site")]).changed(0),
+                    repo / "_site")
+    assert store.changed is None
+    pipeline.build(repo, quiet=True)
+    assert _tree(repo / "_site") == site
+    store.use_check(statcheck.start([(pagestore.PageStore.status_table(repo), repo / "_site")]).changed(0),
+                    repo / "_site")
+    assert store.changed == set()
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}

@@ -253,7 +253,8 @@ def _build_cached(root: Path, out: Path, say: Callable[[str], None], notes: list
     # the status of every record file and page, checked on the other core
     # (and the site listed, for updating it in place: writer.update_site)
     check = statcheck.start([(recordmemo.RecordMemo.status_table(root), root),
-                             (pagestore.PageStore.status_table(root), out)], listing=out)
+                             (pagestore.PageStore.status_table(root), out)], listing=out,
+                            paths=pagestore.PageStore.paths_file(root))
     if not _clean(root, True):
         # pages will be reused (no worker reads records, so none of read_many's meanwhile): the
         # site's code (Jinja, Markdown, the pages) is imported first, while the cache files are
@@ -404,7 +405,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                                 meanwhile=save_memos)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:
-            writer.update_site(files, out, root, check.listing())  # only what changed is written
+            listed, same = store.listing(files, check)
+            writer.update_site(files, out, root, listed, same=same)  # only what changed is written
         else:
             try:
                 store.materialize(files)
@@ -423,7 +425,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
         raise
     if use_cache:
         check.changed(1)  # (if no page asked for it: a table the helper refused is said with the others)
-        store.save(root, out)
+        store.save(root, out, files)
         refused = cache.rejected_warning(cache.take_rejected(), root)
         if refused is not None:
             notes.append(refused)

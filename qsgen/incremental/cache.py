@@ -271,13 +271,23 @@ def write_sealed(target: Path, payload: bytes) -> bool:
     renamed. False when it could not be written (a cache that is not written only costs time)."""
     if _AHEAD:
         _AHEAD.pop(_ahead_key(target), None)  # (what was read ahead is no more)
+    try:
+        key, name = seal_of(target)
+    except OSError:
+        return False
+    # (the payload not joined to the seal: no copy of a large payload)
+    return write_file(target, MAGIC + tag(key, name, payload), payload)
+
+
+def write_file(target: Path, *chunks: bytes | memoryview) -> bool:
+    """Write ``chunks`` to ``target`` atomically: beside it, then renamed. False when it could
+    not be written."""
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
-            key, name = seal_of(target)
-            f.write(MAGIC + tag(key, name, payload))
-            f.write(payload)  # (not joined to the seal: no copy of a large payload)
+            for chunk in chunks:
+                f.write(chunk)
         os.replace(tmp, target)
         return True
     except OSError:

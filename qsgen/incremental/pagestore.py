@@ -10,7 +10,7 @@ import stat
 import struct
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,10 @@ from qsgen.incremental.cache import (
     shard_file,
     write_sealed,
 )
-from qsgen.publish.writer import KEPT, Written
+from qsgen.publish.writer import KEPT, MARKER, Written
 
 PARTS_DIR = "search/parts/"  # search.PARTS_DIR (not imported: the site is imported later, while the cache is read ahead)
+PATHS = "site.paths"  # (paths_file)
 RACY_NS = 100_000_000  # without the site's clock: a page written this close before the save is racy
 
 
@@ -79,6 +80,10 @@ class PageStore:
         self.persisted = False  # this build saves the store (qsgen build with its cache): see prepare
         # shard -> (its docs, their entries, pickled, the token of that): see prepare_rows
         self.prepared_rows: dict[str, tuple[dict, list, bytes, str]] = {}
+        # the paths file's payload for this build's site (statcheck.paths_payload), and whether
+        # the file already holds it: see listing
+        self._paths: bytes | None = None
+        self._paths_kept = False
 
     def unit_docs(self, slug: str) -> dict[str, tuple[str, Any]]:
         """{record id: (page key, search row)} of a unit's records as last saved."""
@@ -210,6 +215,31 @@ class PageStore:
         return Path(root) / CACHE_DIR / PAGES_DIR
 
     @classmethod
+    def paths_file(cls, root: Path) -> Path:
+        """The paths of the site's files as the last build wrote them (statcheck.paths_payload,
+        sealed), which writer checked then: statcheck compares the site with them (listing)."""
+        return cls.path(root) / PATHS
+
+    def listing(self, files: Mapping[str, Any], check: Any) -> tuple[tuple[set[str] | None, set[str]] | None, bool]:
+        """For writer.update_site of ``files`` into the site: the site's (files, folders) as
+        statcheck's helper listed them (``check``, started with paths_file), and whether its
+        files are exactly the paths of ``files`` as the last build wrote them (``same``). The
+        helper compares the site with the paths file, on the other core, and says so by that
+        file's digest; when this build's paths are others (a record added or removed), its
+        files are those of the paths file, read here."""
+        listed = check.listing()
+        payload = self._paths = statcheck.paths_payload(files)
+        if listed is None or listed[0] is not None:
+            return listed, False
+        if statcheck.paths_digest(payload) == check.listed_as:
+            self._paths_kept = True
+            return listed, True
+        data = None if self.folder is None else read_sealed(self.folder / PATHS)
+        if data is None or statcheck.paths_digest(bytes(data)) != check.listed_as:
+            return None, False  # (update_site lists the site itself)
+        return ({*bytes(data).decode("utf-8", "surrogatepass").split("\0"), MARKER}, listed[1]), False
+
+    @classmethod
     def status_table(cls, root: Path) -> Path:
         """The saved status of every page kept without its bytes, for statcheck (site paths)."""
         return cls.path(root) / STATUS_TABLE
@@ -339,9 +369,10 @@ class PageStore:
                 out[shard] = (records, made)
         return out
 
-    def save(self, root: Path, site_dir: Path) -> None:
+    def save(self, root: Path, site_dir: Path, files: Iterable[str] | None = None) -> None:
         """Write the keys atomically to ``root/.qsgen-cache/`` (never outside the repository),
-        only the shards that changed; ``site_dir`` is where the pages were just written.
+        only the shards that changed; ``site_dir`` is where the pages were just written, the
+        paths ``files`` (writer checked them) kept in paths_file when given.
 
         A page's file status is kept only when the file is older than the save, by the site's
         own clock (``racy_before``): one written in the same tick of the file system's clock
@@ -362,10 +393,14 @@ class PageStore:
             listed = os.listdir(folder)
         except OSError:
             return  # a cache that cannot be written only makes the next build slower
-        existing = {n for n in listed if n.endswith((".pickle", ROWS))}
+        existing = {n for n in listed if n.endswith((".pickle", ROWS, PIECE))}
         same_site = self.site_dir is not None and os.path.realpath(self.site_dir) == site
         wanted = set()
         table_file, table, pieces = self.status_table(root), {}, []
+        # the record pages' pieces of the table are in files beside it, each rewritten only when
+        # it changed while the table the last save wrote was found as written (the helper
+        # checked every piece file against the digest the table keeps of it)
+        trusted = same_site and self.changed is not None
         if not statcheck.drop_table(table_file):  # never newer than the shards it describes
             return
         failed = False
@@ -422,9 +457,17 @@ class PageStore:
                            statcheck.piece(mine), len(mine) == len(own))
             else:
                 records = None
-            if records is not None:
-                pieces.append(bytes(records[2]))  # (marshalled with the others)
             content = {"pages": pages, "records": records}
+            if records is not None:
+                side, was = shard_file(shard).removesuffix(".pickle") + PIECE, self.saved.get(shard, {}).get("status")
+                ok = trusted and side in existing and isinstance(was, tuple) and len(was) == 2 and was[0] == side
+                # (a unit kept whole: its piece as it was)
+                ref = was if ok and kept is not None else (side, statcheck.piece_digest(records[2]))
+                if not (ok and ref == was) and not statcheck.save_piece(folder / side, records[2]):
+                    failed = True
+                wanted.add(side)
+                pieces.append(ref)
+                content["status"] = ref
             for name, part in (("keysets", self.keysets), ("exports", self.exports), ("search", self.search)):
                 content[name] = {shard: part[shard]} if shard in part else {}
             rows = self.docs.get(shard)
@@ -452,6 +495,11 @@ class PageStore:
         remove_files(folder, existing - wanted)
         if not failed:
             statcheck.save_table(table_file, [*pieces, statcheck.piece(table)])
+        if files is not None and not self._paths_kept:
+            if self._paths is None:
+                self._paths = statcheck.paths_payload(files)
+            write_sealed(folder / PATHS, self._paths)
+        self._paths, self._paths_kept = None, False
 
 
 def _oob(value: Any) -> Any:
@@ -469,6 +517,8 @@ def _out_of_band(content: dict) -> dict:
     search = {}
     for name, hit in content.get("search", {}).items():
         hit = list(hit)
+        if len(hit) > 3 and isinstance(hit[3], frozenset):  # (its urls: a tuple loads ~10x faster)
+            hit[3] = tuple(hit[3])
         if len(hit) > 2 and isinstance(hit[2], dict):
             hit[2] = {g: (_oob(packed[0]), *packed[1:]) for g, packed in hit[2].items()}
         if len(hit) > 6 and isinstance(hit[6], tuple) and hit[6]:
@@ -508,6 +558,7 @@ def _load(payload: bytes | memoryview) -> Any:
 
 
 ROWS = ".rows"  # a unit's search rows, beside its shard: <shard file name less .pickle>.rows
+PIECE = ".status"  # its record pages' piece of the status table, likewise (statcheck.save_piece)
 
 
 class Rows:

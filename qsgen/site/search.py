@@ -302,7 +302,8 @@ class Part:
     meta: list
     files: dict[str, bytes]
     sections: dict[int, tuple[bytes, tuple[tuple[int, int], ...]]]
-    urls: frozenset[str] = frozenset()
+    # its rows' urls (a frozenset; as the page store keeps it, a tuple of the same, no two alike)
+    urls: frozenset[str] | tuple[str, ...] = frozenset()
     # {bucket: digest() of the part's section of that gram file}, when made with the part (the
     # page store keys gram files by them); None: worked out from the packed sections
     digests: dict[int, str] | None = None
@@ -474,11 +475,13 @@ def index_files(kinds: list[str], units: list[str], head: list[Row], parts: list
     seen = {r.url for r in [*head, *tail]}
     if len(seen) < len(head) + len(tail):
         tables([*head, *tail])  # (says which)
-    for part in parts:
-        twice = seen & part.urls
-        if twice:
-            raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
-        seen |= part.urls
+    for i, part in enumerate(parts):
+        count = len(seen)
+        seen.update(part.urls)
+        if len(seen) != count + len(part.urls):  # (one of them seen before: which, said again)
+            twice = {r.url for r in [*head, *tail]}.union(*(p.urls for p in parts[:i])).intersection(part.urls)
+            if twice:
+                raise QsgenError(f"搜索索引中同一链接出现了两次：{min(twice)}")
     yield INDEX_FILE, b"".join(_index_pieces(kinds, units, head, [p.meta for p in parts], tail, nb))
     per = max(1, nb // GROUPS)
     for g in range(0, nb, per):
