@@ -1189,3 +1189,28 @@ def test_pages_grouped_a_folder_at_a_time_as_one_at_a_time(paths):
         want.setdefault(pagestore._page_shard(p), []).append(p)
     assert by_shard == want
     assert records == {p for p in paths if pagestore._is_record_page(p)}
+
+
+def test_an_unchanged_units_record_page_keys_are_taken_as_kept(repo, tmp_path, monkeypatch):
+    """A unit's record page keys are kept while its score's inputs (its records' digests among
+    them) and what its pages share are the same: only the changed record's key is worked out."""
+    import subprocess
+
+    from qsgen.site.pages import record as record_page
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):  # (keys need git provenance)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    _build(repo, repo / "_site")
+    asked = []
+    real = record_page.inputs
+    monkeypatch.setattr(record_page, "inputs", lambda site, rec, paths: asked.append(rec.id) or real(site, rec, paths))
+    _build(repo, repo / "_site")
+    assert asked == []
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
+    store = _build(repo, repo / "_site")
+    assert len(asked) == 1 and asked[0].endswith(rec.stem)
+    assert all(len(kept) == 4 for kept in store.keysets.values())
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")

@@ -87,11 +87,9 @@ def _gram_key(root: str, path: str, sections: Iterable[tuple[str, str]]) -> str:
     return _joined(root, "gram file", path, *(x for pair in sections for x in pair))
 
 
-def _unit_key(gkey: str, outline: str, history_id: str, paths: str, sums: list[str]) -> str:
-    """What every record page of a unit shares besides the common key (see _record_keys): its
-    score (``outline``: the score lines its records feed), the commit the provenance was read
-    at, the set of record paths, and its records' contents (``sums``: their digests, in order)."""
-    return digest(gkey, outline, history_id, paths, hashlib.blake2b("".join(sums).encode(), digest_size=16).hexdigest())
+def _sums(sums: list[str]) -> str:
+    """A digest of a unit's records' contents (``sums``: their digests, in order)."""
+    return hashlib.blake2b("".join(sums).encode(), digest_size=16).hexdigest()
 
 
 def shard(site: Site, slug: str) -> str:
@@ -197,8 +195,12 @@ class CachedPages(Pages):
 
         # A unit's record page keys are a function of the common key, the unit's score (the
         # score lines its records feed), the commit the provenance was read at, the set of record
-        # paths and each record's content: while those are as at the last build, its keys are.
-        # The records read again since (DigestMemo.before) while the rest is: only theirs change.
+        # paths (together: its ``ctx``) and each record's content: while those are as at the last
+        # build, its keys are. The records' contents are told by the key its score was kept
+        # under (scorememo: UnitScore.inputs, a digest of theirs, in order), so an unchanged
+        # unit's are not even looked up; else by the digest of theirs (_sums, kept with the
+        # keys). The records read again since (DigestMemo.before) while the rest is the same:
+        # only theirs change. Kept per unit: (key, its record page keys, ctx, _sums).
         history_id = getattr(site.inputs, "history_id", None)
         before = store.digests.earlier()
         rows_kept: set[str] = set()
@@ -207,26 +209,36 @@ class CachedPages(Pages):
         for us in results.units:
             own = results.records.by_unit(us.unit.slug)
             name = shard(site, us.unit.slug)
-            sums = list(map(digests.__getitem__, map(id, own)))
-            same = (_unit_key(gkey, us.outline, history_id, paths, sums)
-                    if us.outline and history_id is not None else None)
             hit = store.keysets.get(name)
-            keys = None
-            if same is not None and hit is not None and len(hit[1]) == len(own):
-                if hit[0] == same:
-                    keys = hit[1]
-                    if name in store.docs and store.kept_whole(name, len(own)):  # (saved with these keys too)
-                        whole.add(us.unit.slug)
-                elif before and any(id(rec) in before for rec in own):
-                    was = [before.get(id(rec), d) for rec, d in zip(own, sums, strict=True)]
-                    if _unit_key(gkey, us.outline, history_id, paths, was) == hit[0]:
-                        keys = [key_of(rec) if id(rec) in before else k for rec, k in zip(own, hit[1], strict=True)]
+            if hit is not None and (len(hit) < 4 or len(hit[1]) != len(own)):
+                hit = None
+            keys = entry = None
+            if us.outline and history_id is not None:
+                ctx = digest(gkey, us.outline, history_id, paths)
+                same = _joined(ctx, "inputs", us.inputs) if us.inputs else None
+                if same is not None and hit is not None and hit[0] == same:
+                    keys, sums = hit[1], hit[3]
+                else:
+                    got = list(map(digests.__getitem__, map(id, own)))
+                    sums = _sums(got)
+                    same = same or _joined(ctx, "sums", sums)
+                    if hit is not None and (hit[0] == same or hit[2] == ctx and hit[3] == sums):
+                        keys = hit[1]
+                    elif hit is not None and hit[2] == ctx and before and any(id(rec) in before for rec in own):
+                        was = [before.get(id(rec), d) for rec, d in zip(own, got, strict=True)]
+                        if _sums(was) == hit[3]:
+                            keys = [key_of(rec) if id(rec) in before else k
+                                    for rec, k in zip(own, hit[1], strict=True)]
+                if hit is not None and keys is hit[1] and name in store.docs and \
+                        store.kept_whole(name, len(own)):  # (saved with these keys too)
+                    whole.add(us.unit.slug)
                 if keys is not None and name in store.docs:  # rows saved with the keys kept
                     rows_kept.add(us.unit.slug)
+                entry = (same, ctx, sums)
             if keys is None:
                 keys = [key_of(rec) for rec in own]
-            if same is not None:
-                self.new_keysets[name] = (same, keys)
+            if entry is not None:
+                self.new_keysets[name] = (entry[0], keys, entry[1], entry[2])
             self.rec_keys.update(zip(map(_ID, own), keys, strict=True))
             covered += len(own)
         if covered != len(results.records.records):
