@@ -1214,3 +1214,16 @@ def test_an_unchanged_units_record_page_keys_are_taken_as_kept(repo, tmp_path, m
     assert all(len(kept) == 4 for kept in store.keysets.values())
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_attachment_statuses_are_those_read_attachments_found(repo):
+    """An attachment's status (its copy's page key) is the one its file was resolved with, as
+    a stat of the file gives it."""
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    found = gather.read_attachments(repo, records)
+    assert len(found) > 0
+    for rel in found:
+        st = os.stat(found.files[rel])
+        assert found.status(rel) == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        assert gather.Attachments(dict(found.files)).status(rel) == found.status(rel)

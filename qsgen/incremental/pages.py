@@ -749,16 +749,25 @@ class CachedPages(Pages):
     def attachment(self, site: Site, path: str) -> bytes:
         """An attachment whose file has the size, mtime, inode and ctime it had when the last
         build copied it is left in the site (KEPT), not read."""
-        status = getattr(site.inputs.attachments, "status", None)
-        st = status(path) if status is not None else None
-        if st is None:
-            return super().attachment(site, path)
-        out, key = site.folder + attachment_file(path), digest("attachment", path, st)
-        data = self.store.get(out, key)
-        if data is None:
-            data = super().attachment(site, path)
-        self.new_pages[out] = (key, data)
-        return data
+        return self.attachments(site, [path])[site.folder + attachment_file(path)]
+
+    def attachments(self, site: Site, paths: list[str]) -> dict[str, bytes]:
+        """attachment() of each of ``paths`` (~400 at 10,000 records, most kept: in one loop)."""
+        status = getattr(site.inputs.attachments, "status", lambda path: None)
+        folder, get, new_pages, out = site.folder, self.store.get, self.new_pages, {}
+        for path in paths:
+            st = status(path)
+            target = folder + attachment_file(path)
+            if st is None:
+                out[target] = Pages.attachment(self, site, path)
+                continue
+            key = digest("attachment", path, st)
+            data = get(target, key)
+            if data is None:
+                data = Pages.attachment(self, site, path)
+            new_pages[target] = (key, data)
+            out[target] = data
+        return out
 
     def export_part(self, site: Site, us: UnitScore) -> tuple[str, list]:
         """Kept while the unit's page key is."""

@@ -113,6 +113,10 @@ class Pages:
         """An attachment's bytes (repository path ``path``)."""
         return site.inputs.attachments[path]
 
+    def attachments(self, site: Site, paths: list[str]) -> dict[str, bytes]:
+        """The attachments of ``paths`` (repository paths), by where each is published."""
+        return {site.folder + attachment_file(path): self.attachment(site, path) for path in paths}
+
     def export_part(self, site: Site, us: UnitScore) -> tuple[str, list]:
         """The unit's part of scores.json (JSON text) and its row of scores.csv."""
         return exports.unit_json(site.results, us), exports.unit_row(site.results, us)
@@ -190,9 +194,7 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes],
         files[folder + lifecycle_page.PATH] = pages.page(folder, folder + lifecycle_page.PATH,
                                                          lambda: lifecycle_page.inputs(site),
                                                          lambda: lifecycle_page.render(site))
-    for path in sorted(site.inputs.attachments):
-        if publishable(path):
-            files[folder + attachment_file(path)] = pages.attachment(site, path)
+    files.update(pages.attachments(site, [path for path in sorted(site.inputs.attachments) if publishable(path)]))
     files[folder + exports.JSON_FILE], files[folder + exports.CSV_FILE] = pages.export_files(site)
     _paperwork(site, pages, files)
     pages.idle(files)
