@@ -664,6 +664,36 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     assert len(calls) == 1
 
 
+def test_git_provenance_is_kept_a_folder_at_a_time(repo):
+    """A build asking for a few records' commits unpickles only their folders' (ByFolder); as
+    a whole it is git's answer, and it is pickled (sent to a worker) as a plain dict."""
+    import pickle
+    import subprocess
+
+    from qsgen.incremental.history import ByFolder
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))
+    head = gitinfo.head_commit(repo)[0]
+    first = cached_history(repo, paths, head, gather.history)
+    calls = []
+    kept = cached_history(repo, list(paths), head, lambda root, ps: calls.append(ps) or {})
+    assert calls == [] and isinstance(kept, ByFolder) and kept.loaded == {}
+    assert kept.get(paths[0]) == first[paths[0]] and paths[0] in kept
+    assert list(kept.loaded) == [paths[0].rpartition("/")[0]]
+    assert "records/none.md" not in kept and kept.get("records/none.md") is None
+    assert dict(kept) == first and len(kept) == len(first) and kept == first
+    back = pickle.loads(pickle.dumps(kept))
+    assert type(back) is dict and back == first
+    folder = paths[0].rpartition("/")[0]
+    damaged = ByFolder({**ByFolder.packed(first), folder: b"not marshalled"}, lambda: first)
+    assert damaged[paths[0]] == first[paths[0]] and dict(damaged) == first
+    with pytest.raises(ValueError):
+        ByFolder({folder: b"not marshalled"}).get(paths[0])
+
+
 def test_the_paths_a_cache_answered_for_are_told_by_digest_or_as_a_set():
     paths = [f"records/2023/u/evidence-{i:04d}.md" for i in range(100)]
     asked = cache.asked_of(paths)
