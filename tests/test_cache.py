@@ -142,7 +142,9 @@ def test_changing_a_title_rerenders_the_record_and_its_unit(repo, tmp_path):
     # record; no other unit's notice nor the summary table (totals and ranks only) is made again
     assert not [p for p in changed if p.startswith("2023/notices/") and p != "2023/notices/zhifadui.html"]
     assert "2023/summary.html" not in changed
-    assert len(changed) <= 6  # (the site's home page is the latest year's ranking again)
+    # (the site's home page is the latest year's ranking again; scores.json and scores.csv hold
+    # the unit's part, kept with its page's key)
+    assert len(changed) <= 8
     _clean_build(repo, tmp_path / "clean")
     _same_trees(repo / "_site", tmp_path / "clean")
 
@@ -660,6 +662,36 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     assert calls == []
     cached_history(repo, paths + ["records/2023/new.md"], head, read)  # a path not looked for
     assert len(calls) == 1
+
+
+def test_git_provenance_is_kept_a_folder_at_a_time(repo):
+    """A build asking for a few records' commits unpickles only their folders' (ByFolder); as
+    a whole it is git's answer, and it is pickled (sent to a worker) as a plain dict."""
+    import pickle
+    import subprocess
+
+    from qsgen.incremental.history import ByFolder
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))
+    head = gitinfo.head_commit(repo)[0]
+    first = cached_history(repo, paths, head, gather.history)
+    calls = []
+    kept = cached_history(repo, list(paths), head, lambda root, ps: calls.append(ps) or {})
+    assert calls == [] and isinstance(kept, ByFolder) and kept.loaded == {}
+    assert kept.get(paths[0]) == first[paths[0]] and paths[0] in kept
+    assert list(kept.loaded) == [paths[0].rpartition("/")[0]]
+    assert "records/none.md" not in kept and kept.get("records/none.md") is None
+    assert dict(kept) == first and len(kept) == len(first) and kept == first
+    back = pickle.loads(pickle.dumps(kept))
+    assert type(back) is dict and back == first
+    folder = paths[0].rpartition("/")[0]
+    damaged = ByFolder({**ByFolder.packed(first), folder: b"not marshalled"}, lambda: first)
+    assert damaged[paths[0]] == first[paths[0]] and dict(damaged) == first
+    with pytest.raises(ValueError):
+        ByFolder({folder: b"not marshalled"}).get(paths[0])
 
 
 def test_the_paths_a_cache_answered_for_are_told_by_digest_or_as_a_set():
@@ -1250,3 +1282,41 @@ def test_a_site_updated_in_place_is_compared_with_the_paths_the_last_build_wrote
     _edit(new, "表扬。", "再次表扬。")
     _build(repo, out)
     assert told[-1] is True
+
+
+def test_an_unchanged_units_record_page_keys_are_taken_as_kept(repo, tmp_path, monkeypatch):
+    """A unit's record page keys are kept while its score's inputs (its records' digests among
+    them) and what its pages share are the same: only the changed record's key is worked out."""
+    import subprocess
+
+    from qsgen.site.pages import record as record_page
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):  # (keys need git provenance)
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    _build(repo, repo / "_site")
+    asked = []
+    real = record_page.inputs
+    monkeypatch.setattr(record_page, "inputs", lambda site, rec, paths: asked.append(rec.id) or real(site, rec, paths))
+    _build(repo, repo / "_site")
+    assert asked == []
+    rec = _records(repo, "longgang", "evidence")[0]
+    _edit(rec, "\n---\n\n", "\n---\n\n补充说明：本次检查另有**照片**存档。\n\n")
+    store = _build(repo, repo / "_site")
+    assert len(asked) == 1 and asked[0].endswith(rec.stem)
+    assert all(len(kept) == 4 for kept in store.keysets.values())
+    _clean_build(repo, tmp_path / "clean")
+    _same_trees(repo / "_site", tmp_path / "clean")
+
+
+def test_attachment_statuses_are_those_read_attachments_found(repo):
+    """An attachment's status (its copy's page key) is the one its file was resolved with, as
+    a stat of the file gives it."""
+    rules, _ = load_rules(repo)
+    records, _ = load_records(repo, rules)
+    found = gather.read_attachments(repo, records)
+    assert len(found) > 0
+    for rel in found:
+        st = os.stat(found.files[rel])
+        assert found.status(rel) == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        assert gather.Attachments(dict(found.files)).status(rel) == found.status(rel)

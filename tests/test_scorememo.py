@@ -211,3 +211,55 @@ def test_an_entry_naming_an_unknown_rule_object_is_only_a_miss(repo):
     assert scorememo._load(data, objects, slug) is not None
     del objects[("unit", slug)]
     assert scorememo._load(data, objects, slug) is None
+
+
+def test_a_kept_score_unpickles_its_adjustments_and_computation_only_when_asked(repo):
+    """The parts no page of an unchanged unit reads are pickled apart and unpickled when first
+    asked for (by attribute, comparison or repr): then equal to a fresh score's."""
+    rules, records = _saved(repo)
+    loaded = scorememo.ScoreMemo.load(repo, "base")
+    results = loaded.score(rules, records, _digests(records))
+    assert loaded.reused == len(rules.units)
+    for us in results.units:
+        assert "_rest" in us.__dict__
+        assert not set(scorememo._LAZY) & set(us.__dict__)
+        assert us.total is not None and us.items is not None  # (the rest stays packed)
+        assert "_rest" in us.__dict__
+    _same(results, score(rules, records))
+    assert not any("_rest" in us.__dict__ for us in results.units)
+    lazy = scorememo.ScoreMemo.load(repo, "base").score(rules, records, _digests(records)).units[0]
+    fresh = next(u for u in score(rules, records).units if u.unit.slug == lazy.unit.slug)
+    assert lazy.adjustments == fresh.adjustments and lazy.computation == fresh.computation
+    with pytest.raises(AttributeError):
+        lazy.no_such_field  # noqa: B018
+
+
+def test_a_kept_score_pickles_as_a_whole_one(repo):
+    """A kept score handed on (a worker rendering its unit's page) is pickled with its rest."""
+    rules, records = _saved(repo)
+    units = scorememo.ScoreMemo.load(repo, "base").score(rules, records, _digests(records)).units
+    fresh = {u.unit.slug: u for u in score(rules, records).units}
+    for us in units:
+        back = pickle.loads(pickle.dumps(us))
+        assert type(back) is type(fresh[us.unit.slug]) and "_rest" not in back.__dict__
+        assert back == fresh[us.unit.slug] and repr(back) == repr(fresh[us.unit.slug])
+
+
+def test_a_damaged_rest_is_taken_from_the_unit_scored_again(repo):
+    rules, records = _saved(repo)
+    loaded = scorememo.ScoreMemo.load(repo, "base")
+    for slug, (key, (head, _rest, names)) in list(loaded.entries.items()):
+        loaded.entries[slug] = (key, (head, b"not a pickle", names))
+    results = loaded.score(rules, records, _digests(records))
+    assert loaded.reused == len(rules.units)
+    _same(results, score(rules, records))
+
+
+def test_a_rest_naming_an_unknown_rule_object_is_only_a_miss(repo):
+    rules, records = _saved(repo)
+    entries = scorememo.ScoreMemo.load(repo, "base").entries
+    slug, data = next((slug, v[1]) for slug, v in entries.items() if any(n[0] == "rule" for n in v[1][2]))
+    objects = scorememo._rule_objects(rules)
+    assert scorememo._load(data, objects, slug) is not None
+    del objects[next(n for n in data[2] if n[0] == "rule")]
+    assert scorememo._load(data, objects, slug) is None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from qsgen.core.errors import Diagnostic, QsgenError
 from qsgen.core.model import RecordSet, Results
 from qsgen.repo import gitinfo
-from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file, resolve_file
+from qsgen.repo.files import ATTACHMENT_LIMIT, Refused, read_file, resolve_status
 
 if TYPE_CHECKING:  # (the site and the cache are loaded when a site's inputs are gathered, not
     # for `qsgen check`, which asks this module only for the build's date)
@@ -32,8 +32,10 @@ class Attachments(Mapping[str, bytes]):
     """Attachment files by repository path; each file's bytes are read when asked for, so an
     incremental build leaves the unchanged ones in the site without reading them."""
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(self, files: dict[str, str], statuses: dict[str, tuple[int, int, int, int]] | None = None) -> None:
         self.files = files  # repository path -> file system path
+        # repository path -> its file's status (see status) as read_attachments found it
+        self.statuses = statuses if statuses is not None else {}
 
     def __getitem__(self, rel: str) -> bytes:
         try:  # (resolved and checked by the records stage: a regular file inside records/)
@@ -51,7 +53,11 @@ class Attachments(Mapping[str, bytes]):
         return rel in self.files
 
     def status(self, rel: str) -> tuple[int, int, int, int] | None:
-        """(size, mtime, inode, ctime) of the file, None when it cannot be read."""
+        """(size, mtime, inode, ctime) of the file (as read_attachments found it: its bytes
+        are read, when they are, after), None when it cannot be read."""
+        found = self.statuses.get(rel)
+        if found is not None:
+            return found
         try:
             st = os.stat(self.files[rel])
         except OSError:
@@ -62,6 +68,7 @@ class Attachments(Mapping[str, bytes]):
 def read_attachments(root: Path, records: RecordSet) -> Attachments:
     """The attachments the records list; only files inside records/ (validated by the records stage)."""
     files: dict[str, str] = {}
+    statuses: dict[str, tuple[int, int, int, int]] = {}
     dirs: dict[str, str] = {}
     base = os.path.realpath(os.path.join(root, "records")) + os.sep
     # (each distinct one in the order the records list them: gathered by C-level maps, not a
@@ -71,12 +78,13 @@ def read_attachments(root: Path, records: RecordSet) -> Attachments:
         if folder not in dirs:
             _real_folder(root, folder, dirs)
         try:
-            full, regular = resolve_file(root, rel, dirs)
+            full, st = resolve_status(root, rel, dirs)
         except (OSError, ValueError):
             continue  # the records stage reports missing or escaping attachments
-        if full.startswith(base) and regular:
+        if full.startswith(base) and stat.S_ISREG(st.st_mode):
             files[rel] = full
-    return Attachments(files)
+            statuses[rel] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return Attachments(files, statuses)
 
 
 def _real_folder(root: Path, folder: str, dirs: dict[str, str]) -> None:

@@ -439,6 +439,22 @@ class UnitScore:
     inputs: str = field(default="", compare=False, repr=False)
     outline: str = field(default="", compare=False, repr=False)
 
+    # A score the incremental layer kept may come without the parts no page of an unchanged
+    # unit reads (scorememo: its adjustments and computation): ``_rest`` in its __dict__
+    # fills them in when first asked for (by attribute, comparison, repr, copy or pickling).
+    def __getattr__(self, name: str) -> Any:
+        rest = self.__dict__.pop("_rest", None)
+        if rest is None:
+            raise AttributeError(f"'UnitScore' object has no attribute '{name}'")
+        rest(self)
+        return getattr(self, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        rest = self.__dict__.pop("_rest", None)
+        if rest is not None:
+            rest(self)
+        return self.__dict__
+
 
 @dataclass
 class Results:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import marshal
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from qsgen.incremental.cache import CACHE_DIR, asked_covers, asked_of, read_pickle, write_pickle
+from qsgen.repo.gitinfo import Commit
 
 HISTORY_FILE = "history.pickle"
 
@@ -19,14 +21,15 @@ def cached_history(root: Path, paths: list[str], head: str | None,
     for (a file's last commit is a function of HEAD and its path only). ``year``: one file
     per year's paths. ``later``: what is to be saved is appended there as a function instead
     of written now (a build writes it while the workers render, not between reading and
-    rendering, when both workers wait: ~10 ms at 10,000 files)."""
+    rendering, when both workers wait: ~10 ms at 10,000 files). Kept a folder at a time
+    (ByFolder): a build that asks for the commits of a few records unpickles only their folders'."""
     target = Path(root) / CACHE_DIR / (HISTORY_FILE if year is None else f"history-{year}.pickle")
     if head is not None:
         data = read_pickle(target)
         try:
             covered = asked_covers(data["asked"], paths) if data["head"] == head else 0
             if covered:
-                found = data["found"]
+                found = ByFolder(data["by_folder"], lambda: read(root, paths))
                 if covered == 2:  # (the very paths asked: every one it found, as it is)
                     return found
                 return {p: found[p] for p in paths if p in found}
@@ -34,12 +37,72 @@ def cached_history(root: Path, paths: list[str], head: str | None,
             pass
     found = read(root, paths)
     if head is not None:
-        data = {"head": head, "asked": asked_of(paths), "found": found}
+        asked = asked_of(paths)
+
+        def save() -> None:
+            write_pickle(target, {"head": head, "asked": asked, "by_folder": ByFolder.packed(found)})
+
         if later is not None:
-            later.append(lambda: write_pickle(target, data))
+            later.append(save)
         else:
-            write_pickle(target, data)
+            save()
     return found
+
+
+class ByFolder(Mapping[str, Any]):
+    """{path: its last commit} as kept on disk: {folder: its paths' commits as tuples,
+    marshalled}, each folder's made when one of its paths is first asked for. ``again()``:
+    every path's commit, asked again should a folder's not load."""
+
+    def __init__(self, by_folder: dict[str, bytes], again: Callable[[], Mapping[str, Any]] | None = None) -> None:
+        if not isinstance(by_folder, dict):
+            raise TypeError("not a folder table")
+        self.by_folder, self.again = by_folder, again
+        self.loaded: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def packed(found: Mapping[str, Any]) -> dict[str, bytes]:
+        """What a ByFolder of ``found`` is made from."""
+        folders: dict[str, dict[str, Any]] = {}
+        for path, c in found.items():
+            folders.setdefault(path.rpartition("/")[0], {})[path] = (c.sha, c.short, c.author, c.date, c.subject)
+        return {folder: marshal.dumps(mine) for folder, mine in folders.items()}
+
+    def _folder(self, folder: str) -> dict[str, Any]:
+        mine = self.loaded.get(folder)
+        if mine is None:
+            data = self.by_folder.get(folder)
+            try:
+                made: dict[tuple, Commit] = {}  # (one Commit per commit, as git's answer has)
+                mine = {path: made.get(t) or made.setdefault(t, Commit(*t))
+                        for path, t in (marshal.loads(data) if data is not None else {}).items()}
+            except Exception:  # (bytes of a sealed cache file: not expected)
+                if self.again is None:
+                    raise
+                again = self.again()
+                self.again = lambda: again  # (asked once)
+                mine = {path: c for path, c in again.items() if path.rpartition("/")[0] == folder}
+            self.loaded[folder] = mine
+        return mine
+
+    def __getitem__(self, path: str) -> Any:
+        return self._folder(path.rpartition("/")[0])[path]
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return self._folder(path.rpartition("/")[0]).get(path, default)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and path in self._folder(path.rpartition("/")[0])
+
+    def __iter__(self) -> Iterator[str]:
+        for folder in self.by_folder:
+            yield from self._folder(folder)
+
+    def __len__(self) -> int:
+        return sum(len(self._folder(folder)) for folder in self.by_folder)
+
+    def __reduce__(self) -> tuple:
+        return dict, (dict(self),)
 
 
 LAST_FILE = "last-commits.pickle"

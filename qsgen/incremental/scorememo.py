@@ -6,18 +6,21 @@ keys each UnitScore by a digest of exactly those inputs (``UnitScore.inputs``) a
 unchanged unit's score back instead of computing it again. On disk (``qsgen build``) each unit
 is one pickle in ``.qsgen-cache/scores.pickle`` whose references to rule objects (units, items,
 sections, adjustment rules) are stored by name and resolved against the rules just loaded, so
-a reused score is indistinguishable from a fresh one. Like the rest of the cache it is a pure
+a reused score is indistinguishable from a fresh one. Its adjustments and computation (half
+of what is unpickled, read by no page of a unit that did not change) are pickled apart and
+unpickled only when first asked for (UnitScore's ``_rest``). Like the rest of the cache it is a pure
 optimisation: the output is byte-identical without it.
 """
 
 from __future__ import annotations
 
 import copyreg
+import functools
 import hashlib
 import io
 import operator
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from typing import Any
 from qsgen.core.model import RecordSet, Results, Rules, UnitScore
 
 SCORES_FILE = "scores.pickle"
-FORMAT = 2  # (2: Fractions pickled as their numerator and denominator: _fraction)
+FORMAT = 3  # (2: Fractions pickled as their numerator and denominator: _fraction; 3: _LAZY apart)
 # Modules whose code decides what a unit's score is (the record loader is in loader_digest).
 _SCORING_MODULES = ("scoring", "core/display.py", "rules", "incremental/scorememo.py")
 
@@ -85,19 +88,66 @@ def outline(us: UnitScore, own: list) -> str:
     return digest(repr(us), [(r.id, r.kind, r.title, r.date) for r in own])
 
 
-def _load(data: bytes, objects: dict[tuple, Any], slug: str) -> UnitScore | None:
-    """A pickled UnitScore with its rule objects resolved; None when stale or damaged."""
+# The fields of a UnitScore pickled apart from the rest, unpickled when first asked for.
+_LAZY = ("adjustments", "computation")
+
+
+def _unpickled(data: bytes, objects: dict[tuple, Any]) -> Any:
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    # (a rule object by its name, looked up by C: KeyError for an unknown one, TypeError for a
+    # name that is not one)
+    unpickler.persistent_load = objects.__getitem__
+    return unpickler.load()
+
+
+def _load(data: Any, objects: dict[tuple, Any], slug: str,
+          again: Callable[[], UnitScore] | None = None) -> UnitScore | None:
+    """A pickled UnitScore (_pickled) with its rule objects resolved; None when stale or
+    damaged. Its _LAZY fields are unpickled when first asked for; should that fail, they are
+    taken from ``again()`` (the unit scored afresh), without it the error is raised."""
     try:
-        unpickler = pickle.Unpickler(io.BytesIO(data))
-        # (a rule object by its name, looked up by C: KeyError for an unknown one, TypeError
-        # for a name that is not one)
-        unpickler.persistent_load = objects.__getitem__
-        us = unpickler.load()
+        head, rest, names = data
+        if not all(map(objects.__contains__, names)):  # (a rule object the rest names is gone)
+            return None
+        us = _unpickled(head, objects)
     except Exception:  # a stale or damaged entry (or one naming an unknown rule object) is only a cache miss
         return None
     if not isinstance(us, UnitScore) or us.unit.slug != slug or not us.outline:
         return None
+    us.__dict__["_rest"] = functools.partial(_rest, rest, objects, again)
     return us
+
+
+def _rest(data: bytes, objects: dict[tuple, Any], again: Callable[[], UnitScore] | None, us: UnitScore) -> None:
+    """Fill in ``us``'s _LAZY fields from their pickle (see _load)."""
+    try:
+        values = _unpickled(data, objects)
+        if not isinstance(values, tuple) or len(values) != len(_LAZY):
+            raise ValueError("not the fields of _LAZY")
+    except Exception:
+        if again is None:
+            raise
+        fresh = again()
+        values = tuple(getattr(fresh, name) for name in _LAZY)
+    us.__dict__.update(zip(_LAZY, values, strict=True))
+
+
+def _pickled(us: UnitScore, names: dict[int, tuple]) -> tuple[bytes, bytes, tuple]:
+    """(the score but its _LAZY fields, those fields, the names of the rule objects those
+    refer to), pickled for _load."""
+    state = dict(us.__getstate__())
+    rest = tuple(state.pop(name) for name in _LAZY)
+    head = _new(UnitScore)
+    head.__dict__.update(state)
+    out = []
+    used: dict[tuple, None] = {}
+    for part in (head, rest):
+        buf = io.BytesIO()
+        pickler = _Pickler(buf, names)
+        pickler.used = used
+        pickler.dump(part)
+        out.append(buf.getvalue())
+    return out[0], out[1], tuple(used)
 
 
 def _fraction(numerator: int, denominator: int) -> Fraction:
@@ -121,15 +171,19 @@ class _Pickler(pickle.Pickler):
     def __init__(self, file: Any, names: dict[int, tuple]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.names = names
+        self.used: dict[tuple, None] | None = None  # the names given out, when kept
         # (an instance's own table: with one on the class the pickler would take the class's)
         self.dispatch_table = {**copyreg.dispatch_table, Fraction: _reduce_fraction}
 
     def persistent_id(self, obj: Any) -> Any:
-        return self.names.get(id(obj))
+        name = self.names.get(id(obj))
+        if name is not None and self.used is not None:
+            self.used[name] = None
+        return name
 
 
 class ScoreMemo:
-    """Scores by unit slug: {slug: (inputs digest, UnitScore or its pickle[, that pickle])}."""
+    """Scores by unit slug: {slug: (inputs digest, UnitScore or its pickle (_pickled)[, that pickle])}."""
 
     def __init__(self, base: str = "") -> None:
         self.base = base  # scoring_digest of the entries
@@ -170,10 +224,11 @@ class ScoreMemo:
             if hit is not None and (hit[0] == key or before and hit[0] == self._key(
                     records, unit.slug, overlay, as_of)):
                 us = hit[1]
-                pickled = hit[1:] if isinstance(us, bytes) else hit[2:]
-                if isinstance(us, bytes):
+                pickled = hit[2:] if isinstance(us, UnitScore) else hit[1:]
+                if not isinstance(us, UnitScore):
                     objects = objects if objects is not None else _rule_objects(rules)
-                    us = _load(us, objects, unit.slug)
+                    us = _load(us, objects, unit.slug, functools.partial(
+                        scoring.score_unit, rules, unit, records, as_of))
                     if us is not None:  # its pickle is kept for save()
                         us.inputs = hit[0]  # (not the pickle's: see below)
                         self.entries[unit.slug] = (hit[0], us, *pickled)
@@ -264,10 +319,8 @@ class ScoreMemo:
         for slug, (key, value, *pickled) in self.entries.items():
             if pickled:
                 value = pickled[0]
-            elif not isinstance(value, bytes):
-                buf = io.BytesIO()
-                _Pickler(buf, names).dump(value)
-                value = buf.getvalue()
+            elif isinstance(value, UnitScore):
+                value = _pickled(value, names)
             entries[slug] = (key, value)
         from qsgen.incremental.cache import write_pickle
 

@@ -11,6 +11,12 @@ def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str,
     """(os.path.realpath of the repository file ``rel``, whether it is a regular file),
     resolving each folder once (``dirs``: folder -> its real path, shared by the calls of one
     build; most attachments share a few folders). Raises OSError when it cannot be read."""
+    real, st = resolve_status(root, rel, dirs)
+    return real, stat.S_ISREG(st.st_mode)
+
+
+def resolve_status(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str, os.stat_result]:
+    """(os.path.realpath of the repository file ``rel``, the os.stat of that): see resolve_file."""
     folder, _, name = rel.rpartition("/")
     real_dir = dirs.get(folder)
     if real_dir is None:
@@ -20,7 +26,7 @@ def resolve_file(root: Path | str, rel: str, dirs: dict[str, str]) -> tuple[str,
     if stat.S_ISLNK(st.st_mode):  # only a link needs resolving beyond its folder
         real = os.path.realpath(real)
         st = os.stat(real)
-    return real, stat.S_ISREG(st.st_mode)
+    return real, st
 
 
 TEXT_LIMIT = 4 * 1024 * 1024  # rules, templates, owners.yaml and other text files qsgen reads

@@ -113,9 +113,22 @@ class Pages:
         """An attachment's bytes (repository path ``path``)."""
         return site.inputs.attachments[path]
 
+    def attachments(self, site: Site, paths: list[str]) -> dict[str, bytes]:
+        """The attachments of ``paths`` (repository paths), by where each is published."""
+        return {site.folder + attachment_file(path): self.attachment(site, path) for path in paths}
+
     def export_part(self, site: Site, us: UnitScore) -> tuple[str, list]:
         """The unit's part of scores.json (JSON text) and its row of scores.csv."""
         return exports.unit_json(site.results, us), exports.unit_row(site.results, us)
+
+    def export_files(self, site: Site) -> tuple[bytes, bytes]:
+        """The year's scores.json and scores.csv, from each unit's export_part."""
+        texts, rows = [], []
+        for us in site.results.units:
+            text, row = self.export_part(site, us)
+            texts.append(text)
+            rows.append(row)
+        return exports.scores_json(site.results, texts), exports.scores_csv(site.results, rows)
 
     def print_pdfs(self, site: Site, paths: list[str], files: dict[str, bytes]) -> dict[str, bytes]:
         """The PDF of each print page of ``paths`` (made already: ``files``), by the build's
@@ -181,16 +194,8 @@ def _year(site: Site, pages: Pages, sink: Sink, files: dict[str, bytes],
         files[folder + lifecycle_page.PATH] = pages.page(folder, folder + lifecycle_page.PATH,
                                                          lambda: lifecycle_page.inputs(site),
                                                          lambda: lifecycle_page.render(site))
-    for path in sorted(site.inputs.attachments):
-        if publishable(path):
-            files[folder + attachment_file(path)] = pages.attachment(site, path)
-    texts, rows = [], []
-    for us in results.units:
-        text, row = pages.export_part(site, us)
-        texts.append(text)
-        rows.append(row)
-    files[folder + exports.JSON_FILE] = exports.scores_json(results, texts)
-    files[folder + exports.CSV_FILE] = exports.scores_csv(results, rows)
+    files.update(pages.attachments(site, [path for path in sorted(site.inputs.attachments) if publishable(path)]))
+    files[folder + exports.JSON_FILE], files[folder + exports.CSV_FILE] = pages.export_files(site)
     _paperwork(site, pages, files)
     pages.idle(files)
     if meanwhile is not None:
