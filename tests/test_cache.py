@@ -694,6 +694,36 @@ def test_git_provenance_is_kept_a_folder_at_a_time(repo):
         ByFolder({folder: b"not marshalled"}).get(paths[0])
 
 
+def test_git_provenance_kept_for_more_paths_is_reused_for_fewer_without_making_every_folder(repo):
+    """A record removed since (HEAD the same): the kept pass looked for more paths than are
+    asked; what the build gets is git's answer for the asked ones only (Within), in their
+    order, with only the folders asked about made, and it pickles as a plain dict."""
+    import pickle
+    import subprocess
+
+    from qsgen.incremental.history import Within
+
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
+                       check=True, capture_output=True)
+    paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))
+    head = gitinfo.head_commit(repo)[0]
+    first = cached_history(repo, paths, head, gather.history)
+    fewer = paths[1:]
+    calls = []
+    kept = cached_history(repo, fewer, head, lambda root, ps: calls.append(ps) or {})
+    assert calls == [] and isinstance(kept, Within) and kept.found.loaded == {}
+    assert kept.get(fewer[0]) == first[fewer[0]] and fewer[0] in kept
+    assert list(kept.found.loaded) == [fewer[0].rpartition("/")[0]]
+    assert paths[0] not in kept and kept.get(paths[0]) is None  # (looked for then, not asked now)
+    with pytest.raises(KeyError):
+        kept[paths[0]]
+    want = {p: first[p] for p in fewer if p in first}
+    assert dict(kept) == want and list(kept) == list(want) and len(kept) == len(want)
+    back = pickle.loads(pickle.dumps(kept))
+    assert type(back) is dict and back == want
+
+
 def test_the_paths_a_cache_answered_for_are_told_by_digest_or_as_a_set():
     paths = [f"records/2023/u/evidence-{i:04d}.md" for i in range(100)]
     asked = cache.asked_of(paths)

@@ -32,7 +32,7 @@ def cached_history(root: Path, paths: list[str], head: str | None,
                 found = ByFolder(data["by_folder"], lambda: read(root, paths))
                 if covered == 2:  # (the very paths asked: every one it found, as it is)
                     return found
-                return {p: found[p] for p in paths if p in found}
+                return Within(found, paths)  # (the stored pass looked for more: those not asked left out)
         except (KeyError, TypeError, AttributeError):
             pass
     found = read(root, paths)
@@ -100,6 +100,35 @@ class ByFolder(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(len(self._folder(folder)) for folder in self.by_folder)
+
+    def __reduce__(self) -> tuple:
+        return dict, (dict(self),)
+
+
+class Within(Mapping[str, Any]):
+    """Those of ``paths`` that ``found`` has, with their commits, in the order of ``paths``: the
+    kept pass of a build that asked for more (a record removed since, with HEAD the same),
+    its folders made only as they are asked for, as ByFolder's."""
+
+    def __init__(self, found: Mapping[str, Any], paths: list[str]) -> None:
+        self.found, self.paths, self.asked = found, paths, frozenset(paths)
+
+    def __getitem__(self, path: str) -> Any:
+        if path not in self.asked:
+            raise KeyError(path)
+        return self.found[path]
+
+    def get(self, path: str, default: Any = None) -> Any:
+        return self.found.get(path, default) if path in self.asked else default
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.asked and path in self.found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(p for p in self.paths if p in self.found))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
     def __reduce__(self) -> tuple:
         return dict, (dict(self),)
