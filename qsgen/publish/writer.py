@@ -29,7 +29,7 @@ from typing import Any
 
 from qsgen.core import lazyre
 from qsgen.core.errors import QsgenError
-from qsgen.core.runtime import exclusive
+from qsgen.core.runtime import exclusive, reserve
 
 MARKER = ".qsgen-site"  # written into every site qsgen builds; only such directories are replaced
 MARKER_TEXT = b"This directory is a site built by qsgen; it is replaced on every build.\n"
@@ -332,7 +332,8 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path,
                 except OSError:
                     pass
             name = os.path.join(tmp, str(len(staged)))
-            _write_one(name, data)
+            # (renamed over the file in place: its space reserved first, runtime.reserve)
+            write_chunks(name, (data,), reserved=existing is None or path in existing)
             staged.append((name, path))
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -382,18 +383,18 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path,
     return set(written)
 
 
-def _write_one(target: str, data: bytes) -> None:
-    write_chunks(target, (data,))
-
-
-def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None) -> tuple[int, int, int, int, int]:
+def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None,
+                 reserved: bool = False) -> tuple[int, int, int, int, int]:
     """Write a new file (never an existing one) from ``chunks``, each written as it comes, so
     that a large file is never held whole; its size, CRC-32, inode, mtime and ctime (ns) as
-    written. ``dir_fd``: ``target`` is a name in that folder (Folders)."""
+    written. ``dir_fd``: ``target`` is a name in that folder (Folders). ``reserved``: chunks
+    is a sequence, and the file is to be renamed over an existing one (runtime.reserve)."""
     size, crc = 0, 0
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE,
                  dir_fd=dir_fd)
     try:
+        if reserved:
+            reserve(fd, sum(memoryview(c).nbytes for c in chunks))  # type: ignore[union-attr]
         for data in chunks:
             size += len(data)
             crc = zlib.crc32(data, crc)
