@@ -8,7 +8,6 @@ integers (competition ranking on the exact values, so equal totals share a rank)
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from fractions import Fraction
@@ -128,6 +127,8 @@ def scores_csv(results: Results, rows: list[list[Any]] | None = None) -> bytes:
     """scores.csv: one row per unit in rank order; UTF-8 with BOM (opens in Excel), CRLF.
 
     ``rows``: unit_row of each unit in rank order, when the caller kept them (cache.py)."""
+    import csv  # (here: a build that keeps scores.csv never loads it)
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)

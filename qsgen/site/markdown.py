@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-import nh3
-
 from qsgen.core import lazyre, mdcost
 
 
@@ -68,6 +66,8 @@ def _url_filter(tag: str, attr: str, value: str) -> str | None:
 
 def sanitise(fragment: str) -> str:
     """Reduce an HTML fragment to the narrow allowlist; the last gate before a page."""
+    import nh3  # (here: a build whose pages have only plain tags never loads it, _as_nh3)
+
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
