@@ -664,20 +664,26 @@ def test_git_provenance_is_reused_while_head_is_the_same(repo, monkeypatch):
     assert len(calls) == 1
 
 
-def test_git_provenance_is_kept_a_folder_at_a_time(repo):
-    """A build asking for a few records' commits unpickles only their folders' (ByFolder); as
-    a whole it is git's answer, and it is pickled (sent to a worker) as a plain dict."""
-    import pickle
+def _history_of_a_commit(repo):
+    """The repository committed: (its record paths, HEAD, their git provenance kept in the cache)."""
     import subprocess
-
-    from qsgen.incremental.history import ByFolder
 
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
                        check=True, capture_output=True)
     paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))
     head = gitinfo.head_commit(repo)[0]
-    first = cached_history(repo, paths, head, gather.history)
+    return paths, head, cached_history(repo, paths, head, gather.history)
+
+
+def test_git_provenance_is_kept_a_folder_at_a_time(repo):
+    """A build asking for a few records' commits unpickles only their folders' (ByFolder); as
+    a whole it is git's answer, and it is pickled (sent to a worker) as a plain dict."""
+    import pickle
+
+    from qsgen.incremental.history import ByFolder
+
+    paths, head, first = _history_of_a_commit(repo)
     calls = []
     kept = cached_history(repo, list(paths), head, lambda root, ps: calls.append(ps) or {})
     assert calls == [] and isinstance(kept, ByFolder) and kept.loaded == {}
@@ -699,16 +705,10 @@ def test_git_provenance_kept_for_more_paths_is_reused_for_fewer_without_making_e
     asked; what the build gets is git's answer for the asked ones only (Within), in their
     order, with only the folders asked about made, and it pickles as a plain dict."""
     import pickle
-    import subprocess
 
     from qsgen.incremental.history import Within
 
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=repo,
-                       check=True, capture_output=True)
-    paths = sorted(str(p.relative_to(repo)) for p in (repo / "records").rglob("*.md"))
-    head = gitinfo.head_commit(repo)[0]
-    first = cached_history(repo, paths, head, gather.history)
+    paths, head, first = _history_of_a_commit(repo)
     fewer = paths[1:]
     calls = []
     kept = cached_history(repo, fewer, head, lambda root, ps: calls.append(ps) or {})
