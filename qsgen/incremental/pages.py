@@ -130,7 +130,7 @@ class CachedPages(Pages):
         self.rec_keys: dict[str, str] = {}
         self.unit_keys: dict[str, str] = {}
         self.new_docs: dict[str, dict[str, tuple[str, Any]]] = {}
-        self.new_keysets: dict[str, tuple[str, list[str]]] = {}
+        self.new_keysets: dict[str, tuple[str, list[str], str, str]] = {}
         self.new_exports: dict[str, tuple[str, str, list]] = {}
         # (finish, [(rec, path)], {unit's part name: its indices in that list}) still rendering
         self.pending: list[tuple[Any, list, dict[str, list[int]]]] = []

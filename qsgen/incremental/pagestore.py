@@ -58,7 +58,8 @@ class PageStore:
         # index being kept whole; see unit_docs)
         self.docs: dict[str, dict[str, tuple[str, Any]] | Rows] = {}
         self.folder: Path | None = None  # where the store was loaded from
-        self.keysets: dict[str, tuple[str, list[str]]] = {}  # unit -> (inputs key, record page keys)
+        # unit -> (inputs key, record page keys, ctx, digest of its records' digests): pages._record_keys
+        self.keysets: dict[str, tuple[str, list[str], str, str]] = {}
         self.exports: dict[str, tuple[str, str, list]] = {}  # unit -> (page key, scores.json part, csv row)
         # unit -> (key, its index.js entry, its gram file sections, its urls, its row files)
         self.search: dict[str, tuple] = {}
