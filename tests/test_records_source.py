@@ -114,6 +114,42 @@ def test_the_record_memo_replays_what_a_fresh_read_gives(tmp_path):
         assert result == read_record_file(*spy.calls[path])
 
 
+def test_a_fresh_memo_remembers_every_file_as_one_at_a_time_would(tmp_path, monkeypatch):
+    # (_Replay._fresh: a memo with nothing of the files, as in a clean build, takes them in one
+    # loop: the same entries, shards to save, count and digests noted as _remember's)
+    from qsgen.incremental import cache
+
+    _repo(tmp_path)
+    write(tmp_path, "longgang/evidence-X.md", EVIDENCE.format(task="s01-1"))  # names that clash
+    write(tmp_path, "longgang/evidence-x.md", EVIDENCE.format(task="s01-1"))
+    rules = real_rules()
+    fresh, calls = recordmemo.RecordMemo(), []
+    taken = recordmemo._Replay._fresh
+    monkeypatch.setattr(recordmemo._Replay, "_fresh", lambda self, *a: calls.append(1) or taken(self, *a))
+    fresh_digests = cache.DigestMemo()
+    got = fresh.load(tmp_path, rules, fresh_digests)
+    assert calls == [1]
+
+    def one_at_a_time(self, todo, results, listed, out):
+        for (i, key, clashed), result in zip(todo, results, strict=True):
+            out[i] = self._remember(listed[i][2], key, clashed, result)
+
+    monkeypatch.setattr(recordmemo._Replay, "_fresh", one_at_a_time)
+    slow, slow_digests = recordmemo.RecordMemo(), cache.DigestMemo()
+    _same(slow.load(tmp_path, rules, slow_digests), got)
+    _same(got, load(tmp_path))
+    assert fresh.entries == slow.entries and len(fresh.entries) == 6  # (read without any diagnostic)
+    assert fresh.dirty == slow.dirty == {"2023-longgang", "2023-zhifadui"}
+    assert fresh.parsed == slow.parsed == 10 and fresh.reused == slow.reused == 0
+    assert fresh_digests.before == slow_digests.before == {}
+    # a memo that has files already takes each one as before
+    calls.clear()
+    monkeypatch.setattr(recordmemo._Replay, "_fresh", lambda self, *a: calls.append(1) or taken(self, *a))
+    write(tmp_path, "longgang/news-1.md", NEWS + "又一段。\n", dedent=False)
+    _same(fresh.load(tmp_path, rules), load(tmp_path))
+    assert calls == [] and fresh.parsed == 5  # (news-1.md, and the four with a diagnostic)
+
+
 def test_a_warm_memo_reads_a_file_with_errors_again(tmp_path):
     _repo(tmp_path)
     rules = real_rules()

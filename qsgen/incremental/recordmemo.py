@@ -526,13 +526,37 @@ class _Replay:
                     yield file
 
         read_many = self.memo.read_many
+        # (a memo with nothing of these files, as in a clean build: every file is new to it,
+        # so that _remember has nothing to note or forget; its loop over ~10,000 files then
+        # runs after the reading, with the workers waiting for the scores: done inline)
+        fresh = not entries and not memo.digests and not memo.attached
         if read_many is not None:
             results = read_many(ctx, unread())
         else:
             results = [self.read(ctx, *f) for f in unread()]
+        if fresh and not entries:
+            self._fresh(todo, results, listed, out)
+            return out
         for (i, key, clashed), result in zip(todo, results, strict=True):
             out[i] = self._remember(listed[i][2], key, clashed, result)
         return out
+
+    def _fresh(self, todo: list[tuple[int, Any, bool]], results: list, listed: list, out: list) -> None:
+        """_remember of each file of ``todo`` (with its result) for a memo that had none of
+        them (no entry, digest nor attachment signature: nothing to tell the DigestMemo of, nor
+        to forget), the same in one loop; the shards named once per folder."""
+        memo = self.memo
+        entries, dirty = memo.entries, memo.dirty
+        self.parsed += len(todo)
+        folder = None
+        for (i, key, clashed), result in zip(todo, results, strict=True):
+            out[i] = result
+            file = listed[i]
+            if file[0] is not folder:
+                folder = file[0]
+                dirty.add(_shard(file[2]))
+            if key is not None and not clashed and not result[1] and not result[2]:
+                entries[file[2]] = (key, result)
 
     def _replayed(self, ctx: LoadContext, folder: UnitFolder, entry: os.DirEntry, path: str,
                   assessment: bool) -> tuple[FileResult | None, Any, bool]:
