@@ -238,3 +238,25 @@ def test_bad_source_date_epoch(repo, monkeypatch, bad):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", bad)
     with pytest.raises(QsgenError, match="SOURCE_DATE_EPOCH"):
         source_date(repo.root)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_build_without_a_cache_asks_git_for_head_ahead_too(repo, monkeypatch, use_cache):
+    # (a clean build: HEAD asked of git as it starts, taken by head_commit after the workers
+    # are forked, not asked then and waited for)
+    from qsgen.build import pipeline
+
+    assert not (repo.root / ".qsgen-cache").exists()
+    taken = []
+    ask = gitinfo._git
+
+    def spy(root, args):
+        if args == gitinfo._HEAD:
+            taken.append((os.fspath(root), args) in gitinfo._STARTED)
+        return ask(root, args)
+
+    monkeypatch.setattr(gitinfo, "_git", spy)
+    with pytest.raises(QsgenError):  # (its rules are not whole: the build stops after asking)
+        pipeline.build(repo.root, quiet=True, use_cache=use_cache)
+    assert taken and taken[0] is True
+    assert gitinfo._STARTED == {}

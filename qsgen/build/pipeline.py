@@ -171,14 +171,17 @@ def build(root: Path, out: Path | None = None, *, quiet: bool = False,
     from qsgen.repo import gitinfo
 
     root = Path(root)
+    tracked = None
     if use_cache:
         from qsgen.incremental import CACHE_DIR  # (not cache.py: it is imported while git runs)
 
         if (root / CACHE_DIR).is_dir():
-            # HEAD, and whether git tracks the cache (cache.committed), asked of git while this
-            # process goes on to the cache (~10 ms waited for at 10,000 files, `git ls-files`
-            # reading the whole index)
-            gitinfo.start_ahead(root, CACHE_DIR)
+            tracked = CACHE_DIR
+    # HEAD (head_commit: every build asks), and whether git tracks the cache (cache.committed,
+    # when there is one), asked of git while this process goes on (~10 ms waited for at 10,000
+    # files, `git ls-files` reading the whole index; a clean build without a cache waited for
+    # HEAD after forking its workers, one of them idle until the first records are handed out)
+    gitinfo.start_ahead(root, tracked)
     if _clean(root, use_cache) and _many_records(root, spawn.PARALLEL_MIN):
         # every page will be rendered: fresh workers start now, while this process loads the
         # rest of qsgen and reads the rules (they are ended below if no rendering takes them);
