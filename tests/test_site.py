@@ -255,3 +255,23 @@ def test_every_page_has_a_description_from_its_content(files):
     assert desc["index.html"] == desc["2023/index.html"]
     del desc["index.html"]
     assert len(set(desc.values())) == len(desc), "two pages with the same description"
+
+
+def test_a_unit_page_makes_each_record_link_once(monkeypatch):
+    # (site/pages/unit.py: a record linked as evidence, in a score line and in the list of the
+    # unit's records is one Site.rec_link, shared; the page is the same)
+    from qsgen.site.builder import sites_of
+    from qsgen.site.context import Site
+    from qsgen.site.pages import unit as unit_page
+
+    results = make_results()
+    s = sites_of([results], [site.SiteInputs(history=HISTORY, source_date=SOURCE_DATE)])[0]
+    before = {us.unit.slug: unit_page.render(s, us) for us in results.units}
+    asked: list[str] = []
+    link = Site.rec_link
+    monkeypatch.setattr(Site, "rec_link", lambda self, rid, p: asked.append(rid) or link(self, rid, p))
+    for us in results.units:
+        asked.clear()
+        assert unit_page.render(s, us) == before[us.unit.slug]
+        assert len(asked) == len(set(asked))
+        assert set(asked) >= {r.id for r in results.records.by_unit(us.unit.slug)}

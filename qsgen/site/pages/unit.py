@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from fractions import Fraction
 from typing import Any
 
@@ -13,8 +14,26 @@ from qsgen.site.pages import paper
 from qsgen.site.pages.lifecycle import unit_objections
 from qsgen.site.urls import notice_file, prefix_for, unit_file
 
+_ID = operator.attrgetter("id")
 
-def item_row(site: Site, it: ItemScore, p: str) -> dict[str, Any]:
+
+class _Links(dict):
+    """A page's links to records (record id -> Site.rec_link), each made once when first asked
+    for: a unit page links each of its records in its list of records, most of them again as
+    an item's evidence or in a score line (~25,000 links of ~10,000 records at 10,000)."""
+
+    __slots__ = ("site", "p")
+
+    def __init__(self, site: Site, p: str) -> None:
+        super().__init__()
+        self.site, self.p = site, p
+
+    def __missing__(self, record_id: str) -> dict[str, str]:
+        link = self[record_id] = self.site.rec_link(record_id, self.p)
+        return link
+
+
+def item_row(site: Site, it: ItemScore, links: _Links) -> dict[str, Any]:
     judged_note = ""
     if it.state == "computed" and it.judged is not None:
         judged_note = site.num(it.judged)
@@ -32,12 +51,12 @@ def item_row(site: Site, it: ItemScore, p: str) -> dict[str, Any]:
             "done": site.plain(pv.done),
             "target": site.plain(pv.target) if pv.target is not None else "",
             "met": pv.target is not None and pv.done >= pv.target,
-            "records": [site.rec_link(rid, p) for rid in pv.records],
+            "records": list(map(links.__getitem__, pv.records)),
         } for pv in it.progress],
-        "evidence": [site.rec_link(rid, p) for rid in it.evidence],
+        "evidence": list(map(links.__getitem__, it.evidence)),
         "extras": [{
             "amount": site.plain(ln.amount), "explain": ln.explain,
-            "records": [site.rec_link(rid, p) for rid in ln.records],
+            "records": list(map(links.__getitem__, ln.records)),
         } for ln in it.extras],
         "note": it.note,
         # "评分 8.8" only repeats the score; show the explanation when it adds something
@@ -107,6 +126,7 @@ def approval_share(site: Site, us: UnitScore) -> dict[str, Any] | None:
 def render(site: Site, us: UnitScore) -> bytes:
     path = unit_file(us.unit.slug)
     p = prefix_for(path)
+    links = _Links(site, p)
     unit = us.unit
     group_size = sum(1 for u in site.results.units if u.unit.group == unit.group)
     sections = []
@@ -115,11 +135,11 @@ def render(site: Site, us: UnitScore) -> bytes:
             sections.append({
                 "id": ss.section.id, "title": ss.section.title,
                 "score": site.num(ss.score), "weight": site.plain(ss.section.weight),
-                "rows": [item_row(site, it, p) for it in ss.items],
+                "rows": [item_row(site, it, links) for it in ss.items],
             })
     else:
         sections.append({"id": "", "title": "", "score": site.num(us.base), "weight": "",
-                         "rows": [item_row(site, it, p) for it in us.items]})
+                         "rows": [item_row(site, it, links) for it in us.items]})
     adjustments, idle = [], []
     for adj in us.adjustments:
         if not adj.lines:  # (a projected line is a line: shown)
@@ -137,7 +157,7 @@ def render(site: Site, us: UnitScore) -> bytes:
             "explain": adj.explain,
             "lines": [{
                 "amount": site.plain(ln.amount), "explain": ln.explain, "projected": ln.projected,
-                "records": [site.rec_link(rid, p) for rid in ln.records],
+                "records": list(map(links.__getitem__, ln.records)),
             } for ln in adj.lines],
         })
     records = []
@@ -148,7 +168,7 @@ def render(site: Site, us: UnitScore) -> bytes:
         if kind in by_kind:
             recs = sorted(by_kind[kind], key=lambda r: (r.date, r.id))
             records.append({"kind": KINDS[kind].name,
-                            "rows": [site.rec_link(r.id, p) for r in recs]})
+                            "rows": list(map(links.__getitem__, map(_ID, recs)))})
     assessment = site.results.records.assessments.get(unit.slug)
     return site.render(
         path, "unit.html", "unit", about=unit.slug, paper=paper.links(site, notice_file(unit.slug), p),
