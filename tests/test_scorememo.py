@@ -263,3 +263,24 @@ def test_a_rest_naming_an_unknown_rule_object_is_only_a_miss(repo):
     assert scorememo._load(data, objects, slug) is not None
     del objects[next(n for n in data[2] if n[0] == "rule")]
     assert scorememo._load(data, objects, slug) is None
+
+
+def test_the_outline_tells_what_a_unit_page_shows_and_nothing_else(repo):
+    # (outline: the score's repr and its records' id, kind, title and date, hashed apart by a NUL)
+    import dataclasses
+
+    rules, records = _load(repo)
+    results = score(rules, records)
+    again = score(rules, records)
+    for us, twin in zip(results.units, again.units, strict=True):
+        own = records.by_unit(us.unit.slug)
+        assert scorememo.outline(us, own) == scorememo.outline(twin, own)
+        if not own:
+            continue
+        assert "\0" not in repr(us) + repr([(r.id, r.kind, r.title, r.date) for r in own])
+        body = [dataclasses.replace(own[0], body=own[0].body + "又一段。\n"), *own[1:]]
+        assert scorememo.outline(us, body) == scorememo.outline(us, own)
+        retitled = [dataclasses.replace(own[0], title=own[0].title + "（改）"), *own[1:]]
+        assert scorememo.outline(us, retitled) != scorememo.outline(us, own)
+        assert scorememo.outline(dataclasses.replace(us, total=us.total + 1), own) != scorememo.outline(us, own)
+        assert scorememo.outline(us, own[1:]) != scorememo.outline(us, own)
