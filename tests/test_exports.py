@@ -8,6 +8,8 @@ import json
 import re
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from site_fixture import make_results
 
 from qsgen.site import exports
@@ -97,3 +99,29 @@ def test_scores_json_put_together_from_units_is_exactly_json_dumps():
     assert exports.scores_json(results, kept) == expected
     rows = [exports.unit_row(results, us) for us in results.units]
     assert exports.scores_csv(results, rows) == exports.scores_csv(results)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, pad=st.sampled_from(["", "  ", "    "]))
+def test_indented_writes_what_json_dumps_writes(value, pad):
+    # (exports.indented: scores.json's units without the json module's pure-Python encoder)
+    want = json.dumps(value, ensure_ascii=False, indent=2)
+    assert exports.indented(value, pad) == want.replace("\n", "\n" + pad)
+
+
+def test_indented_refuses_what_it_does_not_write_and_unit_json_then_asks_json():
+    import pytest
+
+    for value in (1.5, {1: "a"}, ("a",), {"a": [exports.Fraction(1, 2)]}):
+        with pytest.raises(TypeError):
+            exports.indented(value)
+    results = make_results()
+    for us in results.units:
+        text = json.dumps(exports.unit_data(results, us), ensure_ascii=False, indent=2)
+        assert exports.unit_json(results, us) == "\n".join("    " + line for line in text.split("\n"))
