@@ -386,3 +386,19 @@ def test_update_in_place_checks_new_paths_against_the_kept_ones(repo):
         with pytest.raises(QsgenError):
             writer.update_site(files, out, repo)
         assert tree(out) == {**SITE, MARKER: writer.MARKER_TEXT}
+
+
+def test_the_plan_of_plain_paths_and_bytes_is_the_checked_plan():
+    # (writer._plain: plain paths and bytes told at once; anything else checked one at a time)
+    from qsgen.publish.writer import Written, _checked_plan, _plan
+
+    files = {"b/x.html": b"1", "a.html": Written(1, 2, 3, 4, 5), "b/c/y.css": b"", "z": bytearray(b"2")}
+    assert _plan(files) == _checked_plan(files) == sorted((p, bytes(d)) if type(d) is bytearray else (p, d)
+                                                          for p, d in files.items())
+    assert _plan({"a.txt": "文字"}) == [("a.txt", "文字".encode())]
+    for bad in ({"a/../b": b""}, {"a\\b": b""}, {"": b""}, {b"a": b""}, {"a": 1}):
+        with pytest.raises(QsgenError) as got:
+            _plan(bad)
+        with pytest.raises(QsgenError) as want:
+            _checked_plan(bad)
+        assert str(got.value) == str(want.value)

@@ -476,10 +476,11 @@ def _plan(files: Mapping[str, bytes], listed: bool = False, kept: bool = True,
     paths = sorted(files) if kept else list(files)
     datas = list(map(files.__getitem__, paths))
     todo = list(compress(range(len(datas)), map(operator.not_, map(Kept.__instancecheck__, datas))))
-    for i in todo:  # (the files not kept: checked and made bytes)
-        if path_problem(paths[i]) is not None:
-            return _checked_plan(files, kept)
-        datas[i] = _as_bytes(paths[i], datas[i])
+    if not _plain(list(map(paths.__getitem__, todo)), list(map(datas.__getitem__, todo))):
+        for i in todo:  # (the files not kept: checked and made bytes)
+            if path_problem(paths[i]) is not None:
+                return _checked_plan(files, kept)
+            datas[i] = _as_bytes(paths[i], datas[i])
     if not same:
         folded = list(map(str.lower, paths))  # (_folded of an ASCII path)
         if not "".join(paths).isascii():
@@ -499,6 +500,17 @@ def _plan(files: Mapping[str, bytes], listed: bool = False, kept: bool = True,
     if not kept:
         return sorted(zip(map(paths.__getitem__, todo), map(datas.__getitem__, todo), strict=True), key=itemgetter(0))
     return list(zip(paths, datas, strict=True))
+
+
+def _plain(paths: list[str], datas: list[Any]) -> bool:
+    """Whether every one of ``paths`` is one that path_problem passes at once (_PLAIN_PATH)
+    and every one of ``datas`` is bytes already (_as_bytes leaves it): the usual case, told by
+    C-level maps (a clean build's ~11,000 files one at a time took ~8 ms, after the workers
+    ended, when this process works alone)."""
+    try:
+        return all(map(_PLAIN_PATH.fullmatch, paths)) and all(map(isinstance, datas, repeat(bytes)))
+    except TypeError:  # (a path that is not text: said by path_problem)
+        return False
 
 
 def _folded(path: str) -> str:
@@ -551,8 +563,9 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
                unchanged: set[str] | frozenset[str] = frozenset()) -> None:
     os.chmod(tmp, DIR_MODE)
     made: set[str] = set()
-    for path, _data in plan:  # every folder first, so the files can be written in any order
-        parent = path.rpartition("/")[0]
+    # every folder first, so the files can be written in any order (each file's folder taken
+    # by C-level maps: ~11,000 files, ~30 folders)
+    for parent in sorted(set(map(itemgetter(0), map(str.rpartition, map(itemgetter(0), plan), repeat("/"))))):
         if parent and parent not in made:
             parts = parent.split("/")
             for i in range(1, len(parts) + 1):
@@ -563,7 +576,8 @@ def _write_all(tmp: Path, plan: list[tuple[str, bytes]], old: Path | None = None
                         d.mkdir()
                     os.chmod(d, DIR_MODE)
                     made.add(sub)
-    todo = [(path, data) for path, data in plan if not isinstance(data, Written)]  # not streamed yet
+    # (not streamed yet)
+    todo = list(compress(plan, map(operator.not_, map(Written.__instancecheck__, map(itemgetter(1), plan)))))
     if len(todo) >= PARALLEL_WRITE_MIN and hasattr(os, "fork"):
         half = len(todo) // 2
         _write_files_forked(tmp, todo[half:], todo[:half], old, unchanged)
