@@ -118,6 +118,9 @@ class RecordMemo:
         self.read_many: Any = None
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
+        # or the function that gives them, asked when load() first needs them (statcheck's
+        # helper answers while the build goes on to the rules and imports the records' code)
+        self.changed_by: Any = None
         self.pieces: dict[str, bytes] = {}  # shard -> its part of the status table (statcheck.piece)
         # shard -> (its folder's path with "/", the folder's status, its files ((path, assessment))
         # in walk order, its sub-folders' ((path with "/", status))) when last walked without
@@ -347,6 +350,8 @@ class RecordMemo:
         if digests is not None:  # (what an earlier load of the year noted is over)
             for k in [k for k, v in digests.before.items() if v[0].path.startswith(prefix)]:
                 del digests.before[k]
+        if self.changed_by is not None:
+            self.changed, self.changed_by = self.changed_by(), None
         source = _Replay(self, read_record_file, FileResult, now, digests)
         result = load_records(root, rules, source)
         # (a packed shard of the year not replayed whole: its folder is gone, say)
