@@ -201,6 +201,15 @@ def test_a_build_saves_both_tables_and_a_file_unchanged_by_the_report_is_not_loo
     records, _ = told.load(repo, rules)
     assert told.parsed == 1
     assert "改过的正文" in next(r for r in records.records if r.path == path).body
+    # the report asked for when the walk starts (the build goes on meanwhile): once
+    asked = []
+    later = _memo(repo)
+    later.changed_by = lambda: asked.append(path) or {path}
+    assert later.changed is None and not asked
+    records, _ = later.load(repo, rules)
+    assert asked == [path] and later.changed == {path} and later.changed_by is None and later.parsed == 1
+    later.load(repo, rules)
+    assert asked == [path]
 
 
 def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
