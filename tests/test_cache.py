@@ -893,6 +893,27 @@ def test_cache_files_read_ahead_are_what_read_sealed_gives(tmp_path):
     assert not cache._AHEAD
 
 
+def test_cache_files_are_read_ahead_in_the_order_a_build_reads_them(tmp_path, monkeypatch):
+    """The pages, the small files of the cache's folder (last-commits: read before the
+    records), the records, then that folder's large files (scores and rules before the git
+    history and approvals)."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    top = tmp_path / cache.CACHE_DIR
+    files = {"page": top / cache.PAGES_DIR / "a.pickle", "record": top / cache.RECORDS_DIR / "b.pickle",
+             "small": top / "last-commits.pickle", "large": top / "scores-2023.pickle",
+             "last": top / "approvals-2023.pickle"}
+    for name, path in files.items():
+        assert cache.write_pickle(path, b"x" * (cache.AHEAD_SMALL if name in ("large", "last") else 10))
+    read = []
+    real = cache._read_sealed
+    monkeypatch.setattr(cache, "_read_sealed", lambda path: (read.append(Path(path)), real(path))[1])
+    cache.read_ahead(tmp_path)
+    cache.read_ahead_end()
+    assert read == [files["page"], files["small"], files["record"], files["large"], files["last"]]
+
+
 def test_cache_files_read_ahead_of_the_root_dot_are_found_by_their_readers(tmp_path, monkeypatch):
     """qsgen build in the repository's folder (its root "."): what read_ahead read is what
     read_sealed of Path(".") / CACHE_DIR / … hands over (not read and checked again)."""

@@ -201,6 +201,15 @@ def test_a_build_saves_both_tables_and_a_file_unchanged_by_the_report_is_not_loo
     records, _ = told.load(repo, rules)
     assert told.parsed == 1
     assert "改过的正文" in next(r for r in records.records if r.path == path).body
+    # the report asked for when the walk starts (the build goes on meanwhile): once
+    asked = []
+    later = _memo(repo)
+    later.changed_by = lambda: asked.append(path) or {path}
+    assert later.changed is None and not asked
+    records, _ = later.load(repo, rules)
+    assert asked == [path] and later.changed == {path} and later.changed_by is None and later.parsed == 1
+    later.load(repo, rules)
+    assert asked == [path]
 
 
 def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
@@ -265,6 +274,51 @@ def test_the_pages_table_keeps_each_units_record_pages_in_a_piece_written_when_i
     store.use_check(statcheck.start([(pagestore.PageStore.status_table(repo), repo / "_site")]).changed(0),
                     repo / "_site")
     assert store.changed == set()
+
+
+def test_the_records_table_keeps_each_shards_piece_in_a_file_written_when_it_changes(repo):
+    pipeline.build(repo, quiet=True)
+    pipeline.build(repo, quiet=True)  # (folders copied just before the first: saved whole by the second)
+    folder = recordmemo.RecordMemo.disk_dir(repo)
+    table = recordmemo.RecordMemo.status_table(repo)
+
+    def pieces() -> dict[str, tuple[int, int]]:
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*" + recordmemo.PIECE)}
+
+    def report() -> set[str] | None:
+        return statcheck.start([(table, repo)]).changed(0)
+
+    before = pieces()
+    assert len(before) > 1 and report() == set()
+    record = next(iter(sorted((repo / "records" / "2024" / "longgang").glob("*.md"))))
+    record.write_text(record.read_text("utf-8").replace("\n---\n", "\n---\n改过的正文。\n", 1), "utf-8")
+    assert report() == {record.relative_to(repo).as_posix()}
+    pipeline.build(repo, quiet=True)
+    now = pieces()
+    mine = recordmemo.status_file("2024-longgang")
+    assert now.keys() == before.keys() and now[mine] != before[mine]
+    assert {n: t for n, t in now.items() if n != mine} == {n: t for n, t in before.items() if n != mine}
+    assert report() == set()
+    # a piece changed by hand: the table is not taken (each file's status looked at), and the
+    # save writes every piece again, so that the next build takes it again
+    other = sorted(n for n in now if n != mine)[0]
+    (folder / other).write_bytes(statcheck.piece({}))
+    assert report() is None
+    site = _tree(repo / "_site")
+    record.write_text(record.read_text("utf-8").replace("改过的正文。", "又改了一次。", 1), "utf-8")
+    pipeline.build(repo, quiet=True)
+    assert report() == set()
+    clean = repo.parent / "clean"
+    pipeline.build(repo, clean, quiet=True, use_cache=False)
+    assert _tree(repo / "_site") == _tree(clean) != site
+    # a shard no longer kept: its piece goes with the next table written
+    shutil.rmtree(repo / "records" / "2024" / "longgang")
+    pipeline.build(repo, quiet=True)
+    assert report() is not None
+    record = next(iter(sorted((repo / "records" / "2024" / "zhongcun").glob("*.md"))))
+    record.write_text(record.read_text("utf-8").replace("\n---\n", "\n---\n改过的正文。\n", 1), "utf-8")
+    pipeline.build(repo, quiet=True)
+    assert mine not in pieces() and report() == set()
 
 
 def _tree(path: Path) -> dict[str, bytes]:

@@ -361,7 +361,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             ctx, files, store.digests, None if ahead is None else lambda folder, got: ahead(ctx, folder, got),
             site_code)
         scores = {y: scorememo.ScoreMemo.load(root, scorememo.scoring_digest(validity), y) for y in digests}
-        memo.changed = check.changed(0)
+        memo.changed_by = lambda: check.changed(0)  # (asked when the walk starts)
         store.use_check(lambda: check.changed(1), out)  # (the helper checks the pages next: asked later)
     results, warnings = load_and_score(root, say, memo, scores, store.digests,
                                        digests if use_cache else None, when.date() if when else None,

@@ -46,12 +46,14 @@ from qsgen.repo.files import resolve_file
 if TYPE_CHECKING:
     from qsgen.records import FileResult, FileSource, LoadContext, UnitFolder
 
-FORMAT = 11  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
+FORMAT = 12  # of an entry on disk (6: records as LazyRecord, FileResults through _Packer; status piece;
 #                                   7: the unit folder as walked, its status in the piece; 8: the
 #                                   signature kept as its digest: ~1 MB less to read at 10,000 records;
 #                                   9: the records' rests after the pickle, read as spans: _dumps;
 #                                   10: a folder's results put together with it: _gathered;
-#                                   11: with them, its files' entries packed: _packed)
+#                                   11: with them, its files' entries packed: _packed;
+#                                   12: its piece of the status table also in a file beside it,
+#                                   the table naming the pieces: status_file)
 # Modules whose code decides what a record file parses to; any change to them invalidates the memo.
 _LOADER_MODULES = ("records", "core", "incremental/recordmemo.py")
 
@@ -118,7 +120,13 @@ class RecordMemo:
         self.read_many: Any = None
         # paths whose status changed since the save (statcheck.py; None: not known, stat each)
         self.changed: set[str] | None = None
+        # or the function that gives them, asked when load() first needs them (statcheck's
+        # helper answers while the build goes on to the rules and imports the records' code)
+        self.changed_by: Any = None
         self.pieces: dict[str, bytes] = {}  # shard -> its part of the status table (statcheck.piece)
+        # shard -> (the file its piece is in beside the table: status_file, piece_digest of it),
+        # as saved with the shard
+        self.piece_files: dict[str, tuple[str, str]] = {}
         # shard -> (its folder's path with "/", the folder's status, its files ((path, assessment))
         # in walk order, its sub-folders' ((path with "/", status))) when last walked without
         # problems of the walk's own: while these statuses and each file's are unchanged, the
@@ -193,6 +201,8 @@ class RecordMemo:
                 memo.attached.update(data["attached"])
                 memo.saved[shard] = data["signature"]
                 memo.pieces[shard] = data["status"]
+                if data.get("status_file") is not None:
+                    memo.piece_files[shard] = data["status_file"]
                 if folder_info is not None:
                     memo.folders[shard] = folder_info
                     if gathered is not None:
@@ -257,9 +267,13 @@ class RecordMemo:
         folder = self.disk_dir(root)
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            existing = {n for n in os.listdir(folder) if n.endswith(".pickle")}
+            listed = os.listdir(folder)
         except OSError:
             return
+        existing = {n for n in listed if n.endswith(".pickle")}
+        # the pieces of the table in files the helper found with the digests the table names
+        # (its report on them taken: else every piece is written again)
+        trusted = {n for n in listed if n.endswith(PIECE)} if self.changed is not None else set()
         for shard in [s for s in self.packed if shard_file(s) not in existing]:
             self.unpack(shard)  # (its file gone since: written anew)
         # (the entries of a shard replayed from its very file are not gathered: only named; a
@@ -300,16 +314,19 @@ class RecordMemo:
                     self.digests[p] = ds
                 digests[p] = ds
             piece = _piece(entries, folder_info)
+            ref = (status_file(shard), statcheck.piece_digest(piece))
             gathered = None if folder_info is None else _gathered(entries, folder_info, digests, attached)
             packed = None if gathered is None else _packed(entries, folder_info, gathered[2])
             inline = packed is None  # (else its entries and digests are made from gathered: unpack)
             if write_sealed(folder / name, _dumps({"validity": self.validity, "shard": shard, "signature": signature,
                                                    "entries": entries if inline else None,
                                                    "digests": digests if inline else None, "attached": attached,
-                                                   "status": piece, "folder": folder_info, "gathered": gathered,
-                                                   "packed": packed})):
+                                                   "status": piece, "status_file": ref, "folder": folder_info,
+                                                   "gathered": gathered, "packed": packed})):
                 self.saved[shard] = signature
                 self.pieces[shard] = piece
+                self.piece_files[shard] = ref
+                trusted.discard(ref[0])  # (its file written below)
                 self.gathered.pop(shard, None)  # (what is on disk now; taken by the next build)
                 self.dirty.discard(shard)
             else:
@@ -319,8 +336,22 @@ class RecordMemo:
             pieces = [self.pieces.get(shard) for shard in shards]
             if None in pieces:  # (a shard kept from an earlier build without its piece)
                 self.unpack()
-                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in _by_shard(self.entries).items()]
-            statcheck.save_table(table, pieces)
+                shards = _by_shard(self.entries)
+                pieces = [_piece(es, self._whole_folder(s, es)) for s, es in shards.items()]
+            # each piece in its file beside the table, which names it with its digest: written
+            # again only when it is not the file the helper found as the shard was saved with it
+            refs: list[tuple[str, str]] = []
+            for shard, piece in zip(shards, pieces, strict=True):
+                ref = self.piece_files.get(shard)
+                if ref is None or self.pieces.get(shard) is not piece:
+                    ref = (status_file(shard), statcheck.piece_digest(piece))
+                if ref[0] not in trusted and not statcheck.save_piece(folder / ref[0], piece):
+                    failed = True
+                refs.append(ref)
+            if not failed:
+                statcheck.save_table(table, refs)
+                # (the pieces of shards no longer kept, which that table does not name)
+                remove_files(folder, {n for n in listed if n.endswith(PIECE)} - set(map(status_file, shards)))
 
     def _whole_folder(self, shard: str, entries: dict[str, Any]) -> tuple | None:
         """The shard's folder as last walked (folders), when it may be replayed as a whole:
@@ -347,6 +378,8 @@ class RecordMemo:
         if digests is not None:  # (what an earlier load of the year noted is over)
             for k in [k for k, v in digests.before.items() if v[0].path.startswith(prefix)]:
                 del digests.before[k]
+        if self.changed_by is not None:
+            self.changed, self.changed_by = self.changed_by(), None
         source = _Replay(self, read_record_file, FileResult, now, digests)
         result = load_records(root, rules, source)
         # (a packed shard of the year not replayed whole: its folder is gone, say)
@@ -889,6 +922,14 @@ def attachment_signature(root: Path | str, recs: list[Record], dirs: dict[str, s
             except (OSError, ValueError):
                 out.append((rel, None))
     return tuple(out)
+
+
+PIECE = ".status"  # a shard's piece of the status table, in a file beside it (statcheck.save_piece)
+
+
+def status_file(shard: str) -> str:
+    """The name of the file of ``shard``'s piece of the status table (beside the table)."""
+    return shard_file(shard).removesuffix(".pickle") + PIECE
 
 
 def is_record_file(path: str) -> bool:
