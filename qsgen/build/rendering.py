@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qsgen.core.model import unpacked_record
-from qsgen.publish.writer import Folders, Written, stream_file, stream_page
+from qsgen.publish.writer import Folders, Written, path_problem, stream_file, stream_page
 from qsgen.site import Site, packedrows, page_and_row, search
 from qsgen.site.pages import search as search_page
 from qsgen.site.pages import unit as unit_page
@@ -17,14 +17,18 @@ def render_out(s: Site, item: tuple[str, Any], stream_dir: str | None,
     """One page of ``work`` (a unit page, or a record page with its search row, made at once
     from the body's text: the text is not kept, ~50 MB at 50,000 records), written into
     ``stream_dir`` at once when there is one (what stands for its bytes is returned);
-    ``folders``: its folders, held open by a worker."""
+    ``folders``: its folders, held open by a worker (what stands for a page it wrote is then
+    its Written's fields, as Sent carries them)."""
     kind, obj = item
     if kind == "unit":
         data, row, path = unit_page.render(s, obj), None, s.folder + unit_file(obj.unit.slug)
     else:
         (data, row), path = page_and_row(s, obj), s.folder + record_file(obj.id)
     if stream_dir is not None:
-        data = stream_page(stream_dir, path, data, folders)
+        if folders is not None and path_problem(path) is None:
+            data = folders.status(path, data)
+        else:
+            data = stream_page(stream_dir, path, data, folders)
     return data, row
 
 
@@ -102,7 +106,8 @@ def _loop(conn: Any, s: Site, stream_dir: str | None, folders: Folders | None) -
 def _packed_rows(data: list) -> Sent:
     """A chunk's (page, search row) as a worker sends it: its rows packed together
     (site/packedrows.py: the main process keeps them to the end of the build, to save them,
-    and reads none of them), its pages as plain data (Sent)."""
+    and reads none of them), its pages as plain data (Sent: render_out gave the fields of
+    each page it wrote; a Written, only from elsewhere, is taken apart the same way)."""
     return Sent([(p.size, p.crc, p.ino, p.mtime, p.ctime) if type(p) is Written else p for p, _row in data],
                 packedrows.RowChunk.of([row for _page, row in data]))
 
