@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import zlib
 from pathlib import Path
 
 import pytest
@@ -290,6 +291,29 @@ def test_pages_written_through_open_folders_are_what_stream_file_writes(tmp_path
         st = os.stat(tmp_path / "new" / path)
         assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE and (w.ino, w.mtime) == (st.st_ino, st.st_mtime_ns)
     assert not (tmp_path / "out.html").exists() and folders.fds == {}
+
+
+@pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
+def test_a_page_written_at_once_is_what_writing_it_in_chunks_gives(tmp_path):
+    data = "<p>正文</p>".encode() * 300
+    one = writer.write_one(str(tmp_path / "one.html"), data)
+    chunks = writer.write_chunks(str(tmp_path / "chunks.html"), [data[:7], data[7:]])
+    assert (tmp_path / "one.html").read_bytes() == data == (tmp_path / "chunks.html").read_bytes()
+    assert one[:2] == chunks[:2] == (len(data), zlib.crc32(data))
+    st = os.stat(tmp_path / "one.html")
+    assert one[2:] == (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) and stat.S_IMODE(st.st_mode) == writer.FILE_MODE
+    with pytest.raises(FileExistsError):  # (never an existing file)
+        writer.write_one(str(tmp_path / "one.html"), b"x")
+    folders = writer.Folders.of(str(tmp_path / "site"))
+    try:
+        fields = folders.status("2023/records/a/x.html", data)  # (what a render worker sends)
+        again = folders.stream("2023/records/a/x.html", b"y")  # (rewritten, as by a worker that failed)
+    finally:
+        folders.close()
+    st = os.stat(tmp_path / "site" / "2023" / "records" / "a" / "x.html")
+    assert type(fields) is tuple and fields[:2] == one[:2]
+    assert (again.size, again.crc, again.ino, again.mtime, again.ctime) == \
+        (1, zlib.crc32(b"y"), st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
 
 @pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
