@@ -294,16 +294,9 @@ def test_pages_written_through_open_folders_are_what_stream_file_writes(tmp_path
 
 
 @pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
-def test_a_page_written_at_once_is_what_writing_it_in_chunks_gives(tmp_path):
+def test_a_workers_page_is_sent_as_the_fields_of_what_stream_gives(tmp_path):
     data = "<p>正文</p>".encode() * 300
-    one = writer.write_one(str(tmp_path / "one.html"), data)
-    chunks = writer.write_chunks(str(tmp_path / "chunks.html"), [data[:7], data[7:]])
-    assert (tmp_path / "one.html").read_bytes() == data == (tmp_path / "chunks.html").read_bytes()
-    assert one[:2] == chunks[:2] == (len(data), zlib.crc32(data))
-    st = os.stat(tmp_path / "one.html")
-    assert one[2:] == (st.st_ino, st.st_mtime_ns, st.st_ctime_ns) and stat.S_IMODE(st.st_mode) == writer.FILE_MODE
-    with pytest.raises(FileExistsError):  # (never an existing file)
-        writer.write_one(str(tmp_path / "one.html"), b"x")
+    one = writer.write_chunks(str(tmp_path / "one.html"), (data,))
     folders = writer.Folders.of(str(tmp_path / "site"))
     try:
         fields = folders.status("2023/records/a/x.html", data)  # (what a render worker sends)
@@ -311,7 +304,7 @@ def test_a_page_written_at_once_is_what_writing_it_in_chunks_gives(tmp_path):
     finally:
         folders.close()
     st = os.stat(tmp_path / "site" / "2023" / "records" / "a" / "x.html")
-    assert type(fields) is tuple and fields[:2] == one[:2]
+    assert type(fields) is tuple and fields[:2] == one[:2] == (len(data), zlib.crc32(data))
     assert (again.size, again.crc, again.ino, again.mtime, again.ctime) == \
         (1, zlib.crc32(b"y"), st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 

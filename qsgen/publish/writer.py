@@ -145,10 +145,10 @@ class Folders:
             if fd is None:
                 fd = self._open(folder)
             try:
-                return write_one(name, data, fd)
+                return write_chunks(name, (data,), fd)
             except FileExistsError:  # written by a worker that failed later (as stream_file)
                 os.unlink(name, dir_fd=fd)
-            return write_one(name, data, fd)
+            return write_chunks(name, (data,), fd)
         except OSError as e:  # (reported with the whole path, as stream_file's are)
             if e.filename is not None:
                 e.filename = os.path.join(self.root, *path.split("/"))
@@ -402,45 +402,20 @@ def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None
         for data in chunks:
             size += len(data)
             crc = zlib.crc32(data, crc)
-            _write_out(fd, data)
-        st = _status(fd)
+            done = os.write(fd, data)
+            if done < len(data):  # (a short write: the rest)
+                view = memoryview(data)[done:]
+                while view:
+                    view = view[os.write(fd, view):]
+        st = os.fstat(fd)
+        if st.st_mode & 0o7777 != FILE_MODE and _FCHMOD:  # whatever the umask (one call
+            os.fchmod(fd, FILE_MODE)  # fewer a file when it left the mode as asked: the usual 022)
+            st = os.fstat(fd)  # (its ctime as changed)
     finally:
         os.close(fd)
     if not _FCHMOD:
         os.chmod(target, FILE_MODE, dir_fd=dir_fd)
     return size, crc, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
-
-
-def write_one(target: str, data: bytes, dir_fd: int | None = None) -> tuple[int, int, int, int, int]:
-    """write_chunks(target, (data,), dir_fd) in fewer steps: a page, written at once (a render
-    worker writes thousands)."""
-    fd = os.open(target, _NEW, FILE_MODE, dir_fd=dir_fd)
-    try:
-        _write_out(fd, data)
-        st = _status(fd)
-    finally:
-        os.close(fd)
-    if not _FCHMOD:
-        os.chmod(target, FILE_MODE, dir_fd=dir_fd)
-    return len(data), zlib.crc32(data), st.st_ino, st.st_mtime_ns, st.st_ctime_ns
-
-
-def _write_out(fd: int, data: bytes) -> None:
-    done = os.write(fd, data)
-    if done < len(data):  # (a short write: the rest)
-        view = memoryview(data)[done:]
-        while view:
-            view = view[os.write(fd, view):]
-
-
-def _status(fd: int) -> os.stat_result:
-    """The new file's status, its mode FILE_MODE whatever the umask (one call fewer a file
-    when it left the mode as asked: the usual 022)."""
-    st = os.fstat(fd)
-    if st.st_mode & 0o7777 != FILE_MODE and _FCHMOD:
-        os.fchmod(fd, FILE_MODE)
-        st = os.fstat(fd)  # (its ctime as changed)
-    return st
 
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # (a new file, never an existing one)
