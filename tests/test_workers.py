@@ -608,3 +608,36 @@ def test_prepared_record_pages_are_used_only_while_they_are_those_saved_and_olde
     store.prepare({"2023/records/longgang/r1.html": ("k", b"bytes")})  # (not written into the site: not prepared)
     store.prepare({"2023/units/longgang.html": ("k", Written(1, 1, 1, 1, 1))})  # (not a record page)
     assert set(store.prepared) == {"2023-longgang"}
+
+
+def test_a_worker_gives_memory_back_only_when_the_c_library_holds_much_free(monkeypatch):
+    """rendering._give_back trims (malloc_trim) only with GIVE_BACK_MIN free or more: memory
+    given back below that is taken again at once by the next unit's pages (a page fault each
+    4 KB); where the free bytes cannot be told, every trim is done, as before."""
+    from qsgen.build import rendering
+
+    trims = []
+    monkeypatch.setattr(rendering, "_TRIM", lambda pad: trims.append(pad))
+    for free, trimmed in ((rendering.GIVE_BACK_MIN - 1, False), (rendering.GIVE_BACK_MIN, True),
+                          (None, True)):
+        monkeypatch.setattr(rendering, "_FREE", None if free is None else (lambda free=free: free))
+        trims.clear()
+        rendering._give_back()
+        assert trims == ([0] if trimmed else [])
+
+
+def test_the_c_library_tells_its_free_bytes_where_it_can():
+    import ctypes
+    import sys
+
+    from qsgen.build import rendering
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc only")
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        pytest.skip("no libc.so.6")
+    free = rendering._free_bytes(ctypes, libc)
+    if free is not None:  # (glibc 2.33 or later)
+        assert isinstance(free(), int) and free() >= 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import zlib
 from pathlib import Path
 
 import pytest
@@ -290,6 +291,22 @@ def test_pages_written_through_open_folders_are_what_stream_file_writes(tmp_path
         st = os.stat(tmp_path / "new" / path)
         assert stat.S_IMODE(st.st_mode) == writer.FILE_MODE and (w.ino, w.mtime) == (st.st_ino, st.st_mtime_ns)
     assert not (tmp_path / "out.html").exists() and folders.fds == {}
+
+
+@pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")
+def test_a_workers_page_is_sent_as_the_fields_of_what_stream_gives(tmp_path):
+    data = "<p>正文</p>".encode() * 300
+    one = writer.write_chunks(str(tmp_path / "one.html"), (data,))
+    folders = writer.Folders.of(str(tmp_path / "site"))
+    try:
+        fields = folders.status("2023/records/a/x.html", data)  # (what a render worker sends)
+        again = folders.stream("2023/records/a/x.html", b"y")  # (rewritten, as by a worker that failed)
+    finally:
+        folders.close()
+    st = os.stat(tmp_path / "site" / "2023" / "records" / "a" / "x.html")
+    assert type(fields) is tuple and fields[:2] == one[:2] == (len(data), zlib.crc32(data))
+    assert (again.size, again.crc, again.ino, again.mtime, again.ctime) == \
+        (1, zlib.crc32(b"y"), st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
 
 @pytest.mark.skipif(writer.Folders.of(".") is None, reason="no openat")

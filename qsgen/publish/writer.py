@@ -134,16 +134,21 @@ class Folders:
 
     def stream(self, path: str, data: bytes) -> Written:
         """stream_file(self.root, path, [data]) (a plain ``path``: path_problem passed it)."""
+        return Written(*self.status(path, data))
+
+    def status(self, path: str, data: bytes) -> tuple[int, int, int, int, int]:
+        """stream() as the fields of its Written (size, CRC-32, inode, mtime, ctime): what a
+        render worker sends of a page (rendering.Sent), not made into an object it takes apart."""
         folder, _, name = path.rpartition("/")
         fd = self.fds.get(folder)
         try:
             if fd is None:
                 fd = self._open(folder)
             try:
-                return Written(*write_chunks(name, (data,), fd))
+                return write_chunks(name, (data,), fd)
             except FileExistsError:  # written by a worker that failed later (as stream_file)
                 os.unlink(name, dir_fd=fd)
-            return Written(*write_chunks(name, (data,), fd))
+            return write_chunks(name, (data,), fd)
         except OSError as e:  # (reported with the whole path, as stream_file's are)
             if e.filename is not None:
                 e.filename = os.path.join(self.root, *path.split("/"))
@@ -390,8 +395,7 @@ def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None
     written. ``dir_fd``: ``target`` is a name in that folder (Folders). ``reserved``: chunks
     is a sequence, and the file is to be renamed over an existing one (runtime.reserve)."""
     size, crc = 0, 0
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE,
-                 dir_fd=dir_fd)
+    fd = os.open(target, _NEW, FILE_MODE, dir_fd=dir_fd)
     try:
         if reserved:
             reserve(fd, sum(memoryview(c).nbytes for c in chunks))  # type: ignore[union-attr]
@@ -404,7 +408,7 @@ def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None
                 while view:
                     view = view[os.write(fd, view):]
         st = os.fstat(fd)
-        if stat.S_IMODE(st.st_mode) != FILE_MODE and _FCHMOD:  # whatever the umask (one call
+        if st.st_mode & 0o7777 != FILE_MODE and _FCHMOD:  # whatever the umask (one call
             os.fchmod(fd, FILE_MODE)  # fewer a file when it left the mode as asked: the usual 022)
             st = os.fstat(fd)  # (its ctime as changed)
     finally:
@@ -414,6 +418,7 @@ def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None
     return size, crc, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
 
 
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # (a new file, never an existing one)
 _FCHMOD = hasattr(os, "fchmod")
 
 
