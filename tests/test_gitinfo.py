@@ -113,7 +113,8 @@ def test_a_pass_started_ahead_gives_what_a_pass_for_the_paths_gives(repo):
     assert HistoryPass(repo.root, ["records"], now=False).history(want) == file_history(repo.root, want)
 
 
-def test_git_asked_ahead_answers_as_asked_then(repo, tmp_path):
+def test_git_asked_ahead_answers_as_asked_then(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(gitinfo, "DIRECT", False)  # (git itself: test_gitdirect.py for the files read)
     want = (gitinfo.head_commit(repo.root), gitinfo.tracks(repo.root, "records"), gitinfo.tracks(repo.root, "_x"))
     assert want[0][0] == repo.c3 and want[1] and not want[2]
     gitinfo.start_ahead(repo.root, "records")
@@ -246,6 +247,7 @@ def test_a_build_without_a_cache_asks_git_for_head_ahead_too(repo, monkeypatch, 
     # are forked, not asked then and waited for)
     from qsgen.build import pipeline
 
+    monkeypatch.setattr(gitinfo, "DIRECT", False)  # (git itself: test_gitdirect.py for the files read)
     assert not (repo.root / ".qsgen-cache").exists()
     taken = []
     ask = gitinfo._git

@@ -168,16 +168,39 @@ def _tracks(path: str) -> tuple[str, ...]:
 # git commands started ahead (start_ahead), by (root, arguments): their answers are taken by
 # the first head_commit or tracks that asks for them.
 _STARTED: dict[tuple[str, tuple[str, ...]], subprocess.Popen] = {}
+# answers start_ahead read from the repository's files instead (gitdirect), taken the same way
+_KNOWN: dict[tuple[str, tuple[str, ...]], tuple[int, bytes]] = {}
+DIRECT = True  # HEAD and "not tracked" read from .git when certain (gitdirect), not asked of git
+
+
+def _direct(root: Path, args: tuple[str, ...]) -> tuple[int, bytes] | None:
+    """What git would answer to ``args`` in ``root``, read from the repository's files where
+    they make it certain (gitdirect: ~0.1-0.5 ms, where starting git is ~1 ms of this process
+    and ~2-4 ms of CPU, more of wall on a busy machine); None otherwise."""
+    if not DIRECT:
+        return None
+    from qsgen.repo import gitdirect
+
+    if args == _HEAD:
+        return gitdirect.head(root)
+    if args[:3] == ("ls-files", "-z", "--") and len(args) == 4 and gitdirect.untracked(root, args[3]):
+        return 0, b""
+    return None
 
 
 def start_ahead(root: Path, tracked: str | None = None) -> None:
     """Start now, without waiting for them, the git commands of head_commit(root) (and of
     tracks(root, ``tracked``)), so that git runs while this process goes on (a build's first
     git calls: `git ls-files` reads the whole index, ~5-10 ms at 10,000 files); the first call
-    of each takes its answer. end_ahead() ends those no call asked for."""
+    of each takes its answer. Those whose answers the repository's files make certain are read
+    now instead (_direct), and no git is started for them. end_ahead() ends those no call asked for."""
     for args in (_HEAD, *(() if tracked is None else (_tracks(tracked),))):
         key = (os.fspath(root), args)
-        if key in _STARTED:
+        if key in _STARTED or key in _KNOWN:
+            continue
+        known = _direct(root, args)
+        if known is not None:
+            _KNOWN[key] = known
             continue
         try:
             _STARTED[key] = subprocess.Popen(["git", *_CONFIG, *args], cwd=root, stdin=subprocess.DEVNULL,
@@ -187,7 +210,8 @@ def start_ahead(root: Path, tracked: str | None = None) -> None:
 
 
 def end_ahead() -> None:
-    """End the git commands start_ahead started that nobody asked for."""
+    """End the git commands start_ahead started that nobody asked for (and forget what it read)."""
+    _KNOWN.clear()
     while _STARTED:
         _key, proc = _STARTED.popitem()
         proc.kill()
@@ -195,12 +219,19 @@ def end_ahead() -> None:
 
 
 def _git(root: Path, args: tuple[str, ...]) -> tuple[int, bytes] | None:
-    """(exit status, output) of ``git args`` in ``root`` (as started ahead, if it was); None
-    when git cannot be run."""
-    proc = _STARTED.pop((os.fspath(root), args), None)
+    """(exit status, output) of ``git args`` in ``root`` (as started ahead or read then, if it
+    was; else read from the repository's files where certain); None when git cannot be run."""
+    key = (os.fspath(root), args)
+    known = _KNOWN.pop(key, None)
+    if known is not None:
+        return known
+    proc = _STARTED.pop(key, None)
     if proc is not None:
         out, _err = proc.communicate()
         return proc.returncode, out
+    known = _direct(root, args)
+    if known is not None:
+        return known
     try:
         done = subprocess.run(["git", *_CONFIG, *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL,
                               env=_env(), check=False)
