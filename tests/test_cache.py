@@ -1371,3 +1371,31 @@ def test_attachment_statuses_are_those_read_attachments_found(repo):
         st = os.stat(found.files[rel])
         assert found.status(rel) == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
         assert gather.Attachments(dict(found.files)).status(rel) == found.status(rel)
+
+
+def test_a_cache_file_is_written_whole_beside_it_and_the_old_one_removed_first(tmp_path, monkeypatch):
+    # (not renamed over: ext4 would write the new file's data out inside that rename)
+    target = tmp_path / "x.pickle"
+    target.write_bytes(b"old")
+    renames_over = []
+    monkeypatch.setattr(cache.os, "replace", lambda *a: renames_over.append(a))
+    assert cache.write_file(target, b"new ", memoryview(b"bytes"))
+    assert target.read_bytes() == b"new bytes" and renames_over == []
+    assert sorted(os.listdir(tmp_path)) == ["x.pickle"]
+    assert cache.write_file(tmp_path / "sub" / "y.pickle", b"y")  # (a new file, its folder made)
+    assert (tmp_path / "sub" / "y.pickle").read_bytes() == b"y"
+
+
+def test_a_cache_file_that_cannot_be_removed_is_renamed_over(tmp_path, monkeypatch):
+    target = tmp_path / "x.pickle"
+    target.write_bytes(b"old")
+    unlink = os.unlink
+
+    def refuse(path, *a, **k):
+        if os.fspath(path) == os.fspath(target):
+            raise PermissionError(path)
+        return unlink(path, *a, **k)
+
+    monkeypatch.setattr(cache.os, "unlink", refuse)
+    assert cache.write_file(target, b"new")
+    assert target.read_bytes() == b"new" and sorted(os.listdir(tmp_path)) == ["x.pickle"]

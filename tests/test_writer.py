@@ -370,8 +370,9 @@ def test_update_in_place_writes_what_changed_and_removes_what_is_gone(repo, walk
 @settings(max_examples=30, deadline=None)
 @given(old=st.binary(max_size=70000), new=st.binary(max_size=70000))
 def test_a_file_replaced_in_place_has_exactly_its_new_bytes(tmp_path_factory, old, new):
-    """update_site and the cache's write_file reserve a replacing file's space before writing
-    it (runtime.reserve): the file then holds exactly the new bytes, shorter, longer or empty."""
+    """update_site reserves a replacing file's space before writing it (runtime.reserve), the
+    cache's write_file removes the old file first: the file then holds exactly the new bytes,
+    shorter, longer or empty."""
     from qsgen.incremental import cache
 
     root = tmp_path_factory.mktemp("r")

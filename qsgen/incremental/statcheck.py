@@ -140,14 +140,10 @@ def save_table(target: Path, table: dict[str, tuple] | list[bytes | tuple[str, s
     did not change is not written again; the helper reads it and takes the table only while
     its bytes have that digest (the table's seal covers the digests). Call drop_table(target)
     before rewriting the cache it describes, or any piece file of it."""
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(seal(target, marshal.dumps(table)))
-        os.replace(tmp, target)
+        write_file(target, seal(target, marshal.dumps(table)))  # (the old one removed first, not renamed over)
     except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        pass
 
 
 def save_piece(target: Path, data: bytes | memoryview) -> bool:
