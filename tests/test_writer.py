@@ -420,3 +420,24 @@ def test_the_plan_of_plain_paths_and_bytes_is_the_checked_plan():
         with pytest.raises(QsgenError) as want:
             _checked_plan(bad)
         assert str(got.value) == str(want.value)
+
+
+def test_an_update_in_place_frees_the_replaced_files_after_the_renames(tmp_path, monkeypatch):
+    """The file a page replaces keeps a second name in the temporary folder until the renames
+    are done (ext4 frees its blocks there, not inside the rename); removed_later() takes them."""
+    root = tmp_path
+    out = root / "_site"
+    write_site({"index.html": b"x", "a.html": b"old a", "b.html": b"old b"}, out, root)
+    inode = os.stat(out / "a.html").st_ino
+    links = []
+    link = os.link
+    monkeypatch.setattr(writer.os, "link", lambda src, dst, **k: (links.append(os.stat(src).st_ino), link(src, dst, **k)))
+    writer.update_site({"index.html": writer.KEPT, "a.html": b"new a", "b.html": b"old b", "c.html": b"c"}, out, root)
+    writer.removed_later()
+    assert links == [inode]  # (only the file replaced: not the one unchanged, nor the new one)
+    assert (out / "a.html").read_bytes() == b"new a" and (out / "c.html").read_bytes() == b"c"
+    assert sorted(p.name for p in root.iterdir()) == ["_site"]  # (the temporary folder removed)
+    monkeypatch.setattr(writer.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(1, "no links here")))
+    writer.update_site({"index.html": writer.KEPT, "a.html": b"newer", "b.html": b"old b", "c.html": b"c"}, out, root)
+    writer.removed_later()
+    assert (out / "a.html").read_bytes() == b"newer" and sorted(p.name for p in root.iterdir()) == ["_site"]

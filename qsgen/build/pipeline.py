@@ -221,7 +221,10 @@ def _build(root: Path, out: Path | None, quiet: bool, progress: Callable[[str], 
     say = (lambda line: None) if quiet else (progress or _stderr)
     with writer.site_lock(out, say):  # every mode: one build at a time writes a site
         writer.remove_leftovers(out)  # what killed builds left beside it
-        return _build_locked(root, out, say, use_cache, atomic, pdf)
+        try:
+            return _build_locked(root, out, say, use_cache, atomic, pdf)
+        finally:
+            writer.removed_later()  # (the files an update in place replaced, removed meanwhile)
 
 
 def _build_locked(root: Path, out: Path, say: Callable[[str], None], use_cache: bool, atomic: bool,
