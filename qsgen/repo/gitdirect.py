@@ -1,5 +1,4 @@
-"""Two answers of git read from the repository's files, without running git: HEAD and its date, and
-that the index holds nothing under a path. None wherever the files do not make the answer certain."""
+"""HEAD with its date, and that the index holds nothing under a path: read from .git, not asked of git."""
 
 from __future__ import annotations
 
