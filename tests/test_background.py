@@ -36,3 +36,17 @@ def test_the_first_error_is_raised_by_wait_and_the_later_calls_are_still_made():
     assert e.value.filename == "b" and seen == ["a", "b", "c", "d"]
     later.run(lambda: "again")  # (usable again: a new thread)
     assert later.wait() == ["again"]
+
+
+def test_a_result_is_had_as_soon_as_its_call_is_made():
+    later, gate = Background(), threading.Event()
+    first = later.later(lambda: "first")
+    second = later.later(gate.wait, 10)
+    failed = later.later(lambda: 1 / 0)
+    assert first() == "first"  # (the second still waits for the gate)
+    gate.set()
+    assert second() is True
+    with pytest.raises(ZeroDivisionError):
+        failed()
+    with pytest.raises(ZeroDivisionError):
+        later.wait()

@@ -22,6 +22,8 @@ class Background:
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._count = 0
+        self._made = threading.Condition()
+        self._errors: dict[int, BaseException] = {}  # (by the index of the call that raised it)
 
     def run(self, call: Callable[..., Any], *args: Any) -> None:
         """``call(*args)`` made on the thread, after the calls handed over before it."""
@@ -31,6 +33,21 @@ class Background:
         self._count += 1
         self._calls.put((call, args))
 
+    def later(self, call: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+        """``call(*args)`` made on the thread (as ``run``); the function returned waits for it
+        and gives its result (or raises what it raised), before ``wait``."""
+        at = self._count
+        self.run(call, *args)
+
+        def result() -> Any:
+            with self._made:
+                self._made.wait_for(lambda: len(self._results) > at)
+                if at in self._errors:
+                    raise self._errors[at]
+                return self._results[at]
+
+        return result
+
     def _loop(self) -> None:
         while True:
             item = self._calls.get()
@@ -38,11 +55,16 @@ class Background:
                 return
             call, args = item
             try:
-                self._results.append(call(*args))
+                got, error = call(*args), None
             except BaseException as e:  # (said by wait)
-                self._results.append(None)
-                if self._error is None:
-                    self._error = e
+                got, error = None, e
+            with self._made:
+                if error is not None:
+                    self._errors[len(self._results)] = error
+                    if self._error is None:
+                        self._error = error
+                self._results.append(got)
+                self._made.notify_all()
 
     def wait(self) -> list[Any]:
         """The results of every call handed over, in order, once they are all made; the first
@@ -53,7 +75,7 @@ class Background:
             self._thread.join()
             self._thread = None
         results, self._results, self._count = self._results, [], 0
-        error, self._error = self._error, None
+        error, self._error, self._errors = self._error, None, {}
         if error is not None:
             raise error
         return results
