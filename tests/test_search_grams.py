@@ -166,3 +166,24 @@ def test_a_url_in_two_parts_is_refused_whether_kept_as_a_set_or_a_tuple():
                   [a, search.Part(again.meta, again.files, again.sections, tuple(again.urls))]):
         with pytest.raises(search.QsgenError, match="records/u/b.html"):
             _gram_files(64, parts)
+
+
+@pytest.mark.parametrize("slim", [False, True])
+def test_gram_files_are_the_parts_sections_joined_whether_decompressed_ahead_or_not(slim):
+    # (search.index_files: a thread decompresses groups ahead when the parts hold many; not for a few)
+    nb = 64
+    kinds, units = ["案件", "单位", "规则"], ["2023年", "2023年 甲所", "2023年 乙所"]
+    parts = []
+    for u, name in enumerate(["2023-jia", "2023-yi"]):
+        rows = [search.row_of(f"2023/records/{name}/r{i}.html", f"第{i}号 案件{u}", "案件", units[u + 1],
+                              f"正文 {i} 龙港 {i * 7 % 13} 罚款 {name}") for i in range(60)]
+        parts.append(search.make_part(name, rows, kinds, units, nb))
+    if slim:  # (as after one change: only a group or two of each part left to make)
+        parts = [search.Part(p.meta, {}, dict(list(p.sections.items())[:1]), p.urls) for p in parts]
+    assert (sum(len(p.sections) for p in parts) > 2 * len(parts)) is not slim
+    got = dict(search.index_files(kinds, units, [], parts, [], nb))
+    for b in range(nb):
+        g = b - b % (nb // search.GROUPS)
+        want = [search.unpack(p.sections[g])[b] for p in parts
+                if g in p.sections and b in search.unpack(p.sections[g])]
+        assert got[search.gram_file(b)] == search.gram_bytes(b, want)

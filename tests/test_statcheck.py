@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,41 @@ def test_the_records_table_is_never_newer_than_the_memo(repo, monkeypatch):
     monkeypatch.setattr(recordmemo, "write_sealed", real)
     pipeline.build(repo, quiet=True)
     assert table.exists()
+
+
+@pytest.mark.parametrize("fails", ["shard", "rows", "piece"])
+def test_the_pages_table_is_never_newer_than_the_files_written_on_a_thread(repo, monkeypatch, fails):
+    pipeline.build(repo, quiet=True)
+    table = pagestore.PageStore.status_table(repo)
+    record = next(iter(sorted((repo / "records" / "2024" / "longgang").glob("*.md"))))
+    record.write_text(record.read_text("utf-8") + "\n补充一句。\n", "utf-8")
+    real_sealed, real_piece, threads = pagestore.write_sealed, statcheck.save_piece, set()
+
+    def sealed(target, data):
+        threads.add(threading.get_ident())
+        if fails == "rows" and target.name.endswith(pagestore.ROWS) or \
+                fails == "shard" and target.name.endswith(".pickle"):
+            return False
+        return real_sealed(target, data)
+
+    def piece(target, data):
+        return False if fails == "piece" else real_piece(target, data)
+
+    monkeypatch.setattr(pagestore, "write_sealed", sealed)
+    monkeypatch.setattr(statcheck, "save_piece", piece)
+    pipeline.build(repo, quiet=True)  # a file of the changed unit could not be written
+    assert not table.exists()  # so the table describing it is gone too: each page is stat'ed
+    shard = pagestore.PageStore.path(repo) / cache.shard_file("2024-longgang")
+    assert shard.exists() is (fails != "rows")  # (one naming rows not written: not kept)
+    assert threading.get_ident() not in threads  # (written while the next shard is made)
+    monkeypatch.setattr(pagestore, "write_sealed", real_sealed)
+    monkeypatch.setattr(statcheck, "save_piece", real_piece)
+    pipeline.build(repo, quiet=True)
+    assert table.exists()
+    site = _tree(repo / "_site")
+    shutil.rmtree(repo / "_site")
+    pipeline.build(repo, quiet=True, use_cache=False)
+    assert _tree(repo / "_site") == site
 
 
 def test_the_pages_table_follows_the_site_it_was_saved_for(repo, tmp_path):

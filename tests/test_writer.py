@@ -441,3 +441,37 @@ def test_an_update_in_place_frees_the_replaced_files_after_the_renames(tmp_path,
     writer.update_site({"index.html": writer.KEPT, "a.html": b"newer", "b.html": b"old b", "c.html": b"c"}, out, root)
     writer.removed_later()
     assert (out / "a.html").read_bytes() == b"newer" and sorted(p.name for p in root.iterdir()) == ["_site"]
+
+
+def test_files_streamed_later_are_what_stream_file_writes_once_settled(tmp_path):
+    site = str(tmp_path / "new")
+    items = [(f"search/grams/{b}.js", [b"head", b"x" * b]) for b in range(40)] + [("top.html", [b"t"])]
+    made = [writer.stream_later(site, path, chunks) for path, chunks in items]
+    writer.settle(site)
+    plain = [writer.stream_file(str(tmp_path / "old"), path, chunks) for path, chunks in items]
+    assert [(w.size, w.crc) for w in made] == [(w.size, w.crc) for w in plain]
+    for w, (path, chunks) in zip(made, items, strict=True):
+        st = os.stat(os.path.join(site, path))
+        assert (w.ino, w.mtime, w.ctime) == (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        assert Path(site, path).read_bytes() == b"".join(chunks)
+    writer.settle(site)  # (nothing left: nothing done)
+
+
+def test_a_file_streamed_later_that_cannot_be_written_fails_the_swap(repo, tmp_path, monkeypatch):
+    out = repo / "_site"
+    write_site(SITE, out, repo)
+    tmp = writer.begin(out, repo)
+    real = writer.write_chunks
+
+    def full(target, chunks, dir_fd=None, reserved=False):
+        if "grams" in target:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+        return real(target, chunks, dir_fd, reserved)
+
+    monkeypatch.setattr(writer, "write_chunks", full)
+    files = {**SITE, "search/grams/0.js": writer.stream_later(os.fspath(tmp), "search/grams/0.js", [b"g"]),
+             "search/grams/1.js": writer.stream_later(os.fspath(tmp), "search/grams/1.js", [b"g"])}
+    with pytest.raises(QsgenError, match="空间"):
+        write_site(files, out, repo, tmp=tmp)
+    assert tree(out) == {**SITE, MARKER: writer.MARKER_TEXT} and not tmp.exists()  # the site as it was
+    assert os.fspath(tmp) not in writer._LATER

@@ -408,7 +408,7 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
             files = render_site(results, inputs, store, rules_digest=digests,
                                 stream_dir=None if tmp is None else os.fspath(tmp),
                                 bytecode_dir=bytecode_dir,
-                                meanwhile=save_memos)
+                                meanwhile=save_memos, written_later=True)
         say(f"生成页面：{len(files)} 个文件（重新生成 {store.rendered} 页，沿用缓存 {store.reused} 页）")
         if in_place:
             listed, same = store.listing(files, check)
@@ -421,6 +421,8 @@ def _build_into(root: Path, out: Path, say: Callable[[str], None], notes: list[D
                                  "请用 --no-cache 重新生成") from e
             writer.write_site(files, out, root, unchanged=store.unchanged_in(out), tmp=tmp)
     except BaseException as e:
+        if tmp is not None:
+            writer.settle(tmp, quiet=True)  # (what was still being written into it: done)
         written = writer.folder_bytes(tmp) if tmp is not None and isinstance(e, OSError) else 0
         if tmp is not None:
             import shutil

@@ -11,7 +11,7 @@ from qsgen.incremental.cache import digest
 from qsgen.incremental.pages import CachedPages, code_digest, root_key, year_key
 from qsgen.incremental.pagestore import PageStore
 from qsgen.incremental.templates import use_compiled_templates
-from qsgen.publish.writer import stream_file, stream_page
+from qsgen.publish.writer import settle, stream_file, stream_later, stream_page
 from qsgen.site import build
 from qsgen.site.builder import ROOT, search_buckets, sites_of
 
@@ -19,7 +19,7 @@ from qsgen.site.builder import ROOT, search_buckets, sites_of
 def render_site(results: Results | list[Results], inputs: Any, store: PageStore | None = None, *,
                 rules_digest: str | dict[int, str] | None = None, jobs: int | None = None,
                 stream_dir: str | None = None, bytecode_dir: str | None = None,
-                meanwhile: Any = None) -> dict[str, bytes]:
+                meanwhile: Any = None, written_later: bool = False) -> dict[str, bytes]:
     """Every file of the site of ``results`` (a year, or every year with ``inputs`` a list),
     byte-identical to ``site.build_site(results, inputs)``, reusing the pages of ``store``
     whose inputs are unchanged (the store is updated in place) and rendering the rest in bulk
@@ -30,7 +30,12 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
     record and unit page rendered and the search index are written there at once and stand
     as ``Written`` in the result, so memory does not grow with the site. ``bytecode_dir``:
     where compiled templates are kept between processes. ``meanwhile``: called once, as soon as
-    the workers have pages to render (or before the site is complete, when none are rendered)."""
+    the workers have pages to render (or before the site is complete, when none are rendered).
+    ``written_later``: the files this process streams into ``stream_dir`` (the search index's
+    gram files, index.js) may still be being written on a thread when it returns
+    (writer.stream_later): writer.settle(stream_dir) waits for them (write_site does). At the
+    end of a clean build, when the workers have ended, the kernel then writes the 256 gram
+    files of the 10,000-record site on the other core while this process makes the next."""
     if isinstance(results, Results):
         results, inputs = [results], [inputs]
         rules_digest = {results[0].rules.year: rules_digest} if isinstance(rules_digest, str) else rules_digest
@@ -53,9 +58,15 @@ def render_site(results: Results | list[Results], inputs: Any, store: PageStore 
         try:
             if stream_dir is None:
                 return build(sites, pages)
-            return build(sites, pages, lambda path, chunks: stream_file(stream_dir, path, chunks))
+            sink = stream_later if written_later else stream_file
+            files = build(sites, pages, lambda path, chunks: sink(stream_dir, path, chunks))
+        except BaseException:
+            if stream_dir is not None:
+                settle(stream_dir, quiet=True)  # (nothing written there after the caller removes it)
+            raise
         finally:
             pages.settle(abort=True)  # (after an error: the workers stop; else nothing is left)
+        return files
 
 
 def _flush(stream_dir: str, files: dict[str, bytes]) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qsgen.core import lazyre
+from qsgen.core.background import Background
 from qsgen.core.errors import QsgenError
 from qsgen.core.runtime import exclusive, reserve
 
@@ -172,14 +173,53 @@ _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 def stream_file(folder: str, path: str, chunks: Iterable[bytes]) -> Written:
     """Write the file ``path`` of ``folder`` (the new site) from ``chunks`` now (a large one is
     never held whole); the Written that stands for its bytes in the site's file mapping."""
+    return Written(*_streamed(folder, path, chunks))
+
+
+def _streamed(folder: str, path: str, chunks: Iterable[bytes]) -> tuple[int, int, int, int, int]:
+    """stream_file's writing: the fields of its Written."""
     target = os.path.join(folder, *path.split("/"))
     try:
-        return Written(*write_chunks(target, chunks))
+        return write_chunks(target, chunks)
     except FileNotFoundError:  # the first file of its folder (not asked every time: 4 stat calls)
         os.makedirs(os.path.dirname(target), exist_ok=True)
     except FileExistsError:  # written by a worker that failed later: its part is rendered again
         os.unlink(target)
-    return Written(*write_chunks(target, chunks))  # (open fails before a chunk is taken)
+    return write_chunks(target, chunks)  # (open fails before a chunk is taken)
+
+
+def stream_later(folder: str, path: str, chunks: list[bytes]) -> Written:
+    """stream_file, the writing done on a thread of the new site ``folder`` (core.background)
+    while this one goes on: the Written returned stands for the file's bytes at once, its
+    fields (size, CRC-32, inode, mtime, ctime) set once the file is written. ``settle(folder)``
+    waits for every such write of the folder: write_site does before it completes the site.
+    ``chunks``: a sequence that is not changed afterwards."""
+    written = Written()
+    later = _LATER.get(folder)
+    if later is None:
+        later = _LATER[folder] = Background()
+    later.run(_fill, written, folder, path, chunks)
+    return written
+
+
+def _fill(written: Written, folder: str, path: str, chunks: list[bytes]) -> None:
+    written.size, written.crc, written.ino, written.mtime, written.ctime = _streamed(folder, path, chunks)
+
+
+def settle(folder: str | os.PathLike, quiet: bool = False) -> None:
+    """Wait for the files of ``folder`` still being written (stream_later); the first error of
+    their writing is raised here (with ``quiet``, after another error: not)."""
+    later = _LATER.pop(os.fspath(folder), None)
+    if later is None:
+        return
+    try:
+        later.wait()
+    except BaseException:
+        if not quiet:
+            raise
+
+
+_LATER: dict[str, Background] = {}  # new site's folder -> its writes still under way (stream_later)
 
 
 # A path every check below passes (segments of ASCII letters, digits, "-", "_" and ".", none
@@ -237,7 +277,8 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
     cost what changed, not the whole site. The swap stays atomic.
 
     ``tmp``: the directory made by begin(), where values that are ``Written`` were
-    already written (it is removed on failure like one made here).
+    already written, or are being written (stream_later: waited for before the swap); it is
+    removed on failure like one made here.
     """
     _check_out(Path(os.path.abspath(out)), root)
     out = Path(os.path.realpath(out))  # a symlinked output replaces the directory it points to
@@ -245,6 +286,7 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
         plan = _plan(files)
     except BaseException:
         if tmp is not None:
+            settle(tmp, quiet=True)
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     parent = out.parent
@@ -259,12 +301,14 @@ def write_site(files: Mapping[str, bytes], out: Path, root: Path, unchanged: Col
             raise write_failure(e, out, what=f"无法在 {parent} 中创建临时目录") from e
     old = out if unchanged and (out / MARKER).is_file() else None
     try:
+        settle(tmp)  # (the files streamed into it on a thread: all written)
         if old is not None:
             _write_all(tmp, plan, old, set(unchanged))
         else:
             _write_all(tmp, plan)
         _swap(tmp, out, parent)
     except BaseException as e:
+        settle(tmp, quiet=True)
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError):
             raise write_failure(e, out, site_bytes(files)) from e
