@@ -185,7 +185,8 @@ def measure(cmd: list[str], cwd: Path, sample: bool = False) -> dict:
         raise SystemExit(f"命令失败（退出码 {proc.returncode}）：{' '.join(cmd)}")
     # ru_maxrss of children is a running maximum: it only says something when it grew.
     maxrss = after * 1024 if after > before else None
-    return {"wall": wall, "peak": peak, "maxrss": maxrss, "cpu": cpu, "out": out.decode("utf-8", "replace")}
+    return {"wall": wall, "peak": peak, "maxrss": maxrss, "cpu": cpu, "sys": ru1.ru_stime - ru0.ru_stime,
+            "out": out.decode("utf-8", "replace")}
 
 
 def set_aside(root: Path, grave: Path, names: tuple[str, ...] = ("_site", ".qsgen-cache")) -> None:

@@ -26,7 +26,7 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def _run(wall: float, cpu: float, peak: int = 0) -> dict:
-    return {"wall": wall, "cpu": cpu, "peak": peak, "maxrss": None, "out": ""}
+    return {"wall": wall, "cpu": cpu, "sys": cpu / 4, "peak": peak, "maxrss": None, "out": ""}
 
 
 def _result(scale: int | None = 50000, pairs: int = 5) -> dict:
@@ -146,3 +146,21 @@ def test_hugo_site_has_a_page_per_record(corpus: Path, tmp_path: Path):
     units = {p.name for p in (corpus / "records" / "2023").iterdir() if p.is_dir()}
     assert {p.parent.name for p in (site / "public" / "records").glob("*/index.html")} == units
     assert (site / "public" / "index.html").is_file()
+
+
+def test_the_cpu_row_says_how_much_of_it_was_the_kernel():
+    block = compare.render(_result(), "python benchmarks/run.py compare", "2026-12-08")
+    row = next(line for line in block.splitlines() if "Hugo，全新构建，CPU 时间" in line)
+    assert "qsgen 4.00 s（其中内核 1.00 s）" in row and "Hugo 3.50 s（其中内核 0.88 s）" in row
+
+
+def test_a_run_waits_until_the_last_runs_deletion_is_quiet(tmp_path, monkeypatch):
+    slept = []
+    monkeypatch.setattr(compare.time, "sleep", slept.append)
+    compare._after_deletion(tmp_path)  # (no earlier run here: no wait)
+    (tmp_path / compare.DELETED).write_text(str(compare.time.time() - 60), "utf-8")
+    compare._after_deletion(tmp_path)
+    assert len(slept) == 1 and compare.QUIET - 60 - 5 < slept[0] <= compare.QUIET - 60
+    (tmp_path / compare.DELETED).write_text(str(compare.time.time() - compare.QUIET - 1), "utf-8")
+    compare._after_deletion(tmp_path)
+    assert len(slept) == 1
