@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures.gitenv import isolate_git
 
 from qsgen.repo import gitdirect, gitinfo
 
@@ -16,13 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 @pytest.fixture(autouse=True)
 def clean_git_env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_DIR", "GIT_WORK_TREE", *gitdirect._ENV):
-        monkeypatch.delenv(var, raising=False)
+    isolate_git(tmp_path, monkeypatch, ("GIT_DIR", "GIT_WORK_TREE", *gitdirect._ENV))
 
 
 class Repo:

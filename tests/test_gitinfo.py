@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures.gitenv import isolate_git
 
 from qsgen.core.errors import QsgenError
 from qsgen.repo import gitinfo
@@ -19,14 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not 
 
 @pytest.fixture(autouse=True)
 def clean_git_env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(var, raising=False)
+    isolate_git(tmp_path, monkeypatch)
 
 
 class Repo:
