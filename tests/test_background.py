@@ -50,3 +50,15 @@ def test_a_result_is_had_as_soon_as_its_call_is_made():
         failed()
     with pytest.raises(ZeroDivisionError):
         later.wait()
+
+
+def test_a_thread_that_cannot_start_hands_nothing_over(monkeypatch):
+    bg = Background()
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (_ for _ in ()).throw(RuntimeError("can't start new thread")))
+    with pytest.raises(RuntimeError):
+        bg.run(len, "abc")
+    assert bg.wait() == []  # (nothing was handed over: nothing to wait for)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    bg.run(len, "abc")
+    assert bg.wait() == [3]

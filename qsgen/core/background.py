@@ -27,9 +27,10 @@ class Background:
 
     def run(self, call: Callable[..., Any], *args: Any) -> None:
         """``call(*args)`` made on the thread, after the calls handed over before it."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, daemon=True, name="qsgen-background")
-            self._thread.start()
+        if self._thread is None:  # (one that cannot be started raises RuntimeError: nothing handed over)
+            thread = threading.Thread(target=self._loop, daemon=True, name="qsgen-background")
+            thread.start()
+            self._thread = thread
         self._count += 1
         self._calls.put((call, args))
 

@@ -439,7 +439,7 @@ def update_site(files: Mapping[str, bytes], out: Path, root: Path,
     return set(written)
 
 
-_REMOVING: list[Any] = []  # threads removing update_site's temporary folders (removed_later)
+_REMOVING = Background()  # update_site's temporary folders being removed (removed_later)
 
 
 def _remove_later(folder: Path) -> None:
@@ -447,22 +447,15 @@ def _remove_later(folder: Path) -> None:
     while the build goes on: the unlinks release the interpreter and free the old files'
     blocks on the disk's time. removed_later() waits for them; remove_leftovers takes any
     that a killed build left."""
-    import threading
-
-    thread = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
-                              name="qsgen-site-old-files", daemon=True)
     try:
-        thread.start()
+        _REMOVING.run(shutil.rmtree, folder, True)  # (ignore_errors)
     except RuntimeError:  # (no thread can be started: at once)
         shutil.rmtree(folder, ignore_errors=True)
-        return
-    _REMOVING.append(thread)
 
 
 def removed_later() -> None:
     """Wait until what update_site left to remove is removed (before the site's lock is let go)."""
-    while _REMOVING:
-        _REMOVING.pop().join()
+    _REMOVING.wait()
 
 
 def write_chunks(target: str, chunks: Iterable[bytes], dir_fd: int | None = None,
